@@ -1,0 +1,10 @@
+package io.flinktrickle.connector.trickle.protocol;
+
+/** A segment read into memory exceeded the caller's size limit; the segment was dropped. */
+public final class SegmentTooLargeException extends TrickleException {
+    private static final long serialVersionUID = 1L;
+
+    public SegmentTooLargeException(String message) {
+        super(message);
+    }
+}

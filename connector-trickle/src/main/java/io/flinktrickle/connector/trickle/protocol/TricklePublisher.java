@@ -1,0 +1,482 @@
+package io.flinktrickle.connector.trickle.protocol;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Publishes segments to one trickle channel, one streamed POST per segment (docs:
+ * trickle-protocol.md §5.2, §6.1).
+ *
+ * <pre>{@code
+ * try (TricklePublisher pub = TricklePublisher.builder(URI.create(".../ai/trickle/abc-out")).build()) {
+ *     try (SegmentWriter segment = pub.next()) {
+ *         segment.write(bytes); // reaches subscribers while the segment is still being written
+ *     }
+ * }
+ * }</pre>
+ *
+ * <ul>
+ *   <li>{@link #next()} hands out the POST opened for the next seq and opens (preconnects) the one
+ *       after it; seqs come from one allocator, so no two segments ever share a seq.
+ *   <li>A start at {@link TrickleProtocol#SEQ_NEXT} resumes an existing channel at its {@code
+ *       /next} position and sends {@code Lp-Trickle-Reset}, which releases subscribers stuck on the
+ *       previous publisher's unfinished segment. {@link Builder#reset} forces the header.
+ *   <li>Interim {@code 100 Continue} keepalives are tolerated; a released preconnect (200 + {@code
+ *       Connection: close}) is re-opened; {@code Lp-Trickle-Closed} raises {@link
+ *       ChannelClosedException}, 404 {@link ChannelNotFoundException}.
+ *   <li>{@link #close()} completes the segments still open (the tail is never lost), then sends
+ *       {@code DELETE /{channel}} (unless disabled), then drops the preconnect.
+ * </ul>
+ *
+ * <p>Threads: all methods are thread-safe; each {@link SegmentWriter} is used by one thread.
+ */
+public final class TricklePublisher implements Closeable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TricklePublisher.class);
+
+    private final URI channel;
+    private final String contentType;
+    private final TrickleHttp http;
+    private final boolean ownsHttp;
+    private final TrickleClientConfig config;
+    private final boolean deleteOnClose;
+    private final TricklePublisherMetrics metrics = new TricklePublisherMetrics();
+    private final List<SegmentWriter> openWriters = new ArrayList<>();
+
+    private final long startSeq;
+    private boolean started;
+    private boolean reset;
+    private long resetSeq = -1;
+    private long nextSeq;
+    private TrickleHttp.Upload preconnect;
+    private boolean closed;
+
+    private TricklePublisher(Builder b) {
+        this.channel = TrickleSubscriber.stripSlash(b.channel);
+        this.contentType = b.contentType;
+        this.config = b.config;
+        this.ownsHttp = b.http == null;
+        this.http = b.http != null ? b.http : new JdkTrickleHttp(b.config);
+        this.deleteOnClose = b.deleteOnClose;
+        this.startSeq = b.startSeq;
+        this.reset = b.reset;
+    }
+
+    public static Builder builder(URI channelUrl) {
+        return new Builder(channelUrl);
+    }
+
+    public URI channel() {
+        return channel;
+    }
+
+    public TricklePublisherMetrics metrics() {
+        return metrics;
+    }
+
+    /** The seq the next {@link #next()} will use (after the start position is resolved). */
+    public synchronized long nextSeq() {
+        return nextSeq;
+    }
+
+    /**
+     * Starts the next segment. The returned writer streams to the server; close it to complete the
+     * segment. Several writers may be open at once; each has its own seq.
+     */
+    public SegmentWriter next() throws IOException {
+        synchronized (this) {
+            if (closed) {
+                throw new IOException(channel + ": publisher closed");
+            }
+            if (!started) {
+                nextSeq = resolveStart();
+                if (reset) {
+                    resetSeq = nextSeq;
+                }
+                started = true;
+            }
+            long seq = nextSeq++;
+            TrickleHttp.Upload upload = preconnect != null ? preconnect : open(seq);
+            preconnect = open(nextSeq);
+            SegmentWriter writer = new SegmentWriter(this, seq, upload, config.replayBufferBytes());
+            openWriters.add(writer);
+            return writer;
+        }
+    }
+
+    /** Publishes {@code data} as one whole segment; returns its seq. */
+    public long publish(byte[] data) throws IOException {
+        SegmentWriter w = next();
+        try {
+            w.write(data);
+        } catch (IOException e) {
+            w.abort();
+            throw e;
+        }
+        w.close();
+        return w.seq();
+    }
+
+    private long resolveStart() throws IOException {
+        if (startSeq != TrickleProtocol.SEQ_NEXT) {
+            return startSeq;
+        }
+        reset = true;
+        URI next = URI.create(channel + "/" + TrickleProtocol.NEXT_PATH);
+        try (TrickleHttp.Response r = await(http.get(next, config.requestTimeout()), next)) {
+            if (r.status() == 404) {
+                return 0; // a new channel (autocreate servers create it with the first POST)
+            }
+            Optional<Long> latest = TrickleSubscriber.headerLong(r, TrickleProtocol.HEADER_LATEST);
+            if (r.status() == 200 && latest.isPresent()) {
+                return latest.get();
+            }
+            // Legacy servers have no /next (400): they also ignore Reset, start from 0.
+            LOG.warn("{}: server has no /next ({}), starting at seq 0", channel, r.status());
+            return 0;
+        }
+    }
+
+    private TrickleHttp.Upload open(long seq) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", contentType);
+        if (seq == resetSeq) {
+            headers.put(TrickleProtocol.HEADER_RESET, "1");
+        }
+        return http.post(URI.create(channel + "/" + seq), headers);
+    }
+
+    /** How the server answered a segment's POST. */
+    enum Answer {
+        /** 200: the segment was read and completed. */
+        ACCEPTED,
+        /** 200 + {@code Connection: close}: a preconnect released unread (seq closed meanwhile). */
+        RELEASED
+    }
+
+    /** A segment's new seq and POST after a release. */
+    static final class Reopened {
+        final long seq;
+        final TrickleHttp.Upload upload;
+
+        Reopened(long seq, TrickleHttp.Upload upload) {
+            this.seq = seq;
+            this.upload = upload;
+        }
+    }
+
+    /**
+     * Whether the upload's POST was answered with a release (200 + {@code Connection: close}).
+     * Terminal answers (channel closed or gone) are thrown.
+     */
+    boolean wasReleased(long seq, TrickleHttp.Upload upload) throws IOException {
+        if (!upload.response().isDone()) {
+            return false;
+        }
+        return answerNow(seq, upload.response()) == Answer.RELEASED;
+    }
+
+    /**
+     * Opens a new POST for {@code seq} in place of one that failed before reaching the server, and
+     * sends {@code replay} on it; failures are retried with backoff up to {@code maxAttempts}.
+     */
+    TrickleHttp.Upload reopen(
+            long seq, TrickleHttp.Upload previous, List<ByteBuffer> replay, IOException cause)
+            throws IOException {
+        previous.abort(new IOException("replaced by a new POST"));
+        int failures = 0;
+        while (true) {
+            failures++;
+            metrics.retries.increment();
+            if (failures > config.maxAttempts()) {
+                throw new RetriesExhaustedException(
+                        channel
+                                + ": segment "
+                                + seq
+                                + " could not be sent in "
+                                + config.maxAttempts()
+                                + " attempts"
+                                + (cause == null ? "" : ", last: " + cause.getMessage()),
+                        cause);
+            }
+            sleep(config.backoff(failures).toMillis());
+            TrickleHttp.Upload current = open(seq);
+            try {
+                for (ByteBuffer b : replay) {
+                    current.write(b.duplicate());
+                }
+                return current;
+            } catch (IOException e) {
+                if (current.bytesTaken() > 0) {
+                    throw e;
+                }
+                current.abort(e);
+                cause = e;
+            }
+        }
+    }
+
+    /**
+     * The server released {@code seq} unread (it was closed meanwhile and cannot be written again):
+     * the data moves to the next seq, which takes over the open preconnect.
+     */
+    Reopened moveToFreshSeq(long seq, TrickleHttp.Upload previous, List<ByteBuffer> replay)
+            throws IOException {
+        metrics.releasedPreconnects.increment();
+        previous.abort(new IOException("released by the server"));
+        long fresh;
+        TrickleHttp.Upload upload;
+        synchronized (this) {
+            fresh = nextSeq++;
+            upload = preconnect != null ? preconnect : open(fresh);
+            preconnect = closed ? null : open(nextSeq);
+        }
+        LOG.info(
+                "{}: segment {} was released by the server unread, sending it as {}",
+                channel,
+                seq,
+                fresh);
+        for (ByteBuffer b : replay) {
+            upload.write(b.duplicate());
+        }
+        return new Reopened(fresh, upload);
+    }
+
+    /**
+     * Waits for the server's answer to a segment's POST and classifies it; terminal answers
+     * (channel closed or gone, too large, other errors) are thrown.
+     */
+    Answer answerOf(long seq, TrickleHttp.Upload upload) throws IOException {
+        URI uri = uri(seq);
+        try (TrickleHttp.Response r = await(upload.response(), uri)) {
+            return classify(r, seq);
+        }
+    }
+
+    private Answer answerNow(long seq, CompletableFuture<TrickleHttp.Response> answer)
+            throws IOException {
+        TrickleHttp.Response r;
+        try {
+            r = answer.getNow(null);
+        } catch (RuntimeException e) {
+            return null; // the request failed: not a release
+        }
+        try (r) {
+            return classify(r, seq);
+        } catch (TrickleException e) {
+            if (e instanceof ChannelClosedException || e instanceof ChannelNotFoundException) {
+                throw e;
+            }
+            return null;
+        }
+    }
+
+    private Answer classify(TrickleHttp.Response r, long seq) throws TrickleException {
+        if (r.header(TrickleProtocol.HEADER_CLOSED).isPresent()) {
+            throw new ChannelClosedException(channel + " is closed (segment " + seq + ")");
+        }
+        if (r.status() == 404) {
+            throw new ChannelNotFoundException(channel + " not found (segment " + seq + ")");
+        }
+        if (r.status() != 200) {
+            throw new TrickleException(TrickleException.describe(uri(seq), r.status(), null));
+        }
+        boolean released =
+                r.header("Connection").filter(v -> v.equalsIgnoreCase("close")).isPresent();
+        return released ? Answer.RELEASED : Answer.ACCEPTED;
+    }
+
+    /** Politely closes a segment we gave up on, so that its subscribers stop waiting. */
+    void releaseSegment(long seq) {
+        http.delete(uri(seq))
+                .whenComplete(
+                        (r, e) -> {
+                            if (r != null) {
+                                r.close();
+                            }
+                        });
+    }
+
+    int maxAttempts() {
+        return config.maxAttempts();
+    }
+
+    synchronized void writerFinished(SegmentWriter writer) {
+        openWriters.remove(writer);
+    }
+
+    private URI uri(long seq) {
+        return URI.create(channel + "/" + seq);
+    }
+
+    private TrickleHttp.Response await(CompletableFuture<TrickleHttp.Response> f, URI what)
+            throws IOException {
+        try {
+            return f.get(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new TrickleException(what + " failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            throw new TrickleException(what + ": no answer within " + config.requestTimeout());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException(what + ": interrupted");
+        }
+    }
+
+    private static void sleep(long millis) throws InterruptedIOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted during backoff");
+        }
+    }
+
+    /**
+     * Completes every open segment, deletes the channel (when configured) and drops the preconnect.
+     * The first failure is rethrown after everything was cleaned up.
+     */
+    @Override
+    public void close() throws IOException {
+        List<SegmentWriter> writers;
+        TrickleHttp.Upload idle;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            writers = new ArrayList<>(openWriters);
+            idle = preconnect;
+            preconnect = null;
+        }
+        IOException first = null;
+        for (SegmentWriter w : writers) {
+            try {
+                w.close();
+            } catch (IOException e) {
+                first = first == null ? e : first;
+            }
+        }
+        try {
+            if (deleteOnClose) {
+                // DELETE first, then drop the preconnect (go-livepeer's order): the server
+                // releases the preconnect's segment and subscribers see the end of stream.
+                try (TrickleHttp.Response r = await(http.delete(channel), channel)) {
+                    if (r.status() != 200 && r.status() != 404 && r.status() != 400) {
+                        LOG.warn("{}: DELETE answered {}", channel, r.status());
+                    }
+                } catch (IOException e) {
+                    // No data is lost: subscribers end at the idle sweep instead.
+                    LOG.warn("{}: DELETE failed: {}", channel, e.getMessage());
+                }
+                if (idle != null) {
+                    idle.abort(new IOException("publisher closed"));
+                }
+            } else if (idle != null) {
+                // A zero-byte segment ends the preconnect cleanly; subscribers skip it.
+                idle.complete();
+                idle.response()
+                        .whenComplete(
+                                (r, e) -> {
+                                    if (r != null) {
+                                        r.close();
+                                    }
+                                });
+            }
+        } finally {
+            if (ownsHttp) {
+                http.close();
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** Builder of {@link TricklePublisher}. */
+    public static final class Builder {
+        private final URI channel;
+        private String contentType = TrickleProtocol.MIME_MPEGTS;
+        private long startSeq = 0;
+        private boolean reset;
+        private boolean deleteOnClose = true;
+        private TrickleClientConfig config = TrickleClientConfig.defaults();
+        private TrickleHttp http;
+
+        private Builder(URI channel) {
+            this.channel = channel;
+        }
+
+        /** Content type sent with each POST (used when the POST creates the channel). */
+        public Builder contentType(String contentType) {
+            this.contentType = contentType;
+            return this;
+        }
+
+        /** First seq: 0 (default), a seq, or {@link TrickleProtocol#SEQ_NEXT} to resume. */
+        public Builder startSeq(long startSeq) {
+            this.startSeq = startSeq;
+            return this;
+        }
+
+        /** Send {@code Lp-Trickle-Reset} with the first POST (implied by a SEQ_NEXT start). */
+        public Builder reset(boolean reset) {
+            this.reset = reset;
+            return this;
+        }
+
+        /** Whether {@link #close()} sends {@code DELETE /{channel}} (default true). */
+        public Builder deleteOnClose(boolean deleteOnClose) {
+            this.deleteOnClose = deleteOnClose;
+            return this;
+        }
+
+        public Builder config(TrickleClientConfig config) {
+            this.config = config;
+            return this;
+        }
+
+        /** A shared transport (not closed by the publisher); default: one of its own. */
+        public Builder http(TrickleHttp http) {
+            this.http = http;
+            return this;
+        }
+
+        public TricklePublisher build() {
+            Objects.requireNonNull(channel, "channel URL is required but not provided");
+            Objects.requireNonNull(config, "config is required but not provided");
+            Objects.requireNonNull(contentType, "contentType is required but not provided");
+            String scheme = channel.getScheme();
+            if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
+                throw new IllegalArgumentException("channel URL must be http(s): " + channel);
+            }
+            if (startSeq < TrickleProtocol.SEQ_NEXT) {
+                throw new IllegalArgumentException(
+                        "startSeq must be >= 0 or SEQ_NEXT (-1) but is " + startSeq);
+            }
+            return new TricklePublisher(this);
+        }
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

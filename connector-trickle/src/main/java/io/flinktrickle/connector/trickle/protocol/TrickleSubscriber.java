@@ -1,0 +1,412 @@
+package io.flinktrickle.connector.trickle.protocol;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.PushbackInputStream;
+import java.net.URI;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Reads the segments of one trickle channel in order (docs: trickle-protocol.md §5.3, §6).
+ *
+ * <pre>{@code
+ * try (TrickleSubscriber sub = TrickleSubscriber.builder(URI.create(".../ai/trickle/abc")).build()) {
+ *     Optional<TrickleSegment> segment;
+ *     while ((segment = sub.next()).isPresent()) {
+ *         try (TrickleSegment s = segment.get()) {
+ *             s.body().transferTo(out); // bytes arrive while the publisher writes them
+ *         }
+ *     }
+ * }
+ * }</pre>
+ *
+ * <ul>
+ *   <li>Starts at {@link TrickleProtocol#SEQ_CURRENT} (the default: the segment being written, from
+ *       its start), {@link TrickleProtocol#SEQ_NEXT} or an explicit seq.
+ *   <li>Follows {@code Lp-Trickle-Seq}; on 470 jumps to {@code Lp-Trickle-Latest} (or waits 250 ms
+ *       when it is ahead of the live edge); skips zero-byte segments (current: 200 empty; legacy:
+ *       470 for the requested seq).
+ *   <li>End of stream ({@link #next()} returns empty) on {@code Lp-Trickle-Closed}, or on 404
+ *       unless the channel vanished right after a connection failure (a restarted server), which is
+ *       retried.
+ *   <li>Connection and 5xx errors are retried with exponential backoff, up to {@code maxAttempts}
+ *       consecutive failures ({@link RetriesExhaustedException}).
+ *   <li>The GET of the next segment is sent as soon as a segment is returned (preconnect), and
+ *       re-issued when it has had no response headers for the refresh interval (20 s).
+ * </ul>
+ *
+ * <p>Threads: {@link #next()} is called by one consumer thread; {@link #close()} may be called from
+ * any thread and makes a blocked {@code next()} fail with an {@link IOException}.
+ */
+public final class TrickleSubscriber implements Closeable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrickleSubscriber.class);
+
+    private final URI channel;
+    private final TrickleHttp http;
+    private final boolean ownsHttp;
+    private final TrickleClientConfig config;
+    private final TrickleSubscriberMetrics metrics = new TrickleSubscriberMetrics();
+
+    private long nextSeq;
+    private CompletableFuture<TrickleHttp.Response> pending;
+    private long pendingSeq;
+    private TrickleSegment current;
+    private boolean ended;
+    private volatile boolean closed;
+    private int failures;
+    private boolean recentConnectionFailure;
+    private boolean channelSeen;
+    private final long awaitChannelNanos;
+    private final long createdNanos = System.nanoTime();
+    private IOException lastFailure;
+
+    private TrickleSubscriber(Builder b) {
+        this.channel = stripSlash(b.channel);
+        this.config = b.config;
+        this.ownsHttp = b.http == null;
+        this.http = b.http != null ? b.http : new JdkTrickleHttp(b.config);
+        this.nextSeq = b.startSeq;
+        this.awaitChannelNanos = b.awaitChannel.toNanos();
+    }
+
+    public static Builder builder(URI channelUrl) {
+        return new Builder(channelUrl);
+    }
+
+    /** The channel URL. */
+    public URI channel() {
+        return channel;
+    }
+
+    /** The seq the next {@link #next()} asks for ({@code -1}/{@code -2} before the first). */
+    public synchronized long nextSeq() {
+        return nextSeq;
+    }
+
+    /** Moves to another seq; an open segment and a preconnected GET are dropped. */
+    public synchronized void seek(long seq) {
+        checkSeq(seq);
+        dropPending();
+        closeCurrent();
+        nextSeq = seq;
+        ended = false;
+    }
+
+    public TrickleSubscriberMetrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * Waits for the next non-empty segment and returns it as soon as its first bytes exist; the
+     * previous segment is closed first if it is still open.
+     *
+     * @return the segment, or empty at end of stream
+     * @throws RetriesExhaustedException when the server kept failing
+     * @throws TrickleException on a status that retrying cannot fix (e.g. 400)
+     * @throws IOException when the subscriber was closed meanwhile
+     */
+    public Optional<TrickleSegment> next() throws IOException, InterruptedException {
+        closeCurrent();
+        while (true) {
+            checkOpen();
+            if (ended) {
+                return Optional.empty();
+            }
+            CompletableFuture<TrickleHttp.Response> request = pendingRequest();
+            TrickleHttp.Response response;
+            try {
+                response = request.get();
+            } catch (ExecutionException e) {
+                clearPending(request);
+                Throwable cause = e.getCause();
+                if (cause instanceof HttpTimeoutException) {
+                    // No headers within the refresh interval: a long poll on a quiet channel.
+                    metrics.refreshes.increment();
+                    continue;
+                }
+                recentConnectionFailure = true;
+                failed(
+                        new TrickleException(
+                                "GET " + segmentUri(pendingSeq) + " failed: " + cause, cause));
+                continue;
+            } catch (CancellationException e) {
+                clearPending(request);
+                checkOpen();
+                continue;
+            } catch (InterruptedException e) {
+                dropPending();
+                throw e;
+            }
+            clearPending(request);
+            Optional<TrickleSegment> segment = handle(response);
+            if (segment != null) {
+                return segment;
+            }
+        }
+    }
+
+    /** Returns the outcome of one response, or null to go on with the next request. */
+    private Optional<TrickleSegment> handle(TrickleHttp.Response response)
+            throws IOException, InterruptedException {
+        long requested = pendingSeq;
+        int status = response.status();
+        if (response.header(TrickleProtocol.HEADER_CLOSED).isPresent()) {
+            response.close();
+            LOG.debug("{}: channel closed (end of stream)", channel);
+            ended = true;
+            return Optional.empty();
+        }
+        if (status == 200 || status == TrickleProtocol.STATUS_SEGMENT_NOT_FOUND) {
+            channelSeen = true;
+        }
+        if (status == 200) {
+            failures = 0;
+            recentConnectionFailure = false;
+            long seq = headerLong(response, TrickleProtocol.HEADER_SEQ).orElse(requested);
+            synchronized (this) {
+                nextSeq = seq + 1;
+            }
+            PushbackInputStream body = new PushbackInputStream(response.body(), 1);
+            int first;
+            try {
+                first = body.read();
+            } catch (IOException e) {
+                response.close();
+                recentConnectionFailure = true;
+                failed(new TrickleException(channel + " segment " + seq + " failed: " + e, e));
+                return null;
+            }
+            if (first < 0) {
+                response.close();
+                metrics.emptySegments.increment();
+                return null;
+            }
+            body.unread(first);
+            pendingRequest(); // preconnect the next segment while this one is read
+            metrics.segments.increment();
+            current =
+                    new TrickleSegment(
+                            seq,
+                            response.header("Content-Type").orElse(""),
+                            body,
+                            response::close,
+                            config.readIdleTimeout().toNanos(),
+                            metrics,
+                            channel + " segment " + seq);
+            return Optional.of(current);
+        }
+        response.close();
+        if (status == TrickleProtocol.STATUS_SEGMENT_NOT_FOUND) {
+            failures = 0;
+            handleMissingSegment(requested, headerLong(response, TrickleProtocol.HEADER_LATEST));
+            return null;
+        }
+        if (status == 404) {
+            if (!channelSeen && System.nanoTime() - createdNanos < awaitChannelNanos) {
+                // Not created yet (the subscriber started before the publisher).
+                Thread.sleep(TrickleProtocol.AHEAD_OF_LIVE_EDGE_RETRY.toMillis());
+                return null;
+            }
+            if (recentConnectionFailure && failures < config.maxAttempts()) {
+                // The server came back without the channel (a restart): the publisher may
+                // recreate it, so keep asking while the retry budget lasts.
+                failed(new ChannelNotFoundException(channel + " not found after reconnecting"));
+                return null;
+            }
+            LOG.info("{}: channel not found (end of stream)", channel);
+            ended = true;
+            return Optional.empty();
+        }
+        if (status >= 500) {
+            failed(
+                    new TrickleException(
+                            TrickleException.describe(segmentUri(requested), status, null)));
+            return null;
+        }
+        throw new TrickleException(TrickleException.describe(segmentUri(requested), status, null));
+    }
+
+    private void handleMissingSegment(long requested, Optional<Long> latest)
+            throws InterruptedException {
+        long target;
+        if (latest.isEmpty()) {
+            target = TrickleProtocol.SEQ_NEXT;
+        } else if (latest.get() > requested) {
+            target = latest.get();
+            metrics.skippedSegments.add(requested >= 0 ? target - requested : 0);
+        } else if (latest.get() == requested) {
+            // Legacy servers answer 470 for a segment that closed empty: move past it.
+            metrics.emptySegments.increment();
+            target = requested + 1;
+        } else {
+            // We are ahead of the live edge (e.g. the publisher restarted lower): wait a little.
+            Thread.sleep(TrickleProtocol.AHEAD_OF_LIVE_EDGE_RETRY.toMillis());
+            return;
+        }
+        if (target != requested + 1) {
+            metrics.jumps.increment();
+            LOG.info("{}: segment {} is gone, jumping to {}", channel, requested, target);
+        }
+        synchronized (this) {
+            nextSeq = target;
+        }
+    }
+
+    private void failed(IOException failure) throws IOException, InterruptedException {
+        failures++;
+        lastFailure = failure;
+        metrics.retries.increment();
+        if (failures >= config.maxAttempts()) {
+            throw new RetriesExhaustedException(
+                    channel + ": " + failures + " attempts failed, last: " + failure.getMessage(),
+                    failure);
+        }
+        LOG.debug("{}: attempt {} failed, retrying: {}", channel, failures, failure.toString());
+        Thread.sleep(config.backoff(failures).toMillis());
+    }
+
+    private synchronized CompletableFuture<TrickleHttp.Response> pendingRequest() {
+        if (pending == null) {
+            pendingSeq = nextSeq;
+            pending = http.get(segmentUri(nextSeq), config.refreshInterval());
+        }
+        return pending;
+    }
+
+    private synchronized void clearPending(CompletableFuture<TrickleHttp.Response> request) {
+        if (pending == request) {
+            pending = null;
+        }
+    }
+
+    private synchronized void dropPending() {
+        if (pending != null) {
+            CompletableFuture<TrickleHttp.Response> p = pending;
+            pending = null;
+            p.cancel(true);
+            p.thenAccept(TrickleHttp.Response::close);
+        }
+    }
+
+    private void closeCurrent() {
+        TrickleSegment c = current;
+        current = null;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    private void checkOpen() throws IOException {
+        if (closed) {
+            throw new InterruptedIOException(channel + ": subscriber closed");
+        }
+    }
+
+    URI segmentUri(long seq) {
+        return URI.create(channel + "/" + seq);
+    }
+
+    /** The last failure that was retried (for diagnostics), if any. */
+    public Optional<IOException> lastFailure() {
+        return Optional.ofNullable(lastFailure);
+    }
+
+    /** Stops the subscriber: a blocked {@link #next()} fails, the open segment is dropped. */
+    @Override
+    public void close() {
+        closed = true;
+        dropPending();
+        closeCurrent();
+        if (ownsHttp) {
+            http.close();
+        }
+    }
+
+    static Optional<Long> headerLong(TrickleHttp.Response r, String name) {
+        Optional<String> v = r.header(name);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Long.parseLong(v.get().trim()));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    static URI stripSlash(URI uri) {
+        String s = uri.toString();
+        return s.endsWith("/") ? URI.create(s.substring(0, s.length() - 1)) : uri;
+    }
+
+    private static void checkSeq(long seq) {
+        if (seq < TrickleProtocol.SEQ_CURRENT) {
+            throw new IllegalArgumentException(
+                    "seq must be >= 0, SEQ_NEXT (-1) or SEQ_CURRENT (-2) but is " + seq);
+        }
+    }
+
+    /** Builder of {@link TrickleSubscriber}. */
+    public static final class Builder {
+        private final URI channel;
+        private long startSeq = TrickleProtocol.SEQ_CURRENT;
+        private TrickleClientConfig config = TrickleClientConfig.defaults();
+        private TrickleHttp http;
+        private Duration awaitChannel = Duration.ZERO;
+
+        private Builder(URI channel) {
+            this.channel = channel;
+        }
+
+        /**
+         * How long a channel that does not exist yet (404 before it was ever seen) is waited for;
+         * default zero: 404 is the end of stream, as for go-livepeer's pre-created channels. Useful
+         * with autocreate servers, where the channel appears with its first POST.
+         */
+        public Builder awaitChannel(Duration awaitChannel) {
+            this.awaitChannel = Objects.requireNonNull(awaitChannel);
+            return this;
+        }
+
+        /**
+         * {@link TrickleProtocol#SEQ_CURRENT} (default), {@link TrickleProtocol#SEQ_NEXT} or a seq.
+         */
+        public Builder startSeq(long seq) {
+            this.startSeq = seq;
+            return this;
+        }
+
+        public Builder config(TrickleClientConfig config) {
+            this.config = config;
+            return this;
+        }
+
+        /** A shared transport (not closed by the subscriber); default: one of its own. */
+        public Builder http(TrickleHttp http) {
+            this.http = http;
+            return this;
+        }
+
+        public TrickleSubscriber build() {
+            Objects.requireNonNull(channel, "channel URL is required but not provided");
+            Objects.requireNonNull(config, "config is required but not provided");
+            String scheme = channel.getScheme();
+            if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
+                throw new IllegalArgumentException("channel URL must be http(s): " + channel);
+            }
+            checkSeq(startSeq);
+            return new TrickleSubscriber(this);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package io.flinktrickle.connector.trickle.server;
+
+import io.flinktrickle.connector.trickle.server.http.HttpExchange;
+import io.flinktrickle.connector.trickle.server.http.HttpHandler;
+
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Routes trickle requests under the base path, as go-livepeer's {@code ConfigureServer} does:
+ * {@code POST|DELETE /{ch}}, {@code GET /{ch}/next}, {@code GET|HEAD|POST|DELETE /{ch}/{seq}};
+ * other methods on those shapes get 405 with {@code Allow}, other paths 404.
+ *
+ * <p>Runs on the connection threads of {@link
+ * io.flinktrickle.connector.trickle.server.http.MiniHttpServer}.
+ */
+final class TrickleRequestHandler implements HttpHandler {
+
+    private static final String ALLOW_CHANNEL = "DELETE, POST";
+    private static final String ALLOW_SEGMENT = "DELETE, GET, HEAD, POST";
+
+    private final String basePath;
+    private final SegmentHandlers segments;
+    private final ChannelStore store;
+    private final boolean autocreate;
+
+    TrickleRequestHandler(
+            String basePath, ChannelStore store, boolean autocreate, SegmentHandlers segments) {
+        this.basePath = basePath;
+        this.store = store;
+        this.autocreate = autocreate;
+        this.segments = segments;
+    }
+
+    @Override
+    public void handle(HttpExchange ex) throws IOException {
+        String path = ex.request().rawPath();
+        String method = ex.request().method();
+        if (!path.startsWith(basePath)) {
+            notFoundPage(ex);
+            return;
+        }
+        String[] parts = path.substring(basePath.length()).split("/", -1);
+        if (parts.length > 2 || parts[0].isEmpty() || (parts.length == 2 && parts[1].isEmpty())) {
+            notFoundPage(ex);
+            return;
+        }
+        String channel = URLDecoder.decode(parts[0].replace("+", "%2B"), StandardCharsets.UTF_8);
+        if (parts.length == 1) {
+            switch (method) {
+                case "POST":
+                    createChannel(ex, channel);
+                    return;
+                case "DELETE":
+                    deleteChannel(ex, channel);
+                    return;
+                default:
+                    methodNotAllowed(ex, ALLOW_CHANNEL);
+                    return;
+            }
+        }
+        String seqText = parts[1];
+        if (seqText.equals(io.flinktrickle.connector.trickle.protocol.TrickleProtocol.NEXT_PATH)
+                && (method.equals("GET") || method.equals("HEAD"))) {
+            segments.next(ex, channel);
+            return;
+        }
+        switch (method) {
+            case "GET":
+            case "HEAD":
+            case "POST":
+            case "DELETE":
+                break;
+            default:
+                methodNotAllowed(ex, ALLOW_SEGMENT);
+                return;
+        }
+        long seq;
+        try {
+            seq = Long.parseLong(seqText);
+        } catch (NumberFormatException e) {
+            SegmentHandlers.text(ex, 400, "Bad Request", "Invalid idx");
+            return;
+        }
+        switch (method) {
+            case "GET":
+            case "HEAD":
+                segments.get(ex, channel, seq);
+                return;
+            case "POST":
+                segments.post(ex, channel, seq);
+                return;
+            default:
+                segments.deleteSegment(ex, channel, seq);
+        }
+    }
+
+    private void createChannel(HttpExchange ex, String name) throws IOException {
+        if (!autocreate) {
+            SegmentHandlers.streamNotFound(ex, true);
+            return;
+        }
+        String mime =
+                ex.request()
+                        .header(
+                                io.flinktrickle.connector.trickle.protocol.TrickleProtocol
+                                        .HEADER_EXPECT_CONTENT)
+                        .orElse("");
+        try {
+            store.getOrCreate(name, mime);
+        } catch (ChannelStore.TooManyChannelsException e) {
+            SegmentHandlers.tooManyChannels(ex, e);
+            return;
+        }
+        ex.respond(200, "OK", new LinkedHashMap<>(), new byte[0]);
+    }
+
+    private void deleteChannel(HttpExchange ex, String name) throws IOException {
+        if (!store.delete(name)) {
+            SegmentHandlers.text(ex, 400, "Bad Request", "Invalid stream");
+            return;
+        }
+        ex.respond(200, "OK", new LinkedHashMap<>(), new byte[0]);
+    }
+
+    private static void notFoundPage(HttpExchange ex) throws IOException {
+        SegmentHandlers.text(ex, 404, "Not Found", "404 page not found");
+    }
+
+    private static void methodNotAllowed(HttpExchange ex, String allow) throws IOException {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Allow", allow);
+        ex.respondText(405, "Method Not Allowed", headers, "Method Not Allowed");
+    }
+}

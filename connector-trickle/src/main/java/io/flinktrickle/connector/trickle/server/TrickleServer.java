@@ -1,0 +1,279 @@
+package io.flinktrickle.connector.trickle.server;
+
+import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
+import io.flinktrickle.connector.trickle.server.http.MiniHttpServer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An embedded trickle server with go-livepeer v0.9 semantics (docs: trickle-protocol.md), for local
+ * runs, demos and tests.
+ *
+ * <pre>{@code
+ * try (TrickleServer server = TrickleServer.builder().basePath("/ai/trickle/").build().start()) {
+ *     URI channel = server.channelUri("stream-1");
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Defaults: host {@code 127.0.0.1}, an ephemeral port, base path {@code /}, autocreate on, 5
+ * retained segments per channel, 64 MiB per segment, 1024 channels, 1024 connections, idle channels
+ * closed after 5 min (swept every minute), a {@code 100 Continue} keepalive every 10 s on silent
+ * uploads, changefeed off.
+ *
+ * <p>Memory is bounded by {@code maxChannels × retainedSegments × maxSegmentBytes}: a larger upload
+ * gets 413, a channel past the limit 503.
+ *
+ * <p>Threads: the HTTP acceptor and connection threads, and one sweeper thread; {@link #close()}
+ * stops them all and releases every waiting request.
+ */
+public final class TrickleServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrickleServer.class);
+
+    private final Builder settings;
+    private final ChannelStore store;
+    private final MiniHttpServer http;
+    private final ScheduledExecutorService sweeper;
+
+    private TrickleServer(Builder b) {
+        this.settings = b;
+        this.store =
+                new ChannelStore(b.retainedSegments, b.maxChannels, b.changefeed, System::nanoTime);
+        SegmentHandlers segments =
+                new SegmentHandlers(
+                        store,
+                        b.autocreate,
+                        b.maxSegmentBytes,
+                        b.keepaliveInterval,
+                        b.uploadIdleTimeout,
+                        System::nanoTime);
+        this.http =
+                new MiniHttpServer(
+                        b.host,
+                        b.port,
+                        b.maxConnections,
+                        new TrickleRequestHandler(b.basePath, store, b.autocreate, segments),
+                        "trickle-server");
+        this.sweeper =
+                Executors.newSingleThreadScheduledExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "trickle-server-sweeper");
+                            t.setDaemon(true);
+                            return t;
+                        });
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Binds the port and starts serving; returns this server. */
+    public TrickleServer start() throws IOException {
+        http.start();
+        long sweepMillis = settings.sweepInterval.toMillis();
+        long idleNanos = settings.idleTimeout.toNanos();
+        sweeper.scheduleWithFixedDelay(
+                () -> store.sweep(idleNanos), sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
+        LOG.info("trickle server listening on {}", baseUri());
+        return this;
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    /** {@code http://host:port/basePath/}. */
+    public URI baseUri() {
+        return URI.create("http://" + hostForUri() + ":" + port() + settings.basePath);
+    }
+
+    /** The URL of a channel on this server. */
+    public URI channelUri(String channel) {
+        return baseUri().resolve(channel);
+    }
+
+    /**
+     * Creates a channel in-process, as go-livepeer's orchestrator does before a job starts (its
+     * server does not autocreate). Creating an existing channel changes nothing.
+     *
+     * @throws IllegalStateException when the channel limit is reached
+     */
+    public void createChannel(String name, String mimeType) {
+        try {
+            store.getOrCreate(name, mimeType);
+        } catch (ChannelStore.TooManyChannelsException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** Closes a channel in-process as {@code DELETE /{channel}} would; false if unknown. */
+    public boolean deleteChannel(String name) {
+        return store.delete(name);
+    }
+
+    /** Number of open channels (including the changefeed when enabled). */
+    public int channelCount() {
+        return store.size();
+    }
+
+    private String hostForUri() {
+        String h = settings.host;
+        if ("0.0.0.0".equals(h) || "::".equals(h)) {
+            return "127.0.0.1";
+        }
+        return h.contains(":") ? "[" + h + "]" : h;
+    }
+
+    /**
+     * Stops serving like a process that exits: connections are dropped (clients see connection
+     * errors and retry, as after a crash or restart), no end of stream is signalled, and all
+     * threads end.
+     */
+    @Override
+    public void close() {
+        sweeper.shutdownNow();
+        http.close();
+        store.closeAll();
+    }
+
+    /** Settings of a {@link TrickleServer}; {@link #build()} validates them. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = 0;
+        private String basePath = "/";
+        private boolean autocreate = true;
+        private boolean changefeed = false;
+        private int retainedSegments = TrickleProtocol.DEFAULT_RETAINED_SEGMENTS;
+        private long maxSegmentBytes = 64L * 1024 * 1024;
+        private int maxChannels = 1024;
+        private int maxConnections = 1024;
+        private Duration idleTimeout = TrickleProtocol.IDLE_CHANNEL_TIMEOUT;
+        private Duration sweepInterval = TrickleProtocol.IDLE_SWEEP_INTERVAL;
+        private Duration keepaliveInterval = TrickleProtocol.PRECONNECT_KEEPALIVE;
+        private Duration uploadIdleTimeout = Duration.ofMinutes(5);
+
+        private Builder() {}
+
+        /** Address to bind; default {@code 127.0.0.1}. */
+        public Builder host(String host) {
+            this.host = host;
+            return this;
+        }
+
+        /** Port to bind; 0 (the default) picks a free one. */
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        /** Path prefix of all channels, e.g. {@code /ai/trickle/}; default {@code /}. */
+        public Builder basePath(String basePath) {
+            this.basePath = basePath;
+            return this;
+        }
+
+        /** Whether a POST may create an unknown channel (go-livepeer's orchestrator: no). */
+        public Builder autocreate(boolean autocreate) {
+            this.autocreate = autocreate;
+            return this;
+        }
+
+        /** Whether the {@code _changes} channel reports channels added and removed. */
+        public Builder changefeed(boolean changefeed) {
+            this.changefeed = changefeed;
+            return this;
+        }
+
+        /** Segments each channel keeps readable; default 5. */
+        public Builder retainedSegments(int retainedSegments) {
+            this.retainedSegments = retainedSegments;
+            return this;
+        }
+
+        /** Largest accepted segment; a larger upload gets 413. Default 64 MiB. */
+        public Builder maxSegmentBytes(long maxSegmentBytes) {
+            this.maxSegmentBytes = maxSegmentBytes;
+            return this;
+        }
+
+        /** Most channels held at once; creating one more gets 503. Default 1024. */
+        public Builder maxChannels(int maxChannels) {
+            this.maxChannels = maxChannels;
+            return this;
+        }
+
+        /** Most concurrent connections; one more gets 503. Default 1024. */
+        public Builder maxConnections(int maxConnections) {
+            this.maxConnections = maxConnections;
+            return this;
+        }
+
+        /** A channel whose last segment started longer ago than this is closed. Default 5 min. */
+        public Builder idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = idleTimeout;
+            return this;
+        }
+
+        /** How often idle channels are looked for. Default 1 min. */
+        public Builder sweepInterval(Duration sweepInterval) {
+            this.sweepInterval = sweepInterval;
+            return this;
+        }
+
+        /** Interval of the {@code 100 Continue} keepalive on silent uploads. Default 10 s. */
+        public Builder keepaliveInterval(Duration keepaliveInterval) {
+            this.keepaliveInterval = keepaliveInterval;
+            return this;
+        }
+
+        /** An upload that sends nothing for this long after its first byte is aborted. */
+        public Builder uploadIdleTimeout(Duration uploadIdleTimeout) {
+            this.uploadIdleTimeout = uploadIdleTimeout;
+            return this;
+        }
+
+        public TrickleServer build() {
+            Objects.requireNonNull(host, "host is required but not provided");
+            Objects.requireNonNull(basePath, "basePath is required but not provided");
+            if (!basePath.startsWith("/")) {
+                basePath = "/" + basePath;
+            }
+            if (!basePath.endsWith("/")) {
+                basePath = basePath + "/";
+            }
+            check(port >= 0 && port <= 65535, "port must be 0..65535 but is " + port);
+            check(
+                    retainedSegments >= 2,
+                    "retainedSegments must be at least 2 but is " + retainedSegments);
+            check(maxSegmentBytes > 0, "maxSegmentBytes must be positive");
+            check(maxChannels > 0, "maxChannels must be positive");
+            check(maxConnections > 0, "maxConnections must be positive");
+            checkPositive(idleTimeout, "idleTimeout");
+            checkPositive(sweepInterval, "sweepInterval");
+            checkPositive(keepaliveInterval, "keepaliveInterval");
+            checkPositive(uploadIdleTimeout, "uploadIdleTimeout");
+            return new TrickleServer(this);
+        }
+
+        private static void check(boolean ok, String message) {
+            if (!ok) {
+                throw new IllegalArgumentException(message);
+            }
+        }
+
+        private static void checkPositive(Duration d, String name) {
+            Objects.requireNonNull(d, name + " is required but not provided");
+            check(!d.isNegative() && !d.isZero(), name + " must be positive but is " + d);
+        }
+    }
+}

@@ -1,0 +1,9 @@
+package io.flinktrickle.connector.trickle.server.http;
+
+import java.io.IOException;
+
+/** Serves one request; runs on the connection's thread and may block (long polls). */
+@FunctionalInterface
+public interface HttpHandler {
+    void handle(HttpExchange exchange) throws IOException;
+}

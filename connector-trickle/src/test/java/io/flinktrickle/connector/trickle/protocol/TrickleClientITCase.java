@@ -1,0 +1,576 @@
+package io.flinktrickle.connector.trickle.protocol;
+
+import io.flinktrickle.connector.trickle.server.TrickleServer;
+import io.flinktrickle.connector.trickle.testutils.FaultInjectingTrickleHttp;
+import io.flinktrickle.connector.trickle.testutils.RawHttp;
+import io.flinktrickle.connector.trickle.testutils.TestMedia;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** {@link TrickleSubscriber} and {@link TricklePublisher} against the real embedded server. */
+class TrickleClientITCase {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TrickleClientConfig FAST_RETRY =
+            TrickleClientConfig.builder()
+                    .initialBackoff(Duration.ofMillis(50))
+                    .maxBackoff(Duration.ofMillis(500))
+                    .maxAttempts(40)
+                    .build();
+
+    private TrickleServer server;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws IOException {
+        server = TrickleServer.builder().basePath("/ai/trickle/").build().start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        Collections.reverse(closeables);
+        for (AutoCloseable c : closeables) {
+            c.close();
+        }
+        server.close();
+    }
+
+    private <C extends AutoCloseable> C track(C c) {
+        closeables.add(c);
+        return c;
+    }
+
+    /** A subscriber that waits for its channel to be created by the first POST. */
+    private TrickleSubscriber subscriber(String channel, long start) {
+        return track(
+                TrickleSubscriber.builder(server.channelUri(channel))
+                        .startSeq(start)
+                        .awaitChannel(Duration.ofSeconds(10))
+                        .config(FAST_RETRY)
+                        .build());
+    }
+
+    private TricklePublisher publisher(String channel) {
+        return track(
+                TricklePublisher.builder(server.channelUri(channel)).config(FAST_RETRY).build());
+    }
+
+    // ------------------------------------------------------------------ streaming
+
+    @Test
+    void subscriberSeesFirstBytesBeforeThePostEnds() throws Exception {
+        TricklePublisher pub = publisher("live");
+        TrickleSubscriber sub = subscriber("live", 0);
+        CompletableFuture<Optional<TrickleSegment>> next =
+                CompletableFuture.supplyAsync(() -> unchecked(sub));
+        SegmentWriter w = pub.next();
+        w.write("first-".getBytes(StandardCharsets.UTF_8));
+        w.flush();
+        TrickleSegment segment = next.get(5, TimeUnit.SECONDS).orElseThrow();
+        byte[] first = new byte[6];
+        assertThat(segment.body().readNBytes(first, 0, 6)).isEqualTo(6);
+        assertThat(new String(first, StandardCharsets.UTF_8)).isEqualTo("first-");
+        // The publisher has not completed the segment yet.
+        w.write("rest".getBytes(StandardCharsets.UTF_8));
+        w.close();
+        assertThat(new String(segment.body().readAllBytes(), StandardCharsets.UTF_8))
+                .isEqualTo("rest");
+        assertThat(segment.seq()).isZero();
+    }
+
+    @Test
+    void firstByteLatencyThroughTheServer() throws Exception {
+        server.createChannel("latency", TrickleProtocol.MIME_MPEGTS);
+        TricklePublisher pub = publisher("latency");
+        TrickleSubscriber sub = subscriber("latency", 0);
+        int rounds = 100;
+        long[] micros = new long[rounds];
+        for (int i = 0; i < rounds; i++) {
+            CompletableFuture<Optional<TrickleSegment>> next =
+                    CompletableFuture.supplyAsync(() -> unchecked(sub));
+            Thread.sleep(5); // let the long-poll reach the server, as in steady state
+            SegmentWriter w = pub.next();
+            long sent = System.nanoTime();
+            w.write(new byte[] {(byte) i});
+            TrickleSegment s = next.get(5, TimeUnit.SECONDS).orElseThrow();
+            int b = s.body().read();
+            micros[i] = (System.nanoTime() - sent) / 1000;
+            assertThat(b).isEqualTo(i & 0xff);
+            w.close();
+            assertThat(s.body().read()).isEqualTo(-1);
+        }
+        long[] sorted = micros.clone();
+        java.util.Arrays.sort(sorted);
+        System.out.printf(
+                "first-byte latency publisher write -> subscriber read over %d segments: median"
+                        + " %.3f ms, p90 %.3f ms, max %.3f ms%n",
+                rounds,
+                sorted[rounds / 2] / 1000.0,
+                sorted[rounds * 9 / 10] / 1000.0,
+                sorted[rounds - 1] / 1000.0);
+        assertThat(sorted[rounds / 2]).isLessThan(50_000);
+    }
+
+    @Test
+    void clipASegmentsArriveByteIdentical() throws Exception {
+        List<Path> files = TestMedia.clipA();
+        server.createChannel("clip", TrickleProtocol.MIME_MPEGTS);
+        TrickleSubscriber sub = subscriber("clip", 0);
+        List<byte[]> out = Collections.synchronizedList(new ArrayList<>());
+        TricklePublisher pub = publisher("clip");
+        ExecutorService reader = Executors.newSingleThreadExecutor();
+        try {
+            Future<List<byte[]>> received =
+                    reader.submit(
+                            () -> {
+                                Optional<TrickleSegment> s;
+                                while ((s = sub.next()).isPresent()) {
+                                    try (TrickleSegment seg = s.get()) {
+                                        assertThat(seg.contentType()).isEqualTo("video/MP2T");
+                                        out.add(seg.body().readAllBytes());
+                                    }
+                                }
+                                return out;
+                            });
+            for (Path f : files) {
+                byte[] data = TestMedia.read(f);
+                try (SegmentWriter w = pub.next()) {
+                    for (int off = 0; off < data.length; off += 188 * 7) {
+                        w.write(data, off, Math.min(188 * 7, data.length - off));
+                    }
+                }
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (out.size() < files.size() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            pub.close(); // DELETE: the subscriber sees the end of stream
+            List<byte[]> got = received.get(10, TimeUnit.SECONDS);
+            assertThat(got).hasSize(files.size());
+            for (int i = 0; i < files.size(); i++) {
+                assertThat(got.get(i)).as("segment %d", i).isEqualTo(TestMedia.read(files.get(i)));
+            }
+            assertThat(pub.metrics().segments()).isEqualTo(files.size());
+            assertThat(sub.metrics().segments()).isEqualTo(files.size());
+        } finally {
+            reader.shutdownNow();
+        }
+    }
+
+    // ------------------------------------------------------------------ catch-up, EOS, restarts
+
+    @Test
+    void slowSubscriberJumpsToTheLiveEdgeOn470() throws Exception {
+        TricklePublisher pub = publisher("slow");
+        TrickleSubscriber sub = subscriber("slow", 0);
+        pub.publish(bytes("s0"));
+        TrickleSegment first = sub.next().orElseThrow();
+        assertThat(new String(first.body().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("s0");
+        Thread.sleep(200); // the preconnected GET for seq 1 reaches the server
+        for (int i = 1; i <= 9; i++) {
+            pub.publish(bytes("s" + i));
+        }
+        // The preconnected GET was attached to seq 1, which it keeps after eviction.
+        TrickleSegment one = sub.next().orElseThrow();
+        assertThat(one.seq()).isEqualTo(1);
+        assertThat(new String(one.body().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("s1");
+        // Seq 2 was evicted from the 5-segment ring: 470, and the subscriber jumps to the live
+        // edge (nextWrite = 10), skipping 2..9.
+        CompletableFuture<Optional<TrickleSegment>> next =
+                CompletableFuture.supplyAsync(() -> unchecked(sub));
+        Thread.sleep(300);
+        assertThat(next).isNotDone();
+        pub.publish(bytes("s10"));
+        TrickleSegment ten = next.get(5, TimeUnit.SECONDS).orElseThrow();
+        assertThat(ten.seq()).isEqualTo(10);
+        assertThat(new String(ten.body().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("s10");
+        assertThat(sub.metrics().jumps()).isEqualTo(1);
+        assertThat(sub.metrics().skippedSegments()).isEqualTo(8);
+    }
+
+    @Test
+    void deleteEndsTheStreamForSubscribers() throws Exception {
+        TricklePublisher pub = publisher("eos");
+        TrickleSubscriber sub = subscriber("eos", 0);
+        pub.publish(bytes("only"));
+        assertThat(sub.next()).isPresent();
+        CompletableFuture<Optional<TrickleSegment>> waiting =
+                CompletableFuture.supplyAsync(() -> unchecked(sub));
+        Thread.sleep(200);
+        assertThat(waiting).isNotDone();
+        pub.close();
+        assertThat(waiting.get(5, TimeUnit.SECONDS)).isEmpty();
+        assertThat(sub.next()).isEmpty();
+    }
+
+    @Test
+    void closeCompletesTheOpenSegment() throws Exception {
+        TricklePublisher pub = publisher("tail");
+        TrickleSubscriber sub = subscriber("tail", 0);
+        SegmentWriter w = pub.next();
+        w.write(bytes("the tail"));
+        TrickleSegment s = sub.next().orElseThrow();
+        pub.close(); // completes the open segment, then deletes the channel
+        assertThat(new String(s.body().readAllBytes(), StandardCharsets.UTF_8))
+                .isEqualTo("the tail");
+        assertThat(sub.next()).isEmpty();
+    }
+
+    @Test
+    void abortedPublisherThenRestartWithResetUnblocksSubscribers() throws Exception {
+        TrickleSubscriber sub = subscriber("restart", 0);
+        // A publisher that dies mid-segment: some bytes, then the TCP connection is dropped.
+        try (RawHttp crashed = new RawHttp(server.port())) {
+            crashed.startChunked("POST", "/ai/trickle/restart/0", Map.of()).chunk("partial-");
+            TrickleSegment stuck = sub.next().orElseThrow();
+            byte[] had = stuck.body().readNBytes(8);
+            assertThat(new String(had, StandardCharsets.UTF_8)).isEqualTo("partial-");
+            crashed.reset();
+            CompletableFuture<byte[]> rest =
+                    CompletableFuture.supplyAsync(
+                            () -> {
+                                try {
+                                    return stuck.body().readAllBytes();
+                                } catch (IOException e) {
+                                    throw new java.io.UncheckedIOException(e);
+                                }
+                            });
+            Thread.sleep(300);
+            assertThat(rest).as("the abandoned segment stays open").isNotDone();
+
+            // The restarted publisher resumes at /next with Lp-Trickle-Reset.
+            TricklePublisher restarted =
+                    track(
+                            TricklePublisher.builder(server.channelUri("restart"))
+                                    .startSeq(TrickleProtocol.SEQ_NEXT)
+                                    .config(FAST_RETRY)
+                                    .build());
+            long seq = restarted.publish(bytes("after restart"));
+            assertThat(seq).isEqualTo(1);
+            assertThat(rest.get(5, TimeUnit.SECONDS)).isEmpty();
+            TrickleSegment next = sub.next().orElseThrow();
+            assertThat(next.seq()).isEqualTo(1);
+            assertThat(new String(next.body().readAllBytes(), StandardCharsets.UTF_8))
+                    .isEqualTo("after restart");
+        }
+    }
+
+    @Test
+    void subscriberSurvivesAServerRestart() throws Exception {
+        int port = server.port();
+        TrickleSubscriber sub = subscriber("survive", 0);
+        TricklePublisher pub = publisher("survive");
+        pub.publish(bytes("before"));
+        assertThat(
+                        new String(
+                                sub.next().orElseThrow().body().readAllBytes(),
+                                StandardCharsets.UTF_8))
+                .isEqualTo("before");
+        CompletableFuture<Optional<TrickleSegment>> waiting =
+                CompletableFuture.supplyAsync(() -> unchecked(sub));
+        Thread.sleep(200);
+        server.close();
+        Thread.sleep(500);
+        server = TrickleServer.builder().basePath("/ai/trickle/").port(port).build().start();
+        // The publisher goes on with its next seq; the POST recreates the channel.
+        long seq = pub.publish(bytes("after"));
+        assertThat(seq).isEqualTo(1);
+        TrickleSegment s = waiting.get(15, TimeUnit.SECONDS).orElseThrow();
+        assertThat(new String(s.body().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("after");
+        assertThat(sub.metrics().retries()).isPositive();
+    }
+
+    // ------------------------------------------------------------------ failures and retries
+
+    @Test
+    void subscriberRecoversFromInjectedConnectionFailures() throws Exception {
+        FaultInjectingTrickleHttp faulty =
+                track(new FaultInjectingTrickleHttp(new JdkTrickleHttp(FAST_RETRY)));
+        TrickleSubscriber sub =
+                track(
+                        TrickleSubscriber.builder(server.channelUri("faulty"))
+                                .startSeq(0)
+                                .config(FAST_RETRY)
+                                .http(faulty)
+                                .build());
+        publisher("faulty").publish(bytes("payload"));
+        faulty.failNextGets(3);
+        TrickleSegment s = sub.next().orElseThrow();
+        assertThat(new String(s.body().readAllBytes(), StandardCharsets.UTF_8))
+                .isEqualTo("payload");
+        assertThat(sub.metrics().retries()).isEqualTo(3);
+    }
+
+    @Test
+    void publisherReopensAPostThatFailedBeforeItsFirstByte() throws Exception {
+        FaultInjectingTrickleHttp faulty =
+                track(new FaultInjectingTrickleHttp(new JdkTrickleHttp(FAST_RETRY)));
+        TricklePublisher pub =
+                track(
+                        TricklePublisher.builder(server.channelUri("reopen"))
+                                .config(FAST_RETRY)
+                                .http(faulty)
+                                .build());
+        TrickleSubscriber sub = subscriber("reopen", 0);
+        faulty.failNextPosts(3); // seq 0, its preconnect for 1, and the first re-open
+        pub.publish(bytes("zero"));
+        pub.publish(bytes("one"));
+        assertThat(
+                        new String(
+                                sub.next().orElseThrow().body().readAllBytes(),
+                                StandardCharsets.UTF_8))
+                .isEqualTo("zero");
+        assertThat(
+                        new String(
+                                sub.next().orElseThrow().body().readAllBytes(),
+                                StandardCharsets.UTF_8))
+                .isEqualTo("one");
+        assertThat(pub.metrics().retries()).isPositive();
+    }
+
+    @Test
+    void releasedPreconnectMovesItsDataToAFreshSeq() throws Exception {
+        TricklePublisher pub = publisher("released");
+        TrickleSubscriber sub = subscriber("released", 0);
+        pub.publish(bytes("zero")); // leaves a preconnected POST for seq 1
+        // Someone closes seq 1 before a byte arrived: the server releases the preconnect, and
+        // seq 1 can never be written again.
+        try (RawHttp del = new RawHttp(server.port())) {
+            del.send("DELETE", "/ai/trickle/released/1");
+            assertThat(del.readFinalHead(Duration.ofSeconds(5)).status).isEqualTo(200);
+        }
+        Thread.sleep(300);
+        long seq = pub.publish(bytes("moved"));
+        assertThat(seq).isEqualTo(2);
+        assertThat(pub.publish(bytes("after"))).isEqualTo(3);
+        assertThat(text(sub.next().orElseThrow())).isEqualTo("zero");
+        TrickleSegment s = sub.next().orElseThrow(); // seq 1 closed empty: skipped
+        assertThat(s.seq()).isEqualTo(2);
+        assertThat(text(s)).isEqualTo("moved");
+        assertThat(text(sub.next().orElseThrow())).isEqualTo("after");
+        assertThat(pub.metrics().releasedPreconnects()).isEqualTo(1);
+        assertThat(sub.metrics().emptySegments()).isEqualTo(1);
+    }
+
+    @Test
+    void subscriberGivesUpWhenNothingListens() throws Exception {
+        int freePort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            freePort = s.getLocalPort();
+        }
+        TrickleClientConfig cfg =
+                TrickleClientConfig.builder()
+                        .maxAttempts(3)
+                        .initialBackoff(Duration.ofMillis(20))
+                        .build();
+        TrickleSubscriber sub =
+                track(
+                        TrickleSubscriber.builder(URI.create("http://127.0.0.1:" + freePort + "/x"))
+                                .config(cfg)
+                                .build());
+        assertThatThrownBy(sub::next)
+                .isInstanceOf(RetriesExhaustedException.class)
+                .hasMessageContaining("3 attempts");
+    }
+
+    @Test
+    void publishingToAnUnknownChannelOnANonAutocreateServerFails() throws Exception {
+        try (TrickleServer strict = TrickleServer.builder().autocreate(false).build().start()) {
+            TricklePublisher pub =
+                    track(
+                            TricklePublisher.builder(strict.channelUri("missing"))
+                                    .config(FAST_RETRY)
+                                    .build());
+            assertThatThrownBy(() -> pub.publish(bytes("x")))
+                    .isInstanceOf(ChannelNotFoundException.class);
+        }
+    }
+
+    @Test
+    void stalledSegmentFailsAfterTheReadIdleTimeout() throws Exception {
+        TrickleSubscriber sub =
+                track(
+                        TrickleSubscriber.builder(server.channelUri("stall"))
+                                .startSeq(0)
+                                .config(
+                                        TrickleClientConfig.builder()
+                                                .readIdleTimeout(Duration.ofSeconds(1))
+                                                .build())
+                                .build());
+        try (RawHttp stalled = new RawHttp(server.port())) {
+            stalled.startChunked("POST", "/ai/trickle/stall/0", Map.of()).chunk("some");
+            TrickleSegment s = sub.next().orElseThrow();
+            InputStream body = s.body();
+            assertThat(body.readNBytes(4)).hasSize(4);
+            long start = System.nanoTime();
+            assertThatThrownBy(body::read)
+                    .isInstanceOf(TrickleException.class)
+                    .hasMessageContaining("no byte for 1000 ms");
+            assertThat((System.nanoTime() - start) / 1_000_000).isBetween(900L, 3_000L);
+        }
+    }
+
+    @Test
+    void quietChannelLongPollIsRefreshed() throws Exception {
+        TrickleSubscriber sub =
+                track(
+                        TrickleSubscriber.builder(server.channelUri("quiet"))
+                                .startSeq(0)
+                                .config(
+                                        TrickleClientConfig.builder()
+                                                .refreshInterval(Duration.ofMillis(300))
+                                                .build())
+                                .build());
+        server.createChannel("quiet", "application/json");
+        CompletableFuture<Optional<TrickleSegment>> waiting =
+                CompletableFuture.supplyAsync(() -> unchecked(sub));
+        Thread.sleep(1_200);
+        publisher("quiet").publish(bytes("{}"));
+        assertThat(waiting.get(5, TimeUnit.SECONDS)).isPresent();
+        assertThat(sub.metrics().refreshes()).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void closeUnblocksAWaitingSubscriber() throws Exception {
+        server.createChannel("idle", "application/json");
+        TrickleSubscriber sub = subscriber("idle", 0);
+        CompletableFuture<Optional<TrickleSegment>> waiting =
+                CompletableFuture.supplyAsync(() -> unchecked(sub));
+        Thread.sleep(200);
+        sub.close();
+        assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS))
+                .hasRootCauseInstanceOf(java.io.InterruptedIOException.class);
+    }
+
+    // ------------------------------------------------------------------ JSON messages
+
+    @Test
+    void thousandQuickJsonMessagesNoSeqReusedNoneLost() throws Exception {
+        try (TrickleServer roomy = TrickleServer.builder().retainedSegments(2048).build().start()) {
+            JsonMessagePublisher pub =
+                    track(
+                            new JsonMessagePublisher(
+                                    TricklePublisher.builder(roomy.channelUri("msgs"))
+                                            .contentType(TrickleProtocol.MIME_JSON)
+                                            .build(),
+                                    JSON));
+            int threads = 4;
+            int perThread = 250;
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            Set<Long> seqs = Collections.synchronizedSet(new HashSet<>());
+            try {
+                List<Future<?>> done = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int thread = t;
+                    done.add(
+                            pool.submit(
+                                    () -> {
+                                        for (int i = 0; i < perThread; i++) {
+                                            long seq =
+                                                    pub.publish(Map.of("thread", thread, "i", i));
+                                            assertThat(seqs.add(seq))
+                                                    .as("seq %d reused", seq)
+                                                    .isTrue();
+                                        }
+                                        return null;
+                                    }));
+                }
+                for (Future<?> f : done) {
+                    f.get(60, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(seqs).hasSize(threads * perThread);
+            assertThat(Collections.max(seqs)).isEqualTo(threads * perThread - 1);
+            JsonMessageSubscriber sub =
+                    track(
+                            new JsonMessageSubscriber(
+                                    TrickleSubscriber.builder(roomy.channelUri("msgs"))
+                                            .startSeq(0)
+                                            .build(),
+                                    JSON));
+            Set<String> got = new HashSet<>();
+            for (int i = 0; i < threads * perThread; i++) {
+                JsonNode m = sub.next().orElseThrow();
+                got.add(m.get("thread").asInt() + "/" + m.get("i").asInt());
+            }
+            assertThat(got).hasSize(threads * perThread);
+        }
+    }
+
+    @Test
+    void oneMebibyteJsonMessageIsReadWhole() throws Exception {
+        JsonMessagePublisher pub = track(new JsonMessagePublisher(publisher("big"), JSON));
+        JsonMessageSubscriber sub = track(new JsonMessageSubscriber(subscriber("big", 0), JSON));
+        String payload = "p".repeat(1024 * 1024);
+        pub.publish(Map.of("prompt", payload));
+        JsonNode m = sub.next().orElseThrow();
+        assertThat(m.get("prompt").asText()).hasSize(1024 * 1024).isEqualTo(payload);
+    }
+
+    @Test
+    void malformedMessageIsReportedAndSkipped() throws Exception {
+        TricklePublisher raw = publisher("bad");
+        JsonMessageSubscriber sub =
+                track(new JsonMessageSubscriber(subscriber("bad", 0), JSON, 64));
+        raw.publish(bytes("not json {"));
+        raw.publish(bytes("{\"x\":\"" + "y".repeat(100) + "\"}"));
+        raw.publish(bytes("{\"keep\":\"alive\"}"));
+        assertThatThrownBy(sub::next)
+                .isInstanceOf(MalformedMessageException.class)
+                .hasMessageContaining("not JSON");
+        assertThatThrownBy(sub::next)
+                .isInstanceOf(MalformedMessageException.class)
+                .hasMessageContaining("larger than the limit");
+        assertThat(sub.next().orElseThrow().get("keep").asText()).isEqualTo("alive");
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static String text(TrickleSegment s) throws IOException {
+        return new String(s.body().readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Optional<TrickleSegment> unchecked(TrickleSubscriber sub) {
+        try {
+            return sub.next();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
