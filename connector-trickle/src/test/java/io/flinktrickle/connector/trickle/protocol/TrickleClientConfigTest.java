@@ -1,0 +1,80 @@
+package io.flinktrickle.connector.trickle.protocol;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Tests for {@link TrickleClientConfig} and the client builders' validation. */
+class TrickleClientConfigTest {
+
+    @Test
+    void backoffDoublesUpToTheMaximum() {
+        TrickleClientConfig c =
+                TrickleClientConfig.builder()
+                        .initialBackoff(Duration.ofMillis(100))
+                        .maxBackoff(Duration.ofMillis(700))
+                        .build();
+        assertThat(c.backoff(1)).isEqualTo(Duration.ofMillis(100));
+        assertThat(c.backoff(2)).isEqualTo(Duration.ofMillis(200));
+        assertThat(c.backoff(3)).isEqualTo(Duration.ofMillis(400));
+        assertThat(c.backoff(4)).isEqualTo(Duration.ofMillis(700));
+        assertThat(c.backoff(60)).isEqualTo(Duration.ofMillis(700));
+    }
+
+    @Test
+    void defaultsMatchTheReferenceClients() {
+        TrickleClientConfig c = TrickleClientConfig.defaults();
+        assertThat(c.refreshInterval()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(c.maxAttempts()).isEqualTo(5);
+        assertThat(c.insecureSkipVerify()).isFalse();
+    }
+
+    @Test
+    void invalidSettingsAreRejectedWithTheirName() {
+        assertThatThrownBy(() -> TrickleClientConfig.builder().maxAttempts(0).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxAttempts");
+        assertThatThrownBy(
+                        () -> TrickleClientConfig.builder().connectTimeout(Duration.ZERO).build())
+                .hasMessageContaining("connectTimeout");
+        assertThatThrownBy(
+                        () ->
+                                TrickleClientConfig.builder()
+                                        .readIdleTimeout(Duration.ofSeconds(-1))
+                                        .build())
+                .hasMessageContaining("readIdleTimeout");
+        assertThatThrownBy(() -> TrickleClientConfig.builder().uploadBufferBytes(10).build())
+                .hasMessageContaining("uploadBufferBytes");
+        assertThat(
+                        TrickleClientConfig.builder()
+                                .readIdleTimeout(Duration.ZERO)
+                                .build()
+                                .readIdleTimeout())
+                .isZero();
+    }
+
+    @Test
+    void buildersRejectBadUrlsAndSeqs() {
+        assertThatThrownBy(() -> TrickleSubscriber.builder(URI.create("ftp://x/ch")).build())
+                .hasMessageContaining("http(s)");
+        assertThatThrownBy(
+                        () ->
+                                TrickleSubscriber.builder(URI.create("http://x/ch"))
+                                        .startSeq(-3)
+                                        .build())
+                .hasMessageContaining("-3");
+        assertThatThrownBy(
+                        () ->
+                                TricklePublisher.builder(URI.create("http://x/ch"))
+                                        .startSeq(-2)
+                                        .build())
+                .hasMessageContaining("startSeq");
+        assertThatThrownBy(() -> TricklePublisher.builder(null).build())
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("channel URL is required");
+    }
+}
