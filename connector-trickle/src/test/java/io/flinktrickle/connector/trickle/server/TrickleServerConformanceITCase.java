@@ -553,6 +553,7 @@ class TrickleServerConformanceITCase {
 
     @Test
     void chunksReachSubscribersWithinMilliseconds() throws IOException {
+        server.createChannel("ch", "video/MP2T");
         try (RawHttp pub = new RawHttp(port);
                 RawHttp sub = new RawHttp(port)) {
             sub.send("GET", "/ch/0");
