@@ -18,9 +18,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@link TrickleHttp} on the JDK's {@code java.net.http.HttpClient}, pinned to HTTP/1.1 (every
@@ -33,32 +31,35 @@ import java.util.concurrent.atomic.AtomicInteger;
  * then streams. ({@code BodyPublishers.ofInputStream} must not be used: it sends nothing until the
  * stream ends.) Jetty's client would do as well but adds a dependency.
  *
- * <p>Threads: the client's selector thread plus a cached pool of daemon threads ({@code
- * trickle-http-N}) that complete futures; all methods are thread-safe.
+ * <p>One client per JVM and settings ({@link #shared}): a JDK 17 {@code HttpClient} cannot be
+ * closed (its selector thread and pooled connections go only when it is garbage collected), and it
+ * is built to be shared: one selector thread and one connection pool serve every channel. It uses
+ * the JDK's default executor, so it holds no reference to job classes (no class loader leak on a
+ * session cluster).
+ *
+ * <p>Threads: the client's selector and worker threads; all methods are thread-safe.
  */
 public final class JdkTrickleHttp implements TrickleHttp {
 
-    private static final AtomicInteger THREADS = new AtomicInteger();
+    private static final Map<TrickleClientConfig, JdkTrickleHttp> SHARED =
+            new ConcurrentHashMap<>();
 
     private final HttpClient client;
-    private final ExecutorService executor;
     private final TrickleClientConfig config;
 
+    /** The JVM-wide client for these settings ({@link #close()} on it does nothing). */
+    public static JdkTrickleHttp shared(TrickleClientConfig config) {
+        return SHARED.computeIfAbsent(config, JdkTrickleHttp::new);
+    }
+
+    /** A client of its own; prefer {@link #shared}. */
     public JdkTrickleHttp(TrickleClientConfig config) {
         this.config = config;
-        this.executor =
-                Executors.newCachedThreadPool(
-                        r -> {
-                            Thread t = new Thread(r, "trickle-http-" + THREADS.incrementAndGet());
-                            t.setDaemon(true);
-                            return t;
-                        });
         HttpClient.Builder b =
                 HttpClient.newBuilder()
                         .version(HttpClient.Version.HTTP_1_1)
                         .connectTimeout(config.connectTimeout())
-                        .followRedirects(HttpClient.Redirect.NEVER)
-                        .executor(executor);
+                        .followRedirects(HttpClient.Redirect.NEVER);
         if (config.insecureSkipVerify()) {
             b.sslContext(trustAll());
         }
@@ -98,10 +99,12 @@ public final class JdkTrickleHttp implements TrickleHttp {
                 .thenApply(JdkResponse::new);
     }
 
+    /**
+     * Nothing to release on Java 17: the JDK client has no {@code close()} before Java 21; its
+     * connections close when it is no longer referenced.
+     */
     @Override
-    public void close() {
-        executor.shutdownNow();
-    }
+    public void close() {}
 
     private static SSLContext trustAll() {
         TrustManager acceptAll =

@@ -90,6 +90,39 @@ public final class TrickleClientConfig implements Serializable {
         return insecureSkipVerify;
     }
 
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof TrickleClientConfig)) {
+            return false;
+        }
+        TrickleClientConfig c = (TrickleClientConfig) o;
+        return maxAttempts == c.maxAttempts
+                && uploadBufferBytes == c.uploadBufferBytes
+                && replayBufferBytes == c.replayBufferBytes
+                && insecureSkipVerify == c.insecureSkipVerify
+                && connectTimeout.equals(c.connectTimeout)
+                && refreshInterval.equals(c.refreshInterval)
+                && readIdleTimeout.equals(c.readIdleTimeout)
+                && requestTimeout.equals(c.requestTimeout)
+                && initialBackoff.equals(c.initialBackoff)
+                && maxBackoff.equals(c.maxBackoff);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(
+                connectTimeout,
+                refreshInterval,
+                readIdleTimeout,
+                requestTimeout,
+                maxAttempts,
+                initialBackoff,
+                maxBackoff,
+                uploadBufferBytes,
+                replayBufferBytes,
+                insecureSkipVerify);
+    }
+
     /** Backoff before attempt {@code attempt} (1-based count of failures so far). */
     Duration backoff(int failures) {
         long millis = initialBackoff.toMillis() << Math.min(20, Math.max(0, failures - 1));

@@ -73,7 +73,7 @@ public final class TricklePublisher implements Closeable {
         this.contentType = b.contentType;
         this.config = b.config;
         this.ownsHttp = b.http == null;
-        this.http = b.http != null ? b.http : new JdkTrickleHttp(b.config);
+        this.http = b.http != null ? b.http : JdkTrickleHttp.shared(b.config);
         this.deleteOnClose = b.deleteOnClose;
         this.startSeq = b.startSeq;
         this.reset = b.reset;
@@ -356,6 +356,11 @@ public final class TricklePublisher implements Closeable {
      */
     @Override
     public void close() throws IOException {
+        close(deleteOnClose);
+    }
+
+    /** As {@link #close()}, deciding now whether to send {@code DELETE /{channel}}. */
+    public void close(boolean deleteChannel) throws IOException {
         List<SegmentWriter> writers;
         TrickleHttp.Upload idle;
         synchronized (this) {
@@ -376,7 +381,7 @@ public final class TricklePublisher implements Closeable {
             }
         }
         try {
-            if (deleteOnClose) {
+            if (deleteChannel) {
                 // DELETE first, then drop the preconnect (go-livepeer's order): the server
                 // releases the preconnect's segment and subscribers see the end of stream.
                 try (TrickleHttp.Response r = await(http.delete(channel), channel)) {
@@ -454,7 +459,7 @@ public final class TricklePublisher implements Closeable {
             return this;
         }
 
-        /** A shared transport (not closed by the publisher); default: one of its own. */
+        /** The transport; default: the JVM-wide {@link JdkTrickleHttp#shared} client. */
         public Builder http(TrickleHttp http) {
             this.http = http;
             return this;

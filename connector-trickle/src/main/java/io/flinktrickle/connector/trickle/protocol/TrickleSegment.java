@@ -21,10 +21,13 @@ public final class TrickleSegment implements Closeable {
     private final long seq;
     private final String contentType;
     private final long arrivalNanos;
+    private final long arrivalMillis;
+    private final long liveEdge;
     private final BodyStream body;
 
     TrickleSegment(
             long seq,
+            long liveEdge,
             String contentType,
             InputStream raw,
             Runnable closeTransport,
@@ -33,7 +36,9 @@ public final class TrickleSegment implements Closeable {
             String description) {
         this.seq = seq;
         this.contentType = contentType;
+        this.liveEdge = liveEdge;
         this.arrivalNanos = System.nanoTime();
+        this.arrivalMillis = System.currentTimeMillis();
         this.body = new BodyStream(raw, closeTransport, readIdleTimeoutNanos, metrics, description);
     }
 
@@ -50,6 +55,20 @@ public final class TrickleSegment implements Closeable {
     /** {@link System#nanoTime()} when the response headers (and the first byte) arrived. */
     public long arrivalNanos() {
         return arrivalNanos;
+    }
+
+    /** Wall-clock time when the response headers (and the first byte) arrived. */
+    public long arrivalMillis() {
+        return arrivalMillis;
+    }
+
+    /**
+     * The server's {@code nextWrite} when this segment was requested ({@code Lp-Trickle-Latest}, or
+     * seq + 1 when the server sent none because this is the newest): {@code liveEdge() - seq() - 1}
+     * segments were already waiting behind this one.
+     */
+    public long liveEdge() {
+        return liveEdge;
     }
 
     /** The body; it ends when the publisher completes the segment. */

@@ -75,7 +75,7 @@ public final class TrickleSubscriber implements Closeable {
         this.channel = stripSlash(b.channel);
         this.config = b.config;
         this.ownsHttp = b.http == null;
-        this.http = b.http != null ? b.http : new JdkTrickleHttp(b.config);
+        this.http = b.http != null ? b.http : JdkTrickleHttp.shared(b.config);
         this.nextSeq = b.startSeq;
         this.awaitChannelNanos = b.awaitChannel.toNanos();
     }
@@ -133,6 +133,7 @@ public final class TrickleSubscriber implements Closeable {
                 if (cause instanceof HttpTimeoutException) {
                     // No headers within the refresh interval: a long poll on a quiet channel.
                     metrics.refreshes.increment();
+                    skipIfPublisherMovedOn(pendingSeq);
                     continue;
                 }
                 recentConnectionFailure = true;
@@ -195,9 +196,11 @@ public final class TrickleSubscriber implements Closeable {
             body.unread(first);
             pendingRequest(); // preconnect the next segment while this one is read
             metrics.segments.increment();
+            long liveEdge = headerLong(response, TrickleProtocol.HEADER_LATEST).orElse(seq + 1);
             current =
                     new TrickleSegment(
                             seq,
+                            liveEdge,
                             response.header("Content-Type").orElse(""),
                             body,
                             response::close,
@@ -235,6 +238,42 @@ public final class TrickleSubscriber implements Closeable {
             return null;
         }
         throw new TrickleException(TrickleException.describe(segmentUri(requested), status, null));
+    }
+
+    /**
+     * A long poll that stays silent may wait for a seq the publisher will never write: a publisher
+     * that restarted on a fresh channel (a restarted server) goes on with its own seq, and the
+     * server keeps the precreated segment we wait on. If {@code /next} shows that a later segment
+     * has started, move to the current one (go-livepeer's clients would wait for ring eviction
+     * instead).
+     */
+    private void skipIfPublisherMovedOn(long waitingFor) throws InterruptedException {
+        if (waitingFor < 0) {
+            return;
+        }
+        URI next = URI.create(channel + "/" + TrickleProtocol.NEXT_PATH);
+        try (TrickleHttp.Response r =
+                http.get(next, config.requestTimeout())
+                        .get(
+                                config.requestTimeout().toMillis(),
+                                java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            Optional<Long> latest = headerLong(r, TrickleProtocol.HEADER_LATEST);
+            if (r.status() == 200 && latest.isPresent() && latest.get() > waitingFor + 1) {
+                long target = latest.get() - 1;
+                metrics.jumps.increment();
+                metrics.skippedSegments.add(target - waitingFor);
+                LOG.info(
+                        "{}: segment {} was never written and the publisher is at {}, moving there",
+                        channel,
+                        waitingFor,
+                        target);
+                synchronized (this) {
+                    nextSeq = target;
+                }
+            }
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            // Legacy servers have no /next, or the server is busy: keep waiting.
+        }
     }
 
     private void handleMissingSegment(long requested, Optional<Long> latest)
@@ -392,7 +431,7 @@ public final class TrickleSubscriber implements Closeable {
             return this;
         }
 
-        /** A shared transport (not closed by the subscriber); default: one of its own. */
+        /** The transport; default: the JVM-wide {@link JdkTrickleHttp#shared} client. */
         public Builder http(TrickleHttp http) {
             this.http = http;
             return this;

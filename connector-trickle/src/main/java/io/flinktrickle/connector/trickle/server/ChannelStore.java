@@ -58,6 +58,10 @@ final class ChannelStore {
         return channels.get(name);
     }
 
+    java.util.Set<String> names() {
+        return new java.util.TreeSet<>(channels.keySet());
+    }
+
     int size() {
         return channels.size();
     }

@@ -121,6 +121,11 @@ public final class TrickleServer implements AutoCloseable {
         return store.delete(name);
     }
 
+    /** The names of the open channels (including the changefeed when enabled). */
+    public java.util.Set<String> channelNames() {
+        return store.names();
+    }
+
     /** Number of open channels (including the changefeed when enabled). */
     public int channelCount() {
         return store.size();

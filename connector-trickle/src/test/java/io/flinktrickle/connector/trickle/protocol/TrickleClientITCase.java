@@ -458,6 +458,34 @@ class TrickleClientITCase {
     }
 
     @Test
+    void subscriberWaitingOnASeqThePublisherSkippedMovesOn() throws Exception {
+        server.createChannel("skipped", TrickleProtocol.MIME_MPEGTS);
+        TrickleSubscriber sub =
+                track(
+                        TrickleSubscriber.builder(server.channelUri("skipped"))
+                                .startSeq(0)
+                                .config(
+                                        TrickleClientConfig.builder()
+                                                .refreshInterval(Duration.ofMillis(300))
+                                                .build())
+                                .build());
+        CompletableFuture<Optional<TrickleSegment>> waiting =
+                CompletableFuture.supplyAsync(() -> unchecked(sub));
+        Thread.sleep(100);
+        // A publisher that resumes with its own numbering on a fresh channel (after a restart).
+        TricklePublisher resumed =
+                track(TricklePublisher.builder(server.channelUri("skipped")).startSeq(3).build());
+        SegmentWriter w = resumed.next();
+        w.write(bytes("three-"));
+        TrickleSegment s = waiting.get(5, TimeUnit.SECONDS).orElseThrow();
+        assertThat(s.seq()).isEqualTo(3);
+        w.write(bytes("done"));
+        w.close();
+        assertThat(text(s)).isEqualTo("three-done");
+        assertThat(sub.metrics().jumps()).isEqualTo(1);
+    }
+
+    @Test
     void closeUnblocksAWaitingSubscriber() throws Exception {
         server.createChannel("idle", "application/json");
         TrickleSubscriber sub = subscriber("idle", 0);

@@ -1,0 +1,169 @@
+package io.flinktrickle.connector.trickle.sink.internal;
+
+import io.flinktrickle.connector.trickle.protocol.ChannelClosedException;
+import io.flinktrickle.connector.trickle.protocol.ChannelNotFoundException;
+import io.flinktrickle.connector.trickle.protocol.RetriesExhaustedException;
+import io.flinktrickle.connector.trickle.protocol.SegmentWriter;
+import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
+import io.flinktrickle.connector.trickle.sink.SegmentEncoder;
+
+import org.apache.flink.annotation.Internal;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+
+/**
+ * One output channel of a sink writer: its publisher, its encoder and the segment being written.
+ * Implements the encoder's {@link SegmentEncoder.SegmentOutput}.
+ *
+ * <p>Failures: a segment whose publishing fails is dropped and counted (live video goes on with the
+ * next one); a channel that was closed or deleted by its reader's side stops taking records (logged
+ * once, counted); a server that stays unreachable ({@link RetriesExhaustedException}) fails the
+ * writer, so Flink restarts the task.
+ *
+ * <p>Mailbox thread only.
+ */
+@Internal
+final class ChannelOutput<T> implements SegmentEncoder.SegmentOutput {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChannelOutput.class);
+
+    private final URI channel;
+    private final TricklePublisher publisher;
+    private final SegmentEncoder.ChannelEncoder<T> encoder;
+    private final TrickleSinkMetrics metrics;
+    private SegmentWriter current;
+    private OutputStream currentStream;
+    private boolean gone;
+
+    ChannelOutput(
+            URI channel,
+            TricklePublisher publisher,
+            SegmentEncoder.ChannelEncoder<T> encoder,
+            TrickleSinkMetrics metrics) {
+        this.channel = channel;
+        this.publisher = publisher;
+        this.encoder = encoder;
+        this.metrics = metrics;
+    }
+
+    void write(T record) throws IOException {
+        if (gone) {
+            metrics.recordErrors.inc();
+            return;
+        }
+        try {
+            encoder.encode(record, this);
+            metrics.records.inc();
+        } catch (IOException e) {
+            handle(e);
+        }
+    }
+
+    /** Encoder flush, then the open segment is completed; the channel is DELETEd if asked. */
+    void finish(boolean deleteChannel) throws IOException {
+        IOException failure = null;
+        try {
+            if (!gone) {
+                encoder.finish(this);
+                endSegment();
+            }
+        } catch (IOException e) {
+            failure = e;
+        }
+        try {
+            encoder.close();
+        } catch (IOException e) {
+            failure = failure == null ? e : failure;
+        }
+        try {
+            publisher.close(deleteChannel && !gone);
+        } catch (IOException e) {
+            failure = failure == null ? e : failure;
+        }
+        if (failure != null
+                && !(failure instanceof ChannelClosedException
+                        || failure instanceof ChannelNotFoundException)) {
+            throw failure;
+        }
+    }
+
+    @Override
+    public OutputStream startSegment() throws IOException {
+        endSegment();
+        current = publisher.next();
+        SegmentWriter writer = current;
+        currentStream =
+                new FilterOutputStream(writer) {
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        writer.write(b, off, len);
+                        metrics.bytes.inc(len);
+                    }
+
+                    @Override
+                    public void close() {
+                        // Segments end through endSegment().
+                    }
+                };
+        return currentStream;
+    }
+
+    @Override
+    public OutputStream segment() throws IOException {
+        return current == null ? startSegment() : currentStream;
+    }
+
+    @Override
+    public void endSegment() throws IOException {
+        SegmentWriter writer = current;
+        current = null;
+        currentStream = null;
+        if (writer == null) {
+            return;
+        }
+        try {
+            writer.close();
+            metrics.segments.inc();
+        } catch (IOException e) {
+            handle(e);
+        }
+    }
+
+    @Override
+    public boolean hasOpenSegment() {
+        return current != null;
+    }
+
+    private void handle(IOException e) throws IOException {
+        if (current != null) {
+            current.abort();
+            current = null;
+            currentStream = null;
+        }
+        if (e instanceof RetriesExhaustedException) {
+            throw e;
+        }
+        if (e instanceof ChannelClosedException || e instanceof ChannelNotFoundException) {
+            if (!gone) {
+                LOG.warn(
+                        "trickle channel {} is gone ({}); its records are dropped from now on",
+                        channel,
+                        e.getMessage());
+            }
+            gone = true;
+            metrics.recordErrors.inc();
+            return;
+        }
+        metrics.publishErrors.inc();
+        LOG.warn(
+                "trickle channel {}: a segment could not be published and was dropped: {}",
+                channel,
+                e.getMessage());
+    }
+}

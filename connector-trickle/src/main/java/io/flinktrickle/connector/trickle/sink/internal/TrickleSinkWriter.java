@@ -1,0 +1,133 @@
+package io.flinktrickle.connector.trickle.sink.internal;
+
+import io.flinktrickle.connector.trickle.protocol.JdkTrickleHttp;
+import io.flinktrickle.connector.trickle.protocol.TrickleClientConfig;
+import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
+import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
+import io.flinktrickle.connector.trickle.sink.ChannelRouter;
+import io.flinktrickle.connector.trickle.sink.SegmentEncoder;
+
+import org.apache.flink.annotation.Internal;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Writes records to trickle channels, one {@link ChannelOutput} (publisher + encoder) per channel,
+ * created on the channel's first record. Publishers resume each channel at its {@code /next}
+ * position with {@code Lp-Trickle-Reset}, so a restarted writer neither reuses a seq nor leaves
+ * readers hanging on the previous writer's unfinished segment.
+ *
+ * <ul>
+ *   <li>{@code flush(false)} (before a checkpoint) completes nothing: a live segment stays open
+ *       until its encoder ends it. Nothing is lost at a failover that the checkpoint covers either:
+ *       records after it are replayed (at-least-once; a live stream resumes at the segment it was
+ *       on).
+ *   <li>{@code flush(true)} (end of input) finishes every channel: the encoder writes what it
+ *       buffered, the open segment is completed, the channel is DELETEd (configurable).
+ *   <li>{@code close()} (cancel, failover, after end of input) completes every open segment too; it
+ *       DELETEs the channels only when configured to.
+ * </ul>
+ *
+ * <p>Threads: the task's mailbox thread, plus the HTTP client's own threads.
+ */
+@Internal
+public final class TrickleSinkWriter<T> implements SinkWriter<T> {
+
+    private final SegmentEncoder<T> encoder;
+    private final ChannelRouter<T> router;
+    private final String contentType;
+    private final TrickleClientConfig clientConfig;
+    private final boolean deleteOnEndOfInput;
+    private final boolean deleteOnClose;
+    private final int subtask;
+    private final TrickleSinkMetrics metrics;
+    private final JdkTrickleHttp http;
+    private final Map<URI, ChannelOutput<T>> outputs = new LinkedHashMap<>();
+    private boolean finished;
+
+    public TrickleSinkWriter(
+            SegmentEncoder<T> encoder,
+            ChannelRouter<T> router,
+            String contentType,
+            TrickleClientConfig clientConfig,
+            boolean deleteOnEndOfInput,
+            boolean deleteOnClose,
+            int subtask,
+            SinkWriterMetricGroup metricGroup) {
+        this.encoder = encoder;
+        this.router = router;
+        this.contentType = contentType;
+        this.clientConfig = clientConfig;
+        this.deleteOnEndOfInput = deleteOnEndOfInput;
+        this.deleteOnClose = deleteOnClose;
+        this.subtask = subtask;
+        this.metrics = new TrickleSinkMetrics(metricGroup);
+        this.http = JdkTrickleHttp.shared(clientConfig);
+    }
+
+    @Override
+    public void write(T element, Context context) throws IOException {
+        URI channel = router.channelFor(element, subtask);
+        if (channel == null) {
+            throw new IOException("the channel router gave no channel for " + element);
+        }
+        ChannelOutput<T> output = outputs.get(channel);
+        if (output == null) {
+            output = open(channel);
+            outputs.put(channel, output);
+        }
+        output.write(element);
+    }
+
+    private ChannelOutput<T> open(URI channel) throws IOException {
+        TricklePublisher publisher =
+                TricklePublisher.builder(channel)
+                        .contentType(contentType)
+                        .startSeq(TrickleProtocol.SEQ_NEXT)
+                        .config(clientConfig)
+                        .http(http)
+                        .build();
+        String path = channel.getPath();
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        return new ChannelOutput<>(channel, publisher, encoder.open(name), metrics);
+    }
+
+    @Override
+    public void flush(boolean endOfInput) throws IOException {
+        if (endOfInput && !finished) {
+            finishAll(deleteOnEndOfInput);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            if (!finished) {
+                finishAll(deleteOnClose);
+            }
+        } finally {
+            http.close();
+        }
+    }
+
+    private void finishAll(boolean delete) throws IOException {
+        finished = true;
+        IOException failure = null;
+        for (ChannelOutput<T> output : outputs.values()) {
+            try {
+                output.finish(delete);
+            } catch (IOException e) {
+                failure = failure == null ? e : failure;
+            }
+        }
+        outputs.clear();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}

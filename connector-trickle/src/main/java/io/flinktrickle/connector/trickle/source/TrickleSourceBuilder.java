@@ -1,0 +1,131 @@
+package io.flinktrickle.connector.trickle.source;
+
+import io.flinktrickle.connector.trickle.TrickleOptions;
+import io.flinktrickle.connector.trickle.source.split.StartPosition;
+
+import org.apache.flink.annotation.PublicEvolving;
+import org.apache.flink.api.connector.source.Boundedness;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Builds a {@link TrickleSource}; {@link #build()} validates the settings.
+ *
+ * <p>Defaults: start at the current segment ({@link StartPosition#current()}), unbounded, Flink's
+ * default max parallelism for the source's parallelism, the options' defaults ({@link
+ * TrickleOptions}). Channels come from {@link #channel}, {@link #channels(URI, String...)} or a
+ * {@link #discovery(ChannelDiscovery)} hook (not both); a decoder is required.
+ */
+@PublicEvolving
+public final class TrickleSourceBuilder<T> {
+
+    private final Map<String, URI> channels = new LinkedHashMap<>();
+    private ChannelDiscovery discovery;
+    private StartPosition start = StartPosition.current();
+    private SegmentDecoder<T> decoder;
+    private Boundedness boundedness = Boundedness.CONTINUOUS_UNBOUNDED;
+    private int maxParallelism;
+    private final Configuration options = new Configuration();
+
+    TrickleSourceBuilder() {}
+
+    /**
+     * Reads the channel at {@code url}; {@code key} is its stream key (records are keyed by it).
+     */
+    public TrickleSourceBuilder<T> channel(String key, URI url) {
+        Objects.requireNonNull(key, "channel key");
+        Objects.requireNonNull(url, "channel URL");
+        if (channels.put(key, url) != null) {
+            throw new IllegalArgumentException("channel key " + key + " is given twice");
+        }
+        return this;
+    }
+
+    /** Reads {@code baseUrl + name} for each name; the name is the stream key. */
+    public TrickleSourceBuilder<T> channels(URI baseUrl, String... names) {
+        String base = baseUrl.toString().endsWith("/") ? baseUrl.toString() : baseUrl + "/";
+        for (String name : names) {
+            channel(name, URI.create(base + name));
+        }
+        return this;
+    }
+
+    /**
+     * Finds channels while the job runs (polled every {@link TrickleOptions#DISCOVERY_INTERVAL}).
+     */
+    public TrickleSourceBuilder<T> discovery(ChannelDiscovery discovery) {
+        this.discovery = discovery;
+        return this;
+    }
+
+    /** Where new channels are read from; a restore always resumes at the stored position. */
+    public TrickleSourceBuilder<T> startPosition(StartPosition start) {
+        this.start = start;
+        return this;
+    }
+
+    /**
+     * Turns segment bytes into records: {@link RawSegmentDecoder}, {@link JsonMessageDecoder}, …
+     */
+    public TrickleSourceBuilder<T> decoder(SegmentDecoder<T> decoder) {
+        this.decoder = decoder;
+        return this;
+    }
+
+    /** Reads each channel up to its live edge at start, then finishes (a bounded source). */
+    public TrickleSourceBuilder<T> bounded() {
+        this.boundedness = Boundedness.BOUNDED;
+        return this;
+    }
+
+    /** The job's max parallelism, when it sets one; channels are assigned by its key groups. */
+    public TrickleSourceBuilder<T> maxParallelism(int maxParallelism) {
+        this.maxParallelism = maxParallelism;
+        return this;
+    }
+
+    /** Sets one of the {@link TrickleOptions}. */
+    public <V> TrickleSourceBuilder<T> setOption(ConfigOption<V> option, V value) {
+        options.set(option, value);
+        return this;
+    }
+
+    public TrickleSource<T> build() {
+        if (decoder == null) {
+            throw new IllegalStateException("decoder is required but not provided");
+        }
+        Objects.requireNonNull(start, "startPosition is required but not provided");
+        if (discovery != null && !channels.isEmpty()) {
+            throw new IllegalStateException(
+                    "channels and discovery cannot both be set: list the channels in the discovery"
+                            + " hook");
+        }
+        if (discovery == null && channels.isEmpty()) {
+            throw new IllegalStateException(
+                    "channels (or a discovery hook) are required but not provided");
+        }
+        for (Map.Entry<String, URI> c : channels.entrySet()) {
+            String scheme = c.getValue().getScheme();
+            if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
+                throw new IllegalArgumentException(
+                        "channel " + c.getKey() + " needs an http(s) URL: " + c.getValue());
+            }
+        }
+        if (maxParallelism < 0 || maxParallelism > (1 << 15)) {
+            throw new IllegalArgumentException(
+                    "maxParallelism must be 1..32768 but is " + maxParallelism);
+        }
+        if (options.get(TrickleOptions.QUEUE_CAPACITY) < 1) {
+            throw new IllegalArgumentException(
+                    TrickleOptions.QUEUE_CAPACITY.key() + " must be positive");
+        }
+        TrickleOptions.clientConfig(options); // validates the client settings now
+        return new TrickleSource<>(
+                channels, discovery, start, decoder, boundedness, maxParallelism, options.clone());
+    }
+}

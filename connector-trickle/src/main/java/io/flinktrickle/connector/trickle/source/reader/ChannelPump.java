@@ -1,0 +1,246 @@
+package io.flinktrickle.connector.trickle.source.reader;
+
+import io.flinktrickle.connector.trickle.protocol.TrickleClientConfig;
+import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
+import io.flinktrickle.connector.trickle.protocol.TrickleSegment;
+import io.flinktrickle.connector.trickle.protocol.TrickleSubscriber;
+import io.flinktrickle.connector.trickle.protocol.TrickleSubscriberMetrics;
+import io.flinktrickle.connector.trickle.source.SegmentDecoder;
+import io.flinktrickle.connector.trickle.source.SegmentInfo;
+import io.flinktrickle.connector.trickle.source.split.TrickleChannelSplit;
+
+import org.apache.flink.annotation.Internal;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads one channel on its own I/O thread ({@code trickle-source-<key>}): a trickle long-poll
+ * blocks, so each channel gets a thread, and the records its decoder produces go into the reader's
+ * bounded queue as soon as they exist (the thread blocks when the queue is full: backpressure with
+ * bounded memory).
+ *
+ * <p>Resumes at the split's position: the stored seq, skipping the records of it that were already
+ * emitted. If the server no longer has that seq, the subscriber jumps to the live edge; that is
+ * logged, counted in {@code trickleJumps}, and the decoder is told of the discontinuity. A segment
+ * whose body fails is logged and skipped; a channel that keeps failing ({@code
+ * RetriesExhaustedException}) fails the split, which fails the task (Flink restarts it from the
+ * last checkpoint).
+ */
+@Internal
+final class ChannelPump<T> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChannelPump.class);
+
+    /** Thrown through the decoder when the pump is stopped while the queue is full. */
+    private static final class Stopped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Stopped() {
+            super(null, null, false, false);
+        }
+    }
+
+    private final TrickleChannelSplit split;
+    private final SegmentDecoder<T> decoder;
+    private final TrickleClientConfig config;
+    private final Duration awaitChannel;
+    private final BlockingQueue<TrickleElement<T>> queue;
+    private final TrickleSourceReaderMetrics metrics;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile TrickleSubscriber subscriber;
+
+    ChannelPump(
+            TrickleChannelSplit split,
+            SegmentDecoder<T> decoder,
+            TrickleClientConfig config,
+            Duration awaitChannel,
+            BlockingQueue<TrickleElement<T>> queue,
+            TrickleSourceReaderMetrics metrics) {
+        this.split = split;
+        this.decoder = decoder;
+        this.config = config;
+        this.awaitChannel = awaitChannel;
+        this.queue = queue;
+        this.metrics = metrics;
+        this.thread = new Thread(this::run, "trickle-source-" + split.key());
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    private void run() {
+        String key = split.key();
+        try {
+            if (endsBeforeStart()) {
+                emit(TrickleElement.finished(key));
+                return;
+            }
+            try (TrickleSubscriber sub =
+                            TrickleSubscriber.builder(split.uri())
+                                    .startSeq(split.nextSeq())
+                                    .config(config)
+                                    .awaitChannel(awaitChannel)
+                                    .build();
+                    SegmentDecoder.ChannelDecoder<T> channelDecoder = decoder.open(key)) {
+                subscriber = sub;
+                if (!running) {
+                    return;
+                }
+                readSegments(sub, channelDecoder);
+            }
+        } catch (Stopped stopped) {
+            // Closed while the queue was full.
+        } catch (Exception e) {
+            if (running) {
+                LOG.error("trickle channel {} failed", key, e);
+                offerQuietly(TrickleElement.failed(key, e));
+            }
+        } finally {
+            metrics.channelClosed(key);
+        }
+    }
+
+    private boolean endsBeforeStart() {
+        if (!split.isBounded()) {
+            return false;
+        }
+        long stop = split.stoppingSeq();
+        return stop <= 0 || split.nextSeq() == TrickleProtocol.SEQ_NEXT || split.nextSeq() >= stop;
+    }
+
+    private void readSegments(
+            TrickleSubscriber sub, SegmentDecoder.ChannelDecoder<T> channelDecoder)
+            throws IOException, InterruptedException {
+        String key = split.key();
+        long expected = split.nextSeq() >= 0 ? split.nextSeq() : -1;
+        long skipFirst = split.recordsToSkip();
+        TrickleSubscriberMetrics counters = sub.metrics();
+        long bytesSeen = 0;
+        long jumpsSeen = 0;
+        long retriesSeen = 0;
+        while (running) {
+            long nextSeq = sub.nextSeq();
+            if (split.isBounded() && nextSeq >= 0 && nextSeq >= split.stoppingSeq()) {
+                emit(TrickleElement.finished(key)); // read up to the live edge seen at start
+                return;
+            }
+            Optional<TrickleSegment> next = sub.next();
+            if (next.isEmpty()) {
+                LOG.info("trickle channel {} ended", key);
+                emit(TrickleElement.finished(key));
+                return;
+            }
+            try (TrickleSegment segment = next.get()) {
+                long seq = segment.seq();
+                if (split.isBounded() && seq >= split.stoppingSeq()) {
+                    emit(TrickleElement.finished(key));
+                    return;
+                }
+                long skip = 0;
+                if (expected >= 0 && seq != expected) {
+                    LOG.warn(
+                            "trickle channel {}: expected segment {} but the server has moved on to"
+                                    + " {}",
+                            key,
+                            expected,
+                            seq);
+                    if (counters.jumps() == jumpsSeen) {
+                        metrics.jumps(1); // e.g. after a restore: the stored seq was gone
+                    }
+                    channelDecoder.discontinuity();
+                } else if (expected >= 0 && seq == split.nextSeq()) {
+                    skip = skipFirst;
+                }
+                skipFirst = 0;
+                metrics.segment(key, segment.liveEdge() - seq - 1);
+                // No end-of-segment element: after the last record the position (seq, all its
+                // records) restores exactly like (seq + 1, 0), and Flink counts every element
+                // handed to the reader as a record in numRecordsIn.
+                decodeSegment(segment, channelDecoder, skip);
+                expected = seq + 1;
+            } catch (IOException e) {
+                if (!running) {
+                    return;
+                }
+                LOG.warn(
+                        "trickle channel {}: segment failed, going on with the next: {}",
+                        key,
+                        e.toString());
+                channelDecoder.discontinuity();
+                expected = -1;
+            } finally {
+                metrics.bytes(counters.bytes() - bytesSeen);
+                bytesSeen = counters.bytes();
+                metrics.jumps(counters.jumps() - jumpsSeen);
+                jumpsSeen = counters.jumps();
+                metrics.reconnects(counters.retries() - retriesSeen);
+                retriesSeen = counters.retries();
+            }
+        }
+    }
+
+    private void decodeSegment(
+            TrickleSegment segment, SegmentDecoder.ChannelDecoder<T> channelDecoder, long skip)
+            throws IOException {
+        String key = split.key();
+        long seq = segment.seq();
+        long timestamp = segment.arrivalMillis();
+        SegmentInfo info = new SegmentInfo(key, seq, segment.contentType(), timestamp);
+        long[] index = {0};
+        channelDecoder.decode(
+                info,
+                segment.body(),
+                record -> {
+                    long i = ++index[0];
+                    if (i > skip) {
+                        emit(TrickleElement.record(key, record, seq, i, timestamp));
+                    }
+                });
+    }
+
+    private void emit(TrickleElement<T> element) {
+        try {
+            while (!queue.offer(element, 100, TimeUnit.MILLISECONDS)) {
+                if (!running) {
+                    throw new Stopped();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Stopped();
+        }
+    }
+
+    private void offerQuietly(TrickleElement<T> element) {
+        try {
+            emit(element);
+        } catch (Stopped ignored) {
+            // Shutting down: nobody reads the failure.
+        }
+    }
+
+    /** Stops the thread: a blocked long-poll or body read is aborted. Waits up to 5 s. */
+    void stop() {
+        running = false;
+        TrickleSubscriber sub = subscriber;
+        if (sub != null) {
+            sub.close();
+        }
+        thread.interrupt();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
