@@ -67,6 +67,7 @@ public final class TrickleSubscriber implements Closeable {
     private int failures;
     private boolean recentConnectionFailure;
     private boolean channelSeen;
+    private long aheadSince;
     private final long awaitChannelNanos;
     private final long createdNanos = System.nanoTime();
     private IOException lastFailure;
@@ -172,6 +173,7 @@ public final class TrickleSubscriber implements Closeable {
             channelSeen = true;
         }
         if (status == 200) {
+            aheadSince = 0;
             failures = 0;
             recentConnectionFailure = false;
             long seq = headerLong(response, TrickleProtocol.HEADER_SEQ).orElse(requested);
@@ -288,14 +290,28 @@ public final class TrickleSubscriber implements Closeable {
             // Legacy servers answer 470 for a segment that closed empty: move past it.
             metrics.emptySegments.increment();
             target = requested + 1;
-        } else {
-            // We are ahead of the live edge (e.g. the publisher restarted lower): wait a little.
+        } else if (aheadSince == 0
+                || System.nanoTime() - aheadSince < config.refreshInterval().toNanos()) {
+            // Ahead of the live edge: usually the publisher is about to catch up. Wait a little.
+            if (aheadSince == 0) {
+                aheadSince = System.nanoTime();
+            }
             Thread.sleep(TrickleProtocol.AHEAD_OF_LIVE_EDGE_RETRY.toMillis());
             return;
+        } else {
+            // Still ahead after a refresh interval: the publisher restarted with lower seqs (e.g.
+            // a restored position on a recreated channel). Never stall: go to its current segment.
+            target = Math.max(latest.get() - 1, 0);
         }
+        aheadSince = 0;
         if (target != requested + 1) {
             metrics.jumps.increment();
-            LOG.info("{}: segment {} is gone, jumping to {}", channel, requested, target);
+            LOG.info(
+                    "{}: segment {} is not available (live edge {}), moving to {}",
+                    channel,
+                    requested,
+                    latest.orElse(-1L),
+                    target);
         }
         synchronized (this) {
             nextSeq = target;

@@ -486,6 +486,27 @@ class TrickleClientITCase {
     }
 
     @Test
+    void subscriberAheadOfARestartedPublisherDoesNotStall() throws Exception {
+        TricklePublisher pub = publisher("ahead");
+        pub.publish(bytes("s0"));
+        pub.publish(bytes("s1"));
+        // A restored position far ahead of this channel's live edge (2).
+        TrickleSubscriber sub =
+                track(
+                        TrickleSubscriber.builder(server.channelUri("ahead"))
+                                .startSeq(100)
+                                .config(
+                                        TrickleClientConfig.builder()
+                                                .refreshInterval(Duration.ofMillis(500))
+                                                .build())
+                                .build());
+        TrickleSegment s = sub.next().orElseThrow();
+        assertThat(s.seq()).isEqualTo(1);
+        assertThat(text(s)).isEqualTo("s1");
+        assertThat(sub.metrics().jumps()).isEqualTo(1);
+    }
+
+    @Test
     void closeUnblocksAWaitingSubscriber() throws Exception {
         server.createChannel("idle", "application/json");
         TrickleSubscriber sub = subscriber("idle", 0);

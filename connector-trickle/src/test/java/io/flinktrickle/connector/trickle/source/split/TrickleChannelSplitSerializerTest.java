@@ -40,7 +40,7 @@ class TrickleChannelSplitSerializerTest {
         byte[] v0 =
                 HexFormat.of()
                         .parseHex(
-                                "0003616263001368747470733a2f2f6f2f61692f747269636b6c652f616263"
+                                "0003616263001868747470733a2f2f6f2f61692f747269636b6c652f616263"
                                         + "000000000000000700000000000000028000000000000000");
         TrickleChannelSplit split =
                 SERIALIZER.deserialize(TrickleChannelSplitSerializer.VERSION_0, v0);
