@@ -128,6 +128,16 @@ class TrickleSourceSinkITCase {
         }
     }
 
+    /** Republishes each segment on {@code <its channel>-out}. */
+    private TrickleSink<TrickleSegmentRecord> toOutChannels() {
+        return TrickleSink.<TrickleSegmentRecord>builder()
+                .router(RawSegmentEncoder.routeByChannel(server.baseUri().toString(), "-out"))
+                .encoder(new RawSegmentEncoder())
+                .setOption(TrickleOptions.INITIAL_BACKOFF, Duration.ofMillis(100))
+                .setOption(TrickleOptions.MAX_ATTEMPTS, 40)
+                .build();
+    }
+
     private Future<List<byte[]>> readAll(URI channel) {
         return readAll(channel, Collections.synchronizedList(new ArrayList<>()));
     }
@@ -182,15 +192,7 @@ class TrickleSourceSinkITCase {
                             .startPosition(StartPosition.fromSeq(0))
                             .decoder(new RawSegmentDecoder())
                             .build();
-            relay(env, source)
-                    .sinkTo(
-                            TrickleSink.<TrickleSegmentRecord>builder()
-                                    .router(
-                                            RawSegmentEncoder.routeByChannel(
-                                                    server.baseUri().toString(), "-out"))
-                                    .encoder(new RawSegmentEncoder())
-                                    .build())
-                    .name("trickle-out");
+            relay(env, source).sinkTo(toOutChannels()).name("trickle-out");
             JobGraph graph = env.getStreamGraph(false).getJobGraph();
             assertThat(graph.getNumberOfVertices())
                     .as("source, keyed operator and sink chain into one task")
@@ -277,13 +279,7 @@ class TrickleSourceSinkITCase {
                                     .startPosition(StartPosition.fromSeq(0))
                                     .decoder(new RawSegmentDecoder())
                                     .build())
-                    .sinkTo(
-                            TrickleSink.<TrickleSegmentRecord>builder()
-                                    .router(
-                                            RawSegmentEncoder.routeByChannel(
-                                                    server.baseUri().toString(), "-out"))
-                                    .encoder(new RawSegmentEncoder())
-                                    .build());
+                    .sinkTo(toOutChannels());
             JobClient job = env.executeAsync("two channels");
             a.publish(bytes("a0"));
             b.publish(bytes("b0"));
@@ -316,15 +312,7 @@ class TrickleSourceSinkITCase {
                                 .setOption(TrickleOptions.INITIAL_BACKOFF, Duration.ofMillis(100))
                                 .setOption(TrickleOptions.MAX_ATTEMPTS, 40)
                                 .build())
-                .sinkTo(
-                        TrickleSink.<TrickleSegmentRecord>builder()
-                                .router(
-                                        RawSegmentEncoder.routeByChannel(
-                                                server.baseUri().toString(), "-out"))
-                                .encoder(new RawSegmentEncoder())
-                                .setOption(TrickleOptions.INITIAL_BACKOFF, Duration.ofMillis(100))
-                                .setOption(TrickleOptions.MAX_ATTEMPTS, 40)
-                                .build());
+                .sinkTo(toOutChannels());
         JobClient job = env.executeAsync("restart");
         TricklePublisher pub =
                 TricklePublisher.builder(server.channelUri("live")).config(FAST_RETRY).build();
@@ -387,13 +375,7 @@ class TrickleSourceSinkITCase {
                                 .startPosition(StartPosition.fromSeq(0))
                                 .decoder(new RawSegmentDecoder())
                                 .build())
-                .sinkTo(
-                        TrickleSink.<TrickleSegmentRecord>builder()
-                                .router(
-                                        RawSegmentEncoder.routeByChannel(
-                                                server.baseUri().toString(), "-out"))
-                                .encoder(new RawSegmentEncoder())
-                                .build());
+                .sinkTo(toOutChannels());
         JobClient job = env.executeAsync("bench");
         server.createChannel("bench-out", TrickleProtocol.MIME_MPEGTS);
         double viaJob =

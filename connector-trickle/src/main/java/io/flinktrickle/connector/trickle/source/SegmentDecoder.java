@@ -39,6 +39,12 @@ public interface SegmentDecoder<T> extends Serializable, ResultTypeQueryable<T> 
          */
         default void discontinuity() {}
 
+        /**
+         * The channel ended: emit what the decoder still holds (a demuxer keeps the last frames of
+         * a segment until more bytes arrive).
+         */
+        default void endOfStream(Consumer<T> out) throws IOException {}
+
         @Override
         default void close() throws IOException {}
     }

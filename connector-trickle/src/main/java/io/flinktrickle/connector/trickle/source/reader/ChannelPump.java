@@ -137,6 +137,19 @@ final class ChannelPump<T> {
             Optional<TrickleSegment> next = sub.next();
             if (next.isEmpty()) {
                 LOG.info("trickle channel {} ended", key);
+                // The split finishes right after these records, so their position is never
+                // restored.
+                long lastSeq = expected - 1;
+                long[] index = {0};
+                channelDecoder.endOfStream(
+                        record ->
+                                emit(
+                                        TrickleElement.record(
+                                                key,
+                                                record,
+                                                lastSeq,
+                                                ++index[0],
+                                                System.currentTimeMillis())));
                 emit(TrickleElement.finished(key));
                 return;
             }

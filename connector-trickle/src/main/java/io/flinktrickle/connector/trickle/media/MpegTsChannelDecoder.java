@@ -1,0 +1,345 @@
+package io.flinktrickle.connector.trickle.media;
+
+import io.flinktrickle.connector.trickle.source.SegmentDecoder;
+import io.flinktrickle.connector.trickle.source.SegmentInfo;
+
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.FrameGrabber;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ShortBuffer;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The decoder of one channel: one FFmpeg grabber on its own thread ({@code
+ * mpegts-decoder-<channel>}) reads the continuous stream from a {@link BytePipe}; {@link #decode}
+ * (the channel's I/O thread) feeds each segment's bytes into the pipe as they arrive and hands out
+ * the frames the grabber produces, returning when the grabber has consumed the segment and waits
+ * for more. Frames pass through a small bounded queue; the I/O thread drains it while it waits for
+ * room in the pipe, so neither thread can block the other for good.
+ */
+final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MpegTsChannelDecoder.class);
+
+    private static final long PIPE_BYTES = 2 * 1024 * 1024;
+    private static final int FRAME_QUEUE = 8;
+    private static final long POLL_MILLIS = 5;
+
+    /** How long a segment's tail may take to decode before the segment counts as failed. */
+    private static final long DRAIN_TIMEOUT_MILLIS = 10_000;
+
+    private final String channel;
+    private final int width;
+    private final int height;
+    private final long ptsStep;
+
+    /** Frames up to this much early still count as on time (half a frame at 60 fps). */
+    private static final long CAP_TOLERANCE = Frame.TIME_BASE / 120;
+
+    private final boolean audio;
+    private final int errorBudget;
+    private Grab grab;
+    private boolean restart;
+    private int consecutiveFailures;
+    private long failures;
+    private long nextDuePts = Long.MIN_VALUE;
+    private int skipped;
+    private volatile long arrivalMillis;
+
+    MpegTsChannelDecoder(
+            String channel,
+            int width,
+            int height,
+            int maxFramerate,
+            boolean audio,
+            int errorBudget) {
+        this.channel = channel;
+        this.width = width;
+        this.height = height;
+        this.ptsStep = maxFramerate == 0 ? 0 : Frame.TIME_BASE / maxFramerate;
+        this.audio = audio;
+        this.errorBudget = errorBudget;
+    }
+
+    /** Decode failures so far (segments that could not be decoded). */
+    long failures() {
+        return failures;
+    }
+
+    @Override
+    public void decode(SegmentInfo segment, InputStream body, Consumer<Frame> out)
+            throws IOException {
+        if (!MpegTsFrameDecoder.isMpegTs(segment.contentType())) {
+            throw MpegTsFrameDecoder.wrongContentType(channel, segment.contentType());
+        }
+        arrivalMillis = segment.arrivalTimeMillis();
+        if (grab == null || restart || grab.failure != null) {
+            stopGrab();
+            grab = new Grab();
+            grab.thread.start();
+            restart = false;
+        }
+        try {
+            byte[] buf = new byte[64 * 1024];
+            int n;
+            while ((n = body.read(buf)) >= 0) {
+                while (!grab.pipe.offer(buf, 0, n, POLL_MILLIS)) {
+                    drain(out);
+                    if (grab.failure != null) {
+                        throw grab.failure;
+                    }
+                }
+                drain(out);
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_TIMEOUT_MILLIS);
+            while (!grab.pipe.awaitStarved(POLL_MILLIS)) {
+                drain(out);
+                if (grab.failure != null) {
+                    throw grab.failure;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IOException(
+                            "decoding segment "
+                                    + segment
+                                    + " did not finish in "
+                                    + DRAIN_TIMEOUT_MILLIS
+                                    + " ms");
+                }
+            }
+            drain(out);
+            if (grab.failure != null) {
+                throw grab.failure;
+            }
+            if (!grab.started) {
+                // A real segment starts with PAT/PMT and a keyframe, so probing ends inside it;
+                // FFmpeg's demuxer would just keep scanning garbage for a sync byte.
+                throw new IOException(
+                        "segment " + segment + " contains no MPEG-TS stream FFmpeg can open");
+            }
+            consecutiveFailures = 0;
+        } catch (IOException e) {
+            failed(segment, e);
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("decoder of " + channel + " interrupted");
+        }
+    }
+
+    private void failed(SegmentInfo segment, IOException e) {
+        failures++;
+        consecutiveFailures++;
+        restart = true; // resynchronize on the next segment, which starts with a keyframe
+        if (consecutiveFailures == errorBudget) {
+            LOG.error(
+                    "stream {}: {} segments in a row could not be decoded (last {}: {}); still"
+                            + " trying each new segment",
+                    channel,
+                    consecutiveFailures,
+                    segment,
+                    e.getMessage());
+        } else {
+            LOG.warn(
+                    "stream {}: segment {} could not be decoded: {}",
+                    channel,
+                    segment,
+                    e.getMessage());
+        }
+    }
+
+    /** Hands the decoded frames to {@code out}, applying the frame rate cap to video. */
+    private void drain(Consumer<Frame> out) {
+        Frame f;
+        while ((f = grab.frames.poll()) != null) {
+            if (f instanceof VideoFrame && !onSchedule(f.pts())) {
+                skipped++;
+                continue;
+            }
+            if (f instanceof VideoFrame && skipped > 0) {
+                f = ((VideoFrame) f).withSkipped(skipped);
+                skipped = 0;
+            }
+            out.accept(f);
+        }
+    }
+
+    /**
+     * The frame rate cap: frames are due every {@code ptsStep} ticks of their own timestamps, so a
+     * 30 fps stream capped at 24 keeps 4 frames of 5 (comparing with the last kept frame instead
+     * would keep only every other frame). A jump in timestamps restarts the schedule.
+     */
+    private boolean onSchedule(long pts) {
+        if (ptsStep == 0) {
+            return true;
+        }
+        if (nextDuePts != Long.MIN_VALUE
+                && (pts > nextDuePts + 2 * ptsStep || pts < nextDuePts - 3 * ptsStep)) {
+            nextDuePts = Long.MIN_VALUE; // a discontinuity: start a new schedule
+        }
+        if (nextDuePts == Long.MIN_VALUE) {
+            nextDuePts = pts + ptsStep;
+            return true;
+        }
+        if (pts >= nextDuePts - CAP_TOLERANCE) {
+            nextDuePts += ptsStep;
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public void discontinuity() {
+        restart = true;
+    }
+
+    @Override
+    public void endOfStream(Consumer<Frame> out) throws IOException {
+        if (grab == null) {
+            return;
+        }
+        grab.pipe.end();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_TIMEOUT_MILLIS);
+            while (grab.thread.isAlive() && System.nanoTime() < deadline) {
+                drain(out);
+                grab.thread.join(POLL_MILLIS);
+            }
+            drain(out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        stopGrab();
+    }
+
+    private void stopGrab() {
+        if (grab == null) {
+            return;
+        }
+        grab.pipe.close();
+        grab.thread.interrupt();
+        try {
+            grab.thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        grab = null;
+    }
+
+    /** One grabber run: from a fresh pipe until end of stream, failure or close. */
+    private final class Grab {
+        final BytePipe pipe = new BytePipe(PIPE_BYTES);
+        final BlockingQueue<Frame> frames = new ArrayBlockingQueue<>(FRAME_QUEUE);
+        final Thread thread = new Thread(this::run, "mpegts-decoder-" + channel);
+        volatile IOException failure;
+
+        /** Probing finished: the stream has a valid start (PAT/PMT, stream headers). */
+        volatile boolean started;
+
+        Grab() {
+            thread.setDaemon(true);
+        }
+
+        private void run() {
+            FFmpegFrameGrabber grabber =
+                    new FFmpegFrameGrabber(pipe, 0); // 0: never buffer the live stream
+            try {
+                grabber.setFormat("mpegts");
+                grabber.setOption("probesize", "2048");
+                grabber.setOption("analyzeduration", "0");
+                grabber.setVideoOption("threads", "1");
+                grabber.setVideoOption("flags", "low_delay");
+                grabber.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
+                grabber.setSampleMode(FrameGrabber.SampleMode.SHORT);
+                grabber.start();
+                started = true;
+                if (grabber.getVideoStream() < 0) {
+                    throw new IOException("no video stream in " + channel);
+                }
+                int srcW = grabber.getImageWidth();
+                int srcH = grabber.getImageHeight();
+                double scale = Math.max((double) width / srcW, (double) height / srcH);
+                int scaledW = Math.max(width, (int) Math.round(srcW * scale));
+                int scaledH = Math.max(height, (int) Math.round(srcH * scale));
+                grabber.setImageWidth(scaledW);
+                grabber.setImageHeight(scaledH);
+                org.bytedeco.javacv.Frame f;
+                while ((f = grabber.grab()) != null) {
+                    Frame frame = convert(f);
+                    if (frame != null) {
+                        while (!frames.offer(frame, 100, TimeUnit.MILLISECONDS)) {
+                            if (Thread.currentThread().isInterrupted()) {
+                                return;
+                            }
+                        }
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                if (!Thread.currentThread().isInterrupted()) {
+                    failure =
+                            e instanceof IOException
+                                    ? (IOException) e
+                                    : new IOException("FFmpeg: " + e.getMessage(), e);
+                }
+            } finally {
+                try {
+                    grabber.close();
+                } catch (Exception ignored) {
+                    // Releasing native resources of a failed grabber; nothing more to do.
+                }
+                pipe.close(); // wakes a writer waiting for room, and awaitStarved()
+            }
+        }
+
+        private Frame convert(org.bytedeco.javacv.Frame f) {
+            // JavaCV gives microseconds (truncated); round back to the 90 kHz clock.
+            long pts = Math.round(f.timestamp * (Frame.TIME_BASE / 1_000_000.0));
+            if (f.image != null && f.image.length > 0) {
+                return new VideoFrame(channel, pts, arrivalMillis, width, height, cropRgb(f), 0);
+            }
+            if (audio
+                    && f.samples != null
+                    && f.samples.length > 0
+                    && f.samples[0] instanceof ShortBuffer) {
+                ShortBuffer sb = ((ShortBuffer) f.samples[0]).duplicate();
+                sb.rewind();
+                short[] samples = new short[sb.remaining()];
+                sb.get(samples);
+                return new AudioFrame(
+                        channel, pts, arrivalMillis, f.sampleRate, f.audioChannels, samples);
+            }
+            return null;
+        }
+
+        /**
+         * Copies the centre {@code width × height} of the scaled RGB24 image into a packed array.
+         */
+        private byte[] cropRgb(org.bytedeco.javacv.Frame f) {
+            ByteBuffer src = ((ByteBuffer) f.image[0]).duplicate();
+            int stride = f.imageStride;
+            int x0 = (f.imageWidth - width) / 2;
+            int y0 = (f.imageHeight - height) / 2;
+            byte[] rgb = new byte[width * height * 3];
+            int row = width * 3;
+            for (int y = 0; y < height; y++) {
+                src.position((y0 + y) * stride + x0 * 3);
+                src.get(rgb, y * row, row);
+            }
+            return rgb;
+        }
+    }
+}
