@@ -439,10 +439,12 @@ class TrickleSourceSinkITCase {
 
     /** The channel's {@code nextWrite} ({@code GET /{ch}/next}), 0 when it does not exist. */
     private long nextWrite(String channel) {
-        JdkTrickleHttp http = JdkTrickleHttp.shared(TrickleClientConfig.defaults());
-        try (TrickleHttp.Response r =
-                http.get(URI.create(server.channelUri(channel) + "/next"), Duration.ofSeconds(5))
-                        .get(5, TimeUnit.SECONDS)) {
+        try (TrickleHttp http = JdkTrickleHttp.shared(TrickleClientConfig.defaults());
+                TrickleHttp.Response r =
+                        http.get(
+                                        URI.create(server.channelUri(channel) + "/next"),
+                                        Duration.ofSeconds(5))
+                                .get(5, TimeUnit.SECONDS)) {
             return r.status() == 200
                     ? Long.parseLong(
                             new String(r.body().readAllBytes(), StandardCharsets.US_ASCII).trim())

@@ -15,10 +15,10 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@link TrickleHttp} on the JDK's {@code java.net.http.HttpClient}, pinned to HTTP/1.1 (every
@@ -31,39 +31,73 @@ import java.util.concurrent.ConcurrentHashMap;
  * then streams. ({@code BodyPublishers.ofInputStream} must not be used: it sends nothing until the
  * stream ends.) Jetty's client would do as well but adds a dependency.
  *
- * <p>One client per JVM and settings ({@link #shared}): a JDK 17 {@code HttpClient} cannot be
- * closed (its selector thread and pooled connections go only when it is garbage collected), and it
- * is built to be shared: one selector thread and one connection pool serve every channel. It uses
- * the JDK's default executor, so it holds no reference to job classes (no class loader leak on a
- * session cluster).
+ * <p>Shared clients ({@link #shared}): a JDK 17 {@code HttpClient} cannot be closed (its selector
+ * thread and pooled connections go only when it is no longer referenced), and it is built to be
+ * shared: one selector thread and one connection pool serve every channel. {@link #shared} hands
+ * out leases counted per settings; when the last lease is closed the client is dropped, so nothing
+ * of a finished job stays reachable on a session cluster. Clients are built with no context class
+ * loader, so their threads do not hold on to a job's classes either.
  *
  * <p>Threads: the client's selector and worker threads; all methods are thread-safe.
  */
 public final class JdkTrickleHttp implements TrickleHttp {
 
-    private static final Map<TrickleClientConfig, JdkTrickleHttp> SHARED =
-            new ConcurrentHashMap<>();
+    private static final Map<TrickleClientConfig, Shared> SHARED = new HashMap<>();
 
     private final HttpClient client;
     private final TrickleClientConfig config;
 
-    /** The JVM-wide client for these settings ({@link #close()} on it does nothing). */
-    public static JdkTrickleHttp shared(TrickleClientConfig config) {
-        return SHARED.computeIfAbsent(config, JdkTrickleHttp::new);
+    /** A shared client and the number of open leases on it. */
+    private static final class Shared {
+        final JdkTrickleHttp client;
+        int leases;
+
+        Shared(JdkTrickleHttp client) {
+            this.client = client;
+        }
+    }
+
+    /**
+     * A lease on the client shared by everything in this JVM that uses these settings; close it
+     * when done (the client goes away with its last lease).
+     */
+    public static TrickleHttp shared(TrickleClientConfig config) {
+        Shared shared;
+        synchronized (SHARED) {
+            shared = SHARED.computeIfAbsent(config, c -> new Shared(new JdkTrickleHttp(c)));
+            shared.leases++;
+        }
+        return new Lease(config, shared.client);
+    }
+
+    private static void release(TrickleClientConfig config, JdkTrickleHttp client) {
+        synchronized (SHARED) {
+            Shared shared = SHARED.get(config);
+            if (shared != null && shared.client == client && --shared.leases == 0) {
+                SHARED.remove(config);
+            }
+        }
     }
 
     /** A client of its own; prefer {@link #shared}. */
     public JdkTrickleHttp(TrickleClientConfig config) {
         this.config = config;
-        HttpClient.Builder b =
-                HttpClient.newBuilder()
-                        .version(HttpClient.Version.HTTP_1_1)
-                        .connectTimeout(config.connectTimeout())
-                        .followRedirects(HttpClient.Redirect.NEVER);
-        if (config.insecureSkipVerify()) {
-            b.sslContext(trustAll());
+        Thread current = Thread.currentThread();
+        ClassLoader previous = current.getContextClassLoader();
+        current.setContextClassLoader(null); // the client's threads inherit it
+        try {
+            HttpClient.Builder b =
+                    HttpClient.newBuilder()
+                            .version(HttpClient.Version.HTTP_1_1)
+                            .connectTimeout(config.connectTimeout())
+                            .followRedirects(HttpClient.Redirect.NEVER);
+            if (config.insecureSkipVerify()) {
+                b.sslContext(trustAll());
+            }
+            this.client = b.build();
+        } finally {
+            current.setContextClassLoader(previous);
         }
-        this.client = b.build();
     }
 
     @Override
@@ -75,7 +109,9 @@ public final class JdkTrickleHttp implements TrickleHttp {
 
     @Override
     public Upload post(URI uri, Map<String, String> headers) {
-        StreamingBodyPublisher body = new StreamingBodyPublisher(config.uploadBufferBytes());
+        StreamingBodyPublisher body =
+                new StreamingBodyPublisher(
+                        config.uploadBufferBytes(), config.readIdleTimeout().toMillis());
         HttpRequest.Builder rb =
                 HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.fromPublisher(body));
         headers.forEach(rb::header);
@@ -105,6 +141,41 @@ public final class JdkTrickleHttp implements TrickleHttp {
      */
     @Override
     public void close() {}
+
+    /** A counted use of a shared client; {@link #close()} gives it back once. */
+    private static final class Lease implements TrickleHttp {
+        private final TrickleClientConfig config;
+        private final JdkTrickleHttp client;
+        private final java.util.concurrent.atomic.AtomicBoolean closed =
+                new java.util.concurrent.atomic.AtomicBoolean();
+
+        Lease(TrickleClientConfig config, JdkTrickleHttp client) {
+            this.config = config;
+            this.client = client;
+        }
+
+        @Override
+        public CompletableFuture<Response> get(URI uri, Duration headersTimeout) {
+            return client.get(uri, headersTimeout);
+        }
+
+        @Override
+        public Upload post(URI uri, Map<String, String> headers) {
+            return client.post(uri, headers);
+        }
+
+        @Override
+        public CompletableFuture<Response> delete(URI uri) {
+            return client.delete(uri);
+        }
+
+        @Override
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                release(config, client);
+            }
+        }
+    }
 
     private static SSLContext trustAll() {
         TrustManager acceptAll =

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class StreamingBodyPublisher implements Flow.Publisher<ByteBuffer> {
 
     private final long maxQueuedBytes;
+    private final long stallNanos;
     private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
     private final AtomicInteger wip = new AtomicInteger();
     private Flow.Subscriber<? super ByteBuffer> subscriber;
@@ -34,7 +35,16 @@ final class StreamingBodyPublisher implements Flow.Publisher<ByteBuffer> {
     private String cancelReason;
 
     StreamingBodyPublisher(long maxQueuedBytes) {
+        this(maxQueuedBytes, 0);
+    }
+
+    /**
+     * @param stallMillis a write that finds the queue full fails once the HTTP client has taken no
+     *     byte for this long (the connection is stuck); 0 waits without limit
+     */
+    StreamingBodyPublisher(long maxQueuedBytes, long stallMillis) {
         this.maxQueuedBytes = maxQueuedBytes;
+        this.stallNanos = stallMillis * 1_000_000L;
     }
 
     @Override
@@ -87,8 +97,26 @@ final class StreamingBodyPublisher implements Flow.Publisher<ByteBuffer> {
                 if (queuedBytes < maxQueuedBytes) {
                     break;
                 }
+                long takenBefore = takenBytes;
                 try {
-                    wait();
+                    if (stallNanos == 0) {
+                        wait();
+                    } else {
+                        long deadline = System.nanoTime() + stallNanos;
+                        while (takenBytes == takenBefore
+                                && queuedBytes >= maxQueuedBytes
+                                && cancelReason == null
+                                && failure == null) {
+                            long left = deadline - System.nanoTime();
+                            if (left <= 0) {
+                                throw new IOException(
+                                        "upload stalled: the connection took no byte for "
+                                                + stallNanos / 1_000_000
+                                                + " ms");
+                            }
+                            wait(Math.max(1, left / 1_000_000));
+                        }
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new java.io.InterruptedIOException("interrupted while writing");

@@ -156,7 +156,10 @@ public final class TrickleClientConfig implements Serializable {
             return this;
         }
 
-        /** A segment body that delivers no byte for this long fails; zero disables. */
+        /**
+         * A segment body that delivers no byte for this long fails, and so does an upload whose
+         * connection takes no byte for this long; zero disables both.
+         */
         public Builder readIdleTimeout(Duration d) {
             this.readIdleTimeout = d;
             return this;

@@ -265,8 +265,30 @@ public final class TricklePublisher implements Closeable {
      */
     Answer answerOf(long seq, TrickleHttp.Upload upload) throws IOException {
         URI uri = uri(seq);
-        try (TrickleHttp.Response r = await(upload.response(), uri)) {
-            return classify(r, seq);
+        long taken = -1;
+        while (true) {
+            try (TrickleHttp.Response r =
+                    upload.response()
+                            .get(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                return classify(r, seq);
+            } catch (TimeoutException e) {
+                // A slow uplink may still be sending the segment's tail: wait while it moves.
+                long now = upload.bytesTaken();
+                if (now <= taken) {
+                    upload.response().cancel(true);
+                    throw new TrickleException(
+                            uri
+                                    + ": no answer within "
+                                    + config.requestTimeout()
+                                    + " after its last byte");
+                }
+                taken = now;
+            } catch (ExecutionException e) {
+                throw new TrickleException(uri + " failed: " + e.getCause(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException(uri + ": interrupted");
+            }
         }
     }
 

@@ -4,11 +4,6 @@ import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One segment being received: its seq, the channel's content type and a body that streams the bytes
@@ -110,29 +105,21 @@ public final class TrickleSegment implements Closeable {
     }
 
     /**
-     * Counts bytes and enforces the read idle timeout: a watchdog thread shared by all segments
-     * closes the transport when a read has been blocked for longer than the timeout, which makes
-     * the blocked read fail.
+     * Counts bytes and enforces the read idle timeout: a watchdog closes the transport when one
+     * read has been blocked for longer than the timeout, which makes that read fail. Only time
+     * spent inside a read counts, so a consumer that is slow between reads (backpressure) never
+     * trips it.
      */
-    private static final class BodyStream extends FilterInputStream {
-        private static final Set<BodyStream> WATCHED = ConcurrentHashMap.newKeySet();
-        private static final ScheduledExecutorService WATCHDOG =
-                Executors.newSingleThreadScheduledExecutor(
-                        r -> {
-                            Thread t = new Thread(r, "trickle-read-watchdog");
-                            t.setDaemon(true);
-                            return t;
-                        });
-
-        static {
-            WATCHDOG.scheduleWithFixedDelay(BodyStream::checkAll, 250, 250, TimeUnit.MILLISECONDS);
-        }
-
+    private static final class BodyStream extends FilterInputStream
+            implements ReadWatchdog.Watchable {
         private final Runnable closeTransport;
         private final long idleNanos;
         private final TrickleSubscriberMetrics metrics;
         private final String description;
-        private volatile long lastActivity = System.nanoTime();
+
+        /** {@link System#nanoTime()} when the read in progress started, 0 when not reading. */
+        private volatile long readingSince;
+
         private volatile boolean timedOut;
         private volatile boolean closed;
         private boolean ended;
@@ -148,20 +135,18 @@ public final class TrickleSegment implements Closeable {
             this.idleNanos = idleNanos;
             this.metrics = metrics;
             this.description = description;
-            if (idleNanos > 0) {
-                WATCHED.add(this);
-            }
         }
 
-        private static void checkAll() {
-            long now = System.nanoTime();
-            for (BodyStream s : WATCHED) {
-                if (now - s.lastActivity > s.idleNanos) {
-                    s.timedOut = true;
-                    WATCHED.remove(s);
-                    s.closeTransport.run();
-                }
+        /** Watchdog thread: true when this stream timed out and was closed. */
+        @Override
+        public boolean checkIdle(long now) {
+            long since = readingSince;
+            if (since != 0 && now - since > idleNanos) {
+                timedOut = true;
+                closeTransport.run();
+                return true;
             }
+            return false;
         }
 
         @Override
@@ -180,19 +165,26 @@ public final class TrickleSegment implements Closeable {
                 throw new IOException(description + ": segment closed");
             }
             int n;
+            boolean watched = idleNanos > 0;
             try {
-                lastActivity = System.nanoTime();
+                if (watched) {
+                    readingSince = Math.max(1, System.nanoTime());
+                    ReadWatchdog.watch(this);
+                }
                 n = in.read(b, off, len);
             } catch (IOException e) {
                 throw failure(e);
+            } finally {
+                readingSince = 0;
+                if (watched) {
+                    ReadWatchdog.unwatch(this);
+                }
             }
             if (timedOut) {
                 throw failure(null);
             }
-            lastActivity = System.nanoTime();
             if (n < 0) {
                 ended = true;
-                WATCHED.remove(this);
             } else {
                 metrics.bytes.add(n);
             }
@@ -200,7 +192,6 @@ public final class TrickleSegment implements Closeable {
         }
 
         private IOException failure(IOException cause) {
-            WATCHED.remove(this);
             if (timedOut) {
                 return new TrickleException(
                         description + ": no byte for " + idleNanos / 1_000_000 + " ms", cause);
@@ -214,7 +205,6 @@ public final class TrickleSegment implements Closeable {
                 return;
             }
             closed = true;
-            WATCHED.remove(this);
             closeTransport.run();
         }
     }

@@ -68,6 +68,7 @@ public final class TrickleSubscriber implements Closeable {
     private boolean recentConnectionFailure;
     private boolean channelSeen;
     private long aheadSince;
+    private long lastDelivered = -1;
     private final long awaitChannelNanos;
     private final long createdNanos = System.nanoTime();
     private IOException lastFailure;
@@ -75,7 +76,7 @@ public final class TrickleSubscriber implements Closeable {
     private TrickleSubscriber(Builder b) {
         this.channel = stripSlash(b.channel);
         this.config = b.config;
-        this.ownsHttp = b.http == null;
+        this.ownsHttp = b.http == null; // a lease on the shared client, given back on close
         this.http = b.http != null ? b.http : JdkTrickleHttp.shared(b.config);
         this.nextSeq = b.startSeq;
         this.awaitChannelNanos = b.awaitChannel.toNanos();
@@ -131,7 +132,8 @@ public final class TrickleSubscriber implements Closeable {
             } catch (ExecutionException e) {
                 clearPending(request);
                 Throwable cause = e.getCause();
-                if (cause instanceof HttpTimeoutException) {
+                if (cause instanceof HttpTimeoutException
+                        && !(cause instanceof java.net.http.HttpConnectTimeoutException)) {
                     // No headers within the refresh interval: a long poll on a quiet channel.
                     metrics.refreshes.increment();
                     skipIfPublisherMovedOn(pendingSeq);
@@ -196,6 +198,7 @@ public final class TrickleSubscriber implements Closeable {
                 return null;
             }
             body.unread(first);
+            lastDelivered = Math.max(lastDelivered, seq);
             pendingRequest(); // preconnect the next segment while this one is read
             metrics.segments.increment();
             long liveEdge = headerLong(response, TrickleProtocol.HEADER_LATEST).orElse(seq + 1);
@@ -296,6 +299,12 @@ public final class TrickleSubscriber implements Closeable {
             if (aheadSince == 0) {
                 aheadSince = System.nanoTime();
             }
+            Thread.sleep(TrickleProtocol.AHEAD_OF_LIVE_EDGE_RETRY.toMillis());
+            return;
+        } else if (Math.max(latest.get() - 1, 0) <= lastDelivered) {
+            // The publisher's current segment was already delivered (e.g. a legacy server's 470
+            // after an empty last segment): wait for a new one, never deliver one twice.
+            aheadSince = System.nanoTime();
             Thread.sleep(TrickleProtocol.AHEAD_OF_LIVE_EDGE_RETRY.toMillis());
             return;
         } else {

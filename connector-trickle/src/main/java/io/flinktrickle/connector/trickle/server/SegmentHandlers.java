@@ -126,6 +126,10 @@ final class SegmentHandlers {
 
     private static void streamSegment(HttpExchange ex, Segment segment, Map<String, String> h)
             throws IOException, InterruptedException {
+        if ("HEAD".equals(ex.request().method())) {
+            ex.respondChunked(200, "OK", h).close(); // headers only: the connection is free again
+            return;
+        }
         try (OutputStream body = ex.respondChunked(200, "OK", h)) {
             byte[] buf = new byte[64 * 1024];
             long offset = 0;

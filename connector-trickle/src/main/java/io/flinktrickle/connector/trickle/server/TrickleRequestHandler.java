@@ -48,7 +48,13 @@ final class TrickleRequestHandler implements HttpHandler {
             notFoundPage(ex);
             return;
         }
-        String channel = URLDecoder.decode(parts[0].replace("+", "%2B"), StandardCharsets.UTF_8);
+        String channel;
+        try {
+            channel = URLDecoder.decode(parts[0].replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            SegmentHandlers.text(ex, 400, "Bad Request", "Invalid channel name");
+            return;
+        }
         if (parts.length == 1) {
             switch (method) {
                 case "POST":

@@ -438,6 +438,32 @@ class TrickleClientITCase {
     }
 
     @Test
+    void aSlowConsumerDoesNotTripTheReadIdleTimeout() throws Exception {
+        TrickleSubscriber sub =
+                track(
+                        TrickleSubscriber.builder(server.channelUri("slowread"))
+                                .startSeq(0)
+                                .config(
+                                        TrickleClientConfig.builder()
+                                                .readIdleTimeout(Duration.ofSeconds(1))
+                                                .build())
+                                .build());
+        byte[] data = new byte[120_000];
+        java.util.Arrays.fill(data, (byte) 7);
+        publisher("slowread").publish(data);
+        TrickleSegment s = sub.next().orElseThrow();
+        byte[] buf = new byte[100_000];
+        long total = 0;
+        int n;
+        while ((n = s.body().read(buf)) >= 0) {
+            total += n;
+            Thread.sleep(
+                    700); // backpressure: longer than the timeout in total, never inside a read
+        }
+        assertThat(total).isEqualTo(data.length);
+    }
+
+    @Test
     void quietChannelLongPollIsRefreshed() throws Exception {
         TrickleSubscriber sub =
                 track(

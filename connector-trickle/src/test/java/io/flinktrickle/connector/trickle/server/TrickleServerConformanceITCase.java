@@ -612,6 +612,52 @@ class TrickleServerConformanceITCase {
         assertThat(post("/ch/0", "still serving").status).isEqualTo(200);
     }
 
+    @Test
+    void chunkedFramingSurvivesPausesInsideSizeLinesAndCrlfs() throws Exception {
+        try (java.net.Socket sock =
+                new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            java.io.OutputStream out = sock.getOutputStream();
+            out.write(
+                    "POST /ch/0 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1"
+                            .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            Thread.sleep(500); // inside the first size line ("10" = 16 bytes)
+            out.write("0\r\n0123456789abcdef".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            Thread.sleep(500); // before the CRLF that ends the chunk
+            out.write("\r\n3\r\nabc\r\n0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            sock.setSoTimeout(5000);
+            String status =
+                    new String(sock.getInputStream().readNBytes(15), StandardCharsets.ISO_8859_1);
+            assertThat(status).isEqualTo("HTTP/1.1 200 OK");
+        }
+        assertThat(get("/ch/0").body).isEqualTo("0123456789abcdefabc");
+    }
+
+    @Test
+    void headOnAnOpenSegmentLeavesTheConnectionUsable() throws IOException {
+        try (RawHttp pub = new RawHttp(port);
+                RawHttp c = new RawHttp(port)) {
+            pub.startChunked("POST", "/ch/0", Map.of()).chunk("open");
+            awaitNextWrite("ch", 1);
+            c.send("HEAD", "/ch/0");
+            Head h = c.readFinalHead(T);
+            assertThat(h.status).isEqualTo(200);
+            assertThat(h.header(HEADER_SEQ)).contains("0");
+            c.send("GET", "/ch/next");
+            Head next = c.readFinalHead(T);
+            assertThat(new String(c.readBody(next, T), StandardCharsets.UTF_8)).isEqualTo("1");
+            pub.endChunks();
+        }
+    }
+
+    @Test
+    void malformedPercentEscapeIs400() throws IOException {
+        Response r = get("/%zz/0");
+        assertThat(r.head.status).isEqualTo(400);
+    }
+
     // ------------------------------------------------------------------ utilities
 
     private Response uncheckedGet(String path) {

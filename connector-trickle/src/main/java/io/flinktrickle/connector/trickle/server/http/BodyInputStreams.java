@@ -45,15 +45,24 @@ final class BodyInputStreams {
     }
 
     /**
-     * Decodes {@code Transfer-Encoding: chunked} (RFC 9112 §7.1); trailers are read and ignored. A
-     * socket timeout while waiting leaves the decoder in a consistent state, so the caller may
-     * retry the read (the server uses that to send keepalives on idle uploads).
+     * Decodes {@code Transfer-Encoding: chunked} (RFC 9112 §7.1); trailers are read and ignored.
+     * Resumable: the server reads silent uploads with a short socket timeout, and a timeout may hit
+     * in the middle of a chunk-size line or of the CRLF after a chunk; the bytes read so far and
+     * the position in the framing are kept in fields, so the next read goes on where it stopped.
      */
     static final class Chunked extends InputStream {
+        private enum State {
+            SIZE,
+            DATA,
+            CRLF,
+            TRAILER,
+            EOF
+        }
+
         private final InputStream in;
+        private final StringBuilder line = new StringBuilder();
+        private State state = State.SIZE;
         private long chunkRemaining;
-        private boolean needSize = true;
-        private boolean eof;
 
         Chunked(InputStream in) {
             this.in = in;
@@ -68,40 +77,46 @@ final class BodyInputStreams {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            if (eof) {
-                return -1;
-            }
             if (len == 0) {
                 return 0;
             }
-            if (needSize) {
-                readChunkSize();
-                if (eof) {
-                    return -1;
+            while (true) {
+                switch (state) {
+                    case EOF:
+                        return -1;
+                    case SIZE:
+                        startChunk(readLine());
+                        break;
+                    case DATA:
+                        int n = in.read(b, off, (int) Math.min(len, chunkRemaining));
+                        if (n < 0) {
+                            throw new IOException("connection closed inside a chunk");
+                        }
+                        chunkRemaining -= n;
+                        if (chunkRemaining == 0) {
+                            state = State.CRLF;
+                        }
+                        return n;
+                    case CRLF:
+                        if (!readLine().isEmpty()) {
+                            throw new HttpProtocolException("missing CRLF after chunk data");
+                        }
+                        state = State.SIZE;
+                        break;
+                    case TRAILER:
+                        if (readLine().isEmpty()) {
+                            state = State.EOF;
+                        }
+                        break;
+                    default:
+                        throw new IllegalStateException(state.toString());
                 }
             }
-            int n = in.read(b, off, (int) Math.min(len, chunkRemaining));
-            if (n < 0) {
-                throw new IOException("connection closed inside a chunk");
-            }
-            chunkRemaining -= n;
-            if (chunkRemaining == 0) {
-                String crlf = HttpRequest.readLine(in, false);
-                if (crlf == null || !crlf.isEmpty()) {
-                    throw new HttpProtocolException("missing CRLF after chunk data");
-                }
-                needSize = true;
-            }
-            return n;
         }
 
-        private void readChunkSize() throws IOException {
-            String line = HttpRequest.readLine(in, false);
-            if (line == null) {
-                throw new IOException("connection closed before the last chunk");
-            }
-            int semi = line.indexOf(';');
-            String hex = (semi >= 0 ? line.substring(0, semi) : line).trim();
+        private void startChunk(String sizeLine) throws HttpProtocolException {
+            int semi = sizeLine.indexOf(';');
+            String hex = (semi >= 0 ? sizeLine.substring(0, semi) : sizeLine).trim();
             long size;
             try {
                 size = Long.parseLong(hex, 16);
@@ -112,23 +127,38 @@ final class BodyInputStreams {
                 throw new HttpProtocolException("negative chunk size");
             }
             if (size == 0) {
-                // Trailer section ends with an empty line.
-                String trailer;
-                do {
-                    trailer = HttpRequest.readLine(in, false);
-                    if (trailer == null) {
-                        throw new IOException("connection closed inside the trailer");
-                    }
-                } while (!trailer.isEmpty());
-                eof = true;
-                return;
+                state = State.TRAILER;
+            } else {
+                chunkRemaining = size;
+                state = State.DATA;
             }
-            chunkRemaining = size;
-            needSize = false;
+        }
+
+        /** Reads one CRLF-terminated line; bytes read before a timeout stay in {@link #line}. */
+        private String readLine() throws IOException {
+            while (true) {
+                int c = in.read();
+                if (c < 0) {
+                    throw new IOException("connection closed inside the chunked framing");
+                }
+                if (c == '\n') {
+                    int len = line.length();
+                    if (len > 0 && line.charAt(len - 1) == '\r') {
+                        line.setLength(len - 1);
+                    }
+                    String result = line.toString();
+                    line.setLength(0);
+                    return result;
+                }
+                if (line.length() >= HttpRequest.MAX_LINE_BYTES) {
+                    throw new HttpProtocolException("chunk framing line too long");
+                }
+                line.append((char) c);
+            }
         }
 
         boolean finished() {
-            return eof;
+            return state == State.EOF;
         }
     }
 

@@ -2,6 +2,7 @@ package io.flinktrickle.connector.trickle.sink.internal;
 
 import io.flinktrickle.connector.trickle.protocol.JdkTrickleHttp;
 import io.flinktrickle.connector.trickle.protocol.TrickleClientConfig;
+import io.flinktrickle.connector.trickle.protocol.TrickleHttp;
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
 import io.flinktrickle.connector.trickle.sink.ChannelRouter;
@@ -24,9 +25,11 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@code flush(false)} (before a checkpoint) completes nothing: a live segment stays open
- *       until its encoder ends it. Nothing is lost at a failover that the checkpoint covers either:
- *       records after it are replayed (at-least-once; a live stream resumes at the segment it was
- *       on).
+ *       until its encoder ends it. Delivery is at-least-once for encoders that complete a segment
+ *       per record (the raw and JSON encoders: a record is acknowledged by the server before the
+ *       next one is taken). For encoders whose segments span checkpoints (live video), the open
+ *       segment is live output: a failure cuts it short, its subscribers get what was sent, and the
+ *       restarted writer goes on with a new segment after {@code Lp-Trickle-Reset}.
  *   <li>{@code flush(true)} (end of input) finishes every channel: the encoder writes what it
  *       buffered, the open segment is completed, the channel is DELETEd (configurable).
  *   <li>{@code close()} (cancel, failover, after end of input) completes every open segment too; it
@@ -46,7 +49,7 @@ public final class TrickleSinkWriter<T> implements SinkWriter<T> {
     private final boolean deleteOnClose;
     private final int subtask;
     private final TrickleSinkMetrics metrics;
-    private final JdkTrickleHttp http;
+    private final TrickleHttp http;
     private final Map<URI, ChannelOutput<T>> outputs = new LinkedHashMap<>();
     private boolean finished;
 

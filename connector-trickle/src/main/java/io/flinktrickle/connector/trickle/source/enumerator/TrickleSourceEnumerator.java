@@ -110,10 +110,12 @@ public final class TrickleSourceEnumerator
     /** The channel's {@code nextWrite}, where bounded reading stops; 0 for an unknown channel. */
     private long liveEdge(URI channel) throws Exception {
         URI next = URI.create(stripSlash(channel) + "/" + TrickleProtocol.NEXT_PATH);
-        try (TrickleHttp.Response r =
-                JdkTrickleHttp.shared(clientConfig)
-                        .get(next, clientConfig.requestTimeout())
-                        .get(clientConfig.requestTimeout().toMillis() * 2, TimeUnit.MILLISECONDS)) {
+        try (TrickleHttp http = JdkTrickleHttp.shared(clientConfig);
+                TrickleHttp.Response r =
+                        http.get(next, clientConfig.requestTimeout())
+                                .get(
+                                        clientConfig.requestTimeout().toMillis() * 2,
+                                        TimeUnit.MILLISECONDS)) {
             if (r.status() == 404) {
                 return 0;
             }
