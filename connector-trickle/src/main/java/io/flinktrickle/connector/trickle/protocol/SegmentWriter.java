@@ -95,7 +95,7 @@ public final class SegmentWriter extends OutputStream {
         if (upload.bytesTaken() > 0) {
             // Bytes left: only a release (the server read nothing) allows a replay.
             try {
-                if (publisher.answerOf(seq, upload) != TricklePublisher.Answer.RELEASED) {
+                if (publisher.answerOf(seq, upload) != PostAnswer.RELEASED) {
                     throw fail(failure);
                 }
             } catch (IOException e) {
@@ -144,13 +144,13 @@ public final class SegmentWriter extends OutputStream {
         try {
             while (true) {
                 upload.complete();
-                TricklePublisher.Answer answer;
+                PostAnswer answer;
                 try {
                     answer = publisher.answerOf(seq, upload);
                 } catch (IOException e) {
                     throw fail(e);
                 }
-                if (answer == TricklePublisher.Answer.ACCEPTED) {
+                if (answer == PostAnswer.ACCEPTED) {
                     publisher.metrics().segments.increment();
                     return;
                 }

@@ -8,12 +8,10 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -68,8 +66,8 @@ public final class TricklePublisher implements Closeable {
     private TrickleHttp.Upload preconnect;
     private boolean closed;
 
-    private TricklePublisher(Builder b) {
-        this.channel = TrickleSubscriber.stripSlash(b.channel);
+    TricklePublisher(TricklePublisherBuilder b) {
+        this.channel = TrickleHeaders.stripSlash(b.channel);
         this.contentType = b.contentType;
         this.config = b.config;
         this.ownsHttp = b.http == null;
@@ -79,8 +77,8 @@ public final class TricklePublisher implements Closeable {
         this.reset = b.reset;
     }
 
-    public static Builder builder(URI channelUrl) {
-        return new Builder(channelUrl);
+    public static TricklePublisherBuilder builder(URI channelUrl) {
+        return new TricklePublisherBuilder(channelUrl);
     }
 
     public URI channel() {
@@ -144,7 +142,7 @@ public final class TricklePublisher implements Closeable {
             if (r.status() == 404) {
                 return 0; // a new channel (autocreate servers create it with the first POST)
             }
-            Optional<Long> latest = TrickleSubscriber.headerLong(r, TrickleProtocol.HEADER_LATEST);
+            Optional<Long> latest = TrickleHeaders.headerLong(r, TrickleProtocol.HEADER_LATEST);
             if (r.status() == 200 && latest.isPresent()) {
                 return latest.get();
             }
@@ -161,14 +159,6 @@ public final class TricklePublisher implements Closeable {
             headers.put(TrickleProtocol.HEADER_RESET, "1");
         }
         return http.post(URI.create(channel + "/" + seq), headers);
-    }
-
-    /** How the server answered a segment's POST. */
-    enum Answer {
-        /** 200: the segment was read and completed. */
-        ACCEPTED,
-        /** 200 + {@code Connection: close}: a preconnect released unread (seq closed meanwhile). */
-        RELEASED
     }
 
     /** A segment's new seq and POST after a release. */
@@ -190,7 +180,7 @@ public final class TricklePublisher implements Closeable {
         if (!upload.response().isDone()) {
             return false;
         }
-        return answerNow(seq, upload.response()) == Answer.RELEASED;
+        return PostAnswer.now(upload.response(), channel, seq) == PostAnswer.RELEASED;
     }
 
     /**
@@ -263,14 +253,14 @@ public final class TricklePublisher implements Closeable {
      * Waits for the server's answer to a segment's POST and classifies it; terminal answers
      * (channel closed or gone, too large, other errors) are thrown.
      */
-    Answer answerOf(long seq, TrickleHttp.Upload upload) throws IOException {
+    PostAnswer answerOf(long seq, TrickleHttp.Upload upload) throws IOException {
         URI uri = uri(seq);
         long taken = -1;
         while (true) {
             try (TrickleHttp.Response r =
                     upload.response()
                             .get(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                return classify(r, seq);
+                return PostAnswer.classify(r, channel, seq);
             } catch (TimeoutException e) {
                 // A slow uplink may still be sending the segment's tail: wait while it moves.
                 long now = upload.bytesTaken();
@@ -290,39 +280,6 @@ public final class TricklePublisher implements Closeable {
                 throw new InterruptedIOException(uri + ": interrupted");
             }
         }
-    }
-
-    private Answer answerNow(long seq, CompletableFuture<TrickleHttp.Response> answer)
-            throws IOException {
-        TrickleHttp.Response r;
-        try {
-            r = answer.getNow(null);
-        } catch (RuntimeException e) {
-            return null; // the request failed: not a release
-        }
-        try (r) {
-            return classify(r, seq);
-        } catch (TrickleException e) {
-            if (e instanceof ChannelClosedException || e instanceof ChannelNotFoundException) {
-                throw e;
-            }
-            return null;
-        }
-    }
-
-    private Answer classify(TrickleHttp.Response r, long seq) throws TrickleException {
-        if (r.header(TrickleProtocol.HEADER_CLOSED).isPresent()) {
-            throw new ChannelClosedException(channel + " is closed (segment " + seq + ")");
-        }
-        if (r.status() == 404) {
-            throw new ChannelNotFoundException(channel + " not found (segment " + seq + ")");
-        }
-        if (r.status() != 200) {
-            throw new TrickleException(TrickleException.describe(uri(seq), r.status(), null));
-        }
-        boolean released =
-                r.header("Connection").filter(v -> v.equalsIgnoreCase("close")).isPresent();
-        return released ? Answer.RELEASED : Answer.ACCEPTED;
     }
 
     /** Politely closes a segment we gave up on, so that its subscribers stop waiting. */
@@ -436,74 +393,5 @@ public final class TricklePublisher implements Closeable {
         if (first != null) {
             throw first;
         }
-    }
-
-    /** Builder of {@link TricklePublisher}. */
-    public static final class Builder {
-        private final URI channel;
-        private String contentType = TrickleProtocol.MIME_MPEGTS;
-        private long startSeq = 0;
-        private boolean reset;
-        private boolean deleteOnClose = true;
-        private TrickleClientConfig config = TrickleClientConfig.defaults();
-        private TrickleHttp http;
-
-        private Builder(URI channel) {
-            this.channel = channel;
-        }
-
-        /** Content type sent with each POST (used when the POST creates the channel). */
-        public Builder contentType(String contentType) {
-            this.contentType = contentType;
-            return this;
-        }
-
-        /** First seq: 0 (default), a seq, or {@link TrickleProtocol#SEQ_NEXT} to resume. */
-        public Builder startSeq(long startSeq) {
-            this.startSeq = startSeq;
-            return this;
-        }
-
-        /** Send {@code Lp-Trickle-Reset} with the first POST (implied by a SEQ_NEXT start). */
-        public Builder reset(boolean reset) {
-            this.reset = reset;
-            return this;
-        }
-
-        /** Whether {@link #close()} sends {@code DELETE /{channel}} (default true). */
-        public Builder deleteOnClose(boolean deleteOnClose) {
-            this.deleteOnClose = deleteOnClose;
-            return this;
-        }
-
-        public Builder config(TrickleClientConfig config) {
-            this.config = config;
-            return this;
-        }
-
-        /** The transport; default: the JVM-wide {@link JdkTrickleHttp#shared} client. */
-        public Builder http(TrickleHttp http) {
-            this.http = http;
-            return this;
-        }
-
-        public TricklePublisher build() {
-            Objects.requireNonNull(channel, "channel URL is required but not provided");
-            Objects.requireNonNull(config, "config is required but not provided");
-            Objects.requireNonNull(contentType, "contentType is required but not provided");
-            String scheme = channel.getScheme();
-            if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
-                throw new IllegalArgumentException("channel URL must be http(s): " + channel);
-            }
-            if (startSeq < TrickleProtocol.SEQ_NEXT) {
-                throw new IllegalArgumentException(
-                        "startSeq must be >= 0 or SEQ_NEXT (-1) but is " + startSeq);
-            }
-            return new TricklePublisher(this);
-        }
-    }
-
-    static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -9,8 +9,6 @@ import java.io.InterruptedIOException;
 import java.io.PushbackInputStream;
 import java.net.URI;
 import java.net.http.HttpTimeoutException;
-import java.time.Duration;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -73,8 +71,8 @@ public final class TrickleSubscriber implements Closeable {
     private final long createdNanos = System.nanoTime();
     private IOException lastFailure;
 
-    private TrickleSubscriber(Builder b) {
-        this.channel = stripSlash(b.channel);
+    TrickleSubscriber(TrickleSubscriberBuilder b) {
+        this.channel = TrickleHeaders.stripSlash(b.channel);
         this.config = b.config;
         this.ownsHttp = b.http == null; // a lease on the shared client, given back on close
         this.http = b.http != null ? b.http : JdkTrickleHttp.shared(b.config);
@@ -82,8 +80,8 @@ public final class TrickleSubscriber implements Closeable {
         this.awaitChannelNanos = b.awaitChannel.toNanos();
     }
 
-    public static Builder builder(URI channelUrl) {
-        return new Builder(channelUrl);
+    public static TrickleSubscriberBuilder builder(URI channelUrl) {
+        return new TrickleSubscriberBuilder(channelUrl);
     }
 
     /** The channel URL. */
@@ -98,7 +96,7 @@ public final class TrickleSubscriber implements Closeable {
 
     /** Moves to another seq; an open segment and a preconnected GET are dropped. */
     public synchronized void seek(long seq) {
-        checkSeq(seq);
+        TrickleSubscriberBuilder.checkSeq(seq);
         dropPending();
         closeCurrent();
         nextSeq = seq;
@@ -178,7 +176,9 @@ public final class TrickleSubscriber implements Closeable {
             aheadSince = 0;
             failures = 0;
             recentConnectionFailure = false;
-            long seq = headerLong(response, TrickleProtocol.HEADER_SEQ).orElse(requested);
+            long seq =
+                    TrickleHeaders.headerLong(response, TrickleProtocol.HEADER_SEQ)
+                            .orElse(requested);
             synchronized (this) {
                 nextSeq = seq + 1;
             }
@@ -201,7 +201,9 @@ public final class TrickleSubscriber implements Closeable {
             lastDelivered = Math.max(lastDelivered, seq);
             pendingRequest(); // preconnect the next segment while this one is read
             metrics.segments.increment();
-            long liveEdge = headerLong(response, TrickleProtocol.HEADER_LATEST).orElse(seq + 1);
+            long liveEdge =
+                    TrickleHeaders.headerLong(response, TrickleProtocol.HEADER_LATEST)
+                            .orElse(seq + 1);
             current =
                     new TrickleSegment(
                             seq,
@@ -217,7 +219,8 @@ public final class TrickleSubscriber implements Closeable {
         response.close();
         if (status == TrickleProtocol.STATUS_SEGMENT_NOT_FOUND) {
             failures = 0;
-            handleMissingSegment(requested, headerLong(response, TrickleProtocol.HEADER_LATEST));
+            handleMissingSegment(
+                    requested, TrickleHeaders.headerLong(response, TrickleProtocol.HEADER_LATEST));
             return null;
         }
         if (status == 404) {
@@ -262,7 +265,7 @@ public final class TrickleSubscriber implements Closeable {
                         .get(
                                 config.requestTimeout().toMillis(),
                                 java.util.concurrent.TimeUnit.MILLISECONDS)) {
-            Optional<Long> latest = headerLong(r, TrickleProtocol.HEADER_LATEST);
+            Optional<Long> latest = TrickleHeaders.headerLong(r, TrickleProtocol.HEADER_LATEST);
             if (r.status() == 200 && latest.isPresent() && latest.get() > waitingFor + 1) {
                 long target = latest.get() - 1;
                 metrics.jumps.increment();
@@ -394,83 +397,6 @@ public final class TrickleSubscriber implements Closeable {
         closeCurrent();
         if (ownsHttp) {
             http.close();
-        }
-    }
-
-    static Optional<Long> headerLong(TrickleHttp.Response r, String name) {
-        Optional<String> v = r.header(name);
-        if (v.isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(Long.parseLong(v.get().trim()));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
-    }
-
-    static URI stripSlash(URI uri) {
-        String s = uri.toString();
-        return s.endsWith("/") ? URI.create(s.substring(0, s.length() - 1)) : uri;
-    }
-
-    private static void checkSeq(long seq) {
-        if (seq < TrickleProtocol.SEQ_CURRENT) {
-            throw new IllegalArgumentException(
-                    "seq must be >= 0, SEQ_NEXT (-1) or SEQ_CURRENT (-2) but is " + seq);
-        }
-    }
-
-    /** Builder of {@link TrickleSubscriber}. */
-    public static final class Builder {
-        private final URI channel;
-        private long startSeq = TrickleProtocol.SEQ_CURRENT;
-        private TrickleClientConfig config = TrickleClientConfig.defaults();
-        private TrickleHttp http;
-        private Duration awaitChannel = Duration.ZERO;
-
-        private Builder(URI channel) {
-            this.channel = channel;
-        }
-
-        /**
-         * How long a channel that does not exist yet (404 before it was ever seen) is waited for;
-         * default zero: 404 is the end of stream, as for go-livepeer's pre-created channels. Useful
-         * with autocreate servers, where the channel appears with its first POST.
-         */
-        public Builder awaitChannel(Duration awaitChannel) {
-            this.awaitChannel = Objects.requireNonNull(awaitChannel);
-            return this;
-        }
-
-        /**
-         * {@link TrickleProtocol#SEQ_CURRENT} (default), {@link TrickleProtocol#SEQ_NEXT} or a seq.
-         */
-        public Builder startSeq(long seq) {
-            this.startSeq = seq;
-            return this;
-        }
-
-        public Builder config(TrickleClientConfig config) {
-            this.config = config;
-            return this;
-        }
-
-        /** The transport; default: the JVM-wide {@link JdkTrickleHttp#shared} client. */
-        public Builder http(TrickleHttp http) {
-            this.http = http;
-            return this;
-        }
-
-        public TrickleSubscriber build() {
-            Objects.requireNonNull(channel, "channel URL is required but not provided");
-            Objects.requireNonNull(config, "config is required but not provided");
-            String scheme = channel.getScheme();
-            if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
-                throw new IllegalArgumentException("channel URL must be http(s): " + channel);
-            }
-            checkSeq(startSeq);
-            return new TrickleSubscriber(this);
         }
     }
 }
