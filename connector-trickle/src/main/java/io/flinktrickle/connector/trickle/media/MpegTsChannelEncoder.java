@@ -1,0 +1,251 @@
+package io.flinktrickle.connector.trickle.media;
+
+import io.flinktrickle.connector.trickle.sink.SegmentEncoder;
+
+import org.bytedeco.ffmpeg.avutil.AVFrame;
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacv.FFmpegFrameRecorder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.reflect.Field;
+import java.nio.ByteBuffer;
+import java.nio.ShortBuffer;
+import java.util.ArrayDeque;
+
+/**
+ * The encoder of one output channel: one {@link FFmpegFrameRecorder} (x264 + Opus into MPEG-TS) for
+ * the whole stream, writing into a {@link Cut} stream that the encoder points at a new segment
+ * right before each forced keyframe. The muxer runs without interleaving and flushes every packet,
+ * so all bytes of a segment are out when the next one starts.
+ *
+ * <p>Why reflection: JavaCV's recorder has no way to force a keyframe on a given frame or to set a
+ * 64-bit pts, and both live on its private {@code AVFrame picture}; setting {@code pict_type = I}
+ * there (with x264's {@code forced-idr}) makes the frame an IDR, as PyTrickle's encoder does.
+ *
+ * <p>Mailbox thread only (the sink writer's).
+ */
+final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MpegTsChannelEncoder.class);
+
+    /** Video time base: the 90 kHz clock, so frame pts pass through exactly. */
+    private static final int VIDEO_TIME_BASE = (int) Frame.TIME_BASE;
+
+    /** Audio further than this from the video is dropped. */
+    private static final long MAX_AV_DRIFT = 2 * Frame.TIME_BASE;
+
+    private static final Field PICTURE;
+
+    static {
+        try {
+            PICTURE = FFmpegFrameRecorder.class.getDeclaredField("picture");
+            PICTURE.setAccessible(true);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final String channel;
+    private final MpegTsFrameEncoder settings;
+    private final long gopTicks;
+    private final Cut cut = new Cut();
+    private final ArrayDeque<AudioFrame> earlyAudio = new ArrayDeque<>();
+    private FFmpegFrameRecorder recorder;
+    private AVFrame picture;
+    private long startPts;
+    private long nextCutPts;
+    private long lastVideoPts;
+    private long audioSamplesWritten;
+    private long droppedAudio;
+
+    MpegTsChannelEncoder(String channel, MpegTsFrameEncoder settings) {
+        this.channel = channel;
+        this.settings = settings;
+        this.gopTicks = Math.round(settings.gopSeconds * Frame.TIME_BASE);
+    }
+
+    @Override
+    public void encode(Frame frame, SegmentEncoder.SegmentOutput out) throws IOException {
+        try {
+            if (frame instanceof VideoFrame) {
+                encodeVideo((VideoFrame) frame, out);
+            } else if (settings.audio) {
+                encodeAudio((AudioFrame) frame);
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("encoding " + frame + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void encodeVideo(VideoFrame v, SegmentEncoder.SegmentOutput out) throws Exception {
+        if (recorder == null) {
+            start(v);
+        }
+        if (v.pts() <= lastVideoPts && lastVideoPts != Long.MIN_VALUE) {
+            return; // not after the previous frame: the encoder needs increasing timestamps
+        }
+        boolean keyframe = v.pts() >= nextCutPts || cut.failed;
+        if (keyframe) {
+            cut.to(out.startSegment()); // ends the previous segment: all its bytes are out
+            nextCutPts = Math.max(nextCutPts + gopTicks, v.pts() + gopTicks / 2);
+        }
+        picture.pts(v.pts() - startPts);
+        picture.pict_type(keyframe ? avutil.AV_PICTURE_TYPE_I : avutil.AV_PICTURE_TYPE_NONE);
+        recorder.recordImage(
+                v.width(),
+                v.height(),
+                org.bytedeco.javacv.Frame.DEPTH_UBYTE,
+                3,
+                v.width() * 3,
+                avutil.AV_PIX_FMT_RGB24,
+                ByteBuffer.wrap(v.rgb()));
+        picture.pict_type(avutil.AV_PICTURE_TYPE_NONE);
+        lastVideoPts = v.pts();
+        while (!earlyAudio.isEmpty()) {
+            encodeAudio(earlyAudio.poll());
+        }
+    }
+
+    private void encodeAudio(AudioFrame a) throws Exception {
+        if (recorder == null) {
+            // Held until the first video frame; only the last 2 s are kept.
+            earlyAudio.add(a);
+            while (!earlyAudio.isEmpty() && a.pts() - earlyAudio.peek().pts() > MAX_AV_DRIFT) {
+                earlyAudio.poll();
+                droppedAudio++;
+            }
+            return;
+        }
+        // Where the audio written so far ends, on the stream's clock.
+        long audioEnd = startPts + audioSamplesWritten * Frame.TIME_BASE / a.sampleRate();
+        if (a.pts() + MAX_AV_DRIFT < startPts || Math.abs(a.pts() - audioEnd) > MAX_AV_DRIFT) {
+            if (droppedAudio++ % 100 == 0) {
+                LOG.warn(
+                        "stream {}: audio at {} is more than 2 s from the stream ({}), dropped",
+                        channel,
+                        a.pts(),
+                        audioEnd);
+            }
+            return;
+        }
+        recorder.recordSamples(a.sampleRate(), a.channels(), ShortBuffer.wrap(a.samples()));
+        audioSamplesWritten += a.sampleCount();
+    }
+
+    private void start(VideoFrame first) throws Exception {
+        FFmpegFrameRecorder r =
+                new FFmpegFrameRecorder(
+                        cut,
+                        first.width(),
+                        first.height(),
+                        settings.audio ? settings.audioChannels : 0);
+        r.setFormat("mpegts");
+        r.setInterleaved(false); // write each packet at once, so a cut never splits a frame
+        r.setOption("flush_packets", "1");
+        r.setOption("muxdelay", "0");
+        r.setOption("muxpreload", "0");
+        r.setOption("pes_payload_size", "0"); // no audio held back in the muxer across a cut
+        r.setVideoCodecName("libx264");
+        r.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
+        r.setFrameRate(VIDEO_TIME_BASE);
+        r.setGopSize(1_000_000); // keyframes come when forced (one per segment), not by count
+        r.setVideoBitrate(settings.videoBitrate);
+        r.setVideoOption("preset", settings.preset);
+        r.setVideoOption("tune", "zerolatency");
+        r.setVideoOption("bf", "0");
+        r.setVideoOption("forced-idr", "1");
+        r.setVideoOption("sc_threshold", "0");
+        r.setVideoOption("threads", "1");
+        // The codec clock is 90 kHz (exact pts); x264's rate control would read that as 90 000 fps
+        // and give each frame a few bits. It gets the stream's nominal rate instead.
+        r.setVideoOption("x264-params", "fps=" + settings.nominalFramerate);
+        if (settings.audio) {
+            r.setAudioCodecName("libopus");
+            r.setSampleRate(48_000);
+            r.setAudioBitrate(settings.audioBitrate);
+        }
+        r.start();
+        recorder = r;
+        picture = (AVFrame) PICTURE.get(r);
+        startPts = first.pts();
+        nextCutPts = first.pts();
+        lastVideoPts = Long.MIN_VALUE;
+        earlyAudio.removeIf(a -> a.pts() < first.pts() - MAX_AV_DRIFT);
+    }
+
+    @Override
+    public void finish(SegmentEncoder.SegmentOutput out) throws IOException {
+        if (recorder != null) {
+            try {
+                recorder.stop(); // flushes the encoders; the tail goes to the open segment
+            } catch (Exception e) {
+                throw new IOException(
+                        "finishing the stream " + channel + " failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (recorder != null) {
+            try {
+                recorder.release();
+            } catch (Exception e) {
+                LOG.debug("releasing the encoder of {}: {}", channel, e.toString());
+            }
+            recorder = null;
+        }
+    }
+
+    /**
+     * The recorder's output: forwards to the open segment. A failed segment write is swallowed here
+     * (the segment writer has already aborted that segment and released its readers), so the muxer
+     * stays healthy; the next video frame then starts a new segment with a keyframe. Bytes the
+     * muxer writes before the first segment (stream headers) are kept for it.
+     */
+    private static final class Cut extends OutputStream {
+        private OutputStream target;
+        private final ByteArrayOutputStream early = new ByteArrayOutputStream();
+        boolean failed;
+
+        void to(OutputStream segment) throws IOException {
+            target = segment;
+            failed = false;
+            if (early.size() > 0) {
+                early.writeTo(segment);
+                early.reset();
+            }
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            if (target == null) {
+                early.write(b, off, len);
+                return;
+            }
+            if (failed) {
+                return;
+            }
+            try {
+                target.write(b, off, len);
+            } catch (IOException e) {
+                failed = true;
+                LOG.warn(
+                        "a segment could not be written, the stream goes on with the next keyframe:"
+                                + " {}",
+                        e.getMessage());
+            }
+        }
+    }
+}
