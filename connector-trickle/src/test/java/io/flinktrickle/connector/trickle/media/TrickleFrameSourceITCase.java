@@ -2,13 +2,22 @@ package io.flinktrickle.connector.trickle.media;
 
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
+import io.flinktrickle.connector.trickle.protocol.TrickleSegment;
+import io.flinktrickle.connector.trickle.protocol.TrickleSubscriber;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
+import io.flinktrickle.connector.trickle.sink.TrickleSink;
+import io.flinktrickle.connector.trickle.source.SegmentDecoder;
+import io.flinktrickle.connector.trickle.source.SegmentInfo;
 import io.flinktrickle.connector.trickle.source.TrickleSource;
 import io.flinktrickle.connector.trickle.source.split.StartPosition;
 import io.flinktrickle.connector.trickle.testutils.TestMedia;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
@@ -16,13 +25,17 @@ import org.apache.flink.util.CloseableIterator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.io.ByteArrayInputStream;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A Flink job reading clip A as decoded frames from the embedded trickle server. */
+/** Flink jobs reading clip A as decoded frames, and relaying them re-encoded. */
 class TrickleFrameSourceITCase {
 
     @RegisterExtension
@@ -88,6 +101,89 @@ class TrickleFrameSourceITCase {
                                             && v.width() == 512
                                             && v.height() == 512);
             assertThat(audio).isPositive();
+        }
+    }
+
+    @Test
+    void decodedFramesAreReEncodedToAnOutputChannelInOneChainedTask() throws Exception {
+        try (TrickleServer server = TrickleServer.builder().retainedSegments(16).build().start()) {
+            server.createChannel("cam", TrickleProtocol.MIME_MPEGTS);
+            server.createChannel("cam-out", TrickleProtocol.MIME_MPEGTS);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(1);
+            env.getConfig().enableObjectReuse();
+            String base = server.baseUri().toString();
+            DataStream<Frame> frames =
+                    env.fromSource(
+                            TrickleSource.<Frame>builder()
+                                    .channels(server.baseUri(), "cam")
+                                    .startPosition(StartPosition.fromSeq(0))
+                                    .decoder(MpegTsFrameDecoder.builder().maxFramerate(0).build())
+                                    .build(),
+                            WatermarkStrategy.noWatermarks(),
+                            "frames");
+            DataStreamUtils.reinterpretAsKeyedStream(frames, Frame::streamKey, Types.STRING)
+                    .map(f -> f) // a per-stream operator would go here
+                    .returns(FrameTypeInfo.INSTANCE)
+                    .sinkTo(
+                            TrickleSink.<Frame>builder()
+                                    .router(
+                                            (f, subtask) ->
+                                                    URI.create(base + f.streamKey() + "-out"))
+                                    .encoder(MpegTsFrameEncoder.builder().build())
+                                    .build());
+            assertThat(env.getStreamGraph(false).getJobGraph().getNumberOfVertices()).isEqualTo(1);
+            JobClient job = env.executeAsync("relay frames");
+
+            List<byte[]> out = new ArrayList<>();
+            Thread reader =
+                    new Thread(
+                            () -> {
+                                try (TrickleSubscriber sub =
+                                        TrickleSubscriber.builder(server.channelUri("cam-out"))
+                                                .startSeq(0)
+                                                .build()) {
+                                    Optional<TrickleSegment> s;
+                                    while ((s = sub.next()).isPresent()) {
+                                        try (TrickleSegment seg = s.get()) {
+                                            out.add(seg.body().readAllBytes());
+                                        }
+                                    }
+                                } catch (Exception e) {
+                                    throw new IllegalStateException(e);
+                                }
+                            });
+            reader.start();
+            try (TricklePublisher pub =
+                    TricklePublisher.builder(server.channelUri("cam"))
+                            .deleteOnClose(false)
+                            .build()) {
+                for (Path p : TestMedia.clipA()) {
+                    pub.publish(TestMedia.read(p));
+                }
+                // The input ends once the job has turned it into output; the job then finishes,
+                // completing and deleting the output channel, which ends our reader.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (out.size() < 4 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                server.deleteChannel("cam");
+            }
+            job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
+            reader.join(30_000);
+            List<Frame> decoded = new ArrayList<>();
+            try (SegmentDecoder.ChannelDecoder<Frame> d =
+                    MpegTsFrameDecoder.builder().maxFramerate(0).build().open("x")) {
+                for (int i = 0; i < out.size(); i++) {
+                    d.decode(
+                            new SegmentInfo("x", i, "video/MP2T", 0),
+                            new ByteArrayInputStream(out.get(i)),
+                            decoded::add);
+                }
+                d.endOfStream(decoded::add);
+            }
+            assertThat(out).hasSize(5);
+            assertThat(decoded.stream().filter(Frame::isVideo).count()).isEqualTo(300);
         }
     }
 }
