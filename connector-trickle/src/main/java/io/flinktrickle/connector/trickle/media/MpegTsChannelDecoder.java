@@ -248,6 +248,8 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
         /** Probing finished: the stream has a valid start (PAT/PMT, stream headers). */
         volatile boolean started;
 
+        private long nextAudioPts = Long.MIN_VALUE;
+
         Grab() {
             thread.setDaemon(true);
         }
@@ -319,6 +321,18 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
                 sb.rewind();
                 short[] samples = new short[sb.remaining()];
                 sb.get(samples);
+                // One PES carries several AAC frames but a pts for the first only; JavaCV reports
+                // no usable time for the others. They continue where the previous frame ended.
+                if (nextAudioPts != Long.MIN_VALUE
+                        && (pts <= 0 || pts < nextAudioPts - Frame.TIME_BASE)) {
+                    pts = nextAudioPts;
+                }
+                nextAudioPts =
+                        pts
+                                + (long) samples.length
+                                        / f.audioChannels
+                                        * Frame.TIME_BASE
+                                        / f.sampleRate;
                 return new AudioFrame(
                         channel, pts, arrivalMillis, f.sampleRate, f.audioChannels, samples);
             }

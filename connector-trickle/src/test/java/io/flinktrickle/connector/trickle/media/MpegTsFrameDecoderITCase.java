@@ -78,6 +78,12 @@ class MpegTsFrameDecoderITCase {
         assertThat(a).isNotEmpty();
         assertThat(a.get(0).sampleRate()).isEqualTo(48_000);
         assertThat(a.get(0).channels()).isEqualTo(2);
+        for (int i = 1; i < a.size(); i++) {
+            // 1024 AAC samples at 48 kHz = 1920 ticks: every audio frame has its own timestamp
+            assertThat(a.get(i).pts() - a.get(i - 1).pts())
+                    .as("audio pts step at %d", i)
+                    .isEqualTo(1920);
+        }
         long samples = a.stream().mapToLong(AudioFrame::sampleCount).sum();
         assertThat(samples)
                 .isBetween(470_000L, 490_000L); // 10 s at 48 kHz, give or take codec delay

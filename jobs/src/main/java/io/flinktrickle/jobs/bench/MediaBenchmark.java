@@ -1,0 +1,298 @@
+package io.flinktrickle.jobs.bench;
+
+import io.flinktrickle.connector.trickle.media.Frame;
+import io.flinktrickle.connector.trickle.media.MpegTsFrameDecoder;
+import io.flinktrickle.connector.trickle.media.MpegTsFrameEncoder;
+import io.flinktrickle.connector.trickle.media.VideoFrame;
+import io.flinktrickle.connector.trickle.sink.SegmentEncoder;
+import io.flinktrickle.connector.trickle.source.SegmentDecoder;
+import io.flinktrickle.connector.trickle.source.SegmentInfo;
+import io.flinktrickle.processor.tensor.FrameTensors;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The media benchmark of issue 4: in one run on one machine, our decoder and encoder on clip A
+ * against the {@code ffmpeg} command line doing the same work (decode, RGB24 and back, x264 + Opus
+ * with the same settings). Prints decode fps, encode fps, frame → tensor → frame ms, and
+ * CPU-seconds per second of video for the whole decode → RGB → encode path, with the ratio.
+ *
+ * <p>Run it with {@code ./bin/bench-media} (which installs Debian's ffmpeg if it is missing).
+ */
+public final class MediaBenchmark {
+
+    private static final double CLIP_SECONDS = 10.0;
+    private static final int RUNS = 5;
+
+    private MediaBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("ai.djl.offline", "true");
+        Path media = args.length > 0 ? Path.of(args[0]) : findMedia();
+        List<byte[]> segments = new ArrayList<>();
+        List<Path> files;
+        try (Stream<Path> list = Files.list(media)) {
+            files =
+                    list.filter(p -> p.getFileName().toString().startsWith("clip-a-512-h264-aac-"))
+                            .sorted()
+                            .collect(Collectors.toList());
+        }
+        for (Path f : files) {
+            segments.add(Files.readAllBytes(f));
+        }
+        System.out.printf(
+                "machine: %d cores, %s; clip A: %d segments, %.0f s of 512x512@30 H.264 + AAC%n",
+                Runtime.getRuntime().availableProcessors(),
+                cpuModel(),
+                segments.size(),
+                CLIP_SECONDS);
+
+        MpegTsFrameDecoder decoder = MpegTsFrameDecoder.builder().maxFramerate(0).build();
+        MpegTsFrameEncoder encoder = MpegTsFrameEncoder.builder().build();
+
+        // Warm up the JIT and the natives once, then measure.
+        List<Frame> frames = decode(decoder, segments);
+        encode(encoder, frames);
+
+        double[] decodeFps = new double[RUNS];
+        double[] encodeFps = new double[RUNS];
+        double[] pipelineCpu = new double[RUNS];
+        long videoFrames = frames.stream().filter(Frame::isVideo).count();
+        for (int r = 0; r < RUNS; r++) {
+            long t0 = System.nanoTime();
+            List<Frame> decoded = decode(decoder, segments);
+            decodeFps[r] = videoFrames / ((System.nanoTime() - t0) / 1e9);
+            long t1 = System.nanoTime();
+            encode(encoder, decoded);
+            encodeFps[r] = videoFrames / ((System.nanoTime() - t1) / 1e9);
+
+            long cpu0 = processCpuNanos();
+            encode(encoder, decode(decoder, segments));
+            pipelineCpu[r] = (processCpuNanos() - cpu0) / 1e9 / CLIP_SECONDS;
+        }
+        double tensorMs =
+                tensorRoundTripMillis(
+                        (VideoFrame) frames.stream().filter(Frame::isVideo).findFirst().get());
+
+        Path input = Files.createTempFile("clip-a", ".ts");
+        try (OutputStream out = Files.newOutputStream(input)) {
+            for (byte[] s : segments) {
+                out.write(s);
+            }
+        }
+        double ffmpeg1 = median(ffmpegCpu(input, true));
+        double ffmpegN = median(ffmpegCpu(input, false));
+        Files.deleteIfExists(input);
+
+        double ours = median(pipelineCpu);
+        System.out.printf(
+                "decode (H.264+AAC -> RGB24 512x512 frames): %.0f fps (median of %d)%n",
+                median(decodeFps), RUNS);
+        System.out.printf(
+                "encode (RGB24 frames -> x264 superfast zerolatency + Opus MPEG-TS): %.0f fps%n",
+                median(encodeFps));
+        System.out.printf(
+                "frame -> tensor [1,512,512,3] float32 -> frame (DJL PyTorch CPU): %.2f ms%n",
+                tensorMs);
+        System.out.printf("decode -> RGB -> encode, CPU-s per video-s: flink-trickle %.3f%n", ours);
+        System.out.printf(
+                "                                           ffmpeg CLI -threads 1 %.3f, default"
+                        + " threads %.3f%n",
+                ffmpeg1, ffmpegN);
+        System.out.printf(
+                "ratio flink-trickle / ffmpeg -threads 1: %.2f (target <= 1.15)%n", ours / ffmpeg1);
+    }
+
+    private static List<Frame> decode(MpegTsFrameDecoder decoder, List<byte[]> segments)
+            throws IOException {
+        List<Frame> frames = new ArrayList<>(600);
+        try (SegmentDecoder.ChannelDecoder<Frame> d = decoder.open("bench")) {
+            for (int i = 0; i < segments.size(); i++) {
+                d.decode(
+                        new SegmentInfo("bench", i, "video/MP2T", 0),
+                        new ByteArrayInputStream(segments.get(i)),
+                        frames::add);
+            }
+            d.endOfStream(frames::add);
+        }
+        return frames;
+    }
+
+    /** Encodes into segments that are thrown away (counted only). */
+    private static long encode(MpegTsFrameEncoder encoder, List<Frame> frames) throws IOException {
+        long[] bytes = {0};
+        OutputStream sinkStream =
+                new OutputStream() {
+                    @Override
+                    public void write(int b) {
+                        bytes[0]++;
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) {
+                        bytes[0] += len;
+                    }
+                };
+        SegmentEncoder.SegmentOutput out =
+                new SegmentEncoder.SegmentOutput() {
+                    boolean open;
+
+                    @Override
+                    public OutputStream startSegment() {
+                        open = true;
+                        return sinkStream;
+                    }
+
+                    @Override
+                    public OutputStream segment() {
+                        open = true;
+                        return sinkStream;
+                    }
+
+                    @Override
+                    public void endSegment() {
+                        open = false;
+                    }
+
+                    @Override
+                    public boolean hasOpenSegment() {
+                        return open;
+                    }
+                };
+        try (SegmentEncoder.ChannelEncoder<Frame> e = encoder.open("bench-out")) {
+            for (Frame f : frames) {
+                e.encode(f, out);
+            }
+            e.finish(out);
+        }
+        return bytes[0];
+    }
+
+    private static double tensorRoundTripMillis(VideoFrame frame) {
+        double[] ms = new double[100];
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            for (int i = 0; i < 20; i++) {
+                try (NDArray t = FrameTensors.toTensor(frame, manager)) {
+                    FrameTensors.toFrame(frame, t);
+                }
+            }
+            for (int i = 0; i < ms.length; i++) {
+                long t0 = System.nanoTime();
+                try (NDArray t = FrameTensors.toTensor(frame, manager)) {
+                    FrameTensors.toFrame(frame, t);
+                }
+                ms[i] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        return median(ms);
+    }
+
+    /** CPU-seconds per video-second of the ffmpeg CLI doing our work, from its -benchmark line. */
+    private static double[] ffmpegCpu(Path input, boolean oneThread)
+            throws IOException, InterruptedException {
+        double[] cpu = new double[RUNS];
+        for (int r = 0; r < RUNS; r++) {
+            List<String> cmd =
+                    new ArrayList<>(List.of("ffmpeg", "-hide_banner", "-nostdin", "-benchmark"));
+            if (oneThread) {
+                cmd.addAll(List.of("-threads", "1"));
+            }
+            cmd.addAll(
+                    List.of(
+                            "-i",
+                            input.toString(),
+                            "-vf",
+                            "format=rgb24,format=yuv420p",
+                            "-c:v",
+                            "libx264",
+                            "-preset",
+                            "superfast",
+                            "-tune",
+                            "zerolatency",
+                            "-bf",
+                            "0",
+                            "-b:v",
+                            "1500k",
+                            "-g",
+                            "60",
+                            "-c:a",
+                            "libopus",
+                            "-ac",
+                            "1",
+                            "-ar",
+                            "48000",
+                            "-b:a",
+                            "64k"));
+            if (oneThread) {
+                cmd.addAll(List.of("-threads", "1", "-filter_threads", "1"));
+            }
+            cmd.addAll(List.of("-f", "mpegts", "-y", "/dev/null"));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new IOException("ffmpeg failed:\n" + log);
+            }
+            Matcher m = Pattern.compile("bench: utime=([0-9.]+)s stime=([0-9.]+)s").matcher(log);
+            if (!m.find()) {
+                throw new IOException("no -benchmark line in ffmpeg's output:\n" + log);
+            }
+            cpu[r] =
+                    (Double.parseDouble(m.group(1)) + Double.parseDouble(m.group(2)))
+                            / CLIP_SECONDS;
+        }
+        return cpu;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                        ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException ignored) {
+            // not Linux
+        }
+        return "unknown CPU";
+    }
+
+    private static Path findMedia() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.isDirectory(dir.resolve("media"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IllegalArgumentException("no media/ folder found; pass its path");
+        }
+        return dir.resolve("media");
+    }
+}
