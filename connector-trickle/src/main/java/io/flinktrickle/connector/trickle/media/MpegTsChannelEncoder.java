@@ -61,6 +61,7 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
     private long lastVideoPts;
     private long audioSamplesWritten;
     private long droppedAudio;
+    private ByteBuffer pixels;
 
     MpegTsChannelEncoder(String channel, MpegTsFrameEncoder settings) {
         this.channel = channel;
@@ -104,12 +105,25 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
                 3,
                 v.width() * 3,
                 avutil.AV_PIX_FMT_RGB24,
-                ByteBuffer.wrap(v.rgb()));
+                direct(v.rgb()));
         picture.pict_type(avutil.AV_PICTURE_TYPE_NONE);
         lastVideoPts = v.pts();
         while (!earlyAudio.isEmpty()) {
             encodeAudio(earlyAudio.poll());
         }
+    }
+
+    /**
+     * The pixels in a direct buffer reused across frames: JavaCPP would copy a heap buffer into
+     * freshly allocated native memory on every frame (an mmap, page faults and a free each time).
+     */
+    private ByteBuffer direct(byte[] rgb) {
+        if (pixels == null || pixels.capacity() < rgb.length) {
+            pixels = ByteBuffer.allocateDirect(rgb.length);
+        }
+        pixels.clear();
+        pixels.put(rgb).flip();
+        return pixels;
     }
 
     private void encodeAudio(AudioFrame a) throws Exception {

@@ -197,6 +197,32 @@ class MpegTsFrameDecoderITCase {
     }
 
     @Test
+    void aSegmentOfAnotherStreamSplicedInDoesNotBreakTheDecoder() throws IOException {
+        List<Path> clipA = TestMedia.clipA();
+        List<Path> clipC = TestMedia.segments("clip-c-480p-h264-noaudio");
+        List<Frame> frames = new ArrayList<>();
+        try (SegmentDecoder.ChannelDecoder<Frame> d =
+                MpegTsFrameDecoder.builder().maxFramerate(0).build().open("s")) {
+            d.decode(info(0), new ByteArrayInputStream(TestMedia.read(clipA.get(0))), frames::add);
+            try {
+                // another stream (other size, no audio, other timestamps) in the middle
+                d.decode(
+                        info(1),
+                        new ByteArrayInputStream(TestMedia.read(clipC.get(0))),
+                        frames::add);
+            } catch (IOException clearError) {
+                assertThat(clearError.getMessage()).isNotBlank();
+            }
+            int before = video(frames).size();
+            d.decode(info(2), new ByteArrayInputStream(TestMedia.read(clipA.get(2))), frames::add);
+            d.endOfStream(frames::add);
+            // whatever the splice did, the stream goes on with the next segment's frames
+            assertThat(video(frames).size() - before).isGreaterThanOrEqualTo(55);
+            assertThat(video(frames)).allMatch(v -> v.width() == 512 && v.height() == 512);
+        }
+    }
+
+    @Test
     void aChannelThatIsNotMpegTsIsRefusedUpFront() {
         SegmentDecoder.ChannelDecoder<Frame> d = MpegTsFrameDecoder.builder().build().open("s");
         assertThatThrownBy(
