@@ -77,6 +77,15 @@ class TrickleClientITCase {
                         .build());
     }
 
+    /** A subscriber with its own client settings (it does not wait for its channel). */
+    private TrickleSubscriber subscriber(String channel, long start, TrickleClientConfig config) {
+        return track(
+                TrickleSubscriber.builder(server.channelUri(channel))
+                        .startSeq(start)
+                        .config(config)
+                        .build());
+    }
+
     private TricklePublisher publisher(String channel) {
         return track(
                 TricklePublisher.builder(server.channelUri(channel)).config(FAST_RETRY).build());
@@ -416,13 +425,11 @@ class TrickleClientITCase {
     @Test
     void stalledSegmentFailsAfterTheReadIdleTimeout() throws Exception {
         TrickleSubscriber sub =
-                track(
-                        TrickleSubscriber.builder(server.channelUri("stall"))
-                                .startSeq(0)
-                                .config(
-                                        TrickleClientConfig.builder()
-                                                .readIdleTimeout(Duration.ofSeconds(1))
-                                                .build())
+                subscriber(
+                        "stall",
+                        0,
+                        TrickleClientConfig.builder()
+                                .readIdleTimeout(Duration.ofSeconds(1))
                                 .build());
         try (RawHttp stalled = new RawHttp(server.port())) {
             stalled.startChunked("POST", "/ai/trickle/stall/0", Map.of()).chunk("some");
@@ -440,13 +447,11 @@ class TrickleClientITCase {
     @Test
     void aSlowConsumerDoesNotTripTheReadIdleTimeout() throws Exception {
         TrickleSubscriber sub =
-                track(
-                        TrickleSubscriber.builder(server.channelUri("slowread"))
-                                .startSeq(0)
-                                .config(
-                                        TrickleClientConfig.builder()
-                                                .readIdleTimeout(Duration.ofSeconds(1))
-                                                .build())
+                subscriber(
+                        "slowread",
+                        0,
+                        TrickleClientConfig.builder()
+                                .readIdleTimeout(Duration.ofSeconds(1))
                                 .build());
         byte[] data = new byte[120_000];
         java.util.Arrays.fill(data, (byte) 7);
@@ -466,13 +471,11 @@ class TrickleClientITCase {
     @Test
     void quietChannelLongPollIsRefreshed() throws Exception {
         TrickleSubscriber sub =
-                track(
-                        TrickleSubscriber.builder(server.channelUri("quiet"))
-                                .startSeq(0)
-                                .config(
-                                        TrickleClientConfig.builder()
-                                                .refreshInterval(Duration.ofMillis(300))
-                                                .build())
+                subscriber(
+                        "quiet",
+                        0,
+                        TrickleClientConfig.builder()
+                                .refreshInterval(Duration.ofMillis(300))
                                 .build());
         server.createChannel("quiet", "application/json");
         CompletableFuture<Optional<TrickleSegment>> waiting =
@@ -487,13 +490,11 @@ class TrickleClientITCase {
     void subscriberWaitingOnASeqThePublisherSkippedMovesOn() throws Exception {
         server.createChannel("skipped", TrickleProtocol.MIME_MPEGTS);
         TrickleSubscriber sub =
-                track(
-                        TrickleSubscriber.builder(server.channelUri("skipped"))
-                                .startSeq(0)
-                                .config(
-                                        TrickleClientConfig.builder()
-                                                .refreshInterval(Duration.ofMillis(300))
-                                                .build())
+                subscriber(
+                        "skipped",
+                        0,
+                        TrickleClientConfig.builder()
+                                .refreshInterval(Duration.ofMillis(300))
                                 .build());
         CompletableFuture<Optional<TrickleSegment>> waiting =
                 CompletableFuture.supplyAsync(() -> unchecked(sub));
@@ -518,13 +519,11 @@ class TrickleClientITCase {
         pub.publish(bytes("s1"));
         // A restored position far ahead of this channel's live edge (2).
         TrickleSubscriber sub =
-                track(
-                        TrickleSubscriber.builder(server.channelUri("ahead"))
-                                .startSeq(100)
-                                .config(
-                                        TrickleClientConfig.builder()
-                                                .refreshInterval(Duration.ofMillis(500))
-                                                .build())
+                subscriber(
+                        "ahead",
+                        100,
+                        TrickleClientConfig.builder()
+                                .refreshInterval(Duration.ofMillis(500))
                                 .build());
         TrickleSegment s = sub.next().orElseThrow();
         assertThat(s.seq()).isEqualTo(1);
