@@ -29,7 +29,9 @@ public final class FrameTensors {
 
     /** {@code [1, H, W, 3]} float32 in [0, 1]: PyTrickle's {@code VideoFrame.tensor}. */
     public static NDArray toTensor(VideoFrame frame, NDManager manager) {
-        return toHwcTensor(frame, manager).expandDims(0);
+        try (NDArray hwc = toHwcTensor(frame, manager)) {
+            return hwc.expandDims(0);
+        }
     }
 
     /** {@code [H, W, 3]} float32 in [0, 1]. */

@@ -29,12 +29,16 @@ final class BytePipe extends InputStream {
 
     /** Queues a copy of the bytes; waits up to {@code millis} for room. False if there was none. */
     synchronized boolean offer(byte[] b, int off, int len, long millis)
-            throws InterruptedException {
+            throws InterruptedException, IOException {
         if (closed || ended) {
-            throw new IllegalStateException("pipe already ended");
+            // The decoder stopped (it failed, or reached the end): these bytes have no reader.
+            throw new IOException("the decoder stopped reading");
         }
         if (queued > 0 && queued + len > capacity) {
             wait(millis);
+            if (closed) {
+                throw new IOException("the decoder stopped reading");
+            }
             if (queued > 0 && queued + len > capacity) {
                 return false;
             }

@@ -82,7 +82,7 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
             throw MpegTsFrameDecoder.wrongContentType(channel, segment.contentType());
         }
         arrivalMillis = segment.arrivalTimeMillis();
-        if (grab == null || restart || grab.failure != null) {
+        if (grab == null || restart || grab.failure != null || !grab.thread.isAlive()) {
             stopGrab();
             grab = new Grab();
             grab.thread.start();
@@ -92,11 +92,16 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
             byte[] buf = new byte[64 * 1024];
             int n;
             while ((n = body.read(buf)) >= 0) {
-                while (!grab.pipe.offer(buf, 0, n, POLL_MILLIS)) {
-                    drain(out);
-                    if (grab.failure != null) {
-                        throw grab.failure;
+                try {
+                    while (!grab.pipe.offer(buf, 0, n, POLL_MILLIS)) {
+                        drain(out);
+                        if (grab.failure != null) {
+                            throw grab.failure;
+                        }
                     }
+                } catch (IOException stopped) {
+                    drain(out);
+                    throw grab.failure != null ? grab.failure : stopped;
                 }
                 drain(out);
             }
@@ -323,9 +328,8 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
                 sb.get(samples);
                 // One PES carries several AAC frames but a pts for the first only; JavaCV reports
                 // no usable time for the others. They continue where the previous frame ended.
-                if (nextAudioPts != Long.MIN_VALUE
-                        && (pts <= 0 || pts < nextAudioPts - Frame.TIME_BASE)) {
-                    pts = nextAudioPts;
+                if (nextAudioPts != Long.MIN_VALUE && pts <= 0) {
+                    pts = nextAudioPts; // a reported pts, right or wrong, is taken as it is
                 }
                 nextAudioPts =
                         pts

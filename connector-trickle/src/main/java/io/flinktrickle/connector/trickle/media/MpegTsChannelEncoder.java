@@ -38,6 +38,20 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
     /** Audio further than this from the video is dropped. */
     private static final long MAX_AV_DRIFT = 2 * Frame.TIME_BASE;
 
+    /** A longer forward jump of video timestamps is taken as a discontinuity. */
+    private static final long MAX_FORWARD_JUMP = 10 * Frame.TIME_BASE;
+
+    /**
+     * The longest hole in the audio that is filled with silence (audio lost while the video went
+     * on); a longer one comes with a video jump, which moves both streams' clock.
+     */
+    private static final long MAX_SILENCE = MAX_FORWARD_JUMP;
+
+    /** Audio this close to where it belongs is written as it is (20 ms). */
+    private static final long AUDIO_TOLERANCE = Frame.TIME_BASE / 50;
+
+    private static final int OPUS_RATE = 48_000;
+
     private static final Field PICTURE;
 
     static {
@@ -52,11 +66,15 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
     private final String channel;
     private final MpegTsFrameEncoder settings;
     private final long gopTicks;
+    private final long frameTicks;
     private final Cut cut = new Cut();
     private final ArrayDeque<AudioFrame> earlyAudio = new ArrayDeque<>();
     private FFmpegFrameRecorder recorder;
     private AVFrame picture;
-    private long startPts;
+
+    /** Output pts = input pts + shift (the stream starts at 0; jumps are absorbed). */
+    private long shift;
+
     private long nextCutPts;
     private long lastVideoPts;
     private long audioSamplesWritten;
@@ -67,6 +85,7 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         this.channel = channel;
         this.settings = settings;
         this.gopTicks = Math.round(settings.gopSeconds * Frame.TIME_BASE);
+        this.frameTicks = Frame.TIME_BASE / settings.nominalFramerate;
     }
 
     @Override
@@ -88,15 +107,30 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         if (recorder == null) {
             start(v);
         }
-        if (v.pts() <= lastVideoPts && lastVideoPts != Long.MIN_VALUE) {
+        boolean keyframe = cut.failed;
+        long outPts = v.pts() + shift;
+        if (lastVideoPts != Long.MIN_VALUE
+                && (outPts < lastVideoPts - Frame.TIME_BASE
+                        || outPts > lastVideoPts + MAX_FORWARD_JUMP)) {
+            // The source restarted or jumped: continue the output clock after the last frame.
+            shift = lastVideoPts + frameTicks - v.pts();
+            outPts = v.pts() + shift;
+            nextCutPts = outPts;
+            LOG.info(
+                    "stream {}: timestamps jumped at {}, output continues at {}",
+                    channel,
+                    v.pts(),
+                    outPts);
+        }
+        if (lastVideoPts != Long.MIN_VALUE && outPts <= lastVideoPts) {
             return; // not after the previous frame: the encoder needs increasing timestamps
         }
-        boolean keyframe = v.pts() >= nextCutPts || cut.failed;
-        if (keyframe) {
+        if (outPts >= nextCutPts || keyframe) {
+            keyframe = true;
             cut.to(out.startSegment()); // ends the previous segment: all its bytes are out
-            nextCutPts = Math.max(nextCutPts + gopTicks, v.pts() + gopTicks / 2);
+            nextCutPts = Math.max(nextCutPts + gopTicks, outPts + gopTicks / 2);
         }
-        picture.pts(v.pts() - startPts);
+        picture.pts(outPts);
         picture.pict_type(keyframe ? avutil.AV_PICTURE_TYPE_I : avutil.AV_PICTURE_TYPE_NONE);
         recorder.recordImage(
                 v.width(),
@@ -107,7 +141,7 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
                 avutil.AV_PIX_FMT_RGB24,
                 direct(v.rgb()));
         picture.pict_type(avutil.AV_PICTURE_TYPE_NONE);
-        lastVideoPts = v.pts();
+        lastVideoPts = outPts;
         while (!earlyAudio.isEmpty()) {
             encodeAudio(earlyAudio.poll());
         }
@@ -126,6 +160,12 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         return pixels;
     }
 
+    /**
+     * Puts audio on the output clock next to the video. JavaCV times audio by counting samples from
+     * 0, so the audio written so far ends at {@code audioEnd}: a frame that overlaps it is dropped,
+     * a hole before it (up to {@link #MAX_SILENCE}) is filled with silence, and audio more than 2 s
+     * from the video is dropped (PyTrickle's rule).
+     */
     private void encodeAudio(AudioFrame a) throws Exception {
         if (recorder == null) {
             // Held until the first video frame; only the last 2 s are kept.
@@ -136,20 +176,38 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
             }
             return;
         }
-        // Where the audio written so far ends, on the stream's clock.
-        long audioEnd = startPts + audioSamplesWritten * Frame.TIME_BASE / a.sampleRate();
-        if (a.pts() + MAX_AV_DRIFT < startPts || Math.abs(a.pts() - audioEnd) > MAX_AV_DRIFT) {
+        long outPts = a.pts() + shift;
+        long audioEnd = audioSamplesWritten * Frame.TIME_BASE / OPUS_RATE;
+        long gap = outPts - audioEnd;
+        if (Math.abs(outPts - lastVideoPts) > MAX_AV_DRIFT
+                || gap < -AUDIO_TOLERANCE
+                || gap > MAX_SILENCE) {
             if (droppedAudio++ % 100 == 0) {
                 LOG.warn(
-                        "stream {}: audio at {} is more than 2 s from the stream ({}), dropped",
+                        "stream {}: audio at {} is out of place (audio written to {}, video at {}),"
+                                + " dropped",
                         channel,
-                        a.pts(),
-                        audioEnd);
+                        outPts,
+                        audioEnd,
+                        lastVideoPts);
             }
             return;
         }
+        if (gap > AUDIO_TOLERANCE) {
+            writeSilence(gap * a.sampleRate() / Frame.TIME_BASE, a.sampleRate(), a.channels());
+        }
         recorder.recordSamples(a.sampleRate(), a.channels(), ShortBuffer.wrap(a.samples()));
-        audioSamplesWritten += a.sampleCount();
+        audioSamplesWritten += (long) a.sampleCount() * OPUS_RATE / a.sampleRate();
+    }
+
+    private void writeSilence(long samples, int rate, int channels) throws Exception {
+        short[] quiet = new short[1024 * channels];
+        while (samples > 0) {
+            int n = (int) Math.min(1024, samples);
+            recorder.recordSamples(rate, channels, ShortBuffer.wrap(quiet, 0, n * channels));
+            audioSamplesWritten += (long) n * OPUS_RATE / rate;
+            samples -= n;
+        }
     }
 
     private void start(VideoFrame first) throws Exception {
@@ -159,38 +217,45 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
                         first.width(),
                         first.height(),
                         settings.audio ? settings.audioChannels : 0);
-        r.setFormat("mpegts");
-        r.setInterleaved(false); // write each packet at once, so a cut never splits a frame
-        r.setOption("flush_packets", "1");
-        r.setOption("muxdelay", "0");
-        r.setOption("muxpreload", "0");
-        r.setOption("pes_payload_size", "0"); // no audio held back in the muxer across a cut
-        r.setVideoCodecName("libx264");
-        r.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
-        r.setFrameRate(VIDEO_TIME_BASE);
-        r.setGopSize(1_000_000); // keyframes come when forced (one per segment), not by count
-        r.setVideoBitrate(settings.videoBitrate);
-        r.setVideoOption("preset", settings.preset);
-        r.setVideoOption("tune", "zerolatency");
-        r.setVideoOption("bf", "0");
-        r.setVideoOption("forced-idr", "1");
-        r.setVideoOption("sc_threshold", "0");
-        r.setVideoOption("threads", "1");
-        // The codec clock is 90 kHz (exact pts); x264's rate control would read that as 90 000 fps
-        // and give each frame a few bits. It gets the stream's nominal rate instead.
-        r.setVideoOption("x264-params", "fps=" + settings.nominalFramerate);
-        if (settings.audio) {
-            r.setAudioCodecName("libopus");
-            r.setSampleRate(48_000);
-            r.setAudioBitrate(settings.audioBitrate);
+        try {
+            r.setFormat("mpegts");
+            r.setInterleaved(false); // write each packet at once, so a cut never splits a frame
+            r.setOption("flush_packets", "1");
+            // The muxer's delay keeps the first Opus packets (negative pts: encoder priming)
+            // from wrapping around the 33-bit MPEG-TS clock.
+            r.setOption("max_delay", "100000");
+            r.setOption("pes_payload_size", "0"); // no audio held back in the muxer across a cut
+            r.setVideoCodecName("libx264");
+            r.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
+            r.setFrameRate(VIDEO_TIME_BASE);
+            r.setGopSize(1_000_000); // keyframes come when forced (one per segment), not by count
+            r.setVideoBitrate(settings.videoBitrate);
+            r.setVideoOption("preset", settings.preset);
+            r.setVideoOption("tune", "zerolatency");
+            r.setVideoOption("bf", "0");
+            r.setVideoOption("forced-idr", "1");
+            r.setVideoOption("sc_threshold", "0");
+            r.setVideoOption("threads", "1");
+            // The codec clock is 90 kHz (exact pts); x264's rate control would read that as
+            // 90 000 fps and give each frame a few bits. It gets the stream's nominal rate.
+            r.setVideoOption("x264-params", "fps=" + settings.nominalFramerate);
+            if (settings.audio) {
+                r.setAudioCodecName("libopus");
+                r.setSampleRate(OPUS_RATE);
+                r.setAudioBitrate(settings.audioBitrate);
+            }
+            r.start();
+        } catch (Exception e) {
+            r.release();
+            // A configuration that cannot start: fail the writer rather than retry every frame.
+            throw new IllegalStateException(
+                    "cannot start the encoder of " + channel + ": " + e.getMessage(), e);
         }
-        r.start();
         recorder = r;
         picture = (AVFrame) PICTURE.get(r);
-        startPts = first.pts();
-        nextCutPts = first.pts();
+        shift = -first.pts();
+        nextCutPts = 0;
         lastVideoPts = Long.MIN_VALUE;
-        earlyAudio.removeIf(a -> a.pts() < first.pts() - MAX_AV_DRIFT);
     }
 
     @Override

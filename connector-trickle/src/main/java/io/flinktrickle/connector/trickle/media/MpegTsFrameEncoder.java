@@ -84,6 +84,19 @@ public final class MpegTsFrameEncoder implements SegmentEncoder<Frame> {
         private int audioBitrate = 64_000;
         private int nominalFramerate = 30;
 
+        private static final java.util.List<String> X264_PRESETS =
+                java.util.List.of(
+                        "ultrafast",
+                        "superfast",
+                        "veryfast",
+                        "faster",
+                        "fast",
+                        "medium",
+                        "slow",
+                        "slower",
+                        "veryslow",
+                        "placebo");
+
         private Builder() {}
 
         /**
@@ -150,8 +163,9 @@ public final class MpegTsFrameEncoder implements SegmentEncoder<Frame> {
                 throw new IllegalArgumentException(
                         "nominalFramerate must be 1..120 but is " + nominalFramerate);
             }
-            if (preset == null || preset.isEmpty()) {
-                throw new IllegalArgumentException("preset is required");
+            if (!X264_PRESETS.contains(preset)) {
+                throw new IllegalArgumentException(
+                        "preset must be one of " + X264_PRESETS + " but is " + preset);
             }
             return new MpegTsFrameEncoder(this);
         }

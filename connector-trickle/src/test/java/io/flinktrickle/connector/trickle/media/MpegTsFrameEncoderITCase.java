@@ -199,9 +199,81 @@ class MpegTsFrameEncoderITCase {
     }
 
     @Test
+    void aSourceWhoseTimestampsJumpBackKeepsEveryFrameAndItsAudio() throws Exception {
+        List<byte[]> input = new ArrayList<>();
+        for (Path p : TestMedia.clipA()) {
+            input.add(TestMedia.read(p));
+        }
+        List<Frame> original = decode(input, 0);
+        // The source restarts after 5 s: the second half comes with the first half's timestamps.
+        long half = 150 * 3000L;
+        long firstPts = video(original).get(0).pts();
+        List<Frame> jumped = new ArrayList<>();
+        for (Frame f : original) {
+            boolean late = f.pts() >= firstPts + half;
+            if (f instanceof VideoFrame) {
+                jumped.add(late ? ((VideoFrame) f).withPts(f.pts() - half) : f);
+            } else {
+                jumped.add(late ? ((AudioFrame) f).withPts(f.pts() - half) : f);
+            }
+        }
+        List<Frame> back =
+                decode(encode(jumped, MpegTsFrameEncoder.builder().build(), new ArrayList<>()), 0);
+        List<VideoFrame> v = video(back);
+        assertThat(v).hasSize(300);
+        for (int i = 1; i < v.size(); i++) {
+            assertThat(v.get(i).pts()).isGreaterThan(v.get(i - 1).pts());
+        }
+        long samplesIn =
+                original.stream()
+                        .filter(f -> !f.isVideo())
+                        .mapToLong(f -> ((AudioFrame) f).sampleCount())
+                        .sum();
+        long samplesOut =
+                back.stream()
+                        .filter(f -> !f.isVideo())
+                        .mapToLong(f -> ((AudioFrame) f).sampleCount())
+                        .sum();
+        assertThat((double) samplesOut / samplesIn).isBetween(0.9, 1.05);
+    }
+
+    @Test
+    void aHoleInTheAudioIsFilledWithSilenceAndLaterAudioKept() throws Exception {
+        List<byte[]> input = new ArrayList<>();
+        for (Path p : TestMedia.clipA()) {
+            input.add(TestMedia.read(p));
+        }
+        List<Frame> original = decode(input, 0);
+        long firstPts = video(original).get(0).pts();
+        List<Frame> holed = new ArrayList<>();
+        for (Frame f : original) {
+            long t = f.pts() - firstPts;
+            if (!f.isVideo() && t >= 3 * Frame.TIME_BASE && t < 6 * Frame.TIME_BASE) {
+                continue; // 3 s of audio lost
+            }
+            holed.add(f);
+        }
+        List<Frame> back =
+                decode(encode(holed, MpegTsFrameEncoder.builder().build(), new ArrayList<>()), 0);
+        List<AudioFrame> a = new ArrayList<>();
+        back.forEach(
+                f -> {
+                    if (!f.isVideo()) {
+                        a.add((AudioFrame) f);
+                    }
+                });
+        long samplesOut = a.stream().mapToLong(AudioFrame::sampleCount).sum();
+        // as long as the video: the hole became silence, the audio after it is there
+        assertThat(samplesOut / 48_000.0).isBetween(9.5, 10.3);
+        assertThat(a.get(a.size() - 1).pts() - a.get(0).pts()).isGreaterThan(9 * Frame.TIME_BASE);
+    }
+
+    @Test
     void settingsAreValidated() {
         assertThatThrownBy(() -> MpegTsFrameEncoder.builder().gopSeconds(0).build())
                 .hasMessageContaining("gopSeconds");
+        assertThatThrownBy(() -> MpegTsFrameEncoder.builder().preset("warp").build())
+                .hasMessageContaining("preset");
         assertThatThrownBy(() -> MpegTsFrameEncoder.builder().audioChannels(6).build())
                 .hasMessageContaining("audioChannels");
         MpegTsFrameEncoder.checkLibx264(); // the GPL build is on the classpath

@@ -57,6 +57,11 @@ final class ChannelPump<T> {
     private volatile boolean running = true;
     private volatile TrickleSubscriber subscriber;
 
+    /** The segment the last records came from, and how many it had (I/O thread only). */
+    private long lastSeq = -1;
+
+    private long lastIndex;
+
     ChannelPump(
             TrickleChannelSplit split,
             SegmentDecoder<T> decoder,
@@ -137,10 +142,8 @@ final class ChannelPump<T> {
             Optional<TrickleSegment> next = sub.next();
             if (next.isEmpty()) {
                 LOG.info("trickle channel {} ended", key);
-                // The split finishes right after these records, so their position is never
-                // restored.
-                long lastSeq = expected - 1;
-                long[] index = {0};
+                // The tail belongs to the last segment: its records go on with that segment's
+                // index.
                 channelDecoder.endOfStream(
                         record ->
                                 emit(
@@ -148,7 +151,7 @@ final class ChannelPump<T> {
                                                 key,
                                                 record,
                                                 lastSeq,
-                                                ++index[0],
+                                                ++lastIndex,
                                                 System.currentTimeMillis())));
                 emit(TrickleElement.finished(key));
                 return;
@@ -209,12 +212,13 @@ final class ChannelPump<T> {
         long seq = segment.seq();
         long timestamp = segment.arrivalMillis();
         SegmentInfo info = new SegmentInfo(key, seq, segment.contentType(), timestamp);
-        long[] index = {0};
+        lastSeq = seq;
+        lastIndex = 0;
         channelDecoder.decode(
                 info,
                 segment.body(),
                 record -> {
-                    long i = ++index[0];
+                    long i = ++lastIndex;
                     if (i > skip) {
                         emit(TrickleElement.record(key, record, seq, i, timestamp));
                     }
