@@ -21,10 +21,12 @@ import java.util.function.Consumer;
 /**
  * The decoder of one channel: one FFmpeg grabber on its own thread ({@code
  * mpegts-decoder-<channel>}) reads the continuous stream from a {@link BytePipe}; {@link #decode}
- * (the channel's I/O thread) feeds each segment's bytes into the pipe as they arrive and hands out
- * the frames the grabber produces, returning when the grabber has consumed the segment and waits
- * for more. Frames pass through a small bounded queue; the I/O thread drains it while it waits for
- * room in the pipe, so neither thread can block the other for good.
+ * (the channel's I/O thread) feeds each segment's bytes into the pipe as they arrive and returns
+ * when the grabber has consumed the segment and waits for more. While a {@code decode} call runs,
+ * the grabber thread hands each frame out as soon as it is decoded (also while the I/O thread waits
+ * for network bytes); both threads drain one small bounded queue under this object's lock, so
+ * frames keep their order and the fps cap sees them one at a time. Frames decoded between calls
+ * (the tail a demuxer holds back) leave with the next call.
  */
 final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame> {
 
@@ -54,6 +56,9 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
     private long nextDuePts = Long.MIN_VALUE;
     private int skipped;
     private volatile long arrivalMillis;
+
+    /** The consumer of the {@code decode}/{@code endOfStream} call in progress, or null. */
+    private volatile Consumer<Frame> currentOut;
 
     MpegTsChannelDecoder(
             String channel,
@@ -88,26 +93,27 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
             grab.thread.start();
             restart = false;
         }
+        currentOut = out; // the grabber thread hands frames out itself while this call runs
         try {
             byte[] buf = new byte[64 * 1024];
             int n;
             while ((n = body.read(buf)) >= 0) {
                 try {
                     while (!grab.pipe.offer(buf, 0, n, POLL_MILLIS)) {
-                        drain(out);
+                        drain(grab.frames, out);
                         if (grab.failure != null) {
                             throw grab.failure;
                         }
                     }
                 } catch (IOException stopped) {
-                    drain(out);
+                    drain(grab.frames, out);
                     throw grab.failure != null ? grab.failure : stopped;
                 }
-                drain(out);
+                drain(grab.frames, out);
             }
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_TIMEOUT_MILLIS);
             while (!grab.pipe.awaitStarved(POLL_MILLIS)) {
-                drain(out);
+                drain(grab.frames, out);
                 if (grab.failure != null) {
                     throw grab.failure;
                 }
@@ -120,7 +126,7 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
                                     + " ms");
                 }
             }
-            drain(out);
+            drain(grab.frames, out);
             if (grab.failure != null) {
                 throw grab.failure;
             }
@@ -137,6 +143,8 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("decoder of " + channel + " interrupted");
+        } finally {
+            currentOut = null; // frames decoded from now on wait for the next call
         }
     }
 
@@ -162,9 +170,9 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
     }
 
     /** Hands the decoded frames to {@code out}, applying the frame rate cap to video. */
-    private void drain(Consumer<Frame> out) {
+    private synchronized void drain(BlockingQueue<Frame> queue, Consumer<Frame> out) {
         Frame f;
-        while ((f = grab.frames.poll()) != null) {
+        while ((f = queue.poll()) != null) {
             if (f instanceof VideoFrame && !onSchedule(f.pts())) {
                 skipped++;
                 continue;
@@ -211,16 +219,19 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
         if (grab == null) {
             return;
         }
+        currentOut = out;
         grab.pipe.end();
         try {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_TIMEOUT_MILLIS);
             while (grab.thread.isAlive() && System.nanoTime() < deadline) {
-                drain(out);
+                drain(grab.frames, out);
                 grab.thread.join(POLL_MILLIS);
             }
-            drain(out);
+            drain(grab.frames, out);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            currentOut = null;
         }
     }
 
@@ -290,6 +301,11 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
                             if (Thread.currentThread().isInterrupted()) {
                                 return;
                             }
+                        }
+                        // Hand it out now, not when the I/O thread gets its next bytes.
+                        Consumer<Frame> o = currentOut;
+                        if (o != null) {
+                            drain(frames, o);
                         }
                     }
                 }

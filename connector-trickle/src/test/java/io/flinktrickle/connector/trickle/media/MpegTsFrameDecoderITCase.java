@@ -223,6 +223,58 @@ class MpegTsFrameDecoderITCase {
     }
 
     @Test
+    void framesLeaveWhileThePublisherStalls() throws Exception {
+        byte[] seg = TestMedia.read(TestMedia.clipA().get(0));
+        long[] stallEnd = new long[1];
+        // Half the segment, then nothing for 1.5 s, then the rest.
+        InputStream stalling =
+                new InputStream() {
+                    int pos;
+
+                    @Override
+                    public int read() {
+                        throw new UnsupportedOperationException();
+                    }
+
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        if (pos >= seg.length) {
+                            return -1;
+                        }
+                        if (pos == seg.length / 2 && stallEnd[0] == 0) {
+                            try {
+                                Thread.sleep(1_500);
+                            } catch (InterruptedException e) {
+                                throw new java.io.InterruptedIOException();
+                            }
+                            stallEnd[0] = System.nanoTime();
+                        }
+                        int limit = pos < seg.length / 2 ? seg.length / 2 : seg.length;
+                        int n = Math.min(len, limit - pos);
+                        System.arraycopy(seg, pos, b, off, n);
+                        pos += n;
+                        return n;
+                    }
+                };
+        List<Long> arrivals = new ArrayList<>();
+        try (SegmentDecoder.ChannelDecoder<Frame> d =
+                MpegTsFrameDecoder.builder().maxFramerate(0).build().open("s")) {
+            d.decode(
+                    info(0),
+                    stalling,
+                    f -> {
+                        if (f.isVideo()) {
+                            arrivals.add(System.nanoTime());
+                        }
+                    });
+        }
+        long beforeStallEnd = arrivals.stream().filter(t -> t < stallEnd[0]).count();
+        assertThat(beforeStallEnd)
+                .as("frames handed out during the stall")
+                .isGreaterThanOrEqualTo(20);
+    }
+
+    @Test
     void aChannelThatIsNotMpegTsIsRefusedUpFront() {
         SegmentDecoder.ChannelDecoder<Frame> d = MpegTsFrameDecoder.builder().build().open("s");
         assertThatThrownBy(
