@@ -69,7 +69,6 @@ public final class TrickleSubscriber implements Closeable {
     private long lastDelivered = -1;
     private final long awaitChannelNanos;
     private final long createdNanos = System.nanoTime();
-    private IOException lastFailure;
 
     TrickleSubscriber(TrickleSubscriberBuilder b) {
         this.channel = TrickleHeaders.stripSlash(b.channel);
@@ -332,7 +331,6 @@ public final class TrickleSubscriber implements Closeable {
 
     private void failed(IOException failure) throws IOException, InterruptedException {
         failures++;
-        lastFailure = failure;
         metrics.retries.increment();
         if (failures >= config.maxAttempts()) {
             throw new RetriesExhaustedException(
@@ -382,11 +380,6 @@ public final class TrickleSubscriber implements Closeable {
 
     URI segmentUri(long seq) {
         return URI.create(channel + "/" + seq);
-    }
-
-    /** The last failure that was retried (for diagnostics), if any. */
-    public Optional<IOException> lastFailure() {
-        return Optional.ofNullable(lastFailure);
     }
 
     /** Stops the subscriber: a blocked {@link #next()} fails, the open segment is dropped. */
