@@ -7,6 +7,7 @@ import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.connector.trickle.sink.SegmentEncoder;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
+import io.flinktrickle.jobs.media.ClipFiles;
 import io.flinktrickle.processor.tensor.FrameTensors;
 
 import ai.djl.Device;
@@ -25,8 +26,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * The media benchmark of issue 4: in one run on one machine, our decoder and encoder on clip A
@@ -46,16 +45,9 @@ public final class MediaBenchmark {
 
     public static void main(String[] args) throws Exception {
         System.setProperty("ai.djl.offline", "true");
-        Path media = args.length > 0 ? Path.of(args[0]) : findMedia();
+        Path media = args.length > 0 ? Path.of(args[0]) : ClipFiles.findMediaDir();
         List<byte[]> segments = new ArrayList<>();
-        List<Path> files;
-        try (Stream<Path> list = Files.list(media)) {
-            files =
-                    list.filter(p -> p.getFileName().toString().startsWith("clip-a-512-h264-aac-"))
-                            .sorted()
-                            .collect(Collectors.toList());
-        }
-        for (Path f : files) {
+        for (Path f : ClipFiles.segments(media, "clip-a-512-h264-aac")) {
             segments.add(Files.readAllBytes(f));
         }
         System.out.printf(

@@ -6,6 +6,7 @@ import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
 import io.flinktrickle.connector.trickle.protocol.TrickleSegment;
 import io.flinktrickle.connector.trickle.protocol.TrickleSubscriber;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
+import io.flinktrickle.jobs.media.ClipFiles;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,7 +25,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The local demo of the foundation: starts the embedded trickle server, streams a clip's MPEG-TS
@@ -320,7 +320,7 @@ public final class TrickleRelayDemo {
                 }
             }
             if (o.mediaDir == null) {
-                o.mediaDir = findMediaDir();
+                o.mediaDir = ClipFiles.findMediaDir();
             }
             if (!Files.isDirectory(o.mediaDir)) {
                 throw new IllegalArgumentException("media dir " + o.mediaDir + " does not exist");
@@ -333,29 +333,7 @@ public final class TrickleRelayDemo {
         }
 
         List<Path> segments() {
-            try (Stream<Path> files = Files.list(mediaDir)) {
-                return files.filter(
-                                p -> {
-                                    String n = p.getFileName().toString();
-                                    return n.startsWith(clip + "-") && n.endsWith(".ts");
-                                })
-                        .sorted()
-                        .collect(java.util.stream.Collectors.toList());
-            } catch (IOException e) {
-                throw new IllegalArgumentException(
-                        "cannot list " + mediaDir + ": " + e.getMessage());
-            }
-        }
-
-        private static Path findMediaDir() {
-            Path dir = Path.of("").toAbsolutePath();
-            while (dir != null) {
-                if (Files.isDirectory(dir.resolve("media"))) {
-                    return dir.resolve("media");
-                }
-                dir = dir.getParent();
-            }
-            throw new IllegalArgumentException("no media/ folder found; pass --media-dir");
+            return ClipFiles.segments(mediaDir, clip);
         }
 
         private static String value(String[] args, int i, String name) {

@@ -106,10 +106,7 @@ class MpegTsFrameEncoderITCase {
 
     @Test
     void roundTripKeepsFramesTimestampsAndPictureWithOneIdrSegmentPerGop() throws Exception {
-        List<byte[]> input = new ArrayList<>();
-        for (Path p : TestMedia.clipA()) {
-            input.add(TestMedia.read(p));
-        }
+        List<byte[]> input = clipABytes();
         List<Frame> original = decode(input, 0);
         List<Long> firstBytes = new ArrayList<>();
         List<byte[]> segments = encode(original, MpegTsFrameEncoder.builder().build(), firstBytes);
@@ -200,10 +197,7 @@ class MpegTsFrameEncoderITCase {
 
     @Test
     void aSourceWhoseTimestampsJumpBackKeepsEveryFrameAndItsAudio() throws Exception {
-        List<byte[]> input = new ArrayList<>();
-        for (Path p : TestMedia.clipA()) {
-            input.add(TestMedia.read(p));
-        }
+        List<byte[]> input = clipABytes();
         List<Frame> original = decode(input, 0);
         // The source restarts after 5 s: the second half comes with the first half's timestamps.
         long half = 150 * 3000L;
@@ -239,10 +233,7 @@ class MpegTsFrameEncoderITCase {
 
     @Test
     void aHoleInTheAudioIsFilledWithSilenceAndLaterAudioKept() throws Exception {
-        List<byte[]> input = new ArrayList<>();
-        for (Path p : TestMedia.clipA()) {
-            input.add(TestMedia.read(p));
-        }
+        List<byte[]> input = clipABytes();
         List<Frame> original = decode(input, 0);
         long firstPts = video(original).get(0).pts();
         List<Frame> holed = new ArrayList<>();
@@ -277,6 +268,14 @@ class MpegTsFrameEncoderITCase {
         assertThatThrownBy(() -> MpegTsFrameEncoder.builder().audioChannels(6).build())
                 .hasMessageContaining("audioChannels");
         MpegTsFrameEncoder.checkLibx264(); // the GPL build is on the classpath
+    }
+
+    private static List<byte[]> clipABytes() {
+        List<byte[]> input = new ArrayList<>();
+        for (Path p : TestMedia.clipA()) {
+            input.add(TestMedia.read(p));
+        }
+        return input;
     }
 
     /** PIDs of the TS packets before the first packet of the video elementary stream. */
