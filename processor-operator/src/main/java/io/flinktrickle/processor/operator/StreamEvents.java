@@ -1,0 +1,58 @@
+package io.flinktrickle.processor.operator;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.Map;
+
+/**
+ * Monitoring events in PyTrickle's envelope, {@code {"event":{"type":…,"timestamp":ms,…},
+ * "queue_event_type":…}}, which the gateway parses and forwards. Thread-safe (Jackson's mapper is).
+ */
+final class StreamEvents {
+    static final String QUEUE_STREAM_EVENTS = "ai_stream_events";
+    static final String QUEUE_HEARTBEAT = "stream_heartbeat";
+    static final String QUEUE_CUSTOM = "custom_monitoring_event";
+
+    static final String STREAM_STARTED = "stream_started";
+    static final String STREAM_STOPPED = "stream_stopped";
+    static final String FIRST_INPUT = "receive_first_ingest_segment";
+    static final String FIRST_OUTPUT = "send_first_processed_segment";
+    static final String PARAMS_UPDATED = "params_updated";
+    static final String ERROR = "error";
+    static final String HEARTBEAT = "heartbeat";
+
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private StreamEvents() {}
+
+    /** A new event body with {@code type} and {@code timestamp}; add fields, then {@link #wrap}. */
+    static ObjectNode event(String type, long timestampMillis) {
+        ObjectNode event = MAPPER.createObjectNode();
+        event.put("type", type);
+        event.put("timestamp", timestampMillis);
+        return event;
+    }
+
+    /** Adds each of {@code fields} (any Jackson-serializable values) to {@code event}. */
+    static ObjectNode with(ObjectNode event, Map<String, ?> fields) {
+        for (Map.Entry<String, ?> f : fields.entrySet()) {
+            if (!"type".equals(f.getKey()) && !"timestamp".equals(f.getKey())) {
+                event.set(f.getKey(), MAPPER.valueToTree(f.getValue()));
+            }
+        }
+        return event;
+    }
+
+    static String wrap(ObjectNode event, String queueEventType) {
+        ObjectNode envelope = MAPPER.createObjectNode();
+        envelope.set("event", event);
+        envelope.put("queue_event_type", queueEventType);
+        try {
+            return MAPPER.writeValueAsString(envelope);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("an event tree cannot fail to serialize", e);
+        }
+    }
+}

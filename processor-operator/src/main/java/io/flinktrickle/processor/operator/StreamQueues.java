@@ -1,0 +1,306 @@
+package io.flinktrickle.processor.operator;
+
+import io.flinktrickle.connector.trickle.media.AudioFrame;
+import io.flinktrickle.connector.trickle.media.Frame;
+import io.flinktrickle.connector.trickle.media.VideoFrame;
+import io.flinktrickle.processor.api.FrameProcessor;
+
+import org.apache.flink.api.common.operators.MailboxExecutor;
+import org.apache.flink.util.ExceptionUtils;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * The ordered queues of every stream on a slot: admission under the {@link RealTimePolicy}, hand
+ * over to the processor thread within the in-flight bounds, completion, and emission in arrival
+ * order.
+ *
+ * <p>Threads: {@link #offer} and the completion mails run on the mailbox thread; the work in {@link
+ * #run} runs on the processor thread and only touches the entry and the stream's context.
+ */
+final class StreamQueues {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamQueues.class);
+
+    /** Processing errors are reported as events at most this often per stream (plus a count). */
+    private static final long ERROR_EVENT_INTERVAL_MILLIS = 1_000;
+
+    private final ProcessingSettings settings;
+    private final ProcessorSlot slot;
+    private final MailboxExecutor mailbox;
+    private final FrameProcessorOperator.Emitter emitter;
+    private final boolean audioPassthrough;
+    private final List<StreamRuntime> active = new ArrayList<>();
+    private int slotInFlight;
+
+    StreamQueues(
+            ProcessingSettings settings,
+            ProcessorSlot slot,
+            MailboxExecutor mailbox,
+            FrameProcessorOperator.Emitter emitter) {
+        this.settings = settings;
+        this.slot = slot;
+        this.mailbox = mailbox;
+        this.emitter = emitter;
+        this.audioPassthrough = overridesNothing(slot.processor().getClass());
+    }
+
+    private static boolean overridesNothing(Class<?> processorClass) {
+        try {
+            return processorClass
+                            .getMethod(
+                                    "processAudio",
+                                    AudioFrame.class,
+                                    io.flinktrickle.processor.api.ProcessorContext.class)
+                            .getDeclaringClass()
+                    == FrameProcessor.class;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Mailbox thread, before {@link #offer}ing a video frame: under {@link RealTimePolicy#BLOCK}
+     * waits (running other mails, which bring results) until the stream has room.
+     */
+    void awaitRoom(StreamRuntime s) throws InterruptedException {
+        if (settings.policy == RealTimePolicy.BLOCK) {
+            while (s.waiting.size() >= settings.maxQueuedFrames) {
+                mailbox.yield();
+            }
+        }
+    }
+
+    /** Mailbox thread: queues an entry of {@code s} and moves what can move. */
+    void offer(StreamRuntime s, Entry e) {
+        if (!active.contains(s)) {
+            active.add(s);
+        }
+        if (e.kind == Entry.Kind.VIDEO && s.errored) {
+            e.done = true; // an errored stream passes frames through unprocessed
+            e.output = List.of(e.frame);
+        } else if (e.kind == Entry.Kind.AUDIO && audioPassthrough) {
+            e.done = true;
+            e.output = List.of(e.frame);
+        }
+        s.waiting.addLast(e);
+        if (e.kind == Entry.Kind.VIDEO) {
+            s.waitingVideo++;
+        }
+        if (settings.policy == RealTimePolicy.DROP_OLDEST) {
+            while (s.waitingVideo > settings.maxQueuedFrames) {
+                dropOldestVideo(s);
+            }
+        }
+        pump(s);
+        emitReady(s);
+    }
+
+    private void dropOldestVideo(StreamRuntime s) {
+        for (Iterator<Entry> it = s.waiting.iterator(); it.hasNext(); ) {
+            if (it.next().kind == Entry.Kind.VIDEO) {
+                it.remove();
+                s.waitingVideo--;
+                s.dropped.inc();
+                return;
+            }
+        }
+    }
+
+    /** Hands entries of {@code s} to the processor while the bounds and barriers allow. */
+    private void pump(StreamRuntime s) {
+        while (!s.waiting.isEmpty()) {
+            Entry head = s.waiting.peekFirst();
+            Entry last = s.pending.peekLast();
+            boolean blockedByBarrier = last != null && last.isBarrier() && !last.done;
+            if (blockedByBarrier || (head.isBarrier() && s.inFlight > 0)) {
+                return;
+            }
+            if (!head.done
+                    && (s.inFlight >= settings.maxInFlightPerStream
+                            || slotInFlight >= settings.maxInFlightPerSlot)) {
+                return;
+            }
+            s.waiting.removeFirst();
+            if (head.kind == Entry.Kind.VIDEO) {
+                s.waitingVideo--;
+            }
+            s.pending.addLast(head);
+            if (!head.done) {
+                submit(s, head);
+            }
+        }
+    }
+
+    private void submit(StreamRuntime s, Entry e) {
+        e.submitted = true;
+        e.submittedNanos = System.nanoTime();
+        s.inFlight++;
+        slotInFlight++;
+        if (!slot.submit(() -> run(s, e))) {
+            complete(s, e, List.of(), new IllegalStateException("the processor slot is closed"));
+        }
+    }
+
+    /** Processor thread. */
+    private void run(StreamRuntime s, Entry e) {
+        FrameProcessor p = slot.processor();
+        try {
+            switch (e.kind) {
+                case VIDEO:
+                    CompletionStage<VideoFrame> stage =
+                            p.processVideoAsync((VideoFrame) e.frame, s);
+                    if (stage == null) {
+                        throw new NullPointerException("processVideoAsync returned null");
+                    }
+                    stage.whenComplete(
+                            (out, error) ->
+                                    returnResult(
+                                            s, e, out == null ? List.of() : List.of(out), error));
+                    return;
+                case AUDIO:
+                    List<? extends Frame> audio = p.processAudio((AudioFrame) e.frame, s);
+                    returnResult(s, e, audio == null ? List.of() : audio, null);
+                    return;
+                case START:
+                    p.onStreamStart(s);
+                    break;
+                case PARAMS:
+                    Map<String, Object> previous = s.params();
+                    s.setParams(e.merged);
+                    try {
+                        p.updateParams(e.update, s);
+                    } catch (Throwable t) {
+                        s.setParams(previous);
+                        throw t;
+                    }
+                    break;
+                case STOP:
+                    p.onStreamStop(s);
+                    break;
+                default:
+                    throw new IllegalStateException("unknown entry " + e.kind);
+            }
+            returnResult(s, e, List.of(), null);
+        } catch (Throwable t) {
+            returnResult(s, e, List.of(), t);
+        }
+    }
+
+    /** Any thread: the result re-enters through the mailbox. */
+    private void returnResult(StreamRuntime s, Entry e, List<? extends Frame> out, Throwable t) {
+        try {
+            mailbox.execute(() -> complete(s, e, out, t), "frame processed");
+        } catch (RejectedExecutionException closed) {
+            LOG.debug("Result for stream {} after the operator closed", s.key);
+        }
+    }
+
+    /** Mailbox thread. */
+    private void complete(StreamRuntime s, Entry e, List<? extends Frame> out, Throwable t) {
+        e.done = true;
+        s.inFlight--;
+        slotInFlight--;
+        long now = System.currentTimeMillis();
+        Throwable cause = t == null ? null : ExceptionUtils.stripCompletionException(t);
+        switch (e.kind) {
+            case VIDEO:
+            case AUDIO:
+                if (e.kind == Entry.Kind.VIDEO) {
+                    s.processingMillis.update((System.nanoTime() - e.submittedNanos) / 1_000_000);
+                }
+                if (cause == null) {
+                    e.output = out;
+                    s.consecutiveFailures = 0;
+                } else {
+                    e.output = List.of(e.frame); // a failed frame passes through
+                    failed(s, e, cause, now);
+                }
+                break;
+            case PARAMS:
+                ObjectNode event = StreamEvents.event(StreamEvents.PARAMS_UPDATED, now);
+                if (cause == null) {
+                    event.put("status", "ok");
+                    event.set("params", StreamEvents.MAPPER.valueToTree(e.merged));
+                    s.errored = false;
+                    s.consecutiveFailures = 0;
+                } else {
+                    event.put("status", "error");
+                    event.put("error", "updateParams failed: " + cause);
+                    LOG.warn(
+                            "Params update of stream {} failed; previous params stay",
+                            s.key,
+                            cause);
+                }
+                emitter.event(s, event);
+                break;
+            default:
+                if (cause != null) {
+                    LOG.warn("{} of stream {} failed", e.kind, s.key, cause);
+                    ObjectNode error = StreamEvents.event(StreamEvents.ERROR, now);
+                    error.put("message", e.kind.name().toLowerCase() + " failed: " + cause);
+                    emitter.event(s, error);
+                }
+        }
+        emitReady(s);
+        pump(s);
+        for (StreamRuntime other : new ArrayList<>(active)) {
+            if (other != s) {
+                pump(other);
+                emitReady(other);
+            }
+        }
+    }
+
+    private void failed(StreamRuntime s, Entry e, Throwable cause, long now) {
+        s.failures.inc();
+        s.consecutiveFailures++;
+        s.errorsSinceEvent++;
+        boolean nowErrored = !s.errored && s.consecutiveFailures >= settings.maxConsecutiveFailures;
+        if (nowErrored) {
+            s.errored = true;
+        }
+        if (nowErrored || now - s.lastErrorEventMillis >= ERROR_EVENT_INTERVAL_MILLIS) {
+            LOG.warn("Processing a frame of stream {} failed", s.key, cause);
+            ObjectNode error = StreamEvents.event(StreamEvents.ERROR, now);
+            error.put(
+                    "message",
+                    (e.kind == Entry.Kind.VIDEO ? "processVideo" : "processAudio")
+                            + " failed: "
+                            + cause);
+            error.put("failures_since_last_event", s.errorsSinceEvent);
+            error.put("consecutive_failures", s.consecutiveFailures);
+            if (s.errored) {
+                error.put(
+                        "stream_state",
+                        "ERROR: frames pass through unprocessed until a params update succeeds");
+            }
+            emitter.event(s, error);
+            s.lastErrorEventMillis = now;
+            s.errorsSinceEvent = 0;
+        }
+    }
+
+    /** Emits the completed entries at the head of {@code s}'s queue, in order. */
+    private void emitReady(StreamRuntime s) {
+        while (!s.pending.isEmpty() && s.pending.peekFirst().done) {
+            Entry e = s.pending.removeFirst();
+            for (Frame f : e.output) {
+                emitter.frame(s, e, f);
+            }
+            if (e.kind == Entry.Kind.STOP) {
+                active.remove(s);
+                emitter.stopped(s);
+                return;
+            }
+        }
+    }
+}

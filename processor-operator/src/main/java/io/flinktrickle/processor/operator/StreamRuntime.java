@@ -1,0 +1,213 @@
+package io.flinktrickle.processor.operator;
+
+import io.flinktrickle.processor.api.ProcessorContext;
+
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MeterView;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+
+/**
+ * One stream on one slot: its ordered queues, fps cap, counters, metrics and data batch, and the
+ * {@link ProcessorContext} its processor sees.
+ *
+ * <p>Threads: the queues, counters and flags belong to the mailbox thread. {@link #params()} and
+ * {@link #state} are read and written on the processor thread ({@code params} is volatile because
+ * the mailbox thread sets it when the stream starts). {@link #sendData} and {@link #sendEvent} may
+ * be called from any thread.
+ */
+final class StreamRuntime implements ProcessorContext {
+    /** Entries received but not yet handed to the processor, in arrival order. */
+    final ArrayDeque<Entry> waiting = new ArrayDeque<>();
+
+    /** Entries handed over (or passed through), in arrival order, until emitted. */
+    final ArrayDeque<Entry> pending = new ArrayDeque<>();
+
+    final String key;
+    final FpsCap fpsCap;
+    final DataBatcher data;
+    int waitingVideo;
+    int inFlight;
+    int consecutiveFailures;
+    boolean errored;
+    boolean stopping;
+    boolean firstOutputSent;
+    long messageSeq;
+    long lastInputMillis;
+    long lastHeartbeatMillis;
+    long lastDataMillis;
+    int outWidth;
+    int outHeight;
+    long lastErrorEventMillis;
+    long errorsSinceEvent;
+    long reportedDataDrops;
+
+    final Counter videoIn;
+    final Counter audioIn;
+    final Counter videoOut;
+    final Counter audioOut;
+    final Counter dropped;
+    final Counter skipped;
+    final Counter failures;
+    final Histogram processingMillis;
+    final Histogram endToEndMillis;
+    private final long[] lastCounts = new long[4];
+
+    private final ProcessorSlot slot;
+    private final BiConsumer<String, String> customEvents;
+    private volatile Map<String, Object> params;
+    private Object state;
+
+    StreamRuntime(
+            String key,
+            Map<String, Object> params,
+            int maxFramerate,
+            ProcessingSettings settings,
+            ProcessorSlot slot,
+            MetricGroup group,
+            BiConsumer<String, String> customEvents,
+            long now) {
+        this.key = key;
+        this.params = params;
+        this.slot = slot;
+        this.customEvents = customEvents;
+        this.fpsCap = new FpsCap(maxFramerate);
+        this.data = new DataBatcher(settings.dataMaxItems, settings.dataMaxLineBytes);
+        this.lastInputMillis = now;
+        this.lastHeartbeatMillis = now;
+        this.lastDataMillis = now;
+        this.videoIn = group.counter("videoFramesIn");
+        this.audioIn = group.counter("audioFramesIn");
+        this.videoOut = group.counter("videoFramesOut");
+        this.audioOut = group.counter("audioFramesOut");
+        this.dropped = group.counter("framesDropped");
+        this.skipped = group.counter("framesSkippedByFpsCap");
+        this.failures = group.counter("processingFailures");
+        group.meter("fpsIn", new MeterView(videoIn));
+        group.meter("fpsOut", new MeterView(videoOut));
+        this.processingMillis =
+                group.histogram("processingLatencyMs", new DescriptiveStatisticsHistogram(1000));
+        this.endToEndMillis =
+                group.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(1000));
+    }
+
+    /** Whether nothing is queued, in flight or waiting to be emitted. */
+    boolean idle() {
+        return waiting.isEmpty() && pending.isEmpty();
+    }
+
+    void setParams(Map<String, Object> params) {
+        this.params = params;
+    }
+
+    /** The heartbeat event: PyTrickle's fields plus drops, failures, latency and the device. */
+    ObjectNode heartbeat(long now, Map<String, String> urls) {
+        double seconds = Math.max(0.001, (now - lastHeartbeatMillis) / 1000.0);
+        long[] counts = {
+            videoIn.getCount(), audioIn.getCount(), videoOut.getCount(), audioOut.getCount()
+        };
+        ObjectNode event = StreamEvents.event(StreamEvents.HEARTBEAT, now);
+        if (urls != null) {
+            event.set("urls", StreamEvents.MAPPER.valueToTree(urls));
+        }
+        ObjectNode dims = event.putObject("dimensions");
+        dims.put("width", outWidth);
+        dims.put("height", outHeight);
+        ObjectNode fps = event.putObject("fps");
+        String[] names = {
+            "ingress_video_fps", "ingress_audio_fps", "egress_video_fps", "egress_audio_fps"
+        };
+        for (int i = 0; i < names.length; i++) {
+            fps.put(names[i], Math.round((counts[i] - lastCounts[i]) / seconds * 10) / 10.0);
+            lastCounts[i] = counts[i];
+        }
+        event.put("state", errored ? "ERROR" : "OK");
+        event.put("device", DeviceSelector.describe(slot.device()));
+        event.put("frames_dropped", dropped.getCount());
+        event.put("frames_skipped_by_fps_cap", skipped.getCount());
+        event.put("processing_failures", failures.getCount());
+        ObjectNode latency = event.putObject("latency_ms");
+        latency.put("end_to_end_p50", endToEndMillis.getStatistics().getQuantile(0.5));
+        latency.put("end_to_end_p95", endToEndMillis.getStatistics().getQuantile(0.95));
+        latency.put("processing_p50", processingMillis.getStatistics().getQuantile(0.5));
+        lastHeartbeatMillis = now;
+        return event;
+    }
+
+    // ---- ProcessorContext ----
+
+    @Override
+    public String streamKey() {
+        return key;
+    }
+
+    @Override
+    public Map<String, Object> params() {
+        return params;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> T state(Supplier<T> initial) {
+        if (state == null) {
+            state = initial.get();
+        }
+        return (T) state;
+    }
+
+    @Override
+    public void sendData(Object value) {
+        String json;
+        try {
+            json = StreamEvents.MAPPER.writeValueAsString(value);
+        } catch (Exception e) {
+            throw new IllegalArgumentException("data value cannot be written as JSON: " + e, e);
+        }
+        if (!data.add(json)) {
+            throw new IllegalArgumentException(
+                    "a data value of "
+                            + json.length()
+                            + " characters does not fit in one data line (limit "
+                            + "set by dataMaxLineBytes)");
+        }
+    }
+
+    @Override
+    public void sendEvent(String type, Map<String, ?> fields) {
+        ObjectNode event =
+                StreamEvents.with(
+                        StreamEvents.event(type, System.currentTimeMillis()),
+                        fields == null ? Map.of() : fields);
+        customEvents.accept(key, StreamEvents.wrap(event, StreamEvents.QUEUE_CUSTOM));
+    }
+
+    @Override
+    public Device device() {
+        return slot.device();
+    }
+
+    @Override
+    public NDManager ndManager() {
+        return slot.ndManager();
+    }
+
+    @Override
+    public int subtaskIndex() {
+        return slot.subtaskIndex();
+    }
+
+    @Override
+    public MetricGroup metricGroup() {
+        return slot.metricGroup();
+    }
+}

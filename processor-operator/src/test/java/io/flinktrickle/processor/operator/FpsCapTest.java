@@ -1,0 +1,47 @@
+package io.flinktrickle.processor.operator;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class FpsCapTest {
+
+    private static int passed(FpsCap cap, long start, int frames, long step) {
+        int n = 0;
+        for (int i = 0; i < frames; i++) {
+            if (cap.admit(start + i * step)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void thirtyCappedTo24Gives24NotFifteen() {
+        assertThat(passed(new FpsCap(24), 126_000, 300, 3000)).isBetween(239, 241);
+    }
+
+    @Test
+    void capsAtOrAboveTheInputRatePassEverything() {
+        assertThat(passed(new FpsCap(30), 0, 300, 3000)).isEqualTo(300);
+        assertThat(passed(new FpsCap(60), 0, 300, 3000)).isEqualTo(300);
+        assertThat(passed(new FpsCap(0), 0, 300, 3000)).isEqualTo(300);
+    }
+
+    @Test
+    void tenOfThirtyAndLiveChanges() {
+        FpsCap cap = new FpsCap(10);
+        assertThat(passed(cap, 0, 90, 3000)).isEqualTo(30);
+        cap.setFps(0);
+        assertThat(passed(cap, 270_000, 30, 3000)).isEqualTo(30);
+    }
+
+    @Test
+    void aPtsJumpRestartsTheSchedule() {
+        FpsCap cap = new FpsCap(10);
+        assertThat(cap.admit(10_000_000)).isTrue();
+        assertThat(cap.admit(5_000)).as("pts went back: a new timeline").isTrue();
+        assertThat(cap.admit(8_000)).isFalse();
+        assertThat(cap.admit(5_000 + 9_000)).isTrue();
+    }
+}
