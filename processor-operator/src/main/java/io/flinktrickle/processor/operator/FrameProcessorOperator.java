@@ -1,5 +1,6 @@
 package io.flinktrickle.processor.operator;
 
+import io.flinktrickle.connector.trickle.media.ControlFrame;
 import io.flinktrickle.connector.trickle.media.Frame;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.connector.trickle.source.TrickleMessage;
@@ -8,17 +9,13 @@ import io.flinktrickle.processor.params.InvalidParamsException;
 import io.flinktrickle.processor.params.StreamParams;
 
 import org.apache.flink.api.common.operators.MailboxExecutor;
-import org.apache.flink.api.common.state.BroadcastState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
-import org.apache.flink.runtime.state.StateInitializationContext;
-import org.apache.flink.streaming.api.operators.AbstractInput;
-import org.apache.flink.streaming.api.operators.AbstractStreamOperatorV2;
-import org.apache.flink.streaming.api.operators.BoundedMultiInput;
-import org.apache.flink.streaming.api.operators.Input;
-import org.apache.flink.streaming.api.operators.MultipleInputStreamOperator;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.StreamOperatorParameters;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
@@ -34,35 +31,31 @@ import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 
 /**
- * Runs a {@link FrameProcessor} on live streams: input 1 is the keyed frames, input 2 the broadcast
- * control messages ({@link TrickleMessage} whose channel is the stream key; see {@link
- * FrameProcessing#apply}). Frames of a stream leave in arrival order; video past the real-time
- * policy's bounds is dropped oldest-first (see {@link RealTimePolicy}); params updates are ordered
- * with the frames.
+ * Runs a {@link FrameProcessor} on live streams. Its input is keyed by stream: video and audio
+ * frames, and {@link ControlFrame}s (params messages from the stream's control channel, in band;
+ * see {@link io.flinktrickle.connector.trickle.media.StreamChannelsDecoder}). Frames of a stream
+ * leave in arrival order; video past the real-time policy's bounds is dropped oldest-first (see
+ * {@link RealTimePolicy}); params updates are ordered with the frames.
  *
  * <p>Threads: everything here runs on the task's mailbox thread, except the processor calls, which
  * {@link StreamQueues} hands to the slot's processor thread and whose results come back as mails.
  * The mailbox thread never waits for the processor (except under {@link RealTimePolicy#BLOCK} and
  * at end of input, where it yields to the mailbox until results arrive).
  *
- * <p>Checkpoints: the latest validated params of every stream are broadcast state (exactly-once).
+ * <p>Checkpoints: the latest validated params of each stream are keyed state (exactly-once,
+ * rescalable with the stream); the control messages' source positions are checkpointed with it.
  * Frames in flight are not stored: after a restore the live stream continues from the source's
  * position, and frames that were waiting for the processor are not replayed.
  */
-public final class FrameProcessorOperator extends AbstractStreamOperatorV2<Frame>
-        implements MultipleInputStreamOperator<Frame>, BoundedMultiInput {
+public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
+        implements OneInputStreamOperator<Frame, Frame>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(FrameProcessorOperator.class);
 
-    /**
-     * Latest validated params per stream key, as JSON objects. Every subtask sees every control
-     * message and validation is deterministic, so all hold the same state, as broadcast state
-     * requires.
-     */
-    static final MapStateDescriptor<String, String> PARAMS_STATE =
-            new MapStateDescriptor<>("stream-params", Types.STRING, Types.STRING);
+    /** The latest validated params of the stream (keyed state), as a JSON object. */
+    static final ValueStateDescriptor<String> PARAMS_STATE =
+            new ValueStateDescriptor<>("stream-params", Types.STRING);
 
-    private static final int FRAMES_INPUT = 1;
     private static final long MAX_TICK_MILLIS = 1_000;
 
     private final ProcessingSettings settings;
@@ -70,7 +63,7 @@ public final class FrameProcessorOperator extends AbstractStreamOperatorV2<Frame
     private final Map<String, StreamRuntime> streams = new LinkedHashMap<>();
     private final Map<String, MetricGroup> streamGroups = new HashMap<>();
     private final StreamRecord<Frame> reuse = new StreamRecord<>(null);
-    private transient BroadcastState<String, String> paramsState;
+    private transient ValueState<String> paramsState;
     private transient ProcessorSlot slot;
     private transient StreamQueues queues;
     private transient ScheduledFuture<?> ticker;
@@ -78,37 +71,25 @@ public final class FrameProcessorOperator extends AbstractStreamOperatorV2<Frame
 
     FrameProcessorOperator(
             StreamOperatorParameters<Frame> parameters, ProcessingSettings settings) {
-        super(parameters, 2);
+        super(parameters);
         this.settings = settings;
         this.mailbox = parameters.getMailboxExecutor();
     }
 
     @Override
-    public List<Input> getInputs() {
-        return List.of(
-                new AbstractInput<Frame, Frame>(this, FRAMES_INPUT) {
-                    @Override
-                    public void processElement(StreamRecord<Frame> element) throws Exception {
-                        onFrame(element.getValue());
-                    }
-                },
-                new AbstractInput<TrickleMessage, Frame>(this, 2) {
-                    @Override
-                    public void processElement(StreamRecord<TrickleMessage> element) {
-                        onControl(element.getValue());
-                    }
-                });
-    }
-
-    @Override
-    public void initializeState(StateInitializationContext context) throws Exception {
-        super.initializeState(context);
-        paramsState = context.getOperatorStateStore().getBroadcastState(PARAMS_STATE);
+    public void processElement(StreamRecord<Frame> element) throws Exception {
+        Frame frame = element.getValue();
+        if (frame.isControl()) {
+            onControl((ControlFrame) frame);
+        } else {
+            onFrame(frame);
+        }
     }
 
     @Override
     public void open() throws Exception {
         super.open();
+        paramsState = getRuntimeContext().getState(PARAMS_STATE);
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         DeviceSelector.Choice choice =
                 DeviceSelector.select(
@@ -187,70 +168,56 @@ public final class FrameProcessorOperator extends AbstractStreamOperatorV2<Frame
         return s;
     }
 
+    /** The stream's params: its state, else its start params (switches the key context). */
     private Map<String, Object> currentParams(String key) {
+        setCurrentKey(key);
         try {
-            String json = paramsState.get(key);
+            String json = paramsState.value();
             if (json == null) {
                 json = settings.initialParamsJson.get(key);
             }
             return json == null ? Map.of() : StreamParams.parseAndValidate(json);
-        } catch (Exception e) {
+        } catch (java.io.IOException e) {
             throw new IllegalStateException("params of stream " + key + " cannot be read", e);
         }
     }
 
-    // ---- input 2: control ----
+    // ---- control messages (in band, keyed like the frames) ----
 
-    private void onControl(TrickleMessage message) {
-        String key = message.channel;
+    private void onControl(ControlFrame message) throws java.io.IOException {
+        String key = message.streamKey();
         StreamRuntime s = streams.get(key);
-        boolean reports = s != null || ownsKey(key); // one subtask answers for a stream
         Map<String, Object> update;
         try {
-            Map<String, Object> parsed = StreamParams.parse(message.json);
+            Map<String, Object> parsed = StreamParams.parse(message.json());
             if (StreamParams.isKeepAlive(parsed)) {
                 return;
             }
             update = StreamParams.validate(parsed);
         } catch (InvalidParamsException e) {
-            if (reports) {
-                LOG.warn("Rejected params for stream {}: {}", key, e.getMessage());
-                ObjectNode event =
-                        StreamEvents.event(StreamEvents.PARAMS_UPDATED, System.currentTimeMillis());
-                event.put("status", "error");
-                event.put("error", e.getMessage());
-                emitEvent(key, StreamEvents.wrap(event, StreamEvents.QUEUE_STREAM_EVENTS), s);
-            }
+            LOG.warn("Rejected params for stream {}: {}", key, e.getMessage());
+            ObjectNode event =
+                    StreamEvents.event(StreamEvents.PARAMS_UPDATED, System.currentTimeMillis());
+            event.put("status", "error");
+            event.put("error", e.getMessage());
+            emitEvent(key, StreamEvents.wrap(event, StreamEvents.QUEUE_STREAM_EVENTS), s);
             return;
         }
         Map<String, Object> merged = StreamParams.merge(currentParams(key), update);
-        try {
-            paramsState.put(key, StreamParams.toJson(merged));
-        } catch (Exception e) {
-            throw new IllegalStateException("params state cannot be written", e);
-        }
+        paramsState.update(StreamParams.toJson(merged));
         if (s != null) {
             Object fps = update.get(StreamParams.MAX_FRAMERATE);
             if (fps instanceof Integer) {
                 s.fpsCap.setFps((Integer) fps); // live: applies to the frames after this update
             }
             queues.offer(s, Entry.params(update, merged, System.nanoTime()));
-        } else if (reports) {
+        } else {
             ObjectNode event =
                     StreamEvents.event(StreamEvents.PARAMS_UPDATED, System.currentTimeMillis());
             event.put("status", "ok");
             event.set("params", StreamEvents.MAPPER.valueToTree(merged));
             emitEvent(key, StreamEvents.wrap(event, StreamEvents.QUEUE_STREAM_EVENTS), null);
         }
-    }
-
-    /** Whether this subtask is where the stream's frames go (it reports for idle streams). */
-    private boolean ownsKey(String key) {
-        return KeyGroupRangeAssignment.assignKeyToParallelOperator(
-                        key,
-                        getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks(),
-                        getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks())
-                == getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
     }
 
     // ---- periodic work: data batches, heartbeats, idle streams ----
@@ -314,10 +281,8 @@ public final class FrameProcessorOperator extends AbstractStreamOperatorV2<Frame
     // ---- end of input and shutdown ----
 
     @Override
-    public void endInput(int inputId) throws Exception {
-        if (inputId == FRAMES_INPUT) {
-            drainAndStopAll();
-        }
+    public void endInput() throws Exception {
+        drainAndStopAll();
     }
 
     @Override

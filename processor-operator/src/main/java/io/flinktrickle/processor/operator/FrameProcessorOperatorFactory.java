@@ -4,15 +4,16 @@ import io.flinktrickle.connector.trickle.media.Frame;
 
 import org.apache.flink.streaming.api.operators.AbstractStreamOperatorFactory;
 import org.apache.flink.streaming.api.operators.ChainingStrategy;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperatorFactory;
 import org.apache.flink.streaming.api.operators.StreamOperator;
 import org.apache.flink.streaming.api.operators.StreamOperatorParameters;
 
 /**
- * Creates {@link FrameProcessorOperator}s with the task's mailbox executor. The operator heads its
- * task and the operators after it (the sinks) chain to it; why the frames source does not chain
- * into it is in {@link FrameProcessing#apply}.
+ * Creates {@link FrameProcessorOperator}s with the task's mailbox executor. The operator chains to
+ * the source before it (a keyed stream reinterpreted in place) and to the sinks after it.
  */
-final class FrameProcessorOperatorFactory extends AbstractStreamOperatorFactory<Frame> {
+final class FrameProcessorOperatorFactory extends AbstractStreamOperatorFactory<Frame>
+        implements OneInputStreamOperatorFactory<Frame, Frame> {
     private static final long serialVersionUID = 1L;
 
     private final ProcessingSettings settings;

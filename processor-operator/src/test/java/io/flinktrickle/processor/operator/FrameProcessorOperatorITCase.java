@@ -57,19 +57,26 @@ class FrameProcessorOperatorITCase {
                 "p",
                 240,
                 processing,
-                List.of(
-                        "{\"keep\":\"alive\"}",
-                        "{\"stamp\":9,\"max_framerate\":10}",
-                        "{\"width\":5}",
-                        "not json",
-                        "{\"reject\":true,\"stamp\":1}"),
-                0.6);
+                Map.of(
+                        0, "{\"keep\":\"alive\"}",
+                        60, "{\"stamp\":9,\"max_framerate\":10}",
+                        120, "{\"width\":5}",
+                        150, "not json",
+                        180, "{\"reject\":true,\"stamp\":1}"));
         env.execute("params");
 
         List<Out> video = video("params");
         List<Long> boundaries = TestProcessors.UPDATE_BOUNDARIES.get("p");
         assertThat(boundaries).as("one accepted update reached updateParams").hasSize(1);
         long boundary = boundaries.get(0);
+        List<Long> inputPts =
+                io.flinktrickle.processor.testutils.ClipFrames.firstVideoFrames(240).stream()
+                        .filter(io.flinktrickle.connector.trickle.media.Frame::isVideo)
+                        .map(io.flinktrickle.connector.trickle.media.Frame::pts)
+                        .collect(Collectors.toList());
+        assertThat(boundary)
+                .as("the update sent before video frame 60 follows frame 59")
+                .isEqualTo(inputPts.get(59));
         assertThat(video).isNotEmpty();
         for (Out o : video) {
             assertThat(o.stamp)
@@ -137,8 +144,7 @@ class FrameProcessorOperatorITCase {
                         .maxQueuedFrames(2)
                         .heartbeatInterval(java.time.Duration.ofSeconds(1))
                         .build(),
-                List.of("{\"keep\":\"alive\"}"),
-                1);
+                Map.of(0, "{\"keep\":\"alive\"}"));
         env.execute("drop");
 
         List<Out> video = video("drop");
@@ -178,8 +184,7 @@ class FrameProcessorOperatorITCase {
                             .maxFramerate(0)
                             .maxQueuedFrames(2)
                             .build(),
-                    List.of("{\"keep\":\"alive\"}"),
-                    1);
+                    Map.of(0, "{\"keep\":\"alive\"}"));
             env.execute(name);
             List<Out> video = video(name);
             assertThat(video).as(name + ": nothing dropped").hasSize(60);
@@ -210,8 +215,7 @@ class FrameProcessorOperatorITCase {
                         .maxInFlightPerStream(8)
                         .maxQueuedFrames(8)
                         .build(),
-                List.of("{\"keep\":\"alive\"}"),
-                1);
+                Map.of(0, "{\"keep\":\"alive\"}"));
         env.execute("async");
         assertThat(video("async")).hasSize(90);
         assertOrdered(Collect.get("async-frames"));
@@ -226,8 +230,7 @@ class FrameProcessorOperatorITCase {
                 "f",
                 60,
                 FrameProcessing.builder(new TestProcessors.Failing(3)).maxFramerate(0).build(),
-                List.of("{\"keep\":\"alive\"}"),
-                1);
+                Map.of(0, "{\"keep\":\"alive\"}"));
         env.execute("fail");
         List<Out> video = video("fail");
         assertThat(video).hasSize(60);
@@ -262,8 +265,7 @@ class FrameProcessorOperatorITCase {
                         .maxFramerate(0)
                         .maxConsecutiveFailures(5)
                         .build(),
-                List.of("{\"keep\":\"alive\"}"),
-                1);
+                Map.of(0, "{\"keep\":\"alive\"}"));
         env2.execute("errored");
         assertThat(video("errored")).hasSize(60);
         assertThat(ofType(events("errored"), "error"))
@@ -271,7 +273,7 @@ class FrameProcessorOperatorITCase {
     }
 
     @Test
-    void theOperatorAndItsSinksAreOneTaskAfterTheSources() {
+    void sourceOperatorAndSinksAreOneChainedTask() {
         StreamExecutionEnvironment env = OperatorJob.env(new Configuration());
         OperatorJob.build(
                 env,
@@ -279,12 +281,13 @@ class FrameProcessorOperatorITCase {
                 "g",
                 10,
                 FrameProcessing.builder(new TestProcessors.Stamping()).build(),
-                List.of("{\"keep\":\"alive\"}"),
-                1);
+                Map.of());
         List<String> names = vertexNames(env);
-        assertThat(names).hasSize(3).contains("Source: frames", "Source: control");
-        assertThat(names)
-                .anySatisfy(n -> assertThat(n).startsWith("frame-processor").contains("Writer"));
+        assertThat(names).hasSize(1);
+        assertThat(names.get(0))
+                .contains("Source: frames")
+                .contains("frame-processor")
+                .contains("Writer");
     }
 
     private static List<String> vertexNames(StreamExecutionEnvironment env) {

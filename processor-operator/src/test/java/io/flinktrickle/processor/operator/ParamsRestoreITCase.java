@@ -28,8 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A failure after a checkpoint: the job restarts from it, the control message that set the params
- * is not replayed (its source is past it), and the stream still runs with those params, restored
- * from broadcast state.
+ * is not replayed (the source is past it), and the stream still runs with those params, restored
+ * from keyed state.
  */
 class ParamsRestoreITCase {
     private static final AtomicBoolean FAILED = new AtomicBoolean();
@@ -61,8 +61,7 @@ class ParamsRestoreITCase {
                                 .maxFramerate(0)
                                 .initialParams("r", Map.of("stamp", 3))
                                 .build(),
-                        controlMessages(),
-                        1);
+                        Map.of(5, "{\"stamp\":7}"));
         out.map(new FailOnceAfterACheckpoint()).sinkTo(Collect.into("restore-attempts"));
         env.execute("restore");
 
@@ -79,16 +78,6 @@ class ParamsRestoreITCase {
         assertThat(starts).hasSize(2);
         assertThat(starts.get(0)).containsEntry("stamp", 3);
         assertThat(starts.get(1)).as("params at the restart").containsEntry("stamp", 7);
-    }
-
-    /** The update, then the gateway's keepalives until after the frames end. */
-    private static List<String> controlMessages() {
-        List<String> messages = new java.util.ArrayList<>();
-        messages.add("{\"stamp\":7}");
-        for (int i = 0; i < 12; i++) {
-            messages.add("{\"keep\":\"alive\"}");
-        }
-        return messages;
     }
 
     /** Fails once, on the first frame after a checkpoint that followed a frame with stamp 7. */

@@ -1,7 +1,9 @@
 package io.flinktrickle.processor.testutils;
 
 import io.flinktrickle.connector.trickle.media.AudioFrame;
+import io.flinktrickle.connector.trickle.media.ControlFrame;
 import io.flinktrickle.connector.trickle.media.Frame;
+import io.flinktrickle.connector.trickle.media.FrameTypeInfo;
 import io.flinktrickle.connector.trickle.media.MpegTsFrameDecoder;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
@@ -19,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The real decoded frames of clip A (10 s of 512x512@30 H.264 + AAC), decoded once per JVM, and a
@@ -67,16 +70,33 @@ public final class ClipFrames {
 
     /**
      * A source of the first {@code videoFrames} video frames (and the audio between them) of clip A
-     * as stream {@code key}, emitted at real-time pace.
+     * as stream {@code key}, emitted at real-time pace, with control messages in band: {@code
+     * control} maps a video frame index to the JSON message sent just before that frame.
      */
-    public static DataGeneratorSource<Frame> source(String key, int videoFrames) {
-        List<Frame> list = firstVideoFrames(videoFrames);
+    public static DataGeneratorSource<Frame> source(
+            String key, int videoFrames, Map<Integer, String> control) {
+        List<Frame> list = withControl(firstVideoFrames(videoFrames), key, control);
         double seconds = videoFrames / 30.0;
         return new DataGeneratorSource<>(
-                new Replay(key, videoFrames),
+                new Replay(key, videoFrames, control),
                 list.size(),
                 RateLimiterStrategy.perSecond(list.size() / seconds),
-                new io.flinktrickle.connector.trickle.media.FrameTypeInfo());
+                FrameTypeInfo.INSTANCE);
+    }
+
+    static List<Frame> withControl(List<Frame> frames, String key, Map<Integer, String> control) {
+        List<Frame> out = new ArrayList<>();
+        int video = 0;
+        for (Frame f : frames) {
+            if (f.isVideo()) {
+                String json = control.get(video++);
+                if (json != null) {
+                    out.add(new ControlFrame(key, video, 0, json));
+                }
+            }
+            out.add(f);
+        }
+        return out;
     }
 
     /** Reads the shared list in the task (same JVM in a MiniCluster), re-keyed and re-stamped. */
@@ -84,23 +104,28 @@ public final class ClipFrames {
         private static final long serialVersionUID = 1L;
         private final String key;
         private final int videoFrames;
+        private final Map<Integer, String> control;
         private transient List<Frame> list;
 
-        Replay(String key, int videoFrames) {
+        Replay(String key, int videoFrames, Map<Integer, String> control) {
             this.key = key;
             this.videoFrames = videoFrames;
+            this.control = new java.util.HashMap<>(control);
         }
 
         @Override
         public Frame map(Long index) {
             if (list == null) {
-                list = firstVideoFrames(videoFrames);
+                list = withControl(firstVideoFrames(videoFrames), key, control);
             }
             return restamp(list.get(index.intValue()), key, System.currentTimeMillis());
         }
     }
 
     public static Frame restamp(Frame f, String key, long arrivalMillis) {
+        if (f.isControl()) {
+            return new ControlFrame(key, f.pts(), arrivalMillis, ((ControlFrame) f).json());
+        }
         if (f.isVideo()) {
             VideoFrame v = (VideoFrame) f;
             return new VideoFrame(

@@ -3,9 +3,9 @@ package io.flinktrickle.connector.trickle.media;
 import org.apache.flink.annotation.PublicEvolving;
 
 /**
- * A decoded frame of one stream: {@link VideoFrame} or {@link AudioFrame}. Frames are immutable
- * (the {@code with…} methods return copies that share what did not change); timestamps are in the
- * MPEG-TS 90 kHz time base.
+ * A decoded frame of one stream: {@link VideoFrame}, {@link AudioFrame}, or a {@link ControlFrame}
+ * carrying a control message in band. Frames are immutable (the {@code with…} methods return copies
+ * that share what did not change); timestamps are in the MPEG-TS 90 kHz time base.
  */
 @PublicEvolving
 public abstract class Frame {
@@ -39,4 +39,14 @@ public abstract class Frame {
     }
 
     public abstract boolean isVideo();
+
+    /** Whether this is an {@link AudioFrame}. */
+    public boolean isAudio() {
+        return !isVideo() && !isControl();
+    }
+
+    /** Whether this is a {@link ControlFrame} (a control message in band with the frames). */
+    public boolean isControl() {
+        return false;
+    }
 }

@@ -8,6 +8,7 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Serializes {@link Frame}s ({@link VideoFrame} and {@link AudioFrame}) without Kryo. Frames are
@@ -30,6 +31,9 @@ public final class FrameSerializer extends TypeSerializer<Frame> {
 
     private static final byte KIND_VIDEO = 1;
     private static final byte KIND_AUDIO = 2;
+
+    /** Added in format version 1 without a bump: older readers never saw control frames. */
+    private static final byte KIND_CONTROL = 3;
 
     public static final FrameSerializer INSTANCE = new FrameSerializer();
 
@@ -66,7 +70,7 @@ public final class FrameSerializer extends TypeSerializer<Frame> {
     @Override
     public void serialize(Frame frame, DataOutputView out) throws IOException {
         out.writeByte(CURRENT_VERSION);
-        out.writeByte(frame.isVideo() ? KIND_VIDEO : KIND_AUDIO);
+        out.writeByte(frame.isVideo() ? KIND_VIDEO : frame.isControl() ? KIND_CONTROL : KIND_AUDIO);
         out.writeUTF(frame.streamKey());
         out.writeLong(frame.pts());
         out.writeLong(frame.arrivalMillis());
@@ -76,6 +80,10 @@ public final class FrameSerializer extends TypeSerializer<Frame> {
             out.writeInt(v.height());
             out.writeInt(v.skipped());
             out.write(v.rgb());
+        } else if (frame instanceof ControlFrame) {
+            byte[] json = ((ControlFrame) frame).json().getBytes(StandardCharsets.UTF_8);
+            out.writeInt(json.length);
+            out.write(json);
         } else {
             AudioFrame a = (AudioFrame) frame;
             out.writeInt(a.sampleRate());
@@ -125,6 +133,11 @@ public final class FrameSerializer extends TypeSerializer<Frame> {
                 samples[i] = (short) ((bytes[2 * i] << 8) | (bytes[2 * i + 1] & 0xff));
             }
             return new AudioFrame(key, pts, arrival, rate, channels, samples);
+        }
+        if (kind == KIND_CONTROL) {
+            byte[] json = new byte[in.readInt()];
+            in.readFully(json);
+            return new ControlFrame(key, pts, arrival, new String(json, StandardCharsets.UTF_8));
         }
         throw new IOException("unknown frame kind " + kind);
     }

@@ -93,7 +93,7 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         try {
             if (frame instanceof VideoFrame) {
                 encodeVideo((VideoFrame) frame, out);
-            } else if (settings.audio) {
+            } else if (frame instanceof AudioFrame && settings.audio) {
                 encodeAudio((AudioFrame) frame);
             }
         } catch (IOException e) {

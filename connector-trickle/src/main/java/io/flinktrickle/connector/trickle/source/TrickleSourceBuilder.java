@@ -35,7 +35,9 @@ public final class TrickleSourceBuilder<T> {
     TrickleSourceBuilder() {}
 
     /**
-     * Reads the channel at {@code url}; {@code key} is its stream key (records are keyed by it).
+     * Reads the channel at {@code url}; {@code key} is its stream key (records are keyed by it). A
+     * key {@code <stream>#<role>} (e.g. {@code abc#control}) is assigned with stream {@code
+     * <stream>}, so all channels of a stream are read by the same subtask.
      */
     public TrickleSourceBuilder<T> channel(String key, URI url) {
         Objects.requireNonNull(key, "channel key");

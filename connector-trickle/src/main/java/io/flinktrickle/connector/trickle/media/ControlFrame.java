@@ -1,0 +1,57 @@
+package io.flinktrickle.connector.trickle.media;
+
+import org.apache.flink.annotation.PublicEvolving;
+
+import java.util.Objects;
+
+/**
+ * A control message of a stream (one JSON message from its control channel), carried in band with
+ * the stream's video and audio frames: a source that reads a stream's video and control channels
+ * emits both, keyed by the stream, so that the processing operator receives params updates in order
+ * with the frames, chained to the source (see {@link StreamChannelsDecoder}). {@link #pts()} is the
+ * control segment's sequence number.
+ */
+@PublicEvolving
+public final class ControlFrame extends Frame {
+
+    private final String json;
+
+    public ControlFrame(String streamKey, long seq, long arrivalMillis, String json) {
+        super(streamKey, seq, arrivalMillis);
+        this.json = Objects.requireNonNull(json, "json");
+    }
+
+    /** The message's JSON text. */
+    public String json() {
+        return json;
+    }
+
+    @Override
+    public boolean isVideo() {
+        return false;
+    }
+
+    @Override
+    public boolean isControl() {
+        return true;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof ControlFrame)) {
+            return false;
+        }
+        ControlFrame c = (ControlFrame) o;
+        return streamKey().equals(c.streamKey()) && pts() == c.pts() && json.equals(c.json);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(streamKey(), pts(), json);
+    }
+
+    @Override
+    public String toString() {
+        return "ControlFrame{" + streamKey() + ", seq " + pts() + ", " + json + "}";
+    }
+}

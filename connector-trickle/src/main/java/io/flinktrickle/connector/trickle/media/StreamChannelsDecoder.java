@@ -1,0 +1,88 @@
+package io.flinktrickle.connector.trickle.media;
+
+import io.flinktrickle.connector.trickle.source.JsonMessageDecoder;
+import io.flinktrickle.connector.trickle.source.SegmentDecoder;
+import io.flinktrickle.connector.trickle.source.SegmentInfo;
+import io.flinktrickle.connector.trickle.source.enumerator.KeyGroupSplitAssigner;
+
+import org.apache.flink.annotation.PublicEvolving;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Decodes all channels of a stream in one source: a channel keyed {@code <stream>#control} (see
+ * {@link #controlChannelKey}) is read as JSON control messages, each emitted as a {@link
+ * ControlFrame} of stream {@code <stream>}; every other channel is MPEG-TS video and audio for the
+ * given frame decoder. The source assigns a stream's channels to the same subtask, so control
+ * messages reach the operator in order with the frames and the whole path stays one chained task.
+ *
+ * <p>Threads: as the decoders it wraps (each channel's decoder on that channel's I/O thread).
+ */
+@PublicEvolving
+public final class StreamChannelsDecoder implements SegmentDecoder<Frame> {
+    private static final long serialVersionUID = 1L;
+
+    /** The role suffix of control channel keys. */
+    public static final String CONTROL_ROLE = "control";
+
+    private final SegmentDecoder<Frame> media;
+    private final JsonMessageDecoder control;
+
+    public StreamChannelsDecoder(SegmentDecoder<Frame> media) {
+        this(media, new JsonMessageDecoder());
+    }
+
+    public StreamChannelsDecoder(SegmentDecoder<Frame> media, JsonMessageDecoder control) {
+        this.media = Objects.requireNonNull(media, "media");
+        this.control = Objects.requireNonNull(control, "control");
+    }
+
+    /** The source key of stream {@code streamKey}'s control channel: {@code <stream>#control}. */
+    public static String controlChannelKey(String streamKey) {
+        return streamKey + KeyGroupSplitAssigner.ROLE_SEPARATOR + CONTROL_ROLE;
+    }
+
+    public static boolean isControlChannel(String channelKey) {
+        return channelKey.endsWith(KeyGroupSplitAssigner.ROLE_SEPARATOR + CONTROL_ROLE);
+    }
+
+    @Override
+    public ChannelDecoder<Frame> open(String channelKey) throws IOException {
+        if (!isControlChannel(channelKey)) {
+            return media.open(channelKey);
+        }
+        String stream = KeyGroupSplitAssigner.streamKeyOf(channelKey);
+        ChannelDecoder<io.flinktrickle.connector.trickle.source.TrickleMessage> json =
+                control.open(channelKey);
+        return new ChannelDecoder<>() {
+            @Override
+            public void decode(SegmentInfo segment, InputStream body, Consumer<Frame> out)
+                    throws IOException {
+                json.decode(
+                        segment,
+                        body,
+                        m ->
+                                out.accept(
+                                        new ControlFrame(
+                                                stream,
+                                                m.seq,
+                                                segment.arrivalTimeMillis(),
+                                                m.json)));
+            }
+
+            @Override
+            public void close() throws IOException {
+                json.close();
+            }
+        };
+    }
+
+    @Override
+    public TypeInformation<Frame> getProducedType() {
+        return new FrameTypeInfo();
+    }
+}
