@@ -42,6 +42,17 @@ class FrameSerializerTest {
     }
 
     @Test
+    void controlFramesRoundTripAndAreNeitherVideoNorAudio() throws IOException {
+        ControlFrame c = new ControlFrame("stream-1", 7, 42, "{\"prompt\":\"caf\u00e9\"}");
+        Frame back = roundTrip(c);
+        assertThat(back).isEqualTo(c);
+        assertThat(back.isControl()).isTrue();
+        assertThat(back.isVideo()).isFalse();
+        assertThat(back.isAudio()).isFalse();
+        assertThat(((ControlFrame) back).json()).isEqualTo(c.json());
+    }
+
+    @Test
     void unknownFormatVersionIsRejected() {
         DataInputDeserializer in = new DataInputDeserializer(new byte[] {9, 1});
         assertThatThrownBy(() -> FrameSerializer.INSTANCE.deserialize(in))
