@@ -11,8 +11,8 @@ import java.util.ArrayDeque;
  * the writing thread changes (every channel reconnect); this one wakes the reader on every write
  * and reports when the reader is starved (waiting with nothing left), which tells the writer that
  * everything it wrote has been consumed. A read wakes the writer only when the writer waits for
- * room: FFmpeg reads in 4 KiB steps, and waking the writer on each of them costs two context
- * switches per step.
+ * room: FFmpeg reads a few KiB at a time, and waking the writer on each read costs two context
+ * switches per read.
  */
 final class BytePipe extends InputStream {
 
