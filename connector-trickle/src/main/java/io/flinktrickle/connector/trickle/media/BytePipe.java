@@ -10,7 +10,9 @@ import java.util.ArrayDeque;
  * PipedInputStream}: its reader polls in 1 s steps unless the writer flushes, and it breaks when
  * the writing thread changes (every channel reconnect); this one wakes the reader on every write
  * and reports when the reader is starved (waiting with nothing left), which tells the writer that
- * everything it wrote has been consumed.
+ * everything it wrote has been consumed. A read wakes the writer only when the writer waits for
+ * room: FFmpeg reads a few KiB at a time, and waking the writer on each read costs two context
+ * switches per read.
  */
 final class BytePipe extends InputStream {
 
@@ -22,6 +24,9 @@ final class BytePipe extends InputStream {
     private boolean ended;
     private boolean closed;
     private boolean starved;
+
+    /** The writer waits in {@link #offer} for room. */
+    private boolean writerWaiting;
 
     BytePipe(long capacity) {
         this.capacity = capacity;
@@ -35,7 +40,12 @@ final class BytePipe extends InputStream {
             throw new IOException("the decoder stopped reading");
         }
         if (queued > 0 && queued + len > capacity) {
-            wait(millis);
+            writerWaiting = true;
+            try {
+                wait(millis);
+            } finally {
+                writerWaiting = false;
+            }
             if (closed) {
                 throw new IOException("the decoder stopped reading");
             }
@@ -103,7 +113,9 @@ final class BytePipe extends InputStream {
         System.arraycopy(head, headPos, b, off, n);
         headPos += n;
         queued -= n;
-        notifyAll();
+        if (writerWaiting) {
+            notifyAll(); // there may be room now
+        }
         return n;
     }
 

@@ -25,8 +25,9 @@ import java.util.function.Consumer;
  * when the grabber has consumed the segment and waits for more. While a {@code decode} call runs,
  * the grabber thread hands each frame out as soon as it is decoded (also while the I/O thread waits
  * for network bytes); both threads drain one small bounded queue under this object's lock, so
- * frames keep their order and the fps cap sees them one at a time. Frames decoded between calls
- * (the tail a demuxer holds back) leave with the next call.
+ * frames keep their order. Frames decoded between calls (the tail a demuxer holds back) leave with
+ * the next call. The grabber thread applies the fps cap before it copies a frame's pixels out of
+ * FFmpeg, so a frame the cap drops costs no copy and no allocation.
  */
 final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame> {
 
@@ -47,12 +48,19 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
     /** Frames up to this much early still count as on time (half a frame at 60 fps). */
     private static final long CAP_TOLERANCE = Frame.TIME_BASE / 120;
 
+    /** {@link #admit}: the fps cap drops the frame. */
+    private static final int DROP = -1;
+
     private final boolean audio;
     private final int errorBudget;
     private Grab grab;
     private boolean restart;
     private int consecutiveFailures;
     private long failures;
+
+    /** Guards the fps cap's state: {@code nextDuePts} and {@code skipped}. */
+    private final Object schedule = new Object();
+
     private long nextDuePts = Long.MIN_VALUE;
     private int skipped;
     private volatile long arrivalMillis;
@@ -169,19 +177,29 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
         }
     }
 
-    /** Hands the decoded frames to {@code out}, applying the frame rate cap to video. */
+    /** Hands the decoded frames to {@code out}. */
     private synchronized void drain(BlockingQueue<Frame> queue, Consumer<Frame> out) {
         Frame f;
         while ((f = queue.poll()) != null) {
-            if (f instanceof VideoFrame && !onSchedule(f.pts())) {
-                skipped++;
-                continue;
-            }
-            if (f instanceof VideoFrame && skipped > 0) {
-                f = ((VideoFrame) f).withSkipped(skipped);
-                skipped = 0;
-            }
             out.accept(f);
+        }
+    }
+
+    /**
+     * The fps cap for the video frame at {@code pts}: {@link #DROP} if it is dropped, else the
+     * number of frames dropped since the last kept one (for the frame's {@code skipped}). Locked
+     * (by a lock of its own, not the one a consumer runs under): a grabber that is being replaced
+     * may still be finishing its last frame.
+     */
+    private int admit(long pts) {
+        synchronized (schedule) {
+            if (!onSchedule(pts)) {
+                skipped++;
+                return DROP;
+            }
+            int s = skipped;
+            skipped = 0;
+            return s;
         }
     }
 
@@ -332,7 +350,12 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
             // JavaCV gives microseconds (truncated); round back to the 90 kHz clock.
             long pts = Math.round(f.timestamp * (Frame.TIME_BASE / 1_000_000.0));
             if (f.image != null && f.image.length > 0) {
-                return new VideoFrame(channel, pts, arrivalMillis, width, height, cropRgb(f), 0);
+                int skippedBefore = admit(pts);
+                if (skippedBefore == DROP) {
+                    return null;
+                }
+                return new VideoFrame(
+                        channel, pts, arrivalMillis, width, height, cropRgb(f), skippedBefore);
             }
             if (audio
                     && f.samples != null
@@ -360,7 +383,8 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
         }
 
         /**
-         * Copies the centre {@code width × height} of the scaled RGB24 image into a packed array.
+         * Copies the centre {@code width × height} of the scaled RGB24 image into a packed array:
+         * in one block when the image is the frame (no crop, no row padding), else row by row.
          */
         private byte[] cropRgb(org.bytedeco.javacv.Frame f) {
             ByteBuffer src = ((ByteBuffer) f.image[0]).duplicate();
@@ -369,6 +393,11 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
             int y0 = (f.imageHeight - height) / 2;
             byte[] rgb = new byte[width * height * 3];
             int row = width * 3;
+            if (x0 == 0 && y0 == 0 && stride == row) {
+                src.position(0);
+                src.get(rgb);
+                return rgb;
+            }
             for (int y = 0; y < height; y++) {
                 src.position((y0 + y) * stride + x0 * 3);
                 src.get(rgb, y * row, row);
