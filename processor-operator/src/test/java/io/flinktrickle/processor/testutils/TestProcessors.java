@@ -85,7 +85,10 @@ public final class TestProcessors {
         }
     }
 
-    /** Completes each frame after a random delay on threads of its own: out of order. */
+    /**
+     * Completes each frame after a random delay on threads of its own (out of order); withholds
+     * every 4th frame (completes it with null).
+     */
     public static final class Shuffling implements AsyncFrameProcessor {
         private static final long serialVersionUID = 1L;
         private transient ScheduledExecutorService timers;
@@ -100,7 +103,7 @@ public final class TestProcessors {
                 VideoFrame frame, ProcessorContext context) {
             CompletableFuture<VideoFrame> result = new CompletableFuture<>();
             timers.schedule(
-                    () -> result.complete(frame),
+                    () -> result.complete((frame.pts() / 3000) % 4 == 0 ? null : frame),
                     ThreadLocalRandom.current().nextInt(40),
                     TimeUnit.MILLISECONDS);
             return result;
