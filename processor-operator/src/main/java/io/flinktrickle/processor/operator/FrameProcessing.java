@@ -80,7 +80,8 @@ public final class FrameProcessing {
     public static final class Builder {
         private final FrameProcessor processor;
         private RealTimePolicy policy = RealTimePolicy.DROP_OLDEST;
-        private int maxQueuedFrames = 4;
+        private int maxQueuedFrames = 16;
+        private Duration maxQueueDelay = Duration.ofMillis(500);
         private Integer maxInFlightPerStream;
         private int maxInFlightPerSlot = 16;
         private int maxFramerate = 24;
@@ -105,9 +106,21 @@ public final class FrameProcessing {
             return this;
         }
 
-        /** Video frames of a stream that may wait for the processor; default 4. */
+        /**
+         * Video frames of a stream that may wait for the processor (the memory bound: 16 × 768 KiB
+         * at 512×512); past it the oldest is dropped. Default 16.
+         */
         public Builder maxQueuedFrames(int frames) {
             this.maxQueuedFrames = frames;
+            return this;
+        }
+
+        /**
+         * Under {@link RealTimePolicy#DROP_OLDEST}, the longest a video frame waits for the
+         * processor while newer frames wait behind it (the latency bound); default 500 ms.
+         */
+        public Builder maxQueueDelay(Duration delay) {
+            this.maxQueueDelay = delay;
             return this;
         }
 
@@ -206,6 +219,7 @@ public final class FrameProcessing {
                     maxFramerate);
             Preconditions.checkArgument(
                     maxConsecutiveFailures >= 1, "maxConsecutiveFailures must be >= 1");
+            checkPositive(maxQueueDelay, "maxQueueDelay");
             checkPositive(heartbeat, "heartbeatInterval");
             checkPositive(dataFlush, "dataFlushInterval");
             checkPositive(dataKeepAlive, "dataKeepAlive");
@@ -221,6 +235,7 @@ public final class FrameProcessing {
                             processor,
                             policy,
                             maxQueuedFrames,
+                            maxQueueDelay,
                             perStream,
                             maxInFlightPerSlot,
                             maxFramerate,

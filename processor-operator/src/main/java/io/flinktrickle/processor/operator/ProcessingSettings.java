@@ -17,6 +17,7 @@ final class ProcessingSettings implements Serializable {
     final FrameProcessor processor;
     final RealTimePolicy policy;
     final int maxQueuedFrames;
+    final long maxQueueDelayNanos;
     final int maxInFlightPerStream;
     final int maxInFlightPerSlot;
     final int maxFramerate;
@@ -35,6 +36,7 @@ final class ProcessingSettings implements Serializable {
             FrameProcessor processor,
             RealTimePolicy policy,
             int maxQueuedFrames,
+            Duration maxQueueDelay,
             int maxInFlightPerStream,
             int maxInFlightPerSlot,
             int maxFramerate,
@@ -51,6 +53,7 @@ final class ProcessingSettings implements Serializable {
         this.processor = processor;
         this.policy = policy;
         this.maxQueuedFrames = maxQueuedFrames;
+        this.maxQueueDelayNanos = maxQueueDelay.toNanos();
         this.maxInFlightPerStream = maxInFlightPerStream;
         this.maxInFlightPerSlot = maxInFlightPerSlot;
         this.maxFramerate = maxFramerate;

@@ -7,8 +7,9 @@ import org.apache.flink.annotation.PublicEvolving;
 public enum RealTimePolicy {
     /**
      * Live video (the default): at most {@code maxQueuedFrames} video frames of a stream wait for
-     * the processor; past that the oldest waiting video frame is dropped and counted. Audio and
-     * params updates are never dropped. Latency and memory stay bounded whatever the load.
+     * the processor, and none longer than {@code maxQueueDelay} while a newer one waits; past that
+     * the oldest waiting video frame is dropped and counted. Audio and params updates are never
+     * dropped. Latency and memory stay bounded whatever the load.
      */
     DROP_OLDEST,
     /**

@@ -69,7 +69,9 @@ final class StreamQueues {
 
     /**
      * Mailbox thread, before {@link #offer}ing a video frame: under {@link RealTimePolicy#BLOCK}
-     * waits (running other mails, which bring results) until the stream has room.
+     * waits (running other mails, which bring results) until the stream has room. {@link
+     * RealTimePolicy#DROP_OLDEST} never waits: backpressure would only move the lag upstream, into
+     * the source and the trickle server, where no bound holds it.
      */
     void awaitRoom(StreamRuntime s) throws InterruptedException {
         if (settings.policy == RealTimePolicy.BLOCK) {
@@ -129,6 +131,12 @@ final class StreamQueues {
                             || slotInFlight >= settings.maxInFlightPerSlot)) {
                 return;
             }
+            if (isStale(s, head)) {
+                s.waiting.removeFirst(); // behind real time: a newer frame is waiting
+                s.waitingVideo--;
+                s.dropped.inc();
+                continue;
+            }
             s.waiting.removeFirst();
             if (head.kind == Entry.Kind.VIDEO) {
                 s.waitingVideo--;
@@ -138,6 +146,18 @@ final class StreamQueues {
                 submit(s, head);
             }
         }
+    }
+
+    /**
+     * Under {@link RealTimePolicy#DROP_OLDEST}: a video frame that waited longer than {@code
+     * maxQueueDelay} while a newer one waits behind it is dropped rather than processed late.
+     */
+    private boolean isStale(StreamRuntime s, Entry head) {
+        return settings.policy == RealTimePolicy.DROP_OLDEST
+                && head.kind == Entry.Kind.VIDEO
+                && !head.done
+                && s.waitingVideo > 1
+                && System.nanoTime() - head.receivedNanos > settings.maxQueueDelayNanos;
     }
 
     private void submit(StreamRuntime s, Entry e) {

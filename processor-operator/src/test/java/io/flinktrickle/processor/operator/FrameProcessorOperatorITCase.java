@@ -169,6 +169,32 @@ class FrameProcessorOperatorITCase {
     }
 
     @Test
+    void dropOldestBoundsTheQueueDelayWhateverTheQueueLength() throws Exception {
+        StreamExecutionEnvironment env = OperatorJob.env(new Configuration());
+        OperatorJob.build(
+                env,
+                "delay",
+                "w",
+                90,
+                FrameProcessing.builder(new TestProcessors.Slow(100))
+                        .maxFramerate(0)
+                        .maxQueuedFrames(1000)
+                        .maxQueueDelay(java.time.Duration.ofMillis(300))
+                        .build(),
+                Map.of());
+        env.execute("delay");
+        List<Out> video = video("delay");
+        long[] latencies = video.stream().mapToLong(o -> o.latencyMillis).sorted().toArray();
+        long max = latencies[latencies.length - 1];
+        System.out.printf(
+                "DROP_OLDEST, queue 1000, delay 300 ms: %d of 90 out, max latency %d ms%n",
+                video.size(), max);
+        assertThat(video.size()).isLessThan(60);
+        // 300 ms waiting at most, plus the frame's own 100 ms and scheduling.
+        assertThat(max).isLessThan(700);
+    }
+
+    @Test
     void blockBackpressuresAndNoneQueuesEverything() throws Exception {
         for (RealTimePolicy policy :
                 new RealTimePolicy[] {RealTimePolicy.BLOCK, RealTimePolicy.NONE}) {

@@ -75,12 +75,20 @@ public final class ClipFrames {
      */
     public static DataGeneratorSource<Frame> source(
             String key, int videoFrames, Map<Integer, String> control) {
+        return source(key, videoFrames, control, true);
+    }
+
+    /** As above; {@code realTime} false emits everything at once (a burst). */
+    public static DataGeneratorSource<Frame> source(
+            String key, int videoFrames, Map<Integer, String> control, boolean realTime) {
         List<Frame> list = withControl(firstVideoFrames(videoFrames), key, control);
         double seconds = videoFrames / 30.0;
         return new DataGeneratorSource<>(
                 new Replay(key, videoFrames, control),
                 list.size(),
-                RateLimiterStrategy.perSecond(list.size() / seconds),
+                realTime
+                        ? RateLimiterStrategy.perSecond(list.size() / seconds)
+                        : RateLimiterStrategy.noOp(),
                 FrameTypeInfo.INSTANCE);
     }
 

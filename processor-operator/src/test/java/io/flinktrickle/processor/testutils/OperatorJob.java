@@ -70,9 +70,21 @@ public final class OperatorJob {
             int videoFrames,
             FrameProcessing processing,
             Map<Integer, String> control) {
+        return build(env, name, key, videoFrames, processing, control, true);
+    }
+
+    /** As above; {@code realTime} false delivers all frames at once (a burst). */
+    public static SingleOutputStreamOperator<Frame> build(
+            StreamExecutionEnvironment env,
+            String name,
+            String key,
+            int videoFrames,
+            FrameProcessing processing,
+            Map<Integer, String> control,
+            boolean realTime) {
         DataStream<Frame> frames =
                 env.fromSource(
-                        ClipFrames.source(key, videoFrames, control),
+                        ClipFrames.source(key, videoFrames, control, realTime),
                         WatermarkStrategy.noWatermarks(),
                         "frames");
         KeyedStream<Frame, String> keyed =

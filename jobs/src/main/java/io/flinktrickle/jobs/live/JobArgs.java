@@ -1,0 +1,287 @@
+package io.flinktrickle.jobs.live;
+
+import io.flinktrickle.processor.api.FrameProcessor;
+import io.flinktrickle.processor.operator.RealTimePolicy;
+import io.flinktrickle.processor.params.InvalidParamsException;
+import io.flinktrickle.processor.params.StreamParams;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The arguments of {@link LiveVideoToVideoJob}, parsed and checked before anything starts. Every
+ * problem is a {@link UsageException} with a message that names the argument.
+ */
+public final class JobArgs {
+    public static final String USAGE =
+            String.join(
+                    "\n",
+                    "usage: LiveVideoToVideoJob --stream id=ID,subscribe=URL,publish=URL"
+                            + "[,control=URL][,events=URL][,data=URL] [--stream ...]",
+                    "         [--processor CLASS] [--params JSON] [--width N --height N]",
+                    "         [--max-framerate 1-60|0] [--parallelism N]"
+                            + " [--policy drop_oldest|block|none]",
+                    "         [--devices cpu|gpu:N,...] [--job-name NAME]",
+                    "",
+                    "  --stream         a stream and its trickle channels (repeat for several);"
+                            + " id is its key",
+                    "  --processor      a FrameProcessor class with a no-argument constructor"
+                            + " (default: passthrough)",
+                    "  --params         start params for every stream, a JSON object validated as"
+                            + " PyTrickle does",
+                    "  --width/--height size of the decoded frames (default 512x512)",
+                    "  --max-framerate  fps cap by pts (default 24; params' max_framerate wins)",
+                    "  --parallelism    processor slots (default: the environment's)",
+                    "  --policy         when a stream falls behind (default drop_oldest)",
+                    "  --devices        devices when Flink's gpu resource is absent"
+                            + " (subtask i takes device i mod n)");
+
+    public final List<StreamSpec> streams;
+    public final String processorClass;
+    public final Map<String, Object> params;
+    public final int width;
+    public final int height;
+    public final int maxFramerate;
+    public final int parallelism;
+    public final RealTimePolicy policy;
+    public final List<String> devices;
+    public final String jobName;
+
+    private JobArgs(
+            List<StreamSpec> streams,
+            String processorClass,
+            Map<String, Object> params,
+            int width,
+            int height,
+            int maxFramerate,
+            int parallelism,
+            RealTimePolicy policy,
+            List<String> devices,
+            String jobName) {
+        this.streams = List.copyOf(streams);
+        this.processorClass = processorClass;
+        this.params = params;
+        this.width = width;
+        this.height = height;
+        this.maxFramerate = maxFramerate;
+        this.parallelism = parallelism;
+        this.policy = policy;
+        this.devices = List.copyOf(devices);
+        this.jobName = jobName;
+    }
+
+    /** Thrown for arguments that cannot run; the message says which and why. */
+    public static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public UsageException(String message) {
+            super(message);
+        }
+    }
+
+    public static JobArgs parse(String... args) throws UsageException {
+        List<StreamSpec> streams = new ArrayList<>();
+        String processor = "io.flinktrickle.jobs.processors.Passthrough";
+        Map<String, Object> params = Map.of();
+        int width = 512;
+        int height = 512;
+        int fps = 24;
+        int parallelism = -1;
+        RealTimePolicy policy = RealTimePolicy.DROP_OLDEST;
+        List<String> devices = List.of();
+        String jobName = "live-video-to-video";
+        boolean sizeGiven = false;
+        for (int i = 0; i < args.length; i++) {
+            String flag = args[i];
+            if (flag.equals("--help") || flag.equals("-h")) {
+                throw new UsageException("");
+            }
+            if (i + 1 >= args.length) {
+                throw new UsageException(flag + " needs a value");
+            }
+            String value = args[++i];
+            switch (flag) {
+                case "--stream":
+                    streams.add(stream(value));
+                    break;
+                case "--processor":
+                    processor = value;
+                    break;
+                case "--params":
+                    try {
+                        params = StreamParams.parseAndValidate(value);
+                    } catch (InvalidParamsException e) {
+                        throw new UsageException("--params: " + e.getMessage());
+                    }
+                    break;
+                case "--width":
+                    width = positive(flag, value);
+                    sizeGiven = true;
+                    break;
+                case "--height":
+                    height = positive(flag, value);
+                    sizeGiven = true;
+                    break;
+                case "--max-framerate":
+                    fps = integer(flag, value);
+                    if (fps != 0
+                            && (fps < StreamParams.MIN_FRAMERATE
+                                    || fps > StreamParams.MAX_FRAMERATE_LIMIT)) {
+                        throw new UsageException("--max-framerate must be 0 (off) or 1-60");
+                    }
+                    break;
+                case "--parallelism":
+                    parallelism = positive(flag, value);
+                    break;
+                case "--policy":
+                    try {
+                        policy = RealTimePolicy.valueOf(value.toUpperCase(Locale.ROOT));
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException(
+                                "--policy must be one of "
+                                        + Arrays.toString(RealTimePolicy.values()).toLowerCase()
+                                        + " but is "
+                                        + value);
+                    }
+                    break;
+                case "--devices":
+                    devices = List.of(value.split(","));
+                    break;
+                case "--job-name":
+                    jobName = value;
+                    break;
+                default:
+                    throw new UsageException("unknown argument " + flag);
+            }
+        }
+        if (streams.isEmpty()) {
+            throw new UsageException("at least one --stream is needed");
+        }
+        Set<String> ids = new HashSet<>();
+        for (StreamSpec s : streams) {
+            if (!ids.add(s.id)) {
+                throw new UsageException("stream id " + s.id + " is given twice");
+            }
+        }
+        if (sizeGiven && (width % 2 != 0 || height % 2 != 0)) {
+            throw new UsageException("--width and --height must be even (H.264 4:2:0)");
+        }
+        checkProcessor(processor);
+        return new JobArgs(
+                streams,
+                processor,
+                params,
+                width,
+                height,
+                fps,
+                parallelism,
+                policy,
+                devices,
+                jobName);
+    }
+
+    /** Instantiates the processor (each call a new instance). */
+    public FrameProcessor newProcessor() {
+        try {
+            return (FrameProcessor)
+                    Class.forName(processorClass).getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create " + processorClass, e);
+        }
+    }
+
+    private static void checkProcessor(String name) throws UsageException {
+        Class<?> c;
+        try {
+            c = Class.forName(name);
+        } catch (ClassNotFoundException e) {
+            throw new UsageException("--processor: class " + name + " not found");
+        }
+        if (!FrameProcessor.class.isAssignableFrom(c)) {
+            throw new UsageException("--processor: " + name + " is not a FrameProcessor");
+        }
+        try {
+            c.getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new UsageException(
+                    "--processor: "
+                            + name
+                            + " cannot be created with its no-argument constructor: "
+                            + e);
+        }
+    }
+
+    private static StreamSpec stream(String value) throws UsageException {
+        Map<String, String> kv = new LinkedHashMap<>();
+        for (String part : value.split(",")) {
+            int eq = part.indexOf('=');
+            if (eq <= 0) {
+                throw new UsageException("--stream: '" + part + "' is not key=value");
+            }
+            kv.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
+        }
+        Set<String> known = Set.of("id", "subscribe", "publish", "control", "events", "data");
+        for (String k : kv.keySet()) {
+            if (!known.contains(k)) {
+                throw new UsageException("--stream: unknown key " + k + " (known: " + known + ")");
+            }
+        }
+        for (String required : List.of("id", "subscribe", "publish")) {
+            if (!kv.containsKey(required) || kv.get(required).isEmpty()) {
+                throw new UsageException("--stream: " + required + "= is required in " + value);
+            }
+        }
+        String id = kv.get("id");
+        if (id.indexOf('#') >= 0) {
+            throw new UsageException("--stream: id must not contain '#': " + id);
+        }
+        return new StreamSpec(
+                id,
+                url(kv.get("subscribe")),
+                url(kv.get("publish")),
+                url(kv.get("control")),
+                url(kv.get("events")),
+                url(kv.get("data")));
+    }
+
+    private static URI url(String value) throws UsageException {
+        if (value == null) {
+            return null;
+        }
+        try {
+            URI u = URI.create(value);
+            if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) {
+                throw new UsageException("not an http(s) URL: " + value);
+            }
+            if (u.getHost() == null) {
+                throw new UsageException("URL without host: " + value);
+            }
+            return u;
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("not a URL: " + value);
+        }
+    }
+
+    private static int integer(String flag, String value) throws UsageException {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new UsageException(flag + " must be an integer but is " + value);
+        }
+    }
+
+    private static int positive(String flag, String value) throws UsageException {
+        int v = integer(flag, value);
+        if (v <= 0) {
+            throw new UsageException(flag + " must be positive but is " + value);
+        }
+        return v;
+    }
+}

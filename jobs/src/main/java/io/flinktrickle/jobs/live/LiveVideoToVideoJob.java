@@ -1,0 +1,188 @@
+package io.flinktrickle.jobs.live;
+
+import io.flinktrickle.connector.trickle.media.Frame;
+import io.flinktrickle.connector.trickle.media.MpegTsFrameDecoder;
+import io.flinktrickle.connector.trickle.media.MpegTsFrameEncoder;
+import io.flinktrickle.connector.trickle.media.StreamChannelsDecoder;
+import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
+import io.flinktrickle.connector.trickle.sink.JsonMessageEncoder;
+import io.flinktrickle.connector.trickle.sink.TrickleSink;
+import io.flinktrickle.connector.trickle.source.TrickleMessage;
+import io.flinktrickle.connector.trickle.source.TrickleSource;
+import io.flinktrickle.connector.trickle.source.TrickleSourceBuilder;
+import io.flinktrickle.processor.operator.FrameProcessing;
+
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The video-to-video job: each stream's video and control channels are read by one {@code
+ * TrickleSource} (decoded frames and in-band control messages, keyed by stream), run through the
+ * {@link FrameProcessing} operator, and published: video to the stream's publish channel, events
+ * and data to its events and data channels. One job serves one stream or many; the whole path is
+ * one chained task per slot, frames are never serialized.
+ *
+ * <p>Submit it with {@code flink run} or the REST API (the shaded jar), or run it in a local
+ * MiniCluster from the demo. Arguments: see {@link JobArgs#USAGE}.
+ */
+public final class LiveVideoToVideoJob {
+
+    private LiveVideoToVideoJob() {}
+
+    public static void main(String[] args) throws Exception {
+        JobArgs parsed;
+        try {
+            parsed = JobArgs.parse(args);
+        } catch (JobArgs.UsageException e) {
+            if (!e.getMessage().isEmpty()) {
+                System.err.println("error: " + e.getMessage());
+            }
+            System.err.println(JobArgs.USAGE);
+            System.exit(e.getMessage().isEmpty() ? 0 : 2);
+            return;
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        build(env, parsed);
+        env.execute(parsed.jobName);
+    }
+
+    /** Adds the job's pipeline to {@code env}; returns the processed video. */
+    public static SingleOutputStreamOperator<Frame> build(
+            StreamExecutionEnvironment env, JobArgs args) {
+        if (args.parallelism > 0) {
+            env.setParallelism(args.parallelism);
+        }
+        env.getConfig().enableObjectReuse();
+        TrickleSourceBuilder<Frame> source =
+                TrickleSource.<Frame>builder()
+                        .decoder(
+                                new StreamChannelsDecoder(
+                                        MpegTsFrameDecoder.builder()
+                                                .size(args.width, args.height)
+                                                .maxFramerate(0) // the operator caps, live
+                                                .build()));
+        FrameProcessing.Builder processing =
+                FrameProcessing.builder(args.newProcessor())
+                        .policy(args.policy)
+                        .maxFramerate(args.maxFramerate)
+                        .devices(args.devices);
+        Map<String, URI> publish = new HashMap<>();
+        Map<String, URI> events = new HashMap<>();
+        Map<String, URI> data = new HashMap<>();
+        for (StreamSpec s : args.streams) {
+            source.channel(s.id, s.subscribe);
+            if (s.control != null) {
+                source.channel(StreamChannelsDecoder.controlChannelKey(s.id), s.control);
+            }
+            publish.put(s.id, s.publish);
+            if (s.events != null) {
+                events.put(s.id, s.events);
+            }
+            if (s.data != null) {
+                data.put(s.id, s.data);
+            }
+            processing.initialParams(s.id, args.params).streamUrls(s.id, urls(s));
+        }
+        DataStream<Frame> frames =
+                env.fromSource(source.build(), WatermarkStrategy.noWatermarks(), "trickle-in");
+        SingleOutputStreamOperator<Frame> out =
+                processing
+                        .build()
+                        .apply(
+                                DataStreamUtils.reinterpretAsKeyedStream(
+                                        frames, Frame::streamKey, Types.STRING));
+        out.sinkTo(
+                        TrickleSink.<Frame>builder()
+                                .router(new ByStream<>(publish, Frame::streamKey))
+                                .encoder(MpegTsFrameEncoder.builder().build())
+                                .build())
+                .name("video-out");
+        out.getSideOutput(FrameProcessing.EVENTS)
+                .filter(new HasChannel(events))
+                .name("events-routed")
+                .sinkTo(
+                        TrickleSink.<TrickleMessage>builder()
+                                .router(new ByStream<>(events, m -> m.channel))
+                                .contentType(TrickleProtocol.MIME_JSON)
+                                .encoder(new JsonMessageEncoder<>())
+                                .build())
+                .name("events-out");
+        out.getSideOutput(FrameProcessing.DATA)
+                .filter(new HasChannel(data))
+                .name("data-routed")
+                .sinkTo(
+                        TrickleSink.<TrickleMessage>builder()
+                                .router(new ByStream<>(data, m -> m.channel))
+                                .contentType(TrickleProtocol.MIME_JSONL)
+                                .encoder(new JsonMessageEncoder<>())
+                                .build())
+                .name("data-out");
+        return out;
+    }
+
+    private static Map<String, String> urls(StreamSpec s) {
+        Map<String, String> urls = new HashMap<>();
+        urls.put("subscribe", s.subscribe.toString());
+        urls.put("publish", s.publish.toString());
+        if (s.control != null) {
+            urls.put("control", s.control.toString());
+        }
+        if (s.events != null) {
+            urls.put("events", s.events.toString());
+        }
+        if (s.data != null) {
+            urls.put("data", s.data.toString());
+        }
+        return urls;
+    }
+
+    /** Routes a record to its stream's channel. */
+    private static final class ByStream<T>
+            implements io.flinktrickle.connector.trickle.sink.ChannelRouter<T> {
+        private static final long serialVersionUID = 1L;
+        private final HashMap<String, URI> channels;
+        private final SerializableKey<T> key;
+
+        ByStream(Map<String, URI> channels, SerializableKey<T> key) {
+            this.channels = new HashMap<>(channels);
+            this.key = key;
+        }
+
+        @Override
+        public URI channelFor(T record, int subtaskIndex) {
+            URI uri = channels.get(key.apply(record));
+            if (uri == null) {
+                throw new IllegalStateException(
+                        "no output channel for stream " + key.apply(record));
+            }
+            return uri;
+        }
+    }
+
+    private interface SerializableKey<T> extends Function<T, String>, java.io.Serializable {}
+
+    /** Keeps the messages of streams that have this channel. */
+    private static final class HasChannel
+            implements org.apache.flink.api.common.functions.FilterFunction<TrickleMessage> {
+        private static final long serialVersionUID = 1L;
+        private final HashMap<String, URI> channels;
+
+        HasChannel(Map<String, URI> channels) {
+            this.channels = new HashMap<>(channels);
+        }
+
+        @Override
+        public boolean filter(TrickleMessage m) {
+            return channels.containsKey(m.channel);
+        }
+    }
+}

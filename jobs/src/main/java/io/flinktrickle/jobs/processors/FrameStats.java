@@ -1,0 +1,56 @@
+package io.flinktrickle.jobs.processors;
+
+import io.flinktrickle.connector.trickle.media.VideoFrame;
+import io.flinktrickle.processor.api.FrameProcessor;
+import io.flinktrickle.processor.api.ProcessorContext;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Analyses instead of altering: sends each frame's mean luma (BT.601) on the data channel every
+ * {@code every} frames (params {@code stats_every}, default 10), and a custom {@code
+ * brightness_change} event when the mean luma jumps by more than {@code threshold} (default 40)
+ * between two frames. Frames pass through unchanged.
+ */
+public class FrameStats implements FrameProcessor {
+    private static final long serialVersionUID = 1L;
+
+    /** Per stream: frames seen and the last mean luma. */
+    private static final class State {
+        long frames;
+        double lastLuma = -1;
+    }
+
+    @Override
+    public VideoFrame processVideo(VideoFrame frame, ProcessorContext context) {
+        State state = context.state(State::new);
+        double luma = meanLuma(frame);
+        int every = ((Number) context.params().getOrDefault("stats_every", 10)).intValue();
+        double threshold = ((Number) context.params().getOrDefault("threshold", 40)).doubleValue();
+        if (state.frames++ % Math.max(1, every) == 0) {
+            Map<String, Object> item = new LinkedHashMap<>();
+            item.put("pts", frame.pts());
+            item.put("mean_luma", Math.round(luma * 10) / 10.0);
+            context.sendData(item);
+        }
+        if (state.lastLuma >= 0 && Math.abs(luma - state.lastLuma) > threshold) {
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("pts", frame.pts());
+            fields.put("from", Math.round(state.lastLuma));
+            fields.put("to", Math.round(luma));
+            context.sendEvent("brightness_change", fields);
+        }
+        state.lastLuma = luma;
+        return frame;
+    }
+
+    static double meanLuma(VideoFrame frame) {
+        byte[] rgb = frame.rgb();
+        long sum = 0;
+        for (int i = 0; i < rgb.length; i += 3) {
+            sum += 299 * (rgb[i] & 0xff) + 587 * (rgb[i + 1] & 0xff) + 114 * (rgb[i + 2] & 0xff);
+        }
+        return sum / 1000.0 / (rgb.length / 3);
+    }
+}

@@ -1,0 +1,15 @@
+package io.flinktrickle.jobs.processors;
+
+import io.flinktrickle.connector.trickle.media.VideoFrame;
+import io.flinktrickle.processor.api.FrameProcessor;
+import io.flinktrickle.processor.api.ProcessorContext;
+
+/** Sends every frame as it came: the baseline for latency and cost. */
+public class Passthrough implements FrameProcessor {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public VideoFrame processVideo(VideoFrame frame, ProcessorContext context) {
+        return frame;
+    }
+}

@@ -1,0 +1,75 @@
+package io.flinktrickle.jobs.live;
+
+import io.flinktrickle.processor.operator.RealTimePolicy;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Arguments are checked before anything starts, with messages that name the argument. */
+class JobArgsTest {
+    private static final String STREAM =
+            "id=abc,subscribe=http://o:8935/abc,publish=http://o:8935/abc-out,"
+                    + "control=http://o:8935/abc-control,events=http://o:8935/abc-events";
+
+    @Test
+    void parsesStreamsAndOptions() throws Exception {
+        JobArgs a =
+                JobArgs.parse(
+                        "--stream",
+                        STREAM,
+                        "--stream",
+                        "id=b,subscribe=https://x/b,publish=https://x/b-out",
+                        "--processor",
+                        "io.flinktrickle.jobs.processors.InvertColors",
+                        "--params",
+                        "{\"amount\":0.5,\"max_framerate\":\"15\"}",
+                        "--width",
+                        "256",
+                        "--height",
+                        "256",
+                        "--policy",
+                        "block",
+                        "--parallelism",
+                        "2",
+                        "--devices",
+                        "gpu:0,gpu:1");
+        assertThat(a.streams).hasSize(2);
+        assertThat(a.streams.get(0).control.toString()).isEqualTo("http://o:8935/abc-control");
+        assertThat(a.streams.get(1).events).isNull();
+        assertThat(a.params).containsEntry("max_framerate", 15).containsEntry("amount", 0.5);
+        assertThat(a.policy).isEqualTo(RealTimePolicy.BLOCK);
+        assertThat(a.devices).containsExactly("gpu:0", "gpu:1");
+        assertThat(a.newProcessor().getClass().getSimpleName()).isEqualTo("InvertColors");
+    }
+
+    @Test
+    void badArgumentsAreUsageErrors() {
+        assertError("at least one --stream");
+        assertError("subscribe= is required", "--stream", "id=a,publish=http://x/a");
+        assertError("unknown key", "--stream", STREAM + ",foo=1");
+        assertError(
+                "not an http(s) URL", "--stream", "id=a,subscribe=ftp://x/a,publish=http://x/b");
+        assertError("given twice", "--stream", STREAM, "--stream", STREAM);
+        assertError(
+                "must not contain '#'",
+                "--stream",
+                "id=a#b,subscribe=http://x/a,publish=http://x/b");
+        assertError("not found", "--stream", STREAM, "--processor", "no.such.Processor");
+        assertError(
+                "is not a FrameProcessor", "--stream", STREAM, "--processor", "java.lang.String");
+        assertError("width and height", "--stream", STREAM, "--params", "{\"width\":5}");
+        assertError("--max-framerate must be", "--stream", STREAM, "--max-framerate", "61");
+        assertError("--policy must be one of", "--stream", STREAM, "--policy", "fast");
+        assertError("must be even", "--stream", STREAM, "--width", "511", "--height", "512");
+        assertError("needs a value", "--stream");
+        assertError("unknown argument", "--stream", STREAM, "--colour", "red");
+    }
+
+    private static void assertError(String message, String... args) {
+        assertThatThrownBy(() -> JobArgs.parse(args))
+                .isInstanceOf(JobArgs.UsageException.class)
+                .hasMessageContaining(message);
+    }
+}

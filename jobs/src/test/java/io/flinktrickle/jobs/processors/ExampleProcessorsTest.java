@@ -1,0 +1,161 @@
+package io.flinktrickle.jobs.processors;
+
+import io.flinktrickle.connector.trickle.media.AudioFrame;
+import io.flinktrickle.connector.trickle.media.Frame;
+import io.flinktrickle.connector.trickle.media.MpegTsFrameDecoder;
+import io.flinktrickle.connector.trickle.media.VideoFrame;
+import io.flinktrickle.connector.trickle.source.SegmentDecoder;
+import io.flinktrickle.connector.trickle.source.SegmentInfo;
+import io.flinktrickle.jobs.media.ClipFiles;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The example processors on real decoded frames of clip A (its first segment). */
+class ExampleProcessorsTest {
+    private static final List<VideoFrame> VIDEO = new ArrayList<>();
+    private static final List<AudioFrame> AUDIO = new ArrayList<>();
+
+    @BeforeAll
+    static void decodeClipA() throws Exception {
+        Path first = ClipFiles.segments(ClipFiles.findMediaDir(), "clip-a-512-h264-aac").get(0);
+        List<Frame> frames = new ArrayList<>();
+        try (SegmentDecoder.ChannelDecoder<Frame> d =
+                MpegTsFrameDecoder.builder().maxFramerate(0).build().open("a")) {
+            d.decode(
+                    new SegmentInfo("a", 0, "video/MP2T", 0),
+                    new ByteArrayInputStream(Files.readAllBytes(first)),
+                    frames::add);
+            d.endOfStream(frames::add);
+        }
+        for (Frame f : frames) {
+            if (f instanceof VideoFrame) {
+                VIDEO.add((VideoFrame) f);
+            } else if (f instanceof AudioFrame) {
+                AUDIO.add((AudioFrame) f);
+            }
+        }
+        assertThat(VIDEO).hasSizeGreaterThan(50);
+        assertThat(AUDIO).isNotEmpty();
+    }
+
+    @Test
+    void passthroughReturnsTheFrame() {
+        VideoFrame f = VIDEO.get(0);
+        assertThat(new Passthrough().processVideo(f, null)).isSameAs(f);
+    }
+
+    @Test
+    void invertColorsInvertsAndBlendsByParams() {
+        VideoFrame f = VIDEO.get(10);
+        try (TestContext ctx = new TestContext()) {
+            VideoFrame inverted = new InvertColors().processVideo(f, ctx);
+            for (int i = 0; i < f.rgb().length; i += 997) {
+                assertThat(inverted.rgb()[i] & 0xff)
+                        .isCloseTo(
+                                255 - (f.rgb()[i] & 0xff), org.assertj.core.data.Offset.offset(1));
+            }
+            ctx.params = Map.of("amount", 0.0);
+            VideoFrame same = new InvertColors().processVideo(f, ctx);
+            assertThat(same.rgb()).isEqualTo(f.rgb());
+            ctx.params = Map.of("amount", 2);
+            assertThatThrownBy(() -> new InvertColors().updateParams(Map.of(), ctx))
+                    .hasMessageContaining("[0, 1]");
+        }
+    }
+
+    @Test
+    void blurModelSmoothsWithAModelGeneratedInCode() throws Exception {
+        VideoFrame f = VIDEO.get(20);
+        BlurModel blur = new BlurModel();
+        try (TestContext ctx = new TestContext()) {
+            blur.open(ctx);
+            blur.warmUp(ctx);
+            VideoFrame out = blur.processVideo(f, ctx);
+            assertThat(out.width()).isEqualTo(f.width());
+            assertThat(out.height()).isEqualTo(f.height());
+            // An interior pixel is the mean of its 3x3 neighbourhood (per channel).
+            int w = f.width();
+            for (int[] p : new int[][] {{100, 100}, {256, 300}, {400, 50}}) {
+                for (int c = 0; c < 3; c++) {
+                    double sum = 0;
+                    for (int dy = -1; dy <= 1; dy++) {
+                        for (int dx = -1; dx <= 1; dx++) {
+                            sum += f.rgb()[((p[1] + dy) * w + p[0] + dx) * 3 + c] & 0xff;
+                        }
+                    }
+                    assertThat((double) (out.rgb()[(p[1] * w + p[0]) * 3 + c] & 0xff))
+                            .isCloseTo(sum / 9, org.assertj.core.data.Offset.offset(1.0));
+                }
+            }
+            assertThat(variance(out)).isLessThan(variance(f));
+        } finally {
+            blur.close();
+        }
+    }
+
+    @Test
+    void audioGainScalesAndClips() throws Exception {
+        AudioFrame a = AUDIO.get(5);
+        try (TestContext ctx = new TestContext()) {
+            AudioGain gain = new AudioGain();
+            assertThat(gain.processAudio(a, ctx)).containsExactly(a);
+            ctx.params = Map.of("gain", 0.5);
+            short[] half = gain.processAudio(a, ctx).get(0).samples();
+            for (int i = 0; i < half.length; i += 37) {
+                assertThat((int) half[i])
+                        .isCloseTo(a.samples()[i] / 2, org.assertj.core.data.Offset.offset(1));
+            }
+            ctx.params = Map.of("gain", 16);
+            for (short s : gain.processAudio(a, ctx).get(0).samples()) {
+                assertThat(s).isBetween(Short.MIN_VALUE, Short.MAX_VALUE);
+            }
+            ctx.params = Map.of("gain", "loud");
+            assertThatThrownBy(() -> gain.updateParams(Map.of(), ctx))
+                    .hasMessageContaining("number");
+        }
+    }
+
+    @Test
+    void frameStatsSendsDataAndCustomEvents() {
+        FrameStats stats = new FrameStats();
+        try (TestContext ctx = new TestContext()) {
+            for (int i = 0; i < 30; i++) {
+                assertThat(stats.processVideo(VIDEO.get(i), ctx)).isSameAs(VIDEO.get(i));
+            }
+            assertThat(ctx.data).hasSize(3);
+            Object first = ctx.data.get(0);
+            assertThat(first)
+                    .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                    .containsKeys("pts", "mean_luma");
+            // A black frame after real content is a brightness change.
+            VideoFrame black = VIDEO.get(30).withPixels(512, 512, new byte[512 * 512 * 3]);
+            stats.processVideo(black, ctx);
+            assertThat(ctx.events)
+                    .anySatisfy(e -> assertThat(e).containsEntry("type", "brightness_change"));
+        }
+    }
+
+    private static double variance(VideoFrame f) {
+        double sum = 0;
+        double sq = 0;
+        byte[] rgb = f.rgb();
+        for (byte b : rgb) {
+            int v = b & 0xff;
+            sum += v;
+            sq += (double) v * v;
+        }
+        double mean = sum / rgb.length;
+        return sq / rgb.length - mean * mean;
+    }
+}
