@@ -28,7 +28,7 @@ public final class JobArgs {
                     "         [--processor CLASS] [--params JSON] [--width N --height N]",
                     "         [--max-framerate 1-60|0] [--parallelism N]"
                             + " [--policy drop_oldest|block|none]",
-                    "         [--devices cpu|gpu:N,...] [--job-name NAME]",
+                    "         [--devices cpu|gpu:N,...] [--heartbeat-seconds N] [--job-name NAME]",
                     "",
                     "  --stream         a stream and its trickle channels (repeat for several);"
                             + " id is its key",
@@ -41,7 +41,9 @@ public final class JobArgs {
                     "  --parallelism    processor slots (default: the environment's)",
                     "  --policy         when a stream falls behind (default drop_oldest)",
                     "  --devices        devices when Flink's gpu resource is absent"
-                            + " (subtask i takes device i mod n)");
+                            + " (subtask i takes device i mod n)",
+                    "  --heartbeat-seconds  interval of the heartbeat events (default 10;"
+                            + " the gateway needs one within 30 s)");
 
     public final List<StreamSpec> streams;
     public final String processorClass;
@@ -53,6 +55,7 @@ public final class JobArgs {
     public final RealTimePolicy policy;
     public final List<String> devices;
     public final String jobName;
+    public final int heartbeatSeconds;
 
     private JobArgs(
             List<StreamSpec> streams,
@@ -64,7 +67,8 @@ public final class JobArgs {
             int parallelism,
             RealTimePolicy policy,
             List<String> devices,
-            String jobName) {
+            String jobName,
+            int heartbeatSeconds) {
         this.streams = List.copyOf(streams);
         this.processorClass = processorClass;
         this.params = params;
@@ -75,6 +79,7 @@ public final class JobArgs {
         this.policy = policy;
         this.devices = List.copyOf(devices);
         this.jobName = jobName;
+        this.heartbeatSeconds = heartbeatSeconds;
     }
 
     /** Thrown for arguments that cannot run; the message says which and why. */
@@ -97,6 +102,7 @@ public final class JobArgs {
         RealTimePolicy policy = RealTimePolicy.DROP_OLDEST;
         List<String> devices = List.of();
         String jobName = "live-video-to-video";
+        int heartbeatSeconds = 10;
         boolean sizeGiven = false;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
@@ -154,6 +160,13 @@ public final class JobArgs {
                 case "--devices":
                     devices = List.of(value.split(","));
                     break;
+                case "--heartbeat-seconds":
+                    heartbeatSeconds = positive(flag, value);
+                    if (heartbeatSeconds >= 30) {
+                        throw new UsageException(
+                                "--heartbeat-seconds must be under 30 (the gateway's watchdog)");
+                    }
+                    break;
                 case "--job-name":
                     jobName = value;
                     break;
@@ -184,7 +197,8 @@ public final class JobArgs {
                 parallelism,
                 policy,
                 devices,
-                jobName);
+                jobName,
+                heartbeatSeconds);
     }
 
     /** Instantiates the processor (each call a new instance). */

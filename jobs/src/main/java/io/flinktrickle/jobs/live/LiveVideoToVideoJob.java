@@ -74,7 +74,8 @@ public final class LiveVideoToVideoJob {
                 FrameProcessing.builder(args.newProcessor())
                         .policy(args.policy)
                         .maxFramerate(args.maxFramerate)
-                        .devices(args.devices);
+                        .devices(args.devices)
+                        .heartbeatInterval(java.time.Duration.ofSeconds(args.heartbeatSeconds));
         Map<String, URI> publish = new HashMap<>();
         Map<String, URI> events = new HashMap<>();
         Map<String, URI> data = new HashMap<>();

@@ -33,7 +33,7 @@ public abstract class Frame {
         return pts;
     }
 
-    /** Wall-clock time when the bytes of this frame's segment arrived (for latency). */
+    /** Wall-clock time by which this frame's bytes had arrived (for end-to-end latency). */
     public long arrivalMillis() {
         return arrivalMillis;
     }

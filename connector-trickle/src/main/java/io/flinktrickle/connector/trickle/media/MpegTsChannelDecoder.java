@@ -63,6 +63,12 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
 
     private long nextDuePts = Long.MIN_VALUE;
     private int skipped;
+
+    /**
+     * When the segment's first byte arrived; a frame is stamped with the later of that and the
+     * moment it was decoded (its bytes had arrived by then), so that a frame late in a live 2 s
+     * segment does not look 2 s old.
+     */
     private volatile long arrivalMillis;
 
     /** The consumer of the {@code decode}/{@code endOfStream} call in progress, or null. */
@@ -355,7 +361,7 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
                     return null;
                 }
                 return new VideoFrame(
-                        channel, pts, arrivalMillis, width, height, cropRgb(f), skippedBefore);
+                        channel, pts, frameArrival(), width, height, cropRgb(f), skippedBefore);
             }
             if (audio
                     && f.samples != null
@@ -377,7 +383,7 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
                                         * Frame.TIME_BASE
                                         / f.sampleRate;
                 return new AudioFrame(
-                        channel, pts, arrivalMillis, f.sampleRate, f.audioChannels, samples);
+                        channel, pts, frameArrival(), f.sampleRate, f.audioChannels, samples);
             }
             return null;
         }
@@ -404,5 +410,9 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
             }
             return rgb;
         }
+    }
+
+    private long frameArrival() {
+        return Math.max(arrivalMillis, System.currentTimeMillis());
     }
 }

@@ -1,0 +1,125 @@
+package io.flinktrickle.jobs.demo;
+
+import io.flinktrickle.connector.trickle.protocol.TrickleSegment;
+import io.flinktrickle.connector.trickle.protocol.TrickleSubscriber;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Follows the job's output channels, each on a thread of its own until the channel ends: the video
+ * goes to the output file, the events' heartbeats become progress lines, data lines are counted.
+ */
+final class DemoMonitor {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final URI video;
+    private final URI events;
+    private final URI data;
+    private final Path file;
+    private final PrintStream out;
+    private final DemoSummary summary = new DemoSummary();
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile Exception failure;
+
+    DemoMonitor(URI video, URI events, URI data, Path file, PrintStream out) {
+        this.video = video;
+        this.events = events;
+        this.data = data;
+        this.file = file;
+        this.out = out;
+        summary.output = file;
+    }
+
+    void start() {
+        threads.add(follow("demo-video", video, this::onVideo));
+        threads.add(follow("demo-events", events, this::onEvent));
+        threads.add(follow("demo-data", data, b -> summary.dataLines++));
+    }
+
+    private interface Handler {
+        void accept(byte[] body) throws Exception;
+    }
+
+    private Thread follow(String name, URI channel, Handler handler) {
+        Thread t =
+                new Thread(
+                        () -> {
+                            try (TrickleSubscriber sub =
+                                    TrickleSubscriber.builder(channel).startSeq(0).build()) {
+                                Optional<TrickleSegment> s;
+                                while ((s = sub.next()).isPresent()) {
+                                    try (TrickleSegment seg = s.get()) {
+                                        handler.accept(seg.body().readAllBytes());
+                                    }
+                                }
+                            } catch (Exception e) {
+                                failure = e;
+                            }
+                        },
+                        name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private synchronized void onVideo(byte[] segment) throws Exception {
+        if (summary.outputSegments == 0) {
+            Files.write(file, segment);
+        } else {
+            Files.write(file, segment, java.nio.file.StandardOpenOption.APPEND);
+        }
+        summary.outputSegments++;
+        summary.outputBytes += segment.length;
+    }
+
+    private synchronized void onEvent(byte[] body) throws Exception {
+        summary.events++;
+        JsonNode event = JSON.readTree(body).path("event");
+        String type = event.path("type").asText();
+        if ("heartbeat".equals(type)) {
+            JsonNode fps = event.path("fps");
+            JsonNode latency = event.path("latency_ms");
+            summary.framesDropped = event.path("frames_dropped").asLong();
+            summary.latencyP50 = latency.path("end_to_end_p50").asDouble();
+            summary.latencyP95 = latency.path("end_to_end_p95").asDouble();
+            summary.fpsOut = fps.path("egress_video_fps").asDouble();
+            out.printf(
+                    "  fps in %5.1f  out %5.1f | dropped %3d | latency p50 %4.0f ms p95 %4.0f ms"
+                            + " | %d segments out on %s%n",
+                    fps.path("ingress_video_fps").asDouble(),
+                    summary.fpsOut,
+                    summary.framesDropped,
+                    summary.latencyP50,
+                    summary.latencyP95,
+                    summary.outputSegments,
+                    event.path("device").asText());
+        } else {
+            out.printf("  event: %s%n", type);
+        }
+    }
+
+    /** Waits until every followed channel has ended (the job deletes them at its end). */
+    void awaitEnd(long timeout, TimeUnit unit) throws Exception {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        for (Thread t : threads) {
+            t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    synchronized DemoSummary summary() {
+        return summary;
+    }
+}

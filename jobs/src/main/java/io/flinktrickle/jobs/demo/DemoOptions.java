@@ -1,0 +1,104 @@
+package io.flinktrickle.jobs.demo;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+
+/** The demo's command line. */
+final class DemoOptions {
+    static final Map<String, String> PROCESSORS =
+            Map.of(
+                    "passthrough", "io.flinktrickle.jobs.processors.Passthrough",
+                    "invert", "io.flinktrickle.jobs.processors.InvertColors",
+                    "blur", "io.flinktrickle.jobs.processors.BlurModel",
+                    "gain", "io.flinktrickle.jobs.processors.AudioGain",
+                    "stats", "io.flinktrickle.jobs.processors.FrameStats");
+
+    static final String USAGE =
+            String.join(
+                    "\n",
+                    "usage: ./bin/demo [--processor NAME|CLASS] [--seconds N] [--width N --height"
+                            + " N]",
+                    "                  [--input FILE.ts|DIR] [--params JSON] [--out FILE]",
+                    "",
+                    "  --processor  passthrough, invert (DJL tensor filter), blur (DJL model),"
+                            + " gain (audio),",
+                    "               stats (data + events), or a FrameProcessor class;"
+                            + " default invert",
+                    "  --seconds    how long to stream the input, looping (default 20)",
+                    "  --width/--height  processing size (default 512x512)",
+                    "  --input      a .ts file or a folder with clip A's segments"
+                            + " (default media/, else a generated test pattern)",
+                    "  --params     start params (JSON), e.g. {\"amount\":0.5}",
+                    "  --out        the output file (default out/demo-output.ts)");
+
+    String processor = "invert";
+    int seconds = 20;
+    int width = 512;
+    int height = 512;
+    Path input;
+    String params = "{}";
+    Path out = Path.of("out", "demo-output.ts");
+
+    String processorClass() {
+        return PROCESSORS.getOrDefault(processor.toLowerCase(Locale.ROOT), processor);
+    }
+
+    static DemoOptions parse(String... args) {
+        DemoOptions o = new DemoOptions();
+        for (int i = 0; i < args.length; i++) {
+            String flag = args[i];
+            if (flag.equals("--help") || flag.equals("-h")) {
+                throw new IllegalArgumentException("help");
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(flag + " needs a value");
+            }
+            String v = args[++i];
+            switch (flag) {
+                case "--processor":
+                    o.processor = v;
+                    break;
+                case "--seconds":
+                    o.seconds = positive(flag, v);
+                    break;
+                case "--width":
+                    o.width = positive(flag, v);
+                    break;
+                case "--height":
+                    o.height = positive(flag, v);
+                    break;
+                case "--input":
+                    o.input = Path.of(v);
+                    if (!o.input.toFile().exists()) {
+                        throw new IllegalArgumentException("--input " + v + " does not exist");
+                    }
+                    break;
+                case "--params":
+                    o.params = v;
+                    break;
+                case "--out":
+                    o.out = Path.of(v);
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown option " + flag);
+            }
+        }
+        if (o.width % 2 != 0 || o.height % 2 != 0) {
+            throw new IllegalArgumentException("--width and --height must be even");
+        }
+        return o;
+    }
+
+    private static int positive(String flag, String v) {
+        try {
+            int n = Integer.parseInt(v);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(flag + " must be a positive integer but is " + v);
+    }
+}

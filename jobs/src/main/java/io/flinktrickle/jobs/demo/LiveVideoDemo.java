@@ -1,0 +1,177 @@
+package io.flinktrickle.jobs.demo;
+
+import io.flinktrickle.connector.trickle.media.Frame;
+import io.flinktrickle.connector.trickle.media.MpegTsFrameDecoder;
+import io.flinktrickle.connector.trickle.media.VideoFrame;
+import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
+import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
+import io.flinktrickle.connector.trickle.server.TrickleServer;
+import io.flinktrickle.connector.trickle.source.SegmentDecoder;
+import io.flinktrickle.connector.trickle.source.SegmentInfo;
+import io.flinktrickle.jobs.live.JobArgs;
+import io.flinktrickle.jobs.live.LiveVideoToVideoJob;
+import io.flinktrickle.jobs.media.LivePacing;
+
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one-command local demo: in one JVM, the embedded trickle server, a local Flink MiniCluster
+ * running {@link LiveVideoToVideoJob} with a chosen example processor, a publisher that streams
+ * clip A (or a file, or a generated test pattern) in real time, looping, as an orchestrator would,
+ * and subscribers that write the processed output to a playable {@code .ts} file and follow the
+ * job's heartbeat events for progress. Ends with a summary (the output file is decoded to check it)
+ * and the file's path. {@code ./bin/demo --help} lists the options.
+ */
+public final class LiveVideoDemo {
+    private final DemoOptions options;
+    private final PrintStream out;
+
+    LiveVideoDemo(DemoOptions options, PrintStream out) {
+        this.options = options;
+        this.out = out;
+    }
+
+    public static void main(String[] args) throws Exception {
+        DemoOptions options;
+        try {
+            options = DemoOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            if (!"help".equals(e.getMessage())) {
+                System.err.println("error: " + e.getMessage());
+            }
+            System.err.println(DemoOptions.USAGE);
+            System.exit("help".equals(e.getMessage()) ? 0 : 2);
+            return;
+        }
+        DemoSummary s = new LiveVideoDemo(options, System.out).run();
+        System.exit(s.decodedFrames > 0 ? 0 : 1);
+    }
+
+    DemoSummary run() throws Exception {
+        DemoInput input = DemoInput.load(options.input, options.width, options.height);
+        Files.createDirectories(options.out.toAbsolutePath().getParent());
+        try (TrickleServer server =
+                TrickleServer.builder()
+                        .basePath("/ai/trickle/")
+                        .retainedSegments(8)
+                        .build()
+                        .start()) {
+            String id = "demo";
+            for (String c : List.of(id, id + "-out")) {
+                server.createChannel(c, TrickleProtocol.MIME_MPEGTS);
+            }
+            server.createChannel(id + "-control", TrickleProtocol.MIME_JSON);
+            server.createChannel(id + "-events", TrickleProtocol.MIME_JSON);
+            server.createChannel(id + "-data", TrickleProtocol.MIME_JSONL);
+            JobArgs jobArgs =
+                    JobArgs.parse(
+                            "--stream",
+                            "id="
+                                    + id
+                                    + ",subscribe="
+                                    + server.channelUri(id)
+                                    + ",publish="
+                                    + server.channelUri(id + "-out")
+                                    + ",control="
+                                    + server.channelUri(id + "-control")
+                                    + ",events="
+                                    + server.channelUri(id + "-events")
+                                    + ",data="
+                                    + server.channelUri(id + "-data"),
+                            "--processor",
+                            options.processorClass(),
+                            "--width",
+                            Integer.toString(options.width),
+                            "--height",
+                            Integer.toString(options.height),
+                            "--max-framerate",
+                            "30",
+                            "--heartbeat-seconds",
+                            "2",
+                            "--params",
+                            options.params);
+            out.printf("trickle server: %s%n", server.baseUri());
+            out.printf(
+                    "job: LiveVideoToVideoJob, processor %s, %dx%d, local MiniCluster%n",
+                    options.processorClass(), options.width, options.height);
+            out.printf("input: %s, in real time for %d s%n", input.description, options.seconds);
+
+            DemoMonitor monitor =
+                    new DemoMonitor(
+                            server.channelUri(id + "-out"),
+                            server.channelUri(id + "-events"),
+                            server.channelUri(id + "-data"),
+                            options.out,
+                            out);
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration());
+            LiveVideoToVideoJob.build(env, jobArgs);
+            JobClient job = env.executeAsync("demo: live-video-to-video");
+            monitor.start();
+
+            int published = 0;
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.seconds);
+            try (TricklePublisher pub =
+                            TricklePublisher.builder(server.channelUri(id))
+                                    .deleteOnClose(false)
+                                    .build();
+                    TricklePublisher control =
+                            TricklePublisher.builder(server.channelUri(id + "-control"))
+                                    .deleteOnClose(false)
+                                    .build()) {
+                control.publish(
+                        "{\"keep\":\"alive\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                while (System.nanoTime() < end) {
+                    byte[] segment = input.segments.get(published % input.segments.size());
+                    LivePacing.publishPaced(pub, segment, LivePacing.segmentDuration(segment));
+                    published++;
+                }
+            }
+            // End of input: the job finishes its last segment, closes its outputs and ends.
+            server.deleteChannel(id);
+            server.deleteChannel(id + "-control");
+            job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
+            monitor.awaitEnd(30, TimeUnit.SECONDS);
+
+            DemoSummary s = monitor.summary();
+            s.inputSegments = published;
+            s.decodedFrames = decodedFrames(options.out, s);
+            s.print(out);
+            return s;
+        }
+    }
+
+    /** Decodes the output file (as any player would) and counts its video frames. */
+    private int decodedFrames(Path file, DemoSummary s) throws Exception {
+        List<Frame> frames = new ArrayList<>();
+        try (SegmentDecoder.ChannelDecoder<Frame> d =
+                        MpegTsFrameDecoder.builder()
+                                .maxFramerate(0)
+                                .size(options.width, options.height)
+                                .build()
+                                .open("out");
+                InputStream in = Files.newInputStream(file)) {
+            d.decode(new SegmentInfo("out", 0, TrickleProtocol.MIME_MPEGTS, 0), in, frames::add);
+            d.endOfStream(frames::add);
+        }
+        int video = 0;
+        for (Frame f : frames) {
+            if (f instanceof VideoFrame) {
+                video++;
+                s.outputWidth = ((VideoFrame) f).width();
+                s.outputHeight = ((VideoFrame) f).height();
+            }
+        }
+        return video;
+    }
+}

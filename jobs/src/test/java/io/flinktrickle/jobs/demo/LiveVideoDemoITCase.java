@@ -1,0 +1,61 @@
+package io.flinktrickle.jobs.demo;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The demo end to end, shortened: clip A in real time through the job into a playable file. */
+class LiveVideoDemoITCase {
+
+    @Test
+    void theDemoWritesAPlayableOutputAndASummary(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("demo.ts");
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        DemoSummary s =
+                new LiveVideoDemo(
+                                DemoOptions.parse(
+                                        "--seconds",
+                                        "6",
+                                        "--processor",
+                                        "stats",
+                                        "--out",
+                                        out.toString()),
+                                new PrintStream(printed, true, StandardCharsets.UTF_8))
+                        .run();
+        String text = printed.toString(StandardCharsets.UTF_8);
+        System.out.print(text);
+        assertThat(s.inputSegments).isEqualTo(3);
+        assertThat(s.decodedFrames).as("frames in the output file").isGreaterThanOrEqualTo(120);
+        assertThat(s.outputWidth).isEqualTo(512);
+        assertThat(s.dataLines).as("FrameStats sends data").isPositive();
+        assertThat(Files.size(out)).isEqualTo(s.outputBytes);
+        assertThat(text).contains("fps in", "summary", "output file decodes        yes");
+    }
+
+    @Test
+    void aGeneratedTestPatternStandsInWithoutAClip() throws Exception {
+        DemoInput pattern = DemoInput.testPattern(128, 96, 4);
+        assertThat(pattern.segments).hasSize(2);
+        assertThat(pattern.segments.get(0)[0]).as("MPEG-TS sync byte").isEqualTo((byte) 0x47);
+    }
+
+    @Test
+    void badOptionsAreRejected() {
+        assertThatThrownBy(() -> DemoOptions.parse("--seconds", "0"))
+                .hasMessageContaining("positive");
+        assertThatThrownBy(() -> DemoOptions.parse("--width", "511")).hasMessageContaining("even");
+        assertThatThrownBy(() -> DemoOptions.parse("--input", "/no/such/file.ts"))
+                .hasMessageContaining("does not exist");
+        assertThatThrownBy(() -> DemoOptions.parse("--colour"))
+                .hasMessageContaining("needs a value");
+        assertThat(DemoOptions.parse("--processor", "blur").processorClass()).endsWith("BlurModel");
+    }
+}
