@@ -58,7 +58,7 @@ public final class RealFlinkCluster implements AutoCloseable {
 
     private final Path home;
     private final int restPort;
-    private final String classpath = System.getProperty("java.class.path");
+    private String classpath = System.getProperty("java.class.path");
     private final List<Process> taskManagers = new ArrayList<>();
     private final HttpClient http = HttpClient.newHttpClient();
     private Process jobManager;
@@ -115,6 +115,20 @@ public final class RealFlinkCluster implements AutoCloseable {
             Files.copy(p.getValue(), dir.resolve(p.getValue().getFileName()));
         }
         Files.createDirectories(home.resolve("plugins"));
+    }
+
+    /**
+     * The JVMs' classpath (default: this test's); e.g. without the project's own classes, so that a
+     * job jar must bring them.
+     */
+    public RealFlinkCluster classpath(String classpath) {
+        this.classpath = classpath;
+        return this;
+    }
+
+    /** The client for jobs built from jars ({@code PackagedProgramUtils}). */
+    public RestClusterClient<StandaloneClusterId> client() {
+        return client;
     }
 
     /** A shell script in the cluster's home that prints {@code output} (e.g. fake GPU indexes). */
