@@ -38,17 +38,19 @@ public final class LiveVideoToVideoJob {
 
     private LiveVideoToVideoJob() {}
 
+    /**
+     * Parses the arguments, builds and runs the job. Bad arguments throw an {@link
+     * IllegalArgumentException} carrying the reason and the usage, before anything starts: {@code
+     * flink run} and the REST API report it and fail, and no {@code System.exit} can take a
+     * JobManager down (the REST API runs {@code main} inside it).
+     */
     public static void main(String[] args) throws Exception {
         JobArgs parsed;
         try {
             parsed = JobArgs.parse(args);
         } catch (JobArgs.UsageException e) {
-            if (!e.getMessage().isEmpty()) {
-                System.err.println("error: " + e.getMessage());
-            }
-            System.err.println(JobArgs.USAGE);
-            System.exit(e.getMessage().isEmpty() ? 0 : 2);
-            return;
+            String reason = e.getMessage().isEmpty() ? "" : "error: " + e.getMessage() + "\n";
+            throw new IllegalArgumentException(reason + JobArgs.USAGE, e);
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         build(env, parsed);

@@ -121,12 +121,16 @@ class LiveVideoJobFailoverITCase {
         }
     }
 
-    /** Flink and DJL (the cluster's lib/), without the project's own classes. */
+    /**
+     * Flink and DJL (the cluster's lib/), without the project's own classes and without what the
+     * job jar must bring (JavaCV, Jackson, flink-connector-base).
+     */
     private static String clusterClasspath() {
         return Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(e -> !e.contains("/target/classes") && !e.contains("/target/test-classes"))
                 .filter(e -> !e.contains("/io/flinktrickle/"))
                 .filter(e -> !e.contains("/org/bytedeco/") && !e.contains("/jackson/core/"))
+                .filter(e -> !e.contains("/flink-connector-base/"))
                 .collect(Collectors.joining(File.pathSeparator));
     }
 

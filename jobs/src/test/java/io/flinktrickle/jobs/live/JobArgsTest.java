@@ -67,6 +67,14 @@ class JobArgsTest {
         assertError("unknown argument", "--stream", STREAM, "--colour", "red");
     }
 
+    @Test
+    void mainReportsTheReasonAndTheUsageWithoutStartingAnything() {
+        assertThatThrownBy(() -> LiveVideoToVideoJob.main(new String[] {"--stream", "id=x"}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("subscribe= is required")
+                .hasMessageContaining("usage: LiveVideoToVideoJob");
+    }
+
     private static void assertError(String message, String... args) {
         assertThatThrownBy(() -> JobArgs.parse(args))
                 .isInstanceOf(JobArgs.UsageException.class)
