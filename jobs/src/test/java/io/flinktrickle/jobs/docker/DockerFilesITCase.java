@@ -34,8 +34,11 @@ class DockerFilesITCase {
                 .containsKeys(
                         "jobmanager", "taskmanager-gpu0", "taskmanager-gpu1", "trickle-server");
         Map<String, Object> tm = (Map<String, Object>) services.get("taskmanager-gpu0");
-        String props =
-                (String) ((Map<String, Object>) tm.get("environment")).get("FLINK_PROPERTIES");
+        Map<String, Object> env = (Map<String, Object>) tm.get("environment");
+        // YAML 1.2 parsers keep the merge key; Compose resolves it (YAML 1.1 style).
+        Map<String, Object> merged =
+                env.containsKey("<<") ? (Map<String, Object>) env.get("<<") : env;
+        String props = (String) merged.get("FLINK_PROPERTIES");
         assertThat(props)
                 .contains("taskmanager.numberOfTaskSlots: 1")
                 .contains("external-resources: gpu")
