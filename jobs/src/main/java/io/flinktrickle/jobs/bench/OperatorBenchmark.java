@@ -45,6 +45,9 @@ public final class OperatorBenchmark {
 
     public static void main(String[] args) throws Exception {
         int frames = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
+        if (frames < 2) {
+            throw new IllegalArgumentException("frames must be at least 2");
+        }
         System.out.printf(
                 "machine: %d cores; %d frames of %dx%d RGB24 per run, %d runs after %d warm-ups%n",
                 Runtime.getRuntime().availableProcessors(),
@@ -111,8 +114,13 @@ public final class OperatorBenchmark {
         } else {
             out = keyed.map(new Direct()).returns(new FrameTypeInfo());
         }
+        Discard.firstNanos = 0;
+        Discard.lastNanos = 0;
         out.sinkTo(new Discard(frames));
         env.execute(throughOperator ? "operator" : "direct");
+        if (Discard.lastNanos == 0) {
+            throw new IllegalStateException("the sink did not see all " + frames + " frames");
+        }
         // Between the sink's first and last frame: the job's start and end are not counted.
         long n = frames - 1;
         return new double[] {

@@ -43,7 +43,7 @@ final class DemoMonitor {
     void start() {
         threads.add(follow("demo-video", video, this::onVideo));
         threads.add(follow("demo-events", events, this::onEvent));
-        threads.add(follow("demo-data", data, b -> summary.dataLines++));
+        threads.add(follow("demo-data", data, b -> onData()));
     }
 
     private interface Handler {
@@ -80,6 +80,10 @@ final class DemoMonitor {
         }
         summary.outputSegments++;
         summary.outputBytes += segment.length;
+    }
+
+    private synchronized void onData() {
+        summary.dataLines++;
     }
 
     private synchronized void onEvent(byte[] body) throws Exception {

@@ -117,38 +117,49 @@ public final class LiveVideoDemo {
                     StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration());
             LiveVideoToVideoJob.build(env, jobArgs);
             JobClient job = env.executeAsync("demo: live-video-to-video");
-            monitor.start();
-
-            int published = 0;
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.seconds);
-            try (TricklePublisher pub =
-                            TricklePublisher.builder(server.channelUri(id))
-                                    .deleteOnClose(false)
-                                    .build();
-                    TricklePublisher control =
-                            TricklePublisher.builder(server.channelUri(id + "-control"))
-                                    .deleteOnClose(false)
-                                    .build()) {
-                control.publish(
-                        "{\"keep\":\"alive\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                while (System.nanoTime() < end) {
-                    byte[] segment = input.segments.get(published % input.segments.size());
-                    LivePacing.publishPaced(pub, segment, LivePacing.segmentDuration(segment));
-                    published++;
-                }
+            try {
+                return stream(server, id, input, job, monitor);
+            } catch (Exception e) {
+                job.cancel(); // nothing may keep the MiniCluster (and the JVM) running
+                throw e;
             }
-            // End of input: the job finishes its last segment, closes its outputs and ends.
-            server.deleteChannel(id);
-            server.deleteChannel(id + "-control");
-            job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
-            monitor.awaitEnd(30, TimeUnit.SECONDS);
-
-            DemoSummary s = monitor.summary();
-            s.inputSegments = published;
-            s.decodedFrames = decodedFrames(options.out, s);
-            s.print(out);
-            return s;
         }
+    }
+
+    private DemoSummary stream(
+            TrickleServer server, String id, DemoInput input, JobClient job, DemoMonitor monitor)
+            throws Exception {
+        monitor.start();
+
+        int published = 0;
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.seconds);
+        try (TricklePublisher pub =
+                        TricklePublisher.builder(server.channelUri(id))
+                                .deleteOnClose(false)
+                                .build();
+                TricklePublisher control =
+                        TricklePublisher.builder(server.channelUri(id + "-control"))
+                                .deleteOnClose(false)
+                                .build()) {
+            control.publish(
+                    "{\"keep\":\"alive\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            while (System.nanoTime() < end) {
+                byte[] segment = input.segments.get(published % input.segments.size());
+                LivePacing.publishPaced(pub, segment, LivePacing.segmentDuration(segment));
+                published++;
+            }
+        }
+        // End of input: the job finishes its last segment, closes its outputs and ends.
+        server.deleteChannel(id);
+        server.deleteChannel(id + "-control");
+        job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
+        monitor.awaitEnd(30, TimeUnit.SECONDS);
+
+        DemoSummary s = monitor.summary();
+        s.inputSegments = published;
+        s.decodedFrames = decodedFrames(options.out, s);
+        s.print(out);
+        return s;
     }
 
     /** Decodes the output file (as any player would) and counts its video frames. */

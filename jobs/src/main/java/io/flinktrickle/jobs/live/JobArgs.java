@@ -28,7 +28,8 @@ public final class JobArgs {
                     "         [--processor CLASS] [--params JSON] [--width N --height N]",
                     "         [--max-framerate 1-60|0] [--parallelism N]"
                             + " [--policy drop_oldest|block|none]",
-                    "         [--devices cpu|gpu:N,...] [--heartbeat-seconds N] [--job-name NAME]",
+                    "         [--devices cpu|gpu:N,...] [--heartbeat-seconds N]"
+                            + " [--checkpoint-seconds N] [--job-name NAME]",
                     "",
                     "  --stream         a stream and its trickle channels (repeat for several);"
                             + " id is its key",
@@ -43,7 +44,9 @@ public final class JobArgs {
                     "  --devices        devices when Flink's gpu resource is absent"
                             + " (subtask i takes device i mod n)",
                     "  --heartbeat-seconds  interval of the heartbeat events (default 10;"
-                            + " the gateway needs one within 30 s)");
+                            + " the gateway needs one within 30 s)",
+                    "  --checkpoint-seconds  checkpoint interval: params and source positions"
+                            + " (default 10; 0 = off)");
 
     public final List<StreamSpec> streams;
     public final String processorClass;
@@ -56,6 +59,7 @@ public final class JobArgs {
     public final List<String> devices;
     public final String jobName;
     public final int heartbeatSeconds;
+    public final int checkpointSeconds;
 
     private JobArgs(
             List<StreamSpec> streams,
@@ -68,7 +72,8 @@ public final class JobArgs {
             RealTimePolicy policy,
             List<String> devices,
             String jobName,
-            int heartbeatSeconds) {
+            int heartbeatSeconds,
+            int checkpointSeconds) {
         this.streams = List.copyOf(streams);
         this.processorClass = processorClass;
         this.params = params;
@@ -80,6 +85,7 @@ public final class JobArgs {
         this.devices = List.copyOf(devices);
         this.jobName = jobName;
         this.heartbeatSeconds = heartbeatSeconds;
+        this.checkpointSeconds = checkpointSeconds;
     }
 
     /** Thrown for arguments that cannot run; the message says which and why. */
@@ -103,6 +109,7 @@ public final class JobArgs {
         List<String> devices = List.of();
         String jobName = "live-video-to-video";
         int heartbeatSeconds = 10;
+        int checkpointSeconds = 10;
         boolean sizeGiven = false;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
@@ -157,14 +164,26 @@ public final class JobArgs {
                                         + value);
                     }
                     break;
-                case "--devices":
-                    devices = List.of(value.split(","));
-                    break;
                 case "--heartbeat-seconds":
                     heartbeatSeconds = positive(flag, value);
                     if (heartbeatSeconds >= 30) {
                         throw new UsageException(
                                 "--heartbeat-seconds must be under 30 (the gateway's watchdog)");
+                    }
+                    break;
+                case "--checkpoint-seconds":
+                    checkpointSeconds = integer(flag, value);
+                    if (checkpointSeconds < 0) {
+                        throw new UsageException("--checkpoint-seconds must be 0 (off) or more");
+                    }
+                    break;
+                case "--devices":
+                    devices = List.of(value.split(","));
+                    for (String d : devices) {
+                        if (!d.trim().matches("cpu|gpu|gpu:?\\d+|cuda:\\d+")) {
+                            throw new UsageException(
+                                    "--devices: " + d + " is not cpu, gpu, gpu:N or cuda:N");
+                        }
                     }
                     break;
                 case "--job-name":
@@ -198,7 +217,8 @@ public final class JobArgs {
                 policy,
                 devices,
                 jobName,
-                heartbeatSeconds);
+                heartbeatSeconds,
+                checkpointSeconds);
     }
 
     /** Instantiates the processor (each call a new instance). */
@@ -223,7 +243,7 @@ public final class JobArgs {
         }
         try {
             c.getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | RuntimeException e) {
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             throw new UsageException(
                     "--processor: "
                             + name

@@ -64,6 +64,10 @@ public final class LiveVideoToVideoJob {
             env.setParallelism(args.parallelism);
         }
         env.getConfig().enableObjectReuse();
+        if (args.checkpointSeconds > 0 && !env.getCheckpointConfig().isCheckpointingEnabled()) {
+            // Params (keyed state) and the source positions survive a failover.
+            env.enableCheckpointing(args.checkpointSeconds * 1000L);
+        }
         TrickleSourceBuilder<Frame> source =
                 TrickleSource.<Frame>builder()
                         .decoder(
@@ -96,19 +100,22 @@ public final class LiveVideoToVideoJob {
             processing.initialParams(s.id, args.params).streamUrls(s.id, urls(s));
         }
         DataStream<Frame> frames =
-                env.fromSource(source.build(), WatermarkStrategy.noWatermarks(), "trickle-in");
+                env.fromSource(source.build(), WatermarkStrategy.noWatermarks(), "trickle-in")
+                        .uid("trickle-in");
         SingleOutputStreamOperator<Frame> out =
                 processing
                         .build()
                         .apply(
                                 DataStreamUtils.reinterpretAsKeyedStream(
                                         frames, Frame::streamKey, Types.STRING));
+        out.uid("frame-processor");
         out.sinkTo(
                         TrickleSink.<Frame>builder()
                                 .router(new ByStream<>(publish, Frame::streamKey))
                                 .encoder(MpegTsFrameEncoder.builder().build())
                                 .build())
-                .name("video-out");
+                .name("video-out")
+                .uid("video-out");
         out.getSideOutput(FrameProcessing.EVENTS)
                 .filter(new HasChannel(events))
                 .name("events-routed")
@@ -118,7 +125,8 @@ public final class LiveVideoToVideoJob {
                                 .contentType(TrickleProtocol.MIME_JSON)
                                 .encoder(new JsonMessageEncoder<>())
                                 .build())
-                .name("events-out");
+                .name("events-out")
+                .uid("events-out");
         out.getSideOutput(FrameProcessing.DATA)
                 .filter(new HasChannel(data))
                 .name("data-routed")
@@ -128,7 +136,8 @@ public final class LiveVideoToVideoJob {
                                 .contentType(TrickleProtocol.MIME_JSONL)
                                 .encoder(new JsonMessageEncoder<>())
                                 .build())
-                .name("data-out");
+                .name("data-out")
+                .uid("data-out");
         return out;
     }
 

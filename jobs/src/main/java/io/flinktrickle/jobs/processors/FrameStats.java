@@ -26,8 +26,8 @@ public class FrameStats implements FrameProcessor {
     public VideoFrame processVideo(VideoFrame frame, ProcessorContext context) {
         State state = context.state(State::new);
         double luma = meanLuma(frame);
-        int every = ((Number) context.params().getOrDefault("stats_every", 10)).intValue();
-        double threshold = ((Number) context.params().getOrDefault("threshold", 40)).doubleValue();
+        int every = (int) number(context.params(), "stats_every", 10);
+        double threshold = number(context.params(), "threshold", 40);
         if (state.frames++ % Math.max(1, every) == 0) {
             Map<String, Object> item = new LinkedHashMap<>();
             item.put("pts", frame.pts());
@@ -43,6 +43,20 @@ public class FrameStats implements FrameProcessor {
         }
         state.lastLuma = luma;
         return frame;
+    }
+
+    @Override
+    public void updateParams(Map<String, Object> update, ProcessorContext context) {
+        number(context.params(), "stats_every", 10); // a bad value is rejected, not used
+        number(context.params(), "threshold", 40);
+    }
+
+    private static double number(Map<String, Object> params, String key, double otherwise) {
+        Object v = params.getOrDefault(key, otherwise);
+        if (!(v instanceof Number) || ((Number) v).doubleValue() <= 0) {
+            throw new IllegalArgumentException(key + " must be a positive number but is " + v);
+        }
+        return ((Number) v).doubleValue();
     }
 
     static double meanLuma(VideoFrame frame) {

@@ -84,8 +84,12 @@ public final class NewProcessor {
         if (dir == null) {
             dir = Path.of(artifactId);
         }
-        if (Files.exists(dir) && Files.list(dir).findAny().isPresent()) {
-            throw new IllegalArgumentException(dir + " exists and is not empty");
+        if (Files.exists(dir)) {
+            try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+                if (entries.findAny().isPresent()) {
+                    throw new IllegalArgumentException(dir + " exists and is not empty");
+                }
+            }
         }
         Map<String, String> values =
                 Map.of(

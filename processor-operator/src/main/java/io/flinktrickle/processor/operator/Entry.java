@@ -23,43 +23,40 @@ final class Entry {
     final Frame frame;
     final long receivedNanos;
 
-    /** PARAMS: the update as received, and the merged params it leads to. */
+    /** PARAMS: the update as received. */
     final Map<String, Object> update;
 
-    final Map<String, Object> merged;
+    /** PARAMS: the params it leads to, merged on the processor thread when it runs. */
+    volatile Map<String, Object> merged;
 
-    boolean submitted;
+    /** PARAMS: the fps cap before the update (applied on arrival; restored if rejected). */
+    int previousFps;
+
     boolean done;
     long submittedNanos;
 
     /** The frames to emit (empty to withhold). */
     List<? extends Frame> output = List.of();
 
-    Throwable failure;
-
-    private Entry(
-            Kind kind,
-            Frame frame,
-            long receivedNanos,
-            Map<String, Object> update,
-            Map<String, Object> merged) {
+    private Entry(Kind kind, Frame frame, long receivedNanos, Map<String, Object> update) {
         this.kind = kind;
         this.frame = frame;
         this.receivedNanos = receivedNanos;
         this.update = update;
-        this.merged = merged;
     }
 
     static Entry frame(Frame frame, long now) {
-        return new Entry(frame.isVideo() ? Kind.VIDEO : Kind.AUDIO, frame, now, null, null);
+        return new Entry(frame.isVideo() ? Kind.VIDEO : Kind.AUDIO, frame, now, null);
     }
 
     static Entry lifecycle(Kind kind, long now) {
-        return new Entry(kind, null, now, null, null);
+        return new Entry(kind, null, now, null);
     }
 
-    static Entry params(Map<String, Object> update, Map<String, Object> merged, long now) {
-        return new Entry(Kind.PARAMS, null, now, update, merged);
+    static Entry params(Map<String, Object> update, int previousFps, long now) {
+        Entry e = new Entry(Kind.PARAMS, null, now, update);
+        e.previousFps = previousFps;
+        return e;
     }
 
     /** Steps that wait for everything before them to complete (barriers). */

@@ -25,6 +25,9 @@ final class FpsCap {
 
     /** 0 turns the cap off. */
     void setFps(int fps) {
+        if (fps != this.fps) {
+            nextDue = Long.MIN_VALUE; // a new rate starts a new schedule at the next frame
+        }
         this.fps = fps;
         this.interval = fps > 0 ? Frame.TIME_BASE / fps : 0;
     }

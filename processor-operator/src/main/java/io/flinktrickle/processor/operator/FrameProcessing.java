@@ -25,9 +25,9 @@ import java.util.Objects;
 
 /**
  * Puts a {@link FrameProcessor} into a job: {@code FrameProcessing.builder(processor)…build()
- * .apply(keyedFrames, control)} returns the processed frames, with the {@link #EVENTS} and {@link
- * #DATA} side outputs. Events and data records are {@link TrickleMessage}s whose {@code channel} is
- * the <em>stream key</em> (map it to the trickle channel names in the job).
+ * .apply(keyedFrames)} returns the processed frames, with the {@link #EVENTS} and {@link #DATA}
+ * side outputs. Events and data records are {@link TrickleMessage}s whose {@code channel} is the
+ * <em>stream key</em> (map it to the trickle channel names in the job).
  */
 @PublicEvolving
 public final class FrameProcessing {
@@ -222,6 +222,8 @@ public final class FrameProcessing {
             checkPositive(maxQueueDelay, "maxQueueDelay");
             checkPositive(heartbeat, "heartbeatInterval");
             checkPositive(dataFlush, "dataFlushInterval");
+            Preconditions.checkArgument(
+                    dataFlush.toMillis() >= 1, "dataFlushInterval must be at least 1 ms");
             checkPositive(dataKeepAlive, "dataKeepAlive");
             checkPositive(streamIdle, "streamIdleTimeout");
             Preconditions.checkArgument(dataMaxItems >= 1, "dataMaxItems must be >= 1");

@@ -12,7 +12,6 @@ import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
@@ -61,7 +60,7 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
     private final ProcessingSettings settings;
     private final MailboxExecutor mailbox;
     private final Map<String, StreamRuntime> streams = new LinkedHashMap<>();
-    private final Map<String, MetricGroup> streamGroups = new HashMap<>();
+    private final Map<String, StreamMetrics> streamMetrics = new HashMap<>();
     private final StreamRecord<Frame> reuse = new StreamRecord<>(null);
     private transient ValueState<String> paramsState;
     private transient ProcessorSlot slot;
@@ -121,9 +120,14 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
 
     private void onFrame(Frame frame) throws Exception {
         long now = System.currentTimeMillis();
-        StreamRuntime s = streamFor(frame.streamKey(), now);
+        String key = frame.streamKey();
+        StreamRuntime s = streamFor(key, now);
+        if (s.stopping) {
+            queues.cancelStop(s); // input came back before the idle stop ran
+        }
         s.lastInputMillis = now;
-        if (s.videoIn.getCount() + s.audioIn.getCount() == 0) {
+        if (!s.firstInputSeen) {
+            s.firstInputSeen = true;
             event(s, StreamEvents.event(StreamEvents.FIRST_INPUT, now));
         }
         if (frame.isVideo()) {
@@ -133,6 +137,7 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
                 return;
             }
             queues.awaitRoom(s);
+            s = streamFor(key, now); // the stream may have been restarted while waiting
         } else {
             s.audioIn.inc();
         }
@@ -153,8 +158,9 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
                         fps instanceof Integer ? (Integer) fps : settings.maxFramerate,
                         settings,
                         slot,
-                        streamGroups.computeIfAbsent(
-                                key, k -> getMetricGroup().addGroup("stream", k)),
+                        streamMetrics.computeIfAbsent(
+                                key,
+                                k -> new StreamMetrics(getMetricGroup().addGroup("stream", k))),
                         this::customEvent,
                         now);
         streams.put(key, s);
@@ -203,15 +209,18 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
             emitEvent(key, StreamEvents.wrap(event, StreamEvents.QUEUE_STREAM_EVENTS), s);
             return;
         }
-        Map<String, Object> merged = StreamParams.merge(currentParams(key), update);
-        paramsState.update(StreamParams.toJson(merged));
         if (s != null) {
+            // Applied to the processor in order with the frames; kept in state once accepted.
+            int previousFps = s.fpsCap.fps();
             Object fps = update.get(StreamParams.MAX_FRAMERATE);
             if (fps instanceof Integer) {
                 s.fpsCap.setFps((Integer) fps); // live: applies to the frames after this update
             }
-            queues.offer(s, Entry.params(update, merged, System.nanoTime()));
+            queues.offer(s, Entry.params(update, previousFps, System.nanoTime()));
         } else {
+            // No processor to ask yet: the stream starts with these params.
+            Map<String, Object> merged = StreamParams.merge(currentParams(key), update);
+            paramsState.update(StreamParams.toJson(merged));
             ObjectNode event =
                     StreamEvents.event(StreamEvents.PARAMS_UPDATED, System.currentTimeMillis());
             event.put("status", "ok");
@@ -372,16 +381,32 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
             FrameProcessorOperator.this.event(s, event);
         }
 
+        /** The processor accepted a params update: it becomes the stream's state. */
+        void paramsAccepted(StreamRuntime s, Map<String, Object> merged) {
+            setCurrentKey(s.key);
+            try {
+                paramsState.update(StreamParams.toJson(merged));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("params state cannot be written", e);
+            }
+        }
+
         void stopped(StreamRuntime s) {
             long now = System.currentTimeMillis();
             flushData(s, now, true);
             event(s, StreamEvents.event(StreamEvents.STREAM_STOPPED, now));
             streams.remove(s.key);
-            if (!s.waiting.isEmpty() && !framesEnded) {
-                // Frames arrived after the stop was queued: the stream starts again.
+            List<Entry> rest = new ArrayList<>(s.waiting);
+            s.waiting.clear();
+            s.waitingVideo = 0;
+            if (!rest.isEmpty()) {
+                // Input came back after the stop was handed over: the stream starts again.
                 StreamRuntime again = streamFor(s.key, now);
-                for (Entry e : s.waiting) {
+                for (Entry e : rest) {
                     queues.offer(again, e);
+                }
+                if (framesEnded) {
+                    stop(again);
                 }
             }
         }

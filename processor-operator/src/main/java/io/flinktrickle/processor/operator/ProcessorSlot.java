@@ -33,6 +33,7 @@ final class ProcessorSlot implements SlotContext, AutoCloseable {
     private final MetricGroup metrics;
     private final ExecutorService executor;
     private volatile NDManager manager;
+    private volatile boolean closing;
 
     ProcessorSlot(
             FrameProcessor processor,
@@ -72,6 +73,11 @@ final class ProcessorSlot implements SlotContext, AutoCloseable {
             throw new Exception(
                     "the frame processor failed to open: " + e.getCause(), e.getCause());
         }
+    }
+
+    /** Whether the slot is closing: queued work is then skipped. */
+    boolean isClosing() {
+        return closing;
     }
 
     /** Queues work for the processor thread; false once the slot is closed. */
@@ -114,11 +120,12 @@ final class ProcessorSlot implements SlotContext, AutoCloseable {
     }
 
     /**
-     * Closes the processor and the manager on the processor thread after the work already queued,
+     * Closes the processor and the manager on the processor thread, skipping work still queued,
      * then stops the thread (interrupting it after {@value #CLOSE_TIMEOUT_SECONDS} s).
      */
     @Override
     public void close() throws Exception {
+        closing = true; // work still queued is skipped: close() runs next
         Future<?> closed;
         try {
             closed =
@@ -148,6 +155,9 @@ final class ProcessorSlot implements SlotContext, AutoCloseable {
                     CLOSE_TIMEOUT_SECONDS);
         } finally {
             executor.shutdownNow();
+            if (!executor.awaitTermination(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                LOG.warn("The frame processor thread did not stop; it is left behind");
+            }
         }
     }
 }

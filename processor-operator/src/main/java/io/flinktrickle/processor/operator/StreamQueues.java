@@ -4,6 +4,7 @@ import io.flinktrickle.connector.trickle.media.AudioFrame;
 import io.flinktrickle.connector.trickle.media.Frame;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.processor.api.FrameProcessor;
+import io.flinktrickle.processor.params.StreamParams;
 
 import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.util.ExceptionUtils;
@@ -81,15 +82,23 @@ final class StreamQueues {
         }
     }
 
+    /** Mailbox thread: takes back a stop of {@code s} that was not handed over yet. */
+    void cancelStop(StreamRuntime s) {
+        for (Iterator<Entry> it = s.waiting.iterator(); it.hasNext(); ) {
+            if (it.next().kind == Entry.Kind.STOP) {
+                it.remove();
+                s.stopping = false;
+                return;
+            }
+        }
+    }
+
     /** Mailbox thread: queues an entry of {@code s} and moves what can move. */
     void offer(StreamRuntime s, Entry e) {
         if (!active.contains(s)) {
             active.add(s);
         }
-        if (e.kind == Entry.Kind.VIDEO && s.errored) {
-            e.done = true; // an errored stream passes frames through unprocessed
-            e.output = List.of(e.frame);
-        } else if (e.kind == Entry.Kind.AUDIO && audioPassthrough) {
+        if (e.kind == Entry.Kind.AUDIO && audioPassthrough) {
             e.done = true;
             e.output = List.of(e.frame);
         }
@@ -142,6 +151,10 @@ final class StreamQueues {
                 s.waitingVideo--;
             }
             s.pending.addLast(head);
+            if (!head.done && head.kind == Entry.Kind.VIDEO && s.errored) {
+                head.done = true; // an errored stream passes frames through unprocessed
+                head.output = List.of(head.frame);
+            }
             if (!head.done) {
                 submit(s, head);
             }
@@ -161,7 +174,6 @@ final class StreamQueues {
     }
 
     private void submit(StreamRuntime s, Entry e) {
-        e.submitted = true;
         e.submittedNanos = System.nanoTime();
         s.inFlight++;
         slotInFlight++;
@@ -172,6 +184,9 @@ final class StreamQueues {
 
     /** Processor thread. */
     private void run(StreamRuntime s, Entry e) {
+        if (slot.isClosing()) {
+            return; // the operator is closing: queued work is skipped, nothing is emitted
+        }
         FrameProcessor p = slot.processor();
         try {
             switch (e.kind) {
@@ -195,6 +210,7 @@ final class StreamQueues {
                     break;
                 case PARAMS:
                     Map<String, Object> previous = s.params();
+                    e.merged = StreamParams.merge(previous, e.update);
                     s.setParams(e.merged);
                     try {
                         p.updateParams(e.update, s);
@@ -252,7 +268,9 @@ final class StreamQueues {
                     event.set("params", StreamEvents.MAPPER.valueToTree(e.merged));
                     s.errored = false;
                     s.consecutiveFailures = 0;
+                    emitter.paramsAccepted(s, e.merged);
                 } else {
+                    s.fpsCap.setFps(e.previousFps);
                     event.put("status", "error");
                     event.put("error", "updateParams failed: " + cause);
                     LOG.warn(

@@ -4,9 +4,7 @@ import io.flinktrickle.processor.api.ProcessorContext;
 
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
-import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
@@ -41,6 +39,7 @@ final class StreamRuntime implements ProcessorContext {
     int consecutiveFailures;
     boolean errored;
     boolean stopping;
+    boolean firstInputSeen;
     boolean firstOutputSent;
     long messageSeq;
     long lastInputMillis;
@@ -74,7 +73,7 @@ final class StreamRuntime implements ProcessorContext {
             int maxFramerate,
             ProcessingSettings settings,
             ProcessorSlot slot,
-            MetricGroup group,
+            StreamMetrics metrics,
             BiConsumer<String, String> customEvents,
             long now) {
         this.key = key;
@@ -86,19 +85,20 @@ final class StreamRuntime implements ProcessorContext {
         this.lastInputMillis = now;
         this.lastHeartbeatMillis = now;
         this.lastDataMillis = now;
-        this.videoIn = group.counter("videoFramesIn");
-        this.audioIn = group.counter("audioFramesIn");
-        this.videoOut = group.counter("videoFramesOut");
-        this.audioOut = group.counter("audioFramesOut");
-        this.dropped = group.counter("framesDropped");
-        this.skipped = group.counter("framesSkippedByFpsCap");
-        this.failures = group.counter("processingFailures");
-        group.meter("fpsIn", new MeterView(videoIn));
-        group.meter("fpsOut", new MeterView(videoOut));
-        this.processingMillis =
-                group.histogram("processingLatencyMs", new DescriptiveStatisticsHistogram(1000));
-        this.endToEndMillis =
-                group.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(1000));
+        this.videoIn = metrics.videoIn;
+        this.audioIn = metrics.audioIn;
+        this.videoOut = metrics.videoOut;
+        this.audioOut = metrics.audioOut;
+        this.dropped = metrics.dropped;
+        this.skipped = metrics.skipped;
+        this.failures = metrics.failures;
+        this.processingMillis = metrics.processingMillis;
+        this.endToEndMillis = metrics.endToEndMillis;
+        // The counters outlive a restart of the stream: fps starts from where they are.
+        this.lastCounts[0] = videoIn.getCount();
+        this.lastCounts[1] = audioIn.getCount();
+        this.lastCounts[2] = videoOut.getCount();
+        this.lastCounts[3] = audioOut.getCount();
     }
 
     /** Whether nothing is queued, in flight or waiting to be emitted. */

@@ -62,12 +62,13 @@ class FrameProcessorOperatorITCase {
                         60, "{\"stamp\":9,\"max_framerate\":10}",
                         120, "{\"width\":5}",
                         150, "not json",
-                        180, "{\"reject\":true,\"stamp\":1}"));
+                        180, "{\"reject\":true,\"stamp\":1}",
+                        210, "{\"other\":1}"));
         env.execute("params");
 
         List<Out> video = video("params");
         List<Long> boundaries = TestProcessors.UPDATE_BOUNDARIES.get("p");
-        assertThat(boundaries).as("one accepted update reached updateParams").hasSize(1);
+        assertThat(boundaries).as("two accepted updates reached updateParams").hasSize(2);
         long boundary = boundaries.get(0);
         List<Long> inputPts =
                 io.flinktrickle.processor.testutils.ClipFrames.firstVideoFrames(240).stream()
@@ -110,7 +111,10 @@ class FrameProcessorOperatorITCase {
         assertThat(started.get("device").asText()).isEqualTo("gpu:1");
         assertThat(started.get("params").get("stamp").asInt()).isEqualTo(5);
         List<JsonNode> updates = ofType(events, "params_updated");
-        assertThat(updates).hasSize(4);
+        assertThat(updates).hasSize(5);
+        // The rejected update was not kept: the update after it merges on stamp 9, not 1.
+        assertThat(updates.get(4).get("params").get("stamp").asInt()).isEqualTo(9);
+        assertThat(updates.get(4).get("params").has("reject")).isFalse();
         assertThat(updates.get(0).get("status").asText()).isEqualTo("ok");
         assertThat(updates.get(0).get("params").get("stamp").asInt()).isEqualTo(9);
         assertThat(updates.get(1).get("error").asText()).contains("width and height");

@@ -10,7 +10,10 @@ import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -80,12 +83,16 @@ class ParamsRestoreITCase {
         assertThat(starts.get(1)).as("params at the restart").containsEntry("stamp", 7);
     }
 
-    /** Fails once, on the first frame after a checkpoint that followed a frame with stamp 7. */
+    /**
+     * Fails once, on the first frame after a completed checkpoint whose snapshot was taken after a
+     * frame with stamp 7 (so the checkpoint holds the new params).
+     */
     private static final class FailOnceAfterACheckpoint extends RichMapFunction<Frame, int[]>
-            implements CheckpointListener {
+            implements CheckpointListener, CheckpointedFunction {
         private static final long serialVersionUID = 1L;
         private boolean seenNewParams;
         private boolean checkpointedAfterThem;
+        private final java.util.Map<Long, Boolean> snapshots = new java.util.HashMap<>();
 
         @Override
         public int[] map(Frame frame) {
@@ -105,8 +112,16 @@ class ParamsRestoreITCase {
         }
 
         @Override
+        public void snapshotState(FunctionSnapshotContext context) {
+            snapshots.put(context.getCheckpointId(), seenNewParams);
+        }
+
+        @Override
+        public void initializeState(FunctionInitializationContext context) {}
+
+        @Override
         public void notifyCheckpointComplete(long checkpointId) {
-            checkpointedAfterThem |= seenNewParams;
+            checkpointedAfterThem |= snapshots.getOrDefault(checkpointId, false);
         }
     }
 }

@@ -40,6 +40,13 @@ public final class TrickleSourceBuilder<T> {
      * <stream>}, so all channels of a stream are read by the same subtask.
      */
     public TrickleSourceBuilder<T> channel(String key, URI url) {
+        int role = key.indexOf('#');
+        if (role == 0
+                || role == key.length() - 1
+                || (role > 0 && key.indexOf('#', role + 1) >= 0)) {
+            throw new IllegalArgumentException(
+                    "a channel key is a stream key, or <stream>#<role> with one '#': " + key);
+        }
         Objects.requireNonNull(key, "channel key");
         Objects.requireNonNull(url, "channel URL");
         if (channels.put(key, url) != null) {
