@@ -199,6 +199,47 @@ class FrameProcessorOperatorITCase {
     }
 
     @Test
+    void aStreamStoppedForIdlenessStartsAgainWhenItsInputComesBack() throws Exception {
+        StreamExecutionEnvironment env = OperatorJob.env(new Configuration());
+        org.apache.flink.streaming.api.datastream.DataStream<
+                        io.flinktrickle.connector.trickle.media.Frame>
+                frames =
+                        env.fromSource(
+                                io.flinktrickle.processor.testutils.ClipFrames.pausingSource(
+                                        "i", 90, 45, 1_500),
+                                org.apache.flink.api.common.eventtime.WatermarkStrategy
+                                        .noWatermarks(),
+                                "frames");
+        org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator<
+                        io.flinktrickle.connector.trickle.media.Frame>
+                out =
+                        FrameProcessing.builder(new TestProcessors.Stamping())
+                                .maxFramerate(0)
+                                .streamIdleTimeout(java.time.Duration.ofMillis(400))
+                                .build()
+                                .apply(
+                                        org.apache.flink.streaming.api.datastream.DataStreamUtils
+                                                .reinterpretAsKeyedStream(
+                                                        frames,
+                                                        io.flinktrickle.connector.trickle.media
+                                                                        .Frame
+                                                                ::streamKey,
+                                                        org.apache.flink.api.common.typeinfo.Types
+                                                                .STRING));
+        out.map(Out::of).returns(Out.class).sinkTo(Collect.into("idle-frames"));
+        out.getSideOutput(FrameProcessing.EVENTS).sinkTo(Collect.into("idle-events"));
+        env.execute("idle");
+        List<Out> video = video("idle");
+        assertThat(video).as("every frame once").hasSize(90);
+        assertThat(video.stream().map(o -> o.pts).distinct().count()).isEqualTo(90);
+        assertOrdered(Collect.get("idle-frames"));
+        List<String> types = types(events("idle"));
+        assertThat(types.stream().filter("stream_started"::equals).count()).isEqualTo(2);
+        assertThat(types.stream().filter("stream_stopped"::equals).count()).isEqualTo(2);
+        assertThat(TestProcessors.STARTS.get("i")).hasSize(2);
+    }
+
+    @Test
     void blockBackpressuresAndNoneQueuesEverything() throws Exception {
         for (RealTimePolicy policy :
                 new RealTimePolicy[] {RealTimePolicy.BLOCK, RealTimePolicy.NONE}) {

@@ -92,6 +92,27 @@ public final class ClipFrames {
                 FrameTypeInfo.INSTANCE);
     }
 
+    /** As {@link #source}, at real-time pace with one silent pause (a live input that stops). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static DataGeneratorSource<Frame> pausingSource(
+            String key, int videoFrames, int pauseAfterVideoFrame, long pauseMillis) {
+        List<Frame> list = firstVideoFrames(videoFrames);
+        int records = 0;
+        int video = 0;
+        for (Frame f : list) {
+            if (f.isVideo() && video++ == pauseAfterVideoFrame) {
+                break;
+            }
+            records++;
+        }
+        return new DataGeneratorSource<>(
+                new Replay(key, videoFrames, Map.of()),
+                list.size(),
+                (RateLimiterStrategy)
+                        new PausingRate(list.size() / (videoFrames / 30.0), records, pauseMillis),
+                FrameTypeInfo.INSTANCE);
+    }
+
     static List<Frame> withControl(List<Frame> frames, String key, Map<Integer, String> control) {
         List<Frame> out = new ArrayList<>();
         int video = 0;
