@@ -86,6 +86,7 @@ public final class FrameProcessing {
         private int maxInFlightPerSlot = 16;
         private int maxFramerate = 24;
         private int maxConsecutiveFailures = 30;
+        private Duration processingTimeout = Duration.ofSeconds(10);
         private Duration heartbeat = Duration.ofSeconds(10);
         private Duration dataFlush = Duration.ofMillis(333);
         private Duration dataKeepAlive = Duration.ofSeconds(25);
@@ -145,6 +146,15 @@ public final class FrameProcessing {
         /** Consecutive failures that mark a stream errored; default 30. */
         public Builder maxConsecutiveFailures(int failures) {
             this.maxConsecutiveFailures = failures;
+            return this;
+        }
+
+        /**
+         * How long an async video result may take; past it the input frame passes through and the
+         * failure is reported (the late result is ignored). Default 10 s.
+         */
+        public Builder processingTimeout(Duration timeout) {
+            this.processingTimeout = timeout;
             return this;
         }
 
@@ -220,6 +230,7 @@ public final class FrameProcessing {
             Preconditions.checkArgument(
                     maxConsecutiveFailures >= 1, "maxConsecutiveFailures must be >= 1");
             checkPositive(maxQueueDelay, "maxQueueDelay");
+            checkPositive(processingTimeout, "processingTimeout");
             checkPositive(heartbeat, "heartbeatInterval");
             checkPositive(dataFlush, "dataFlushInterval");
             Preconditions.checkArgument(
@@ -242,6 +253,7 @@ public final class FrameProcessing {
                             maxInFlightPerSlot,
                             maxFramerate,
                             maxConsecutiveFailures,
+                            processingTimeout,
                             heartbeat,
                             dataFlush,
                             dataKeepAlive,

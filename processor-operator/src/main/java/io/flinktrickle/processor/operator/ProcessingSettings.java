@@ -22,6 +22,7 @@ final class ProcessingSettings implements Serializable {
     final int maxInFlightPerSlot;
     final int maxFramerate;
     final int maxConsecutiveFailures;
+    final long processingTimeoutMillis;
     final long heartbeatMillis;
     final long dataFlushMillis;
     final long dataKeepAliveMillis;
@@ -41,6 +42,7 @@ final class ProcessingSettings implements Serializable {
             int maxInFlightPerSlot,
             int maxFramerate,
             int maxConsecutiveFailures,
+            Duration processingTimeout,
             Duration heartbeat,
             Duration dataFlush,
             Duration dataKeepAlive,
@@ -58,6 +60,7 @@ final class ProcessingSettings implements Serializable {
         this.maxInFlightPerSlot = maxInFlightPerSlot;
         this.maxFramerate = maxFramerate;
         this.maxConsecutiveFailures = maxConsecutiveFailures;
+        this.processingTimeoutMillis = processingTimeout.toMillis();
         this.heartbeatMillis = heartbeat.toMillis();
         this.dataFlushMillis = dataFlush.toMillis();
         this.dataKeepAliveMillis = dataKeepAlive.toMillis();

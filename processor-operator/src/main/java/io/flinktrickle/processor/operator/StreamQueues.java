@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The ordered queues of every stream on a slot: admission under the {@link RealTimePolicy}, hand
@@ -196,10 +197,17 @@ final class StreamQueues {
                     if (stage == null) {
                         throw new NullPointerException("processVideoAsync returned null");
                     }
-                    stage.whenComplete(
-                            (out, error) ->
-                                    returnResult(
-                                            s, e, out == null ? List.of() : List.of(out), error));
+                    // A copy, so that the timeout never touches the processor's own future.
+                    stage.toCompletableFuture()
+                            .copy()
+                            .orTimeout(settings.processingTimeoutMillis, TimeUnit.MILLISECONDS)
+                            .whenComplete(
+                                    (out, error) ->
+                                            returnResult(
+                                                    s,
+                                                    e,
+                                                    out == null ? List.of() : List.of(out),
+                                                    error));
                     return;
                 case AUDIO:
                     List<? extends Frame> audio = p.processAudio((AudioFrame) e.frame, s);

@@ -299,6 +299,26 @@ class FrameProcessorOperatorITCase {
     }
 
     @Test
+    void anAsyncResultThatNeverCompletesTimesOutAndPassesThrough() throws Exception {
+        StreamExecutionEnvironment env = OperatorJob.env(new Configuration());
+        OperatorJob.build(
+                env,
+                "timeout",
+                "t",
+                30,
+                FrameProcessing.builder(new TestProcessors.NeverCompletes(10))
+                        .maxFramerate(0)
+                        .processingTimeout(java.time.Duration.ofMillis(300))
+                        .build(),
+                Map.of());
+        env.execute("timeout");
+        assertThat(video("timeout")).hasSize(30);
+        assertOrdered(Collect.get("timeout-frames"));
+        assertThat(ofType(events("timeout"), "error"))
+                .anySatisfy(e -> assertThat(e.get("message").asText()).contains("Timeout"));
+    }
+
+    @Test
     void failuresPassTheInputThroughAndAreReported() throws Exception {
         StreamExecutionEnvironment env = OperatorJob.env(new Configuration());
         OperatorJob.build(

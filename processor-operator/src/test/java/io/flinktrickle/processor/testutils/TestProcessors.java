@@ -115,6 +115,25 @@ public final class TestProcessors {
         }
     }
 
+    /** Never completes the result of one video frame (its index in the stream). */
+    public static final class NeverCompletes implements AsyncFrameProcessor {
+        private static final long serialVersionUID = 1L;
+        private final int index;
+        private int seen;
+
+        public NeverCompletes(int index) {
+            this.index = index;
+        }
+
+        @Override
+        public CompletionStage<VideoFrame> processVideoAsync(
+                VideoFrame frame, ProcessorContext context) {
+            return seen++ == index
+                    ? new CompletableFuture<>()
+                    : CompletableFuture.completedFuture(frame);
+        }
+    }
+
     /** Fails every {@code every}-th video frame (1 = always), and inverts the others. */
     public static final class Failing implements FrameProcessor {
         private static final long serialVersionUID = 1L;
