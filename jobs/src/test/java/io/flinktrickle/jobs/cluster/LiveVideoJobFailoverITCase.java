@@ -2,9 +2,8 @@ package io.flinktrickle.jobs.cluster;
 
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
-import io.flinktrickle.connector.trickle.protocol.TrickleSegment;
-import io.flinktrickle.connector.trickle.protocol.TrickleSubscriber;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
+import io.flinktrickle.connector.trickle.testutils.ChannelFollower;
 import io.flinktrickle.connector.trickle.testutils.TestMedia;
 import io.flinktrickle.jobs.media.LivePacing;
 import io.flinktrickle.processor.testutils.RealFlinkCluster;
@@ -25,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
@@ -148,30 +146,15 @@ class LiveVideoJobFailoverITCase {
         }
     }
 
+    /** Notes when each output segment's first byte arrives. */
     private static Thread follow(TrickleServer server, String channel, List<Long> arrivals) {
-        Thread t =
-                new Thread(
-                        () -> {
-                            try (TrickleSubscriber sub =
-                                    TrickleSubscriber.builder(server.channelUri(channel))
-                                            .startSeq(0)
-                                            .build()) {
-                                Optional<TrickleSegment> s;
-                                while ((s = sub.next()).isPresent()) {
-                                    try (TrickleSegment seg = s.get()) {
-                                        seg.body().readNBytes(1);
-                                        arrivals.add(System.currentTimeMillis());
-                                        seg.body().readAllBytes();
-                                    }
-                                }
-                            } catch (Exception e) {
-                                // the channel ends or the test is over
-                            }
-                        },
-                        "output-reader");
-        t.setDaemon(true);
-        t.start();
-        return t;
+        return ChannelFollower.follow(
+                server.channelUri(channel),
+                body -> {
+                    body.readNBytes(1);
+                    arrivals.add(System.currentTimeMillis());
+                    body.readAllBytes();
+                });
     }
 
     private static Thread publish(TrickleServer server, String channel, AtomicBoolean running) {

@@ -5,11 +5,10 @@ import io.flinktrickle.connector.trickle.media.MpegTsFrameDecoder;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
-import io.flinktrickle.connector.trickle.protocol.TrickleSegment;
-import io.flinktrickle.connector.trickle.protocol.TrickleSubscriber;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
+import io.flinktrickle.connector.trickle.testutils.ChannelFollower;
 import io.flinktrickle.connector.trickle.testutils.TestMedia;
 import io.flinktrickle.jobs.media.LivePacing;
 
@@ -30,7 +29,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -153,27 +151,10 @@ class LiveVideoToVideoJobITCase {
         }
     }
 
-    /** Reads every segment of a channel on a thread of its own until the channel ends. */
+    /** Every segment of a channel, read on a thread of its own until the channel ends. */
     private static List<byte[]> drain(URI channel) {
         List<byte[]> out = Collections.synchronizedList(new ArrayList<>());
-        Thread t =
-                new Thread(
-                        () -> {
-                            try (TrickleSubscriber sub =
-                                    TrickleSubscriber.builder(channel).startSeq(0).build()) {
-                                Optional<TrickleSegment> s;
-                                while ((s = sub.next()).isPresent()) {
-                                    try (TrickleSegment seg = s.get()) {
-                                        out.add(seg.body().readAllBytes());
-                                    }
-                                }
-                            } catch (Exception e) {
-                                throw new IllegalStateException(e);
-                            }
-                        },
-                        "drain-" + channel);
-        t.setDaemon(true);
-        t.start();
+        ChannelFollower.follow(channel, body -> out.add(body.readAllBytes()));
         return out;
     }
 
