@@ -55,6 +55,11 @@ public final class MiniHttpServer implements Closeable {
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private volatile ServerSocket serverSocket;
     private volatile boolean closed;
+
+    /** How long and how much a closing connection still reads (see {@link #lingeringClose}). */
+    private static final int LINGER_MILLIS = 2_000;
+
+    private static final long LINGER_MAX_BYTES = 16L * 1024 * 1024;
     private Thread acceptor;
 
     public MiniHttpServer(
@@ -149,12 +154,14 @@ public final class MiniHttpServer implements Closeable {
                     request = HttpRequest.readHead(in);
                 } catch (HttpProtocolException e) {
                     badRequest(socket, in, out, e.getMessage());
+                    lingeringClose(socket, in);
                     return;
                 }
                 if (request == null) {
                     return;
                 }
                 if (!serveOne(socket, in, out, request)) {
+                    lingeringClose(socket, in);
                     return;
                 }
             }
@@ -202,6 +209,30 @@ public final class MiniHttpServer implements Closeable {
                 && request.isHttp11()
                 && !request.headerContainsToken("Connection", "close")
                 && BodyInputStreams.isFinished(body);
+    }
+
+    /**
+     * Before closing a connection whose request body was not read to its end (an early 404, 400 or
+     * 413 answer): send FIN after the answer, then read and discard what the client still sends,
+     * for a bounded time and amount. Closing with unread bytes would make the kernel reset the
+     * connection, and the reset can destroy the answer before the client reads it (the client then
+     * sees "no bytes" instead of the status). What every HTTP server calls lingering close;
+     * hand-written here because this server is (see the class comment).
+     */
+    private static void lingeringClose(Socket socket, InputStream in) {
+        try {
+            socket.shutdownOutput();
+            socket.setSoTimeout(LINGER_MILLIS);
+            byte[] discard = new byte[64 * 1024];
+            long left = LINGER_MAX_BYTES;
+            long deadline = System.nanoTime() + LINGER_MILLIS * 1_000_000L;
+            int n;
+            while (left > 0 && System.nanoTime() < deadline && (n = in.read(discard)) >= 0) {
+                left -= n;
+            }
+        } catch (IOException e) {
+            // the client closed or reset first: nothing left to protect
+        }
     }
 
     private void badRequest(Socket socket, InputStream in, OutputStream out, String why)
