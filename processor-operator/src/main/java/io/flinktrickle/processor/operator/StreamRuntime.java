@@ -101,11 +101,6 @@ final class StreamRuntime implements ProcessorContext {
         this.lastCounts[3] = audioOut.getCount();
     }
 
-    /** Whether nothing is queued, in flight or waiting to be emitted. */
-    boolean idle() {
-        return waiting.isEmpty() && pending.isEmpty();
-    }
-
     void setParams(Map<String, Object> params) {
         this.params = params;
     }

@@ -2,14 +2,13 @@ package io.flinktrickle.connector.trickle.media;
 
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
-import io.flinktrickle.connector.trickle.protocol.TrickleSegment;
-import io.flinktrickle.connector.trickle.protocol.TrickleSubscriber;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
 import io.flinktrickle.connector.trickle.sink.TrickleSink;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
 import io.flinktrickle.connector.trickle.source.TrickleSource;
 import io.flinktrickle.connector.trickle.source.split.StartPosition;
+import io.flinktrickle.connector.trickle.testutils.ChannelFollower;
 import io.flinktrickle.connector.trickle.testutils.TestMedia;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -30,7 +29,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -135,25 +133,10 @@ class TrickleFrameSourceITCase {
             assertThat(env.getStreamGraph(false).getJobGraph().getNumberOfVertices()).isEqualTo(1);
             JobClient job = env.executeAsync("relay frames");
 
-            List<byte[]> out = new ArrayList<>();
+            List<byte[]> out = java.util.Collections.synchronizedList(new ArrayList<>());
             Thread reader =
-                    new Thread(
-                            () -> {
-                                try (TrickleSubscriber sub =
-                                        TrickleSubscriber.builder(server.channelUri("cam-out"))
-                                                .startSeq(0)
-                                                .build()) {
-                                    Optional<TrickleSegment> s;
-                                    while ((s = sub.next()).isPresent()) {
-                                        try (TrickleSegment seg = s.get()) {
-                                            out.add(seg.body().readAllBytes());
-                                        }
-                                    }
-                                } catch (Exception e) {
-                                    throw new IllegalStateException(e);
-                                }
-                            });
-            reader.start();
+                    ChannelFollower.follow(
+                            server.channelUri("cam-out"), body -> out.add(body.readAllBytes()));
             try (TricklePublisher pub =
                     TricklePublisher.builder(server.channelUri("cam"))
                             .deleteOnClose(false)
