@@ -8,6 +8,7 @@ import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Every setting of the trickle source and sink, as typed options in one place. Set them with {@code
@@ -115,6 +116,18 @@ public final class TrickleOptions {
                             "How long a channel that does not exist yet is waited for before it"
                                     + " counts as ended (0: a 404 ends it, as for go-livepeer's"
                                     + " pre-created channels).");
+
+    public static final ConfigOption<List<String>> STREAM_ENDING_ROLES =
+            ConfigOptions.key("trickle.source.stream-ending-roles")
+                    .stringType()
+                    .asList()
+                    .defaultValues()
+                    .withDescription(
+                            "A stream's channels (<stream> and <stream>#<role>) end together: when"
+                                    + " its main channel <stream> ends, or a channel whose role"
+                                    + " is in this list, the stream's other channels are ended"
+                                    + " too (a stream's control channel must not keep a job"
+                                    + " alive after its video ended).");
 
     // ------------------------------------------------------------------ sink
 

@@ -312,6 +312,25 @@ public final class MediaBenchmark {
         return median(ms);
     }
 
+    /**
+     * The floor other benchmarks compare with: CPU-seconds per video-second of Debian's {@code
+     * ffmpeg -threads 1} doing our path's work (decode, RGB24 round trip, x264 and Opus with our
+     * settings) on clip A (median of {@value #RUNS} runs).
+     */
+    public static double ffmpegFloor(Path media) throws IOException, InterruptedException {
+        Path input = Files.createTempFile("clip-a", ".ts");
+        try {
+            try (OutputStream out = Files.newOutputStream(input)) {
+                for (Path f : ClipFiles.segments(media, "clip-a-512-h264-aac")) {
+                    out.write(Files.readAllBytes(f));
+                }
+            }
+            return median(ffmpegCpu(DEBIAN_FFMPEG, input, true, WHOLE_PATH));
+        } finally {
+            Files.deleteIfExists(input);
+        }
+    }
+
     /** CPU-seconds per video-second of the ffmpeg CLI doing our work, from its -benchmark line. */
     private static double[] ffmpegCpu(
             String ffmpeg, Path input, boolean oneThread, List<String> work)
@@ -363,7 +382,8 @@ public final class MediaBenchmark {
         return s[s.length / 2];
     }
 
-    private static String cpuModel() {
+    /** The CPU model from /proc/cpuinfo. */
+    public static String cpuModel() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
                 if (line.startsWith("model name")) {

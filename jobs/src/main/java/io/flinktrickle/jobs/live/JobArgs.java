@@ -24,15 +24,18 @@ public final class JobArgs {
             String.join(
                     "\n",
                     "usage: LiveVideoToVideoJob --stream id=ID,subscribe=URL,publish=URL"
-                            + "[,control=URL][,events=URL][,data=URL] [--stream ...]",
+                            + "[,control=URL][,events=URL][,data=URL][,params=URL]"
+                            + " [--stream ...]",
                     "         [--processor CLASS] [--params JSON] [--width N --height N]",
                     "         [--max-framerate 1-60|0] [--parallelism N]"
                             + " [--policy drop_oldest|block|none]",
                     "         [--devices cpu|gpu:N,...] [--heartbeat-seconds N]"
-                            + " [--checkpoint-seconds N] [--job-name NAME]",
+                            + " [--checkpoint-seconds N] [--max-restarts N] [--job-name NAME]",
+                    "         [--label KEY=VALUE ...]",
                     "",
                     "  --stream         a stream and its trickle channels (repeat for several);"
-                            + " id is its key",
+                            + " id is its key; params= is a second control channel (a"
+                            + " sidecar's) whose end also ends the stream",
                     "  --processor      a FrameProcessor class with a no-argument constructor"
                             + " (default: passthrough)",
                     "  --params         start params for every stream, a JSON object validated as"
@@ -46,7 +49,11 @@ public final class JobArgs {
                     "  --heartbeat-seconds  interval of the heartbeat events (default 10;"
                             + " the gateway needs one within 30 s)",
                     "  --checkpoint-seconds  checkpoint interval: params and source positions"
-                            + " (default 10; 0 = off)");
+                            + " (default 10; 0 = off)",
+                    "  --label          kept in the job's global parameters as"
+                            + " flink-trickle.label.KEY (e.g. for the sidecar that submitted it)",
+                    "  --max-restarts   failures in a row the job restarts from (fixed delay 1 s)"
+                            + " before it fails (default: Flink's restart strategy)");
 
     public final List<StreamSpec> streams;
     public final String processorClass;
@@ -61,6 +68,12 @@ public final class JobArgs {
     public final int heartbeatSeconds;
     public final int checkpointSeconds;
 
+    /** Restarts before the job fails; -1: Flink's configured restart strategy. */
+    public final int maxRestarts;
+
+    /** {@code --label} pairs, kept in the job's global parameters. */
+    public final Map<String, String> labels;
+
     private JobArgs(
             List<StreamSpec> streams,
             String processorClass,
@@ -73,7 +86,9 @@ public final class JobArgs {
             List<String> devices,
             String jobName,
             int heartbeatSeconds,
-            int checkpointSeconds) {
+            int checkpointSeconds,
+            int maxRestarts,
+            Map<String, String> labels) {
         this.streams = List.copyOf(streams);
         this.processorClass = processorClass;
         this.params = params;
@@ -86,6 +101,8 @@ public final class JobArgs {
         this.jobName = jobName;
         this.heartbeatSeconds = heartbeatSeconds;
         this.checkpointSeconds = checkpointSeconds;
+        this.maxRestarts = maxRestarts;
+        this.labels = Map.copyOf(labels);
     }
 
     /** Thrown for arguments that cannot run; the message says which and why. */
@@ -110,6 +127,8 @@ public final class JobArgs {
         String jobName = "live-video-to-video";
         int heartbeatSeconds = 10;
         int checkpointSeconds = 10;
+        int maxRestarts = -1;
+        Map<String, String> labels = new LinkedHashMap<>();
         boolean sizeGiven = false;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
@@ -171,6 +190,19 @@ public final class JobArgs {
                                 "--heartbeat-seconds must be under 30 (the gateway's watchdog)");
                     }
                     break;
+                case "--label":
+                    int eq = value.indexOf('=');
+                    if (eq <= 0) {
+                        throw new UsageException("--label must be KEY=VALUE but is " + value);
+                    }
+                    labels.put(value.substring(0, eq), value.substring(eq + 1));
+                    break;
+                case "--max-restarts":
+                    maxRestarts = integer(flag, value);
+                    if (maxRestarts < 0) {
+                        throw new UsageException("--max-restarts must not be negative");
+                    }
+                    break;
                 case "--checkpoint-seconds":
                     checkpointSeconds = integer(flag, value);
                     if (checkpointSeconds < 0) {
@@ -218,7 +250,9 @@ public final class JobArgs {
                 devices,
                 jobName,
                 heartbeatSeconds,
-                checkpointSeconds);
+                checkpointSeconds,
+                maxRestarts,
+                labels);
     }
 
     /** Instantiates the processor (each call a new instance). */
@@ -261,7 +295,8 @@ public final class JobArgs {
             }
             kv.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
         }
-        Set<String> known = Set.of("id", "subscribe", "publish", "control", "events", "data");
+        Set<String> known =
+                Set.of("id", "subscribe", "publish", "control", "events", "data", "params");
         for (String k : kv.keySet()) {
             if (!known.contains(k)) {
                 throw new UsageException("--stream: unknown key " + k + " (known: " + known + ")");
@@ -282,7 +317,8 @@ public final class JobArgs {
                 url(kv.get("publish")),
                 url(kv.get("control")),
                 url(kv.get("events")),
-                url(kv.get("data")));
+                url(kv.get("data")),
+                url(kv.get("params")));
     }
 
     private static URI url(String value) throws UsageException {

@@ -1,5 +1,6 @@
 package io.flinktrickle.jobs.live;
 
+import io.flinktrickle.connector.trickle.TrickleOptions;
 import io.flinktrickle.connector.trickle.media.Frame;
 import io.flinktrickle.connector.trickle.media.MpegTsFrameDecoder;
 import io.flinktrickle.connector.trickle.media.MpegTsFrameEncoder;
@@ -14,6 +15,8 @@ import io.flinktrickle.processor.operator.FrameProcessing;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -35,6 +38,16 @@ import java.util.function.Function;
  * MiniCluster from the demo. Arguments: see {@link JobArgs#USAGE}.
  */
 public final class LiveVideoToVideoJob {
+
+    /**
+     * Prefix of the global job parameters naming each stream's channels: {@code
+     * flink-trickle.stream.<id>.<role>} = URL, role one of subscribe, publish, control, events,
+     * data, params.
+     */
+    public static final String STREAM_PARAMETER = "flink-trickle.stream.";
+
+    /** Prefix of the global job parameters holding the {@code --label} pairs. */
+    public static final String LABEL_PARAMETER = "flink-trickle.label.";
 
     private LiveVideoToVideoJob() {}
 
@@ -68,6 +81,17 @@ public final class LiveVideoToVideoJob {
             // Params (keyed state) and the source positions survive a failover.
             env.enableCheckpointing(args.checkpointSeconds * 1000L);
         }
+        if (args.maxRestarts >= 0) {
+            // A job that keeps failing fails for good, so a sidecar can report it (ERROR).
+            Configuration restart = new Configuration();
+            restart.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+            restart.set(
+                    RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, args.maxRestarts);
+            restart.set(
+                    RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
+                    java.time.Duration.ofSeconds(1));
+            env.configure(restart);
+        }
         TrickleSourceBuilder<Frame> source =
                 TrickleSource.<Frame>builder()
                         .decoder(
@@ -75,7 +99,11 @@ public final class LiveVideoToVideoJob {
                                         MpegTsFrameDecoder.builder()
                                                 .size(args.width, args.height)
                                                 .maxFramerate(0) // the operator caps, live
-                                                .build()));
+                                                .build()))
+                        // A sidecar ends a stream by deleting its params channel.
+                        .setOption(
+                                TrickleOptions.STREAM_ENDING_ROLES,
+                                java.util.List.of(StreamChannelsDecoder.PARAMS_ROLE));
         FrameProcessing.Builder processing =
                 FrameProcessing.builder(args.newProcessor())
                         .policy(args.policy)
@@ -90,6 +118,13 @@ public final class LiveVideoToVideoJob {
             if (s.control != null) {
                 source.channel(StreamChannelsDecoder.controlChannelKey(s.id), s.control);
             }
+            if (s.params != null) {
+                // From its first message: updates sent while the job starts all apply, in order.
+                source.channel(
+                        StreamChannelsDecoder.paramsChannelKey(s.id),
+                        s.params,
+                        io.flinktrickle.connector.trickle.source.split.StartPosition.fromSeq(0));
+            }
             publish.put(s.id, s.publish);
             if (s.events != null) {
                 events.put(s.id, s.events);
@@ -99,6 +134,16 @@ public final class LiveVideoToVideoJob {
             }
             processing.initialParams(s.id, args.params).streamUrls(s.id, urls(s));
         }
+        // The streams' channels in the job's global parameters: visible in the REST API's job
+        // config, so a restarted control-api sidecar can pick its streams up again.
+        Map<String, String> described = new HashMap<>();
+        for (StreamSpec s : args.streams) {
+            urls(s).forEach(
+                            (role, url) ->
+                                    described.put(STREAM_PARAMETER + s.id + "." + role, url));
+        }
+        args.labels.forEach((k, v) -> described.put(LABEL_PARAMETER + k, v));
+        env.getConfig().setGlobalJobParameters(Configuration.fromMap(described));
         DataStream<Frame> frames =
                 env.fromSource(source.build(), WatermarkStrategy.noWatermarks(), "trickle-in")
                         .uid("trickle-in");
@@ -153,6 +198,9 @@ public final class LiveVideoToVideoJob {
         }
         if (s.data != null) {
             urls.put("data", s.data.toString());
+        }
+        if (s.params != null) {
+            urls.put("params", s.params.toString());
         }
         return urls;
     }

@@ -7,7 +7,9 @@ import java.util.Objects;
 /**
  * One stream the job serves: its id (the stream key) and its trickle channels, as an orchestrator
  * hands them to a runner ({@code subscribe_url}, {@code publish_url}, {@code control_url}, {@code
- * events_url}, {@code data_url}). Control, events and data are optional.
+ * events_url}, {@code data_url}). Control, events and data are optional; so is {@code params}, a
+ * control channel of a control-api sidecar (which publishes HTTP params updates on it and ends the
+ * stream by deleting it).
  */
 public final class StreamSpec implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -18,14 +20,21 @@ public final class StreamSpec implements Serializable {
     public final URI control;
     public final URI events;
     public final URI data;
+    public final URI params;
 
     public StreamSpec(String id, URI subscribe, URI publish, URI control, URI events, URI data) {
+        this(id, subscribe, publish, control, events, data, null);
+    }
+
+    public StreamSpec(
+            String id, URI subscribe, URI publish, URI control, URI events, URI data, URI params) {
         this.id = Objects.requireNonNull(id, "id");
         this.subscribe = Objects.requireNonNull(subscribe, "subscribe");
         this.publish = Objects.requireNonNull(publish, "publish");
         this.control = control;
         this.events = events;
         this.data = data;
+        this.params = params;
     }
 
     @Override

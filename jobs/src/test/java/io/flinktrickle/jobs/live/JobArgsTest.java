@@ -45,6 +45,26 @@ class JobArgsTest {
     }
 
     @Test
+    void aSidecarsParamsChannelLabelsAndRestarts() throws Exception {
+        JobArgs a =
+                JobArgs.parse(
+                        "--stream",
+                        STREAM + ",params=http://sidecar:2940/abc-params",
+                        "--label",
+                        "sidecar.request-id=r-1",
+                        "--label",
+                        "k=v=w",
+                        "--max-restarts",
+                        "3");
+        assertThat(a.streams.get(0).params.toString()).isEqualTo("http://sidecar:2940/abc-params");
+        assertThat(a.labels).containsEntry("sidecar.request-id", "r-1").containsEntry("k", "v=w");
+        assertThat(a.maxRestarts).isEqualTo(3);
+        assertThat(JobArgs.parse("--stream", STREAM).maxRestarts).isEqualTo(-1);
+        assertError("KEY=VALUE", "--stream", STREAM, "--label", "novalue");
+        assertError("must not be negative", "--stream", STREAM, "--max-restarts", "-1");
+    }
+
+    @Test
     void badArgumentsAreUsageErrors() {
         assertError("at least one --stream");
         assertError("subscribe= is required", "--stream", "id=a,publish=http://x/a");

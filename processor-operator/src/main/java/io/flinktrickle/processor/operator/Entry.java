@@ -32,6 +32,11 @@ final class Entry {
     /** PARAMS: the fps cap before the update (applied on arrival; restored if rejected). */
     int previousFps;
 
+    /** PARAMS: the control message it came from (channel role and segment seq), for the reply. */
+    String source;
+
+    long seq;
+
     boolean done;
     long submittedNanos;
 
@@ -53,9 +58,12 @@ final class Entry {
         return new Entry(kind, null, now, null);
     }
 
-    static Entry params(Map<String, Object> update, int previousFps, long now) {
+    static Entry params(
+            Map<String, Object> update, int previousFps, long now, String source, long seq) {
         Entry e = new Entry(Kind.PARAMS, null, now, update);
         e.previousFps = previousFps;
+        e.source = source;
+        e.seq = seq;
         return e;
     }
 

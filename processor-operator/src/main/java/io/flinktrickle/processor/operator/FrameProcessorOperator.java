@@ -203,7 +203,8 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
         } catch (InvalidParamsException e) {
             LOG.warn("Rejected params for stream {}: {}", key, e.getMessage());
             ObjectNode event =
-                    StreamEvents.event(StreamEvents.PARAMS_UPDATED, System.currentTimeMillis());
+                    StreamEvents.paramsUpdated(
+                            System.currentTimeMillis(), message.source(), message.pts());
             event.put("status", "error");
             event.put("error", e.getMessage());
             emitEvent(key, StreamEvents.wrap(event, StreamEvents.QUEUE_STREAM_EVENTS), s);
@@ -216,13 +217,21 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
             if (fps instanceof Integer) {
                 s.fpsCap.setFps((Integer) fps); // live: applies to the frames after this update
             }
-            queues.offer(s, Entry.params(update, previousFps, System.nanoTime()));
+            queues.offer(
+                    s,
+                    Entry.params(
+                            update,
+                            previousFps,
+                            System.nanoTime(),
+                            message.source(),
+                            message.pts()));
         } else {
             // No processor to ask yet: the stream starts with these params.
             Map<String, Object> merged = StreamParams.merge(currentParams(key), update);
             paramsState.update(StreamParams.toJson(merged));
             ObjectNode event =
-                    StreamEvents.event(StreamEvents.PARAMS_UPDATED, System.currentTimeMillis());
+                    StreamEvents.paramsUpdated(
+                            System.currentTimeMillis(), message.source(), message.pts());
             event.put("status", "ok");
             event.set("params", StreamEvents.MAPPER.valueToTree(merged));
             emitEvent(key, StreamEvents.wrap(event, StreamEvents.QUEUE_STREAM_EVENTS), null);

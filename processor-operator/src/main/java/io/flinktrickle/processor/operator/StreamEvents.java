@@ -35,6 +35,18 @@ final class StreamEvents {
         return event;
     }
 
+    /**
+     * A {@code params_updated} event naming the control message it answers: {@code source} (the
+     * channel role, e.g. {@code params} for a sidecar's) and {@code seq} (its segment), so that a
+     * sidecar can answer its HTTP caller with the processor's verdict.
+     */
+    static ObjectNode paramsUpdated(long timestampMillis, String source, long seq) {
+        ObjectNode event = event(PARAMS_UPDATED, timestampMillis);
+        event.put("source", source);
+        event.put("seq", seq);
+        return event;
+    }
+
     /** Adds each of {@code fields} (any Jackson-serializable values) to {@code event}. */
     static ObjectNode with(ObjectNode event, Map<String, ?> fields) {
         for (Map.Entry<String, ?> f : fields.entrySet()) {

@@ -270,7 +270,7 @@ final class StreamQueues {
                 }
                 break;
             case PARAMS:
-                ObjectNode event = StreamEvents.event(StreamEvents.PARAMS_UPDATED, now);
+                ObjectNode event = StreamEvents.paramsUpdated(now, e.source, e.seq);
                 if (cause == null) {
                     event.put("status", "ok");
                     event.set("params", StreamEvents.MAPPER.valueToTree(e.merged));

@@ -179,6 +179,11 @@ public final class RealFlinkCluster implements AutoCloseable {
     }
 
     /** GET on the REST API, as JSON. */
+    /** The REST port (chosen at construction, so clients can be pointed at it before start). */
+    public int restPort() {
+        return restPort;
+    }
+
     public JsonNode rest(String path) throws IOException, InterruptedException {
         HttpResponse<String> r =
                 http.send(

@@ -35,6 +35,9 @@ public final class FrameSerializer extends TypeSerializer<Frame> {
     /** Added in format version 1 without a bump: older readers never saw control frames. */
     private static final byte KIND_CONTROL = 3;
 
+    /** A control frame followed by its source role (UTF); added in version 1 as kind 3 was. */
+    private static final byte KIND_CONTROL_WITH_SOURCE = 4;
+
     public static final FrameSerializer INSTANCE = new FrameSerializer();
 
     @Override
@@ -70,7 +73,10 @@ public final class FrameSerializer extends TypeSerializer<Frame> {
     @Override
     public void serialize(Frame frame, DataOutputView out) throws IOException {
         out.writeByte(CURRENT_VERSION);
-        out.writeByte(frame.isVideo() ? KIND_VIDEO : frame.isControl() ? KIND_CONTROL : KIND_AUDIO);
+        out.writeByte(
+                frame.isVideo()
+                        ? KIND_VIDEO
+                        : frame.isControl() ? KIND_CONTROL_WITH_SOURCE : KIND_AUDIO);
         out.writeUTF(frame.streamKey());
         out.writeLong(frame.pts());
         out.writeLong(frame.arrivalMillis());
@@ -84,6 +90,7 @@ public final class FrameSerializer extends TypeSerializer<Frame> {
             byte[] json = ((ControlFrame) frame).json().getBytes(StandardCharsets.UTF_8);
             out.writeInt(json.length);
             out.write(json);
+            out.writeUTF(((ControlFrame) frame).source());
         } else {
             AudioFrame a = (AudioFrame) frame;
             out.writeInt(a.sampleRate());
@@ -134,10 +141,13 @@ public final class FrameSerializer extends TypeSerializer<Frame> {
             }
             return new AudioFrame(key, pts, arrival, rate, channels, samples);
         }
-        if (kind == KIND_CONTROL) {
+        if (kind == KIND_CONTROL || kind == KIND_CONTROL_WITH_SOURCE) {
             byte[] json = new byte[in.readInt()];
             in.readFully(json);
-            return new ControlFrame(key, pts, arrival, new String(json, StandardCharsets.UTF_8));
+            String text = new String(json, StandardCharsets.UTF_8);
+            return kind == KIND_CONTROL
+                    ? new ControlFrame(key, pts, arrival, text)
+                    : new ControlFrame(key, pts, arrival, text, in.readUTF());
         }
         throw new IOException("unknown frame kind " + kind);
     }

@@ -15,10 +15,12 @@ import java.util.function.Consumer;
 
 /**
  * Decodes all channels of a stream in one source: a channel keyed {@code <stream>#control} (see
- * {@link #controlChannelKey}) is read as JSON control messages, each emitted as a {@link
- * ControlFrame} of stream {@code <stream>}; every other channel is MPEG-TS video and audio for the
- * given frame decoder. The source assigns a stream's channels to the same subtask, so control
- * messages reach the operator in order with the frames and the whole path stays one chained task.
+ * {@link #controlChannelKey}) or {@code <stream>#params} (see {@link #paramsChannelKey}: the params
+ * that a control-api sidecar publishes next to the orchestrator's control channel) is read as JSON
+ * control messages, each emitted as a {@link ControlFrame} of stream {@code <stream>}; every other
+ * channel is MPEG-TS video and audio for the given frame decoder. The source assigns a stream's
+ * channels to the same subtask, so control messages reach the operator in order with the frames and
+ * the whole path stays one chained task.
  *
  * <p>Threads: as the decoders it wraps (each channel's decoder on that channel's I/O thread).
  */
@@ -28,6 +30,9 @@ public final class StreamChannelsDecoder implements SegmentDecoder<Frame> {
 
     /** The role suffix of control channel keys. */
     public static final String CONTROL_ROLE = "control";
+
+    /** The role suffix of params channel keys (a sidecar's control channel). */
+    public static final String PARAMS_ROLE = "params";
 
     private final SegmentDecoder<Frame> media;
     private final JsonMessageDecoder control;
@@ -46,8 +51,23 @@ public final class StreamChannelsDecoder implements SegmentDecoder<Frame> {
         return streamKey + KeyGroupSplitAssigner.ROLE_SEPARATOR + CONTROL_ROLE;
     }
 
+    /** The source key of stream {@code streamKey}'s params channel: {@code <stream>#params}. */
+    public static String paramsChannelKey(String streamKey) {
+        return streamKey + KeyGroupSplitAssigner.ROLE_SEPARATOR + PARAMS_ROLE;
+    }
+
+    /** Whether the channel carries control messages (role {@code control} or {@code params}). */
     public static boolean isControlChannel(String channelKey) {
-        return channelKey.endsWith(KeyGroupSplitAssigner.ROLE_SEPARATOR + CONTROL_ROLE);
+        return roleOf(channelKey) != null;
+    }
+
+    private static String roleOf(String channelKey) {
+        for (String role : new String[] {CONTROL_ROLE, PARAMS_ROLE}) {
+            if (channelKey.endsWith(KeyGroupSplitAssigner.ROLE_SEPARATOR + role)) {
+                return role;
+            }
+        }
+        return null;
     }
 
     @Override
@@ -56,6 +76,7 @@ public final class StreamChannelsDecoder implements SegmentDecoder<Frame> {
             return media.open(channelKey);
         }
         String stream = KeyGroupSplitAssigner.streamKeyOf(channelKey);
+        String role = roleOf(channelKey);
         ChannelDecoder<io.flinktrickle.connector.trickle.source.TrickleMessage> json =
                 control.open(channelKey);
         return new ChannelDecoder<>() {
@@ -71,7 +92,8 @@ public final class StreamChannelsDecoder implements SegmentDecoder<Frame> {
                                                 stream,
                                                 m.seq,
                                                 segment.arrivalTimeMillis(),
-                                                m.json)));
+                                                m.json,
+                                                role)));
             }
 
             @Override

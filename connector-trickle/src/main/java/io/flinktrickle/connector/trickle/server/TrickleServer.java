@@ -116,6 +116,29 @@ public final class TrickleServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes a complete segment in-process, as go-livepeer's local publishers do: {@code seq} on
+     * channel {@code name} (created if needed), which becomes the channel's live edge. With {@code
+     * reset}, older retained segments are closed, as by {@code Lp-Trickle-Reset}.
+     *
+     * @throws IllegalStateException when the channel limit is reached
+     */
+    public void write(String name, String mimeType, long seq, byte[] body, boolean reset) {
+        if (seq < 0) {
+            throw new IllegalArgumentException("an in-process write needs a seq >= 0: " + seq);
+        }
+        Channel channel;
+        try {
+            channel = store.getOrCreate(name, mimeType);
+        } catch (ChannelStore.TooManyChannelsException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        Segment segment = channel.forWrite(seq, reset);
+        channel.markStarted(seq, System.nanoTime());
+        segment.append(body, 0, body.length);
+        segment.close();
+    }
+
     /** Closes a channel in-process as {@code DELETE /{channel}} would; false if unknown. */
     public boolean deleteChannel(String name) {
         return store.delete(name);

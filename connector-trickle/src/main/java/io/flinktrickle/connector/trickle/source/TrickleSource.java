@@ -62,6 +62,7 @@ public final class TrickleSource<T>
     private static final long serialVersionUID = 1L;
 
     private final LinkedHashMap<String, URI> channels;
+    private final LinkedHashMap<String, StartPosition> channelStarts;
     private final ChannelDiscovery discovery;
     private final StartPosition start;
     private final SegmentDecoder<T> decoder;
@@ -71,6 +72,7 @@ public final class TrickleSource<T>
 
     TrickleSource(
             Map<String, URI> channels,
+            Map<String, StartPosition> channelStarts,
             ChannelDiscovery discovery,
             StartPosition start,
             SegmentDecoder<T> decoder,
@@ -78,6 +80,7 @@ public final class TrickleSource<T>
             int maxParallelism,
             Configuration options) {
         this.channels = new LinkedHashMap<>(channels);
+        this.channelStarts = new LinkedHashMap<>(channelStarts);
         this.discovery = discovery;
         this.start = start;
         this.decoder = decoder;
@@ -106,6 +109,7 @@ public final class TrickleSource<T>
                                 TrickleOptions.clientConfig(options),
                                 options.get(TrickleOptions.AWAIT_CHANNEL),
                                 options.get(TrickleOptions.QUEUE_CAPACITY),
+                                options.get(TrickleOptions.STREAM_ENDING_ROLES),
                                 metrics),
                 options,
                 context,
@@ -126,6 +130,7 @@ public final class TrickleSource<T>
         return new TrickleSourceEnumerator(
                 context,
                 channels,
+                channelStarts,
                 discovery,
                 options.get(TrickleOptions.DISCOVERY_INTERVAL),
                 start,

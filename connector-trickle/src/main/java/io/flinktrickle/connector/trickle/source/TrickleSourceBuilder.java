@@ -25,6 +25,7 @@ import java.util.Objects;
 public final class TrickleSourceBuilder<T> {
 
     private final Map<String, URI> channels = new LinkedHashMap<>();
+    private final Map<String, StartPosition> channelStarts = new LinkedHashMap<>();
     private ChannelDiscovery discovery;
     private StartPosition start = StartPosition.current();
     private SegmentDecoder<T> decoder;
@@ -52,6 +53,17 @@ public final class TrickleSourceBuilder<T> {
         if (channels.put(key, url) != null) {
             throw new IllegalArgumentException("channel key " + key + " is given twice");
         }
+        return this;
+    }
+
+    /**
+     * Reads the channel at {@code url} from {@code start} instead of the source's {@link
+     * #startPosition} (e.g. a stream's params channel from its first message, so that updates sent
+     * while the job starts are all applied).
+     */
+    public TrickleSourceBuilder<T> channel(String key, URI url, StartPosition start) {
+        channel(key, url);
+        channelStarts.put(key, Objects.requireNonNull(start, "start"));
         return this;
     }
 
@@ -135,6 +147,13 @@ public final class TrickleSourceBuilder<T> {
         }
         TrickleOptions.clientConfig(options); // validates the client settings now
         return new TrickleSource<>(
-                channels, discovery, start, decoder, boundedness, maxParallelism, options.clone());
+                channels,
+                channelStarts,
+                discovery,
+                start,
+                decoder,
+                boundedness,
+                maxParallelism,
+                options.clone());
     }
 }

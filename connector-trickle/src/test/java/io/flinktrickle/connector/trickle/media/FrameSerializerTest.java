@@ -53,6 +53,29 @@ class FrameSerializerTest {
     }
 
     @Test
+    void aControlFramesSourceRoundTripsAndTheOlderControlRecordStillReads() throws IOException {
+        ControlFrame params = new ControlFrame("s", 3, 9, "{\"a\":1}", "params");
+        ControlFrame back = (ControlFrame) roundTrip(params);
+        assertThat(back).isEqualTo(params);
+        assertThat(back.source()).isEqualTo("params");
+        // A record written before the source was added (kind 3): read as the control channel's.
+        DataOutputSerializer old = new DataOutputSerializer(64);
+        old.writeByte(1);
+        old.writeByte(3);
+        old.writeUTF("s");
+        old.writeLong(3);
+        old.writeLong(9);
+        byte[] json = "{\"a\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        old.writeInt(json.length);
+        old.write(json);
+        Frame read =
+                FrameSerializer.INSTANCE.deserialize(
+                        new DataInputDeserializer(old.getCopyOfBuffer()));
+        assertThat(read).isEqualTo(new ControlFrame("s", 3, 9, "{\"a\":1}"));
+        assertThat(((ControlFrame) read).source()).isEqualTo("control");
+    }
+
+    @Test
     void unknownFormatVersionIsRejected() {
         DataInputDeserializer in = new DataInputDeserializer(new byte[] {9, 1});
         assertThatThrownBy(() -> FrameSerializer.INSTANCE.deserialize(in))

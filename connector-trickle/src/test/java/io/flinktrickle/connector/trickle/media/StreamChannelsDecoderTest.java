@@ -41,6 +41,26 @@ class StreamChannelsDecoderTest {
     }
 
     @Test
+    void aSidecarsParamsChannelIsAControlChannelTooAndNamesItsSource() throws Exception {
+        StreamChannelsDecoder decoder =
+                new StreamChannelsDecoder(MpegTsFrameDecoder.builder().build());
+        String key = StreamChannelsDecoder.paramsChannelKey("abc");
+        assertThat(key).isEqualTo("abc#params");
+        assertThat(StreamChannelsDecoder.isControlChannel(key)).isTrue();
+        List<Frame> out = new ArrayList<>();
+        try (SegmentDecoder.ChannelDecoder<Frame> d = decoder.open(key)) {
+            d.decode(
+                    new SegmentInfo(key, 0, "application/json", 77),
+                    new ByteArrayInputStream("{\"prompt\":\"x\"}".getBytes(StandardCharsets.UTF_8)),
+                    out::add);
+        }
+        assertThat(out)
+                .containsExactly(new ControlFrame("abc", 0, 77, "{\"prompt\":\"x\"}", "params"));
+        assertThat(((ControlFrame) out.get(0)).source())
+                .isEqualTo(StreamChannelsDecoder.PARAMS_ROLE);
+    }
+
+    @Test
     void aStreamsChannelsAreAssignedByTheStreamKey() {
         assertThat(KeyGroupSplitAssigner.streamKeyOf("abc#control")).isEqualTo("abc");
         assertThat(KeyGroupSplitAssigner.streamKeyOf("abc")).isEqualTo("abc");

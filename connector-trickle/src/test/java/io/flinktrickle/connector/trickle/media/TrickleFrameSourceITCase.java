@@ -45,6 +45,68 @@ class TrickleFrameSourceITCase {
                             .build());
 
     @Test
+    void aStreamEndsWithItsMainChannelOrAStreamEndingRoleAndParamsAreReadFromTheStart()
+            throws Exception {
+        for (String ending : List.of("cam", "cam-params")) {
+            try (TrickleServer server = TrickleServer.builder().build().start()) {
+                server.createChannel("cam", TrickleProtocol.MIME_MPEGTS);
+                server.createChannel("cam-control", TrickleProtocol.MIME_JSON);
+                server.createChannel("cam-params", TrickleProtocol.MIME_JSON);
+                try (TricklePublisher params =
+                        TricklePublisher.builder(server.channelUri("cam-params"))
+                                .deleteOnClose(false)
+                                .build()) {
+                    // Sent before the job runs: a params channel read from seq 0 gets both.
+                    params.publish("{\"a\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    params.publish("{\"b\":2}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+                StreamExecutionEnvironment env =
+                        StreamExecutionEnvironment.getExecutionEnvironment();
+                env.setParallelism(1);
+                TrickleSource<Frame> source =
+                        TrickleSource.<Frame>builder()
+                                .channel("cam", server.channelUri("cam"))
+                                .channel(
+                                        StreamChannelsDecoder.controlChannelKey("cam"),
+                                        server.channelUri("cam-control"))
+                                .channel(
+                                        StreamChannelsDecoder.paramsChannelKey("cam"),
+                                        server.channelUri("cam-params"),
+                                        StartPosition.fromSeq(0))
+                                .setOption(
+                                        io.flinktrickle.connector.trickle.TrickleOptions
+                                                .STREAM_ENDING_ROLES,
+                                        List.of(StreamChannelsDecoder.PARAMS_ROLE))
+                                .decoder(
+                                        new StreamChannelsDecoder(
+                                                MpegTsFrameDecoder.builder().build()))
+                                .build();
+                List<String> messages = new ArrayList<>();
+                try (CloseableIterator<Frame> it =
+                        env.fromSource(source, WatermarkStrategy.noWatermarks(), "frames")
+                                .executeAndCollect("stream ending")) {
+                    while (messages.size() < 2 && it.hasNext()) {
+                        Frame f = it.next();
+                        if (f instanceof ControlFrame) {
+                            messages.add(((ControlFrame) f).source() + ((ControlFrame) f).json());
+                        }
+                    }
+                    assertThat(messages).containsExactly("params{\"a\":1}", "params{\"b\":2}");
+                    // One channel ends (the control channel stays): the stream, and so the job,
+                    // ends with it.
+                    long start = System.nanoTime();
+                    server.deleteChannel(ending);
+                    it.forEachRemaining(f -> {});
+                    assertThat(server.channelNames()).contains("cam-control");
+                    assertThat((System.nanoTime() - start) / 1_000_000)
+                            .as("the job ended after " + ending + " ended (ms)")
+                            .isLessThan(30_000);
+                }
+            }
+        }
+    }
+
+    @Test
     void clipAArrivesAsFramesInOrderIncludingTheLastSegmentsTail() throws Exception {
         try (TrickleServer server = TrickleServer.builder().retainedSegments(16).build().start()) {
             server.createChannel("cam", TrickleProtocol.MIME_MPEGTS);

@@ -423,7 +423,34 @@ class TrickleClientITCase {
     }
 
     @Test
+    void anInProcessWriteSetsTheLiveEdgeAReaderBehindJumpsTo() throws Exception {
+        server.write("edge", TrickleProtocol.MIME_JSON, 1000, bytes("{\"keep\":\"alive\"}"), true);
+        // A reader at an older seq (e.g. a job whose publisher restarted elsewhere) sees an edge
+        // past its position and moves to it at once: it gets the next segment written.
+        TrickleSubscriber sub = subscriber("edge", 3);
+        java.util.concurrent.CompletableFuture<Long> read =
+                java.util.concurrent.CompletableFuture.supplyAsync(
+                        () -> {
+                            try (TrickleSegment s = sub.next().orElseThrow()) {
+                                return s.seq();
+                            } catch (Exception e) {
+                                throw new java.util.concurrent.CompletionException(e);
+                            }
+                        });
+        Thread.sleep(300);
+        TricklePublisher pub =
+                track(TricklePublisher.builder(server.channelUri("edge")).startSeq(1001).build());
+        long start = System.nanoTime();
+        pub.publish(bytes("next"));
+        assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo(1001);
+        assertThat((System.nanoTime() - start) / 1_000_000).as("ms").isLessThan(2000);
+    }
+
+    @Test
     void stalledSegmentFailsAfterTheReadIdleTimeout() throws Exception {
+        // Created first: otherwise the GET can reach the server before the raw POST creates the
+        // channel, and a 404 ends the stream (seen once under load).
+        server.createChannel("stall", TrickleProtocol.MIME_MPEGTS);
         TrickleSubscriber sub =
                 subscriber(
                         "stall",

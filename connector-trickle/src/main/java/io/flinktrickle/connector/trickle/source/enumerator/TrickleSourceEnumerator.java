@@ -54,6 +54,7 @@ public final class TrickleSourceEnumerator
 
     private final SplitEnumeratorContext<TrickleChannelSplit> context;
     private final Map<String, URI> fixedChannels;
+    private final Map<String, StartPosition> channelStarts;
     private final ChannelDiscovery discovery;
     private final Duration discoveryInterval;
     private final StartPosition start;
@@ -68,6 +69,7 @@ public final class TrickleSourceEnumerator
     public TrickleSourceEnumerator(
             SplitEnumeratorContext<TrickleChannelSplit> context,
             Map<String, URI> fixedChannels,
+            Map<String, StartPosition> channelStarts,
             ChannelDiscovery discovery,
             Duration discoveryInterval,
             StartPosition start,
@@ -77,6 +79,7 @@ public final class TrickleSourceEnumerator
             TrickleSourceEnumState restored) {
         this.context = context;
         this.fixedChannels = fixedChannels;
+        this.channelStarts = channelStarts;
         this.discovery = discovery;
         this.discoveryInterval = discoveryInterval;
         this.start = start;
@@ -102,7 +105,8 @@ public final class TrickleSourceEnumerator
         List<TrickleChannelSplit> found = new ArrayList<>(channels.size());
         for (Map.Entry<String, URI> c : channels.entrySet()) {
             long stop = bounded ? liveEdge(c.getValue()) : TrickleChannelSplit.NO_STOPPING_SEQ;
-            found.add(new TrickleChannelSplit(c.getKey(), c.getValue(), start.seq(), 0, stop));
+            long from = channelStarts.getOrDefault(c.getKey(), start).seq();
+            found.add(new TrickleChannelSplit(c.getKey(), c.getValue(), from, 0, stop));
         }
         return found;
     }

@@ -2,6 +2,7 @@ package io.flinktrickle.connector.trickle.source.reader;
 
 import io.flinktrickle.connector.trickle.protocol.TrickleClientConfig;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
+import io.flinktrickle.connector.trickle.source.enumerator.KeyGroupSplitAssigner;
 import io.flinktrickle.connector.trickle.source.split.TrickleChannelSplit;
 
 import org.apache.flink.annotation.Internal;
@@ -11,12 +12,17 @@ import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
 import org.apache.flink.connector.base.source.reader.splitreader.SplitsAddition;
 import org.apache.flink.connector.base.source.reader.splitreader.SplitsChange;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,6 +40,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class TrickleSplitReader<T>
         implements SplitReader<TrickleElement<T>, TrickleChannelSplit> {
 
+    private static final Logger LOG = LoggerFactory.getLogger(TrickleSplitReader.class);
     private static final int MAX_BATCH = 64;
 
     private final SegmentDecoder<T> decoder;
@@ -42,6 +49,11 @@ public final class TrickleSplitReader<T>
     private final TrickleSourceReaderMetrics metrics;
     private final BlockingQueue<TrickleElement<T>> queue;
     private final Map<String, ChannelPump<T>> pumps = new HashMap<>();
+    private final Set<String> endingRoles;
+
+    /** Splits ended with their stream; what their pumps still queued is dropped. */
+    private final Set<String> endedWithStream = new HashSet<>();
+
     private final AtomicBoolean wakeUpPending = new AtomicBoolean();
 
     public TrickleSplitReader(
@@ -49,7 +61,9 @@ public final class TrickleSplitReader<T>
             TrickleClientConfig config,
             Duration awaitChannel,
             int queueCapacity,
+            List<String> endingRoles,
             TrickleSourceReaderMetrics metrics) {
+        this.endingRoles = new HashSet<>(endingRoles);
         this.decoder = decoder;
         this.config = config;
         this.awaitChannel = awaitChannel;
@@ -69,15 +83,18 @@ public final class TrickleSplitReader<T>
         queue.drainTo(batch, MAX_BATCH - 1);
         RecordsBySplits.Builder<TrickleElement<T>> records = new RecordsBySplits.Builder<>();
         for (TrickleElement<T> e : batch) {
+            if (e.kind == TrickleElement.Kind.WAKEUP) {
+                wakeUpPending.set(false);
+                continue;
+            }
+            if (endedWithStream.contains(e.splitId)) {
+                continue;
+            }
             switch (e.kind) {
-                case WAKEUP:
-                    wakeUpPending.set(false);
-                    break;
                 case FINISHED:
-                    records.addFinishedSplit(e.splitId);
-                    ChannelPump<T> pump = pumps.remove(e.splitId);
-                    if (pump != null) {
-                        pump.stop();
+                    finish(e.splitId, records);
+                    if (endsStream(e.splitId)) {
+                        endCompanions(e.splitId, records);
                     }
                     break;
                 case FAILED:
@@ -91,12 +108,38 @@ public final class TrickleSplitReader<T>
         return records.build();
     }
 
+    private void finish(String splitId, RecordsBySplits.Builder<TrickleElement<T>> records) {
+        records.addFinishedSplit(splitId);
+        ChannelPump<T> pump = pumps.remove(splitId);
+        if (pump != null) {
+            pump.stop();
+        }
+    }
+
+    /** The main channel of a stream, or one of the configured stream-ending roles. */
+    private boolean endsStream(String splitId) {
+        int role = splitId.indexOf(KeyGroupSplitAssigner.ROLE_SEPARATOR);
+        return role < 0 || endingRoles.contains(splitId.substring(role + 1));
+    }
+
+    private void endCompanions(String splitId, RecordsBySplits.Builder<TrickleElement<T>> records) {
+        String stream = KeyGroupSplitAssigner.streamKeyOf(splitId);
+        for (String other : new ArrayList<>(pumps.keySet())) {
+            if (KeyGroupSplitAssigner.streamKeyOf(other).equals(stream)) {
+                LOG.info("trickle channel {} ends with {}", other, splitId);
+                finish(other, records);
+                endedWithStream.add(other);
+            }
+        }
+    }
+
     @Override
     public void handleSplitsChanges(SplitsChange<TrickleChannelSplit> change) {
         if (!(change instanceof SplitsAddition)) {
             throw new UnsupportedOperationException("unsupported splits change " + change);
         }
         for (TrickleChannelSplit split : change.splits()) {
+            endedWithStream.remove(split.splitId());
             ChannelPump<T> pump =
                     new ChannelPump<>(split, decoder, config, awaitChannel, queue, metrics);
             ChannelPump<T> old = pumps.put(split.splitId(), pump);

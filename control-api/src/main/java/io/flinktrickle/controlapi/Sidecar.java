@@ -1,0 +1,149 @@
+package io.flinktrickle.controlapi;
+
+import io.flinktrickle.connector.trickle.server.TrickleServer;
+import io.flinktrickle.controlapi.config.SidecarConfig;
+import io.flinktrickle.controlapi.flink.EmbeddedFlinkTarget;
+import io.flinktrickle.controlapi.flink.FlinkTarget;
+import io.flinktrickle.controlapi.flink.RemoteFlinkTarget;
+import io.flinktrickle.controlapi.hardware.GpuInfo;
+import io.flinktrickle.controlapi.http.SidecarApp;
+import io.flinktrickle.controlapi.registration.CapabilityRegistrar;
+import io.flinktrickle.controlapi.stream.StreamManager;
+
+import org.apache.flink.configuration.Configuration;
+
+import io.javalin.Javalin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The control-api sidecar: its HTTP API ({@link SidecarApp}), its streams ({@link StreamManager}),
+ * its own trickle server (each stream's params and events channels to its job), the Flink target,
+ * and the optional BYOC registration. {@link #start()} binds everything; {@link #close()} stops the
+ * sidecar. Jobs on a remote cluster keep running when the sidecar stops (a restarted sidecar adopts
+ * them); an embedded MiniCluster ends with the sidecar.
+ *
+ * <p>Threads: {@code start} and {@code close} on the caller's thread (main, or a test); see the
+ * parts for theirs.
+ */
+public final class Sidecar implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Sidecar.class);
+
+    /** Channels of the sidecar's trickle server are never swept: a params channel may idle. */
+    private static final Duration NEVER = Duration.ofDays(3650);
+
+    /** Enough for any burst of params updates sent while a job starts (read from seq 0). */
+    private static final int RETAINED_MESSAGES = 256;
+
+    private final SidecarConfig config;
+    private final FlinkTarget target;
+    private final TrickleServer trickle;
+    private final StreamManager manager;
+    private final Javalin app;
+    private final Optional<CapabilityRegistrar> registrar;
+
+    private Sidecar(
+            SidecarConfig config, FlinkTarget target, Optional<CapabilityRegistrar> registrar) {
+        this.config = config;
+        this.target = target;
+        this.registrar = registrar;
+        this.trickle =
+                TrickleServer.builder()
+                        .host(config.host)
+                        .port(config.tricklePort)
+                        .idleTimeout(NEVER)
+                        .retainedSegments(RETAINED_MESSAGES)
+                        .build();
+        this.manager = new StreamManager(config, target, trickle);
+        this.app = SidecarApp.create(manager, new GpuInfo());
+    }
+
+    /** A sidecar for {@code config}: its Flink target and, when set, its BYOC registration. */
+    public static Sidecar create(SidecarConfig config, Optional<CapabilityRegistrar> registrar) {
+        return new Sidecar(config, targetFor(config), registrar);
+    }
+
+    /** A sidecar with a given target (tests). */
+    public static Sidecar create(SidecarConfig config, FlinkTarget target) {
+        return new Sidecar(config, target, Optional.empty());
+    }
+
+    static FlinkTarget targetFor(SidecarConfig config) {
+        if (config.isRemote()) {
+            return RemoteFlinkTarget.builder()
+                    .restUrl(config.flinkRestUrl)
+                    .jobJar(config.jobJar)
+                    .build();
+        }
+        return new EmbeddedFlinkTarget(config.capacity * config.parallelism, new Configuration());
+    }
+
+    /** Starts everything and binds the HTTP API to the configured host and port. */
+    public Sidecar start() throws java.io.IOException {
+        startServices();
+        app.start(config.host, config.port);
+        LOG.info(
+                "control-api on port {} ({}), trickle server on {}, capacity {}",
+                app.port(),
+                target.describe(),
+                trickle.port(),
+                config.capacity);
+        registrar.ifPresent(
+                r -> {
+                    Thread t = new Thread(r::register, "byoc-register");
+                    t.setDaemon(true);
+                    t.start();
+                });
+        return this;
+    }
+
+    /**
+     * Starts everything but the HTTP API: Flink, the trickle server, the stream manager (tests
+     * serve {@link #app()} with {@code JavalinTest}).
+     */
+    public Sidecar startServices() throws java.io.IOException {
+        if (config.isRemote()) {
+            manager.connectNow(); // adopt running jobs before their channels are served
+        }
+        trickle.start();
+        manager.start();
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public URI baseUri() {
+        return URI.create("http://127.0.0.1:" + app.port());
+    }
+
+    public StreamManager manager() {
+        return manager;
+    }
+
+    public TrickleServer trickleServer() {
+        return trickle;
+    }
+
+    public Javalin app() {
+        return app;
+    }
+
+    @Override
+    public void close() {
+        registrar.ifPresent(CapabilityRegistrar::unregister);
+        app.stop();
+        manager.close();
+        trickle.close();
+        try {
+            target.close();
+        } catch (Exception e) {
+            LOG.warn("Closing the Flink target failed", e);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.flinktrickle.controlapi;
+
+import io.flinktrickle.controlapi.config.SidecarConfig;
+import io.flinktrickle.controlapi.registration.CapabilityRegistrar;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Runs the sidecar until the JVM is stopped: {@code ./bin/sidecar [--name value ...]}; settings
+ * from the environment and arguments ({@link SidecarConfig#SETTINGS}, {@code --help}).
+ */
+public final class SidecarMain {
+
+    private SidecarMain() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && ("--help".equals(args[0]) || "-h".equals(args[0]))) {
+            System.out.println(usage());
+            return;
+        }
+        SidecarConfig config;
+        Optional<CapabilityRegistrar> registrar;
+        try {
+            config = SidecarConfig.fromEnvAndArgs(System.getenv(), args);
+            String url =
+                    "http://"
+                            + ("0.0.0.0".equals(config.host) ? config.advertisedHost : config.host)
+                            + ":"
+                            + config.port;
+            registrar = CapabilityRegistrar.fromEnv(System.getenv(), url);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage() + "\n\n" + usage());
+            System.exit(2);
+            return;
+        }
+        Sidecar sidecar = Sidecar.create(config, registrar).start();
+        Runtime.getRuntime().addShutdownHook(new Thread(sidecar::close, "sidecar-shutdown"));
+        Thread.currentThread().join();
+    }
+
+    static String usage() {
+        StringBuilder b = new StringBuilder("usage: sidecar [--name value ...]\n\n");
+        b.append("Settings (environment variable, or --lower-case-name):\n");
+        for (Map.Entry<String, String> s : SidecarConfig.SETTINGS.entrySet()) {
+            b.append(String.format("  %-20s %s%n", s.getKey(), s.getValue()));
+        }
+        b.append(
+                "\nBYOC registration (optional): ORCH_URL, ORCH_SECRET, CAPABILITY_NAME,"
+                        + " CAPABILITY_DESCRIPTION, CAPABILITY_URL, CAPABILITY_CAPACITY,"
+                        + " CAPABILITY_PRICE_PER_UNIT, CAPABILITY_PRICE_SCALING,"
+                        + " CAPABILITY_CURRENCY, CAPABILITY_TOKEN\n");
+        return b.toString();
+    }
+}

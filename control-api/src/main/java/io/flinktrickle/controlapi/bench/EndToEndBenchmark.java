@@ -1,0 +1,287 @@
+package io.flinktrickle.controlapi.bench;
+
+import io.flinktrickle.connector.trickle.server.TrickleServer;
+import io.flinktrickle.controlapi.Sidecar;
+import io.flinktrickle.controlapi.config.SidecarConfig;
+import io.flinktrickle.jobs.bench.MediaBenchmark;
+import io.flinktrickle.jobs.media.ClipFiles;
+
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The end-to-end benchmark (issue 8): N streams of clip A (512×512@30, looped) published in real
+ * time on an in-process trickle server, each started through the sidecar's HTTP API as a
+ * passthrough {@code LiveVideoToVideoJob} in the embedded MiniCluster, the outputs read as a
+ * gateway reads them. Per run it prints CPU-seconds per video-second per stream (this process's CPU
+ * time over the steady-state window: it includes the in-process trickle server, publishers and
+ * readers, as a real orchestrator's share would not be), segment latency (input segment first byte
+ * → matching output segment first byte: the latest input segment started before it) p50/p95/p99,
+ * per-frame latency from the heartbeats, output fps and drops per stream, RSS and RSS per stream,
+ * and start → first output byte. In the same run, the floor: Debian's {@code ffmpeg -threads 1}
+ * doing the same work. {@code --find-max} looks for the largest N that stays real time (every
+ * stream's output ≥ 29 fps, no frame dropped in the window).
+ *
+ * <p>Run it with {@code ./bin/bench-e2e [--streams 1,2,4] [--find-max] [--seconds 20]
+ * [--parallelism 1]}. Main thread only; the work runs in the sidecar's and the runs' threads.
+ */
+public final class EndToEndBenchmark {
+    private static final double MIN_REALTIME_FPS = 29.0;
+
+    private final List<byte[]> segments;
+    private final int seconds;
+    private final int warmupSeconds;
+    private final int parallelism;
+
+    private EndToEndBenchmark(List<byte[]> segments, int seconds, int warmup, int parallelism) {
+        this.segments = segments;
+        this.seconds = seconds;
+        this.warmupSeconds = warmup;
+        this.parallelism = parallelism;
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("ai.djl.offline", "true");
+        List<Integer> counts = List.of(1, 2, 4);
+        boolean findMax = false;
+        int seconds = 20;
+        int warmup = 10;
+        int parallelism = 1;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--streams":
+                    counts = new ArrayList<>();
+                    for (String n : args[++i].split(",")) {
+                        counts.add(Integer.parseInt(n.trim()));
+                    }
+                    break;
+                case "--find-max":
+                    findMax = true;
+                    break;
+                case "--seconds":
+                    seconds = Integer.parseInt(args[++i]);
+                    break;
+                case "--warmup":
+                    warmup = Integer.parseInt(args[++i]);
+                    break;
+                case "--parallelism":
+                    parallelism = Integer.parseInt(args[++i]);
+                    break;
+                default:
+                    System.err.println(
+                            "usage: bench-e2e [--streams 1,2,4] [--find-max] [--seconds 20]"
+                                    + " [--warmup 10] [--parallelism 1]");
+                    System.exit(2);
+            }
+        }
+        Path media = ClipFiles.findMediaDir();
+        List<byte[]> segments = new ArrayList<>();
+        for (Path f : ClipFiles.segments(media, "clip-a-512-h264-aac")) {
+            segments.add(Files.readAllBytes(f));
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        System.out.printf(
+                "machine: %d cores, %s; clip A 512x512@30 H.264 + AAC, looped in real time;"
+                        + " passthrough; parallelism %d per stream job%n",
+                cores, MediaBenchmark.cpuModel(), parallelism);
+        double floor = MediaBenchmark.ffmpegFloor(media);
+        System.out.printf(
+                "floor: Debian ffmpeg -threads 1, same work: %.3f CPU-s per video-s;"
+                        + " theoretical streams on %d cores: %.1f%n",
+                floor, cores, cores / floor);
+        EndToEndBenchmark bench = new EndToEndBenchmark(segments, seconds, warmup, parallelism);
+        Result best = null;
+        for (int n : counts) {
+            Result r = bench.run(n);
+            r.print(floor);
+            if (r.realTime && (best == null || n > best.streams)) {
+                best = r;
+            }
+        }
+        if (findMax) {
+            int n = best == null ? 1 : best.streams + 1;
+            while (true) {
+                Result r = bench.run(n);
+                r.print(floor);
+                if (!r.realTime) {
+                    break;
+                }
+                best = r;
+                n++;
+            }
+        }
+        if (best != null) {
+            System.out.printf(
+                    "largest real-time N measured: %d (floor's theoretical N %.1f; ratio %.2f,"
+                            + " target >= 0.85)%n",
+                    best.streams, cores / floor, best.streams / (cores / floor));
+        }
+        System.exit(0);
+    }
+
+    private Result run(int n) throws Exception {
+        SidecarConfig config =
+                SidecarConfig.builder()
+                        .host("127.0.0.1")
+                        .port(0)
+                        .capacity(n)
+                        .parallelism(parallelism)
+                        .heartbeatInterval(Duration.ofSeconds(2))
+                        .build();
+        HttpClient http = HttpClient.newHttpClient();
+        List<LoadRun> runs = new ArrayList<>();
+        long rssIdle;
+        Result r = new Result(n);
+        try (TrickleServer orchestrator =
+                        TrickleServer.builder().basePath("/ai/trickle/").build().start();
+                Sidecar sidecar = Sidecar.create(config, Optional.empty()).start()) {
+            while (!sidecar.manager().isReady()) {
+                Thread.sleep(20);
+            }
+            System.gc();
+            rssIdle = rssBytes();
+            URI start = sidecar.baseUri().resolve("/stream/start");
+            for (int i = 0; i < n; i++) {
+                LoadRun run = new LoadRun(orchestrator, String.format("bench%03d", i));
+                run.begin(segments);
+                run.startNanos = System.nanoTime();
+                int status = LoadRun.post(http, start, run.startBody());
+                if (status != 200) {
+                    throw new IllegalStateException("start answered " + status);
+                }
+                runs.add(run);
+            }
+            Thread.sleep(warmupSeconds * 1000L);
+            long[] dropsBefore = drops(runs);
+            long cpu0 = processCpuNanos();
+            long t0 = System.nanoTime();
+            Thread.sleep(seconds * 1000L);
+            long t1 = System.nanoTime();
+            long cpu1 = processCpuNanos();
+            long rss = rssBytes();
+            long[] dropsAfter = drops(runs);
+            r.cpuPerVideoSecond = (cpu1 - cpu0) / 1e9 / ((t1 - t0) / 1e9) / n;
+            r.rssMb = rss / 1e6;
+            r.rssPerStreamMb = (rss - rssIdle) / 1e6 / n;
+            r.realTime = true;
+            for (int i = 0; i < n; i++) {
+                LoadRun run = runs.get(i);
+                r.latencies.addAll(run.segmentLatenciesMillis(t0, t1));
+                r.firstBytes.add(run.firstOutputMillis());
+                double fps =
+                        run.lastHeartbeat == null
+                                ? 0
+                                : run.lastHeartbeat.path("fps").path("egress_video_fps").asDouble();
+                long dropped = dropsAfter[i] - dropsBefore[i];
+                r.fps.add(fps);
+                r.drops.add(dropped);
+                if (run.lastHeartbeat != null) {
+                    r.frameP50.add(
+                            run.lastHeartbeat.path("latency_ms").path("end_to_end_p50").asDouble());
+                    r.frameP95.add(
+                            run.lastHeartbeat.path("latency_ms").path("end_to_end_p95").asDouble());
+                }
+                r.realTime &= fps >= MIN_REALTIME_FPS && dropped == 0;
+            }
+            for (LoadRun run : runs) {
+                run.stop();
+            }
+        }
+        return r;
+    }
+
+    private static long[] drops(List<LoadRun> runs) {
+        long[] d = new long[runs.size()];
+        for (int i = 0; i < d.length; i++) {
+            var hb = runs.get(i).lastHeartbeat;
+            d[i] = hb == null ? 0 : hb.path("frames_dropped").asLong();
+        }
+        return d;
+    }
+
+    static long rssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (java.io.IOException e) {
+            // not Linux
+        }
+        return Runtime.getRuntime().totalMemory();
+    }
+
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                        ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /** One run's figures. */
+    private static final class Result {
+        final int streams;
+        double cpuPerVideoSecond;
+        double rssMb;
+        double rssPerStreamMb;
+        boolean realTime;
+        final List<Long> latencies = new ArrayList<>();
+        final List<Long> firstBytes = new ArrayList<>();
+        final List<Double> fps = new ArrayList<>();
+        final List<Long> drops = new ArrayList<>();
+        final List<Double> frameP50 = new ArrayList<>();
+        final List<Double> frameP95 = new ArrayList<>();
+
+        Result(int streams) {
+            this.streams = streams;
+        }
+
+        void print(double floor) {
+            List<Long> l = new ArrayList<>(latencies);
+            Collections.sort(l);
+            List<Long> fb = new ArrayList<>(firstBytes);
+            Collections.sort(fb);
+            System.out.printf(
+                    "N=%-2d cpu %.3f CPU-s/video-s/stream (ratio to floor %.2f, target <= 1.15)"
+                            + " | segment latency p50 %s p95 %s p99 %s ms (%d segments)"
+                            + " | frame latency p50 %.0f p95 %.0f ms | out fps %s drops %s"
+                            + " | RSS %.0f MB, %.0f MB/stream | start->first byte median %s ms"
+                            + " | %s%n",
+                    streams,
+                    cpuPerVideoSecond,
+                    cpuPerVideoSecond / floor,
+                    pct(l, 0.50),
+                    pct(l, 0.95),
+                    pct(l, 0.99),
+                    l.size(),
+                    avg(frameP50),
+                    avg(frameP95),
+                    fps,
+                    drops,
+                    rssMb,
+                    rssPerStreamMb,
+                    fb.isEmpty() ? "-" : fb.get(fb.size() / 2),
+                    realTime ? "real time" : "NOT real time");
+        }
+
+        private static String pct(List<Long> sorted, double q) {
+            if (sorted.isEmpty()) {
+                return "-";
+            }
+            return Long.toString(
+                    sorted.get(Math.min(sorted.size() - 1, (int) (q * sorted.size()))));
+        }
+
+        private static double avg(List<Double> v) {
+            return v.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+        }
+    }
+}

@@ -1,0 +1,398 @@
+package io.flinktrickle.controlapi.config;
+
+import io.flinktrickle.processor.operator.RealTimePolicy;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Every setting of the sidecar, in one place. Built with {@link #builder()} (validated in {@link
+ * Builder#build()}) or from environment variables and {@code --name value} arguments ({@link
+ * #fromEnvAndArgs}); each setting has one name, e.g. {@code FLINK_REST_URL} or {@code
+ * --flink-rest-url}. {@link #SETTINGS} lists them with their meaning (printed by {@code --help}).
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class SidecarConfig {
+
+    /** Setting name (environment form) → what it does. */
+    public static final Map<String, String> SETTINGS = new LinkedHashMap<>();
+
+    static {
+        SETTINGS.put("HOST", "address the HTTP API binds (default 0.0.0.0)");
+        SETTINGS.put("PORT", "HTTP API port (default 8000, as PyTrickle and ai-runner)");
+        SETTINGS.put("ROUTE_PREFIX", "prefix of the stream routes (default /; /api is served too)");
+        SETTINGS.put(
+                "AUTH_TOKEN",
+                "when set, stream routes need 'Authorization: Bearer <token>'"
+                        + " (default CAPABILITY_TOKEN)");
+        SETTINGS.put("CAPACITY", "streams at once (default CAPABILITY_CAPACITY, else 1)");
+        SETTINGS.put("MAX_BODY_BYTES", "largest request body (default 10485760, the gateway's)");
+        SETTINGS.put("PIPELINE", "pipeline name in /version (default byoc)");
+        SETTINGS.put(
+                "MODEL_ID", "model id in /version (default CAPABILITY_NAME, else flink-trickle)");
+        SETTINGS.put("APP_VERSION", "version in /app-version (default the project version)");
+        SETTINGS.put(
+                "FLINK_REST_URL", "a session cluster's REST address; unset: embedded MiniCluster");
+        SETTINGS.put("JOB_JAR", "the shaded job jar uploaded to a remote cluster");
+        SETTINGS.put("PROCESSOR", "FrameProcessor class (default the passthrough)");
+        SETTINGS.put("PARALLELISM", "processor slots per stream job (default 1)");
+        SETTINGS.put("POLICY", "drop_oldest|block|none when a stream falls behind");
+        SETTINGS.put("DEVICES", "devices when Flink has no gpu resource, e.g. gpu:0,gpu:1");
+        SETTINGS.put("CHECKPOINT_SECONDS", "checkpoint interval of the stream jobs (default 10)");
+        SETTINGS.put(
+                "TRICKLE_PORT",
+                "port of the sidecar's own trickle server (default: any; 2940 with a remote"
+                        + " cluster, whose jobs outlive a sidecar restart)");
+        SETTINGS.put(
+                "ADVERTISED_HOST",
+                "host the jobs reach the sidecar's trickle server at (default localhost;"
+                        + " set it for a remote cluster)");
+        SETTINGS.put("PARAMS_TIMEOUT_MS", "how long /stream/params waits for the verdict (2000)");
+        SETTINGS.put("STOP_TIMEOUT_MS", "how long /stream/stop waits for the job to end (10000)");
+        SETTINGS.put("START_TIMEOUT_MS", "a job not running by then is an error (120000)");
+    }
+
+    /** The sidecar's trickle port with a remote cluster (fixed: the jobs keep it in their URLs). */
+    public static final int DEFAULT_REMOTE_TRICKLE_PORT = 2940;
+
+    public final String host;
+    public final int port;
+    public final String routePrefix;
+    public final String authToken;
+    public final int capacity;
+    public final long maxBodyBytes;
+    public final String pipeline;
+    public final String modelId;
+    public final String appVersion;
+    public final URI flinkRestUrl;
+    public final Path jobJar;
+    public final String processorClass;
+    public final int parallelism;
+    public final RealTimePolicy policy;
+    public final String devices;
+    public final int checkpointSeconds;
+    public final int tricklePort;
+    public final String advertisedHost;
+    public final Duration paramsTimeout;
+    public final Duration stopTimeout;
+    public final Duration startTimeout;
+    public final Duration heartbeatInterval;
+    public final Duration pollInterval;
+
+    private SidecarConfig(Builder b) {
+        this.host = b.host;
+        this.port = b.port;
+        this.routePrefix = b.routePrefix;
+        this.authToken = b.authToken;
+        this.capacity = b.capacity;
+        this.maxBodyBytes = b.maxBodyBytes;
+        this.pipeline = b.pipeline;
+        this.modelId = b.modelId;
+        this.appVersion = b.appVersion;
+        this.flinkRestUrl = b.flinkRestUrl;
+        this.jobJar = b.jobJar;
+        this.processorClass = b.processorClass;
+        this.parallelism = b.parallelism;
+        this.policy = b.policy;
+        this.devices = b.devices;
+        this.checkpointSeconds = b.checkpointSeconds;
+        this.tricklePort = b.tricklePort;
+        this.advertisedHost = b.advertisedHost;
+        this.paramsTimeout = b.paramsTimeout;
+        this.stopTimeout = b.stopTimeout;
+        this.startTimeout = b.startTimeout;
+        this.heartbeatInterval = b.heartbeatInterval;
+        this.pollInterval = b.pollInterval;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Whether jobs run on a remote cluster ({@link #flinkRestUrl} set). */
+    public boolean isRemote() {
+        return flinkRestUrl != null;
+    }
+
+    /**
+     * Reads the settings from {@code env} (e.g. {@code System.getenv()}), then from {@code args}
+     * ({@code --flink-rest-url http://jm:8081} overrides {@code FLINK_REST_URL}).
+     *
+     * @throws IllegalArgumentException naming the setting that is unknown or malformed
+     */
+    public static SidecarConfig fromEnvAndArgs(Map<String, String> env, String... args) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String name : SETTINGS.keySet()) {
+            String v = env.get(name);
+            if (v != null && !v.isBlank()) {
+                values.put(name, v.trim());
+            }
+        }
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("expected --name value, got: " + a);
+            }
+            String name = a.substring(2).toUpperCase(Locale.ROOT).replace('-', '_');
+            if (!SETTINGS.containsKey(name)) {
+                throw new IllegalArgumentException("unknown setting " + a);
+            }
+            values.put(name, args[++i]);
+        }
+        Builder b = builder();
+        String capacity = values.getOrDefault("CAPACITY", env.get("CAPABILITY_CAPACITY"));
+        String model = values.getOrDefault("MODEL_ID", env.get("CAPABILITY_NAME"));
+        try {
+            ifSet(values.get("HOST"), v -> b.host = v);
+            ifSet(values.get("PORT"), v -> b.port = Integer.parseInt(v));
+            ifSet(values.get("ROUTE_PREFIX"), v -> b.routePrefix = v);
+            // BYOC: the orchestrator sends the token the capability registered.
+            ifSet(
+                    values.getOrDefault("AUTH_TOKEN", env.get("CAPABILITY_TOKEN")),
+                    v -> b.authToken = v);
+            ifSet(capacity, v -> b.capacity = Integer.parseInt(v.trim()));
+            ifSet(values.get("MAX_BODY_BYTES"), v -> b.maxBodyBytes = Long.parseLong(v));
+            ifSet(values.get("PIPELINE"), v -> b.pipeline = v);
+            ifSet(model, v -> b.modelId = v);
+            ifSet(values.get("APP_VERSION"), v -> b.appVersion = v);
+            ifSet(values.get("FLINK_REST_URL"), v -> b.flinkRestUrl = URI.create(v));
+            ifSet(values.get("JOB_JAR"), v -> b.jobJar = Path.of(v));
+            ifSet(values.get("PROCESSOR"), v -> b.processorClass = v);
+            ifSet(values.get("PARALLELISM"), v -> b.parallelism = Integer.parseInt(v));
+            ifSet(
+                    values.get("POLICY"),
+                    v -> b.policy = RealTimePolicy.valueOf(v.toUpperCase(Locale.ROOT)));
+            ifSet(values.get("DEVICES"), v -> b.devices = v);
+            ifSet(values.get("CHECKPOINT_SECONDS"), v -> b.checkpointSeconds = Integer.parseInt(v));
+            ifSet(values.get("TRICKLE_PORT"), v -> b.tricklePort = Integer.parseInt(v));
+            ifSet(values.get("ADVERTISED_HOST"), v -> b.advertisedHost = v);
+            ifSet(values.get("PARAMS_TIMEOUT_MS"), v -> b.paramsTimeout = millis(v));
+            ifSet(values.get("STOP_TIMEOUT_MS"), v -> b.stopTimeout = millis(v));
+            ifSet(values.get("START_TIMEOUT_MS"), v -> b.startTimeout = millis(v));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bad setting: " + e.getMessage(), e);
+        }
+        return b.build();
+    }
+
+    private static Duration millis(String v) {
+        return Duration.ofMillis(Long.parseLong(v));
+    }
+
+    private interface Setter {
+        void set(String value);
+    }
+
+    private static void ifSet(String value, Setter setter) {
+        if (value != null && !value.isBlank()) {
+            setter.set(value.trim());
+        }
+    }
+
+    /** Builds a {@link SidecarConfig}; {@link #build()} checks every value. */
+    public static final class Builder {
+        private String host = "0.0.0.0";
+        private int port = 8000;
+        private String routePrefix = "/";
+        private String authToken;
+        private int capacity = 1;
+        private long maxBodyBytes = 10L * 1024 * 1024;
+        private String pipeline = "byoc";
+        private String modelId = "flink-trickle";
+        private String appVersion = Versions.projectVersion();
+        private URI flinkRestUrl;
+        private Path jobJar;
+        private String processorClass = "io.flinktrickle.jobs.processors.Passthrough";
+        private int parallelism = 1;
+        private RealTimePolicy policy = RealTimePolicy.DROP_OLDEST;
+        private String devices;
+        private int checkpointSeconds = 10;
+        private int tricklePort = 0;
+        private String advertisedHost = "localhost";
+        private Duration paramsTimeout = Duration.ofSeconds(2);
+        private Duration stopTimeout = Duration.ofSeconds(10);
+        private Duration startTimeout = Duration.ofMinutes(2);
+        private Duration heartbeatInterval = Duration.ofSeconds(10);
+        private Duration pollInterval = Duration.ofMillis(250);
+
+        private Builder() {}
+
+        public Builder host(String host) {
+            this.host = host;
+            return this;
+        }
+
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        public Builder routePrefix(String routePrefix) {
+            this.routePrefix = routePrefix;
+            return this;
+        }
+
+        public Builder authToken(String authToken) {
+            this.authToken = authToken;
+            return this;
+        }
+
+        public Builder capacity(int capacity) {
+            this.capacity = capacity;
+            return this;
+        }
+
+        public Builder maxBodyBytes(long maxBodyBytes) {
+            this.maxBodyBytes = maxBodyBytes;
+            return this;
+        }
+
+        public Builder pipeline(String pipeline) {
+            this.pipeline = pipeline;
+            return this;
+        }
+
+        public Builder modelId(String modelId) {
+            this.modelId = modelId;
+            return this;
+        }
+
+        public Builder appVersion(String appVersion) {
+            this.appVersion = appVersion;
+            return this;
+        }
+
+        /** A remote session cluster; without it the sidecar embeds a MiniCluster. */
+        public Builder flinkRestUrl(URI flinkRestUrl) {
+            this.flinkRestUrl = flinkRestUrl;
+            return this;
+        }
+
+        public Builder jobJar(Path jobJar) {
+            this.jobJar = jobJar;
+            return this;
+        }
+
+        public Builder processorClass(String processorClass) {
+            this.processorClass = processorClass;
+            return this;
+        }
+
+        public Builder parallelism(int parallelism) {
+            this.parallelism = parallelism;
+            return this;
+        }
+
+        public Builder policy(RealTimePolicy policy) {
+            this.policy = policy;
+            return this;
+        }
+
+        public Builder devices(String devices) {
+            this.devices = devices;
+            return this;
+        }
+
+        public Builder checkpointSeconds(int checkpointSeconds) {
+            this.checkpointSeconds = checkpointSeconds;
+            return this;
+        }
+
+        public Builder tricklePort(int tricklePort) {
+            this.tricklePort = tricklePort;
+            return this;
+        }
+
+        public Builder advertisedHost(String advertisedHost) {
+            this.advertisedHost = advertisedHost;
+            return this;
+        }
+
+        public Builder paramsTimeout(Duration paramsTimeout) {
+            this.paramsTimeout = paramsTimeout;
+            return this;
+        }
+
+        public Builder stopTimeout(Duration stopTimeout) {
+            this.stopTimeout = stopTimeout;
+            return this;
+        }
+
+        public Builder startTimeout(Duration startTimeout) {
+            this.startTimeout = startTimeout;
+            return this;
+        }
+
+        /** Interval of the sidecar's own heartbeat events while a job sends none (10 s). */
+        public Builder heartbeatInterval(Duration heartbeatInterval) {
+            this.heartbeatInterval = heartbeatInterval;
+            return this;
+        }
+
+        /** How often job statuses are polled (250 ms). */
+        public Builder pollInterval(Duration pollInterval) {
+            this.pollInterval = pollInterval;
+            return this;
+        }
+
+        public SidecarConfig build() {
+            Objects.requireNonNull(host, "host");
+            check(port >= 0 && port <= 65535, "PORT must be 0..65535 but is " + port);
+            check(
+                    tricklePort >= 0 && tricklePort <= 65535,
+                    "TRICKLE_PORT must be 0..65535 but is " + tricklePort);
+            check(
+                    routePrefix != null && routePrefix.startsWith("/"),
+                    "ROUTE_PREFIX must start with / but is " + routePrefix);
+            routePrefix =
+                    routePrefix.length() > 1 && routePrefix.endsWith("/")
+                            ? routePrefix.substring(0, routePrefix.length() - 1)
+                            : routePrefix;
+            check(capacity >= 1 && capacity <= 1024, "CAPACITY must be 1..1024 but is " + capacity);
+            check(maxBodyBytes >= 1024, "MAX_BODY_BYTES must be at least 1024");
+            check(parallelism >= 1, "PARALLELISM must be positive but is " + parallelism);
+            check(checkpointSeconds >= 0, "CHECKPOINT_SECONDS must not be negative");
+            check(
+                    processorClass != null && !processorClass.isBlank(),
+                    "PROCESSOR must name a class");
+            check(
+                    advertisedHost != null && !advertisedHost.isBlank(),
+                    "ADVERTISED_HOST must not be empty");
+            Objects.requireNonNull(policy, "policy");
+            for (Duration d : new Duration[] {paramsTimeout, stopTimeout, startTimeout}) {
+                check(d != null && !d.isNegative() && !d.isZero(), "timeouts must be positive");
+            }
+            check(
+                    !heartbeatInterval.isNegative() && !heartbeatInterval.isZero(),
+                    "heartbeat interval must be positive");
+            if (flinkRestUrl != null) {
+                String scheme = flinkRestUrl.getScheme();
+                check(
+                        ("http".equals(scheme) || "https".equals(scheme))
+                                && flinkRestUrl.getHost() != null,
+                        "FLINK_REST_URL must be an http(s) URL but is " + flinkRestUrl);
+                check(jobJar != null, "JOB_JAR is required with FLINK_REST_URL");
+                check(
+                        java.nio.file.Files.isRegularFile(jobJar),
+                        "JOB_JAR " + jobJar + " is not a file (build it: ./mvnw package)");
+                if (tricklePort == 0) {
+                    // Jobs outlive a sidecar restart and keep its port in their channel URLs.
+                    tricklePort = DEFAULT_REMOTE_TRICKLE_PORT;
+                }
+            }
+            return new SidecarConfig(this);
+        }
+
+        private static void check(boolean ok, String message) {
+            if (!ok) {
+                throw new IllegalArgumentException(message);
+            }
+        }
+    }
+}

@@ -1,0 +1,299 @@
+package io.flinktrickle.controlapi.events;
+
+import io.flinktrickle.connector.trickle.protocol.ChannelNotFoundException;
+import io.flinktrickle.connector.trickle.protocol.JsonMessagePublisher;
+import io.flinktrickle.connector.trickle.protocol.JsonMessageSubscriber;
+import io.flinktrickle.connector.trickle.protocol.MalformedMessageException;
+import io.flinktrickle.connector.trickle.protocol.TrickleClientConfig;
+import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
+import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
+import io.flinktrickle.connector.trickle.protocol.TrickleSubscriber;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The one publisher of a stream's events channel (a trickle channel has one publisher). The job
+ * publishes its events to a channel on the sidecar's own trickle server; the relay reads them,
+ * forwards them to the orchestrator's {@code events_url} (with the heartbeat's {@code urls} set to
+ * the orchestrator's channels), and adds its own: a heartbeat from the moment the stream is
+ * accepted whenever no heartbeat went out for an interval, an error when the job fails, {@code
+ * stream_stopped} at the end. What it reads also feeds {@code /stream/status} (the last heartbeat)
+ * and {@code /stream/params} (the processor's verdict, by control message seq).
+ *
+ * <p>Threads: one reader thread per stream ({@code events-relay-<stream>}) reads the job's channel;
+ * heartbeats run on the shared scheduler; other methods run on request threads. Publishing is
+ * serialized on this object. A failing orchestrator channel is logged and skipped: it never stops
+ * the stream.
+ */
+public final class EventsRelay implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EventsRelay.class);
+    private static final int KEPT_VERDICTS = 64;
+    private static final Duration ADOPTED_REFRESH = Duration.ofSeconds(1);
+
+    private final String stream;
+    private final URI jobEvents;
+    private final long jobEventsFrom;
+    private final URI orchestratorEvents;
+    private final Map<String, String> urls;
+    private final Supplier<ObjectNode> ownHeartbeat;
+    private final java.util.function.Consumer<JsonNode> onParamsAccepted;
+    private final Duration interval;
+    private final Map<Long, CompletableFuture<JsonNode>> waiting = new HashMap<>();
+    private final Map<Long, JsonNode> verdicts =
+            new LinkedHashMap<>() {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Long, JsonNode> e) {
+                    return size() > KEPT_VERDICTS;
+                }
+            };
+    private final CompletableFuture<Void> jobEventsEnded = new CompletableFuture<>();
+
+    private JsonMessagePublisher publisher;
+    private JsonMessageSubscriber subscriber;
+    private ScheduledFuture<?> ticker;
+    private volatile long lastHeartbeatNanos = System.nanoTime();
+    private volatile JsonNode lastJobHeartbeat;
+    private volatile boolean sawStopped;
+    private volatile boolean closed;
+    private boolean publishFailed;
+
+    /**
+     * @param jobEvents the sidecar channel the job publishes its events to
+     * @param jobEventsFrom where to start reading it: 0 for a new job, next for an adopted one
+     * @param orchestratorEvents the stream's {@code events_url}, or null (events are still read)
+     * @param urls the orchestrator's channels, for the heartbeats' {@code urls}
+     * @param ownHeartbeat the sidecar's heartbeat for the stream's current state
+     * @param onParamsAccepted called with the params in force after each accepted update (HTTP or
+     *     the orchestrator's control channel)
+     */
+    public EventsRelay(
+            String stream,
+            URI jobEvents,
+            long jobEventsFrom,
+            URI orchestratorEvents,
+            Map<String, String> urls,
+            Supplier<ObjectNode> ownHeartbeat,
+            java.util.function.Consumer<JsonNode> onParamsAccepted,
+            Duration interval) {
+        this.onParamsAccepted = onParamsAccepted;
+        this.stream = stream;
+        this.jobEvents = jobEvents;
+        this.jobEventsFrom = jobEventsFrom;
+        this.orchestratorEvents = orchestratorEvents;
+        this.urls = urls;
+        this.ownHeartbeat = ownHeartbeat;
+        this.interval = interval;
+    }
+
+    /** Sends the first heartbeat now, then starts reading the job's events and the heartbeats. */
+    public synchronized void start(ScheduledExecutorService scheduler) {
+        if (orchestratorEvents != null) {
+            publisher =
+                    new JsonMessagePublisher(
+                            TricklePublisher.builder(orchestratorEvents)
+                                    .contentType(TrickleProtocol.MIME_JSON)
+                                    // An adopted stream's channel has segments already: go on
+                                    // after them (with Lp-Trickle-Reset), as a restarted publisher.
+                                    .startSeq(jobEventsFrom == 0 ? 0 : TrickleProtocol.SEQ_NEXT)
+                                    .build(),
+                            SidecarEvents.MAPPER);
+        }
+        publish(ownHeartbeat.get());
+        subscriber =
+                new JsonMessageSubscriber(
+                        TrickleSubscriber.builder(jobEvents)
+                                .startSeq(jobEventsFrom)
+                                // An adopted job writes past the new channel's start: a short
+                                // refresh finds its live edge within a second.
+                                .config(
+                                        TrickleClientConfig.builder()
+                                                .refreshInterval(ADOPTED_REFRESH)
+                                                .build())
+                                .build(),
+                        SidecarEvents.MAPPER);
+        Thread reader = new Thread(this::readJobEvents, "events-relay-" + stream);
+        reader.setDaemon(true);
+        reader.start();
+        long ms = interval.toMillis();
+        ticker = scheduler.scheduleAtFixedRate(this::tick, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    private void tick() {
+        if (!closed && System.nanoTime() - lastHeartbeatNanos >= interval.toNanos() * 9 / 10) {
+            publish(ownHeartbeat.get());
+        }
+    }
+
+    private void readJobEvents() {
+        try {
+            while (!closed) {
+                JsonNode message;
+                try {
+                    var next = subscriber.next();
+                    if (next.isEmpty()) {
+                        break;
+                    }
+                    message = next.get();
+                } catch (MalformedMessageException e) {
+                    LOG.warn(
+                            "Stream {}: skipped a malformed job event: {}", stream, e.getMessage());
+                    continue;
+                }
+                onJobEvent(message);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException e) {
+            if (!closed) {
+                LOG.warn("Stream {}: reading the job's events stopped: {}", stream, e.toString());
+            }
+        } finally {
+            jobEventsEnded.complete(null);
+        }
+    }
+
+    private void onJobEvent(JsonNode message) {
+        JsonNode event = message.path("event");
+        String type = event.path("type").asText("");
+        if (SidecarEvents.HEARTBEAT.equals(type) && event.isObject()) {
+            ((ObjectNode) event).set("urls", SidecarEvents.MAPPER.valueToTree(urls));
+            lastJobHeartbeat = event;
+        } else if (SidecarEvents.STREAM_STOPPED.equals(type)) {
+            sawStopped = true;
+        } else if (SidecarEvents.PARAMS_UPDATED.equals(type)) {
+            if ("ok".equals(event.path("status").asText()) && event.path("params").isObject()) {
+                onParamsAccepted.accept(event.path("params"));
+            }
+            if ("params".equals(event.path("source").asText())) {
+                verdict(event.path("seq").asLong(-1), event);
+            }
+        }
+        publish(message);
+    }
+
+    private synchronized void verdict(long seq, JsonNode event) {
+        CompletableFuture<JsonNode> f = waiting.remove(seq);
+        if (f != null) {
+            f.complete(event);
+        } else {
+            verdicts.put(seq, event);
+        }
+    }
+
+    /**
+     * The processor's {@code params_updated} event for the sidecar's params message {@code seq};
+     * completes when the job reports it (also when it did already).
+     */
+    public synchronized CompletableFuture<JsonNode> verdictFor(long seq) {
+        JsonNode known = verdicts.remove(seq);
+        if (known != null) {
+            return CompletableFuture.completedFuture(known);
+        }
+        return waiting.computeIfAbsent(seq, s -> new CompletableFuture<>());
+    }
+
+    public synchronized void forget(long seq) {
+        waiting.remove(seq);
+    }
+
+    /** The job's last heartbeat event (fps, dimensions, …), or null before the first. */
+    public JsonNode lastJobHeartbeat() {
+        return lastJobHeartbeat;
+    }
+
+    /** Publishes one of the sidecar's own events (e.g. an error). */
+    public void send(ObjectNode envelope) {
+        publish(envelope);
+    }
+
+    private synchronized void publish(JsonNode envelope) {
+        if (SidecarEvents.HEARTBEAT.equals(envelope.path("event").path("type").asText())) {
+            lastHeartbeatNanos = System.nanoTime();
+        }
+        if (publisher == null || closed) {
+            return;
+        }
+        try {
+            publisher.publish(envelope);
+            publishFailed = false;
+        } catch (ChannelNotFoundException e) {
+            LOG.warn("Stream {}: events channel {} is gone; events stop", stream, e.getMessage());
+            closePublisher(false);
+        } catch (IOException | RuntimeException e) {
+            if (!publishFailed) {
+                LOG.warn("Stream {}: an event could not be sent: {}", stream, e.toString());
+            }
+            publishFailed = true;
+        }
+    }
+
+    /**
+     * Ends the relay: waits up to {@code drain} for the job's last events (its events channel ends
+     * when the job finishes), sends {@code stream_stopped} if the job did not, and closes (and
+     * deletes) the orchestrator's events channel.
+     */
+    public void close(Duration drain, String stopReason) {
+        try {
+            jobEventsEnded.get(drain.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            // the job's channel did not end in time: stop reading it
+        }
+        if (!sawStopped && stopReason != null) {
+            publish(SidecarEvents.streamStopped(stopReason));
+        }
+        close(true);
+    }
+
+    /**
+     * Stops relaying without ending the stream's events channel (the sidecar shuts down; its job
+     * goes on and a restarted sidecar adopts it).
+     */
+    @Override
+    public void close() {
+        close(false);
+    }
+
+    private void close(boolean deleteChannel) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (ticker != null) {
+                ticker.cancel(false);
+            }
+            waiting.values().forEach(f -> f.cancel(false));
+            waiting.clear();
+            closePublisher(deleteChannel);
+        }
+        if (subscriber != null) {
+            subscriber.close();
+        }
+    }
+
+    private void closePublisher(boolean delete) {
+        if (publisher != null) {
+            try {
+                publisher.publisher().close(delete);
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("Stream {}: closing the events channel: {}", stream, e.toString());
+            }
+            publisher = null;
+        }
+    }
+}

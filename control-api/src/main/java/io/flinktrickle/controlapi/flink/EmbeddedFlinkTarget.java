@@ -1,0 +1,174 @@
+package io.flinktrickle.controlapi.flink;
+
+import io.flinktrickle.jobs.live.JobArgs;
+import io.flinktrickle.jobs.live.LiveVideoToVideoJob;
+
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.runtime.jobmaster.JobResult;
+import org.apache.flink.runtime.messages.FlinkJobNotFoundException;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.util.ExceptionUtils;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the stream jobs in a Flink MiniCluster inside the sidecar's JVM (the default, as the demo
+ * does): one TaskManager with {@code slots} slots. Job graphs are built here, from the same {@link
+ * LiveVideoToVideoJob#build} a cluster submission runs, so bad arguments fail in {@link #submit}
+ * with the job's own usage message.
+ *
+ * <p>Threads: every method may be called from any thread; the MiniCluster is thread-safe, and calls
+ * wait for its futures at most {@link #TIMEOUT_SECONDS}.
+ */
+public final class EmbeddedFlinkTarget implements FlinkTarget {
+
+    static final long TIMEOUT_SECONDS = 30;
+
+    private final int slots;
+    private final Configuration configuration;
+    private volatile MiniCluster cluster;
+
+    /**
+     * @param slots task slots (streams × parallelism)
+     * @param configuration extra Flink settings (may be empty)
+     */
+    public EmbeddedFlinkTarget(int slots, Configuration configuration) {
+        if (slots < 1) {
+            throw new IllegalArgumentException("slots must be positive but is " + slots);
+        }
+        this.slots = slots;
+        this.configuration = new Configuration(configuration);
+        // No fixed REST port: a real cluster's 8081 may be taken on this host.
+        this.configuration.set(RestOptions.BIND_PORT, "0");
+    }
+
+    @Override
+    public synchronized void open() throws Exception {
+        if (cluster != null) {
+            return;
+        }
+        MiniCluster mc =
+                new MiniCluster(
+                        new MiniClusterConfiguration.Builder()
+                                .setConfiguration(configuration)
+                                .setNumTaskManagers(1)
+                                .setNumSlotsPerTaskManager(slots)
+                                .build());
+        mc.start();
+        cluster = mc;
+    }
+
+    @Override
+    public boolean isReachable() {
+        MiniCluster mc = cluster;
+        return mc != null && mc.isRunning();
+    }
+
+    @Override
+    public String submit(String jobName, List<String> programArgs) throws Exception {
+        JobArgs args;
+        try {
+            args = JobArgs.parse(programArgs.toArray(new String[0]));
+        } catch (JobArgs.UsageException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        StreamExecutionEnvironment env = new StreamExecutionEnvironment(new Configuration());
+        LiveVideoToVideoJob.build(env, args);
+        StreamGraph graph = env.getStreamGraph();
+        graph.setJobName(jobName);
+        JobGraph job = graph.getJobGraph();
+        return get(running().submitJob(job)).getJobID().toHexString();
+    }
+
+    @Override
+    public Optional<JobStatus> status(String jobId) throws Exception {
+        try {
+            return Optional.of(get(running().getJobStatus(JobID.fromHexString(jobId))));
+        } catch (ExecutionException e) {
+            if (isNotFound(e)) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public Optional<String> failureCause(String jobId) throws Exception {
+        JobResult result = get(running().requestJobResult(JobID.fromHexString(jobId)));
+        return result.getSerializedThrowable()
+                .map(t -> t.deserializeError(getClass().getClassLoader()))
+                .map(t -> ExceptionUtils.stripExecutionException(t))
+                .map(EmbeddedFlinkTarget::rootMessage);
+    }
+
+    @Override
+    public List<JobSummary> list() throws Exception {
+        List<JobSummary> jobs = new ArrayList<>();
+        for (var j : get(running().listJobs())) {
+            jobs.add(new JobSummary(j.getJobId().toHexString(), j.getJobName(), j.getJobState()));
+        }
+        return jobs;
+    }
+
+    @Override
+    public void cancel(String jobId) throws Exception {
+        try {
+            get(running().cancelJob(JobID.fromHexString(jobId)));
+        } catch (ExecutionException e) {
+            if (!isNotFound(e)
+                    && status(jobId).map(s -> !s.isGloballyTerminalState()).orElse(false)) {
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "embedded MiniCluster (" + slots + " slots)";
+    }
+
+    @Override
+    public synchronized void close() throws Exception {
+        MiniCluster mc = cluster;
+        cluster = null;
+        if (mc != null) {
+            mc.closeAsync().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    private MiniCluster running() {
+        MiniCluster mc = cluster;
+        if (mc == null || !mc.isRunning()) {
+            throw new IllegalStateException("the embedded MiniCluster is not running");
+        }
+        return mc;
+    }
+
+    private static <T> T get(java.util.concurrent.CompletableFuture<T> f) throws Exception {
+        return f.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    private static boolean isNotFound(Throwable t) {
+        return ExceptionUtils.findThrowable(t, FlinkJobNotFoundException.class).isPresent();
+    }
+
+    static String rootMessage(Throwable t) {
+        Throwable root = ExceptionUtils.stripCompletionException(t);
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage();
+        return root.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+}

@@ -1,0 +1,292 @@
+package io.flinktrickle.controlapi.http;
+
+import io.flinktrickle.controlapi.config.SidecarConfig;
+import io.flinktrickle.controlapi.hardware.GpuInfo;
+import io.flinktrickle.controlapi.stream.ManagedStream;
+import io.flinktrickle.controlapi.stream.ParamsUpdates;
+import io.flinktrickle.controlapi.stream.StartRequest;
+import io.flinktrickle.controlapi.stream.StreamException;
+import io.flinktrickle.controlapi.stream.StreamManager;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The sidecar's HTTP API, PyTrickle's contract (docs: README "Control API"). {@link #create} builds
+ * the Javalin app without starting it, as Javalin's samples do, so tests drive it with {@code
+ * JavalinTest} and the main class starts it.
+ *
+ * <p>Status codes, per route: validation errors 400 (PyTrickle answers 500 for params; the gateway
+ * shows 400 as the caller's fault); no stream 400; a params update the processor refused 422 (never
+ * 200); a params update not confirmed within the timeout 202; at capacity or still LOADING: 503 on
+ * {@code /stream/start} (BYOC passes it to the gateway, as PyTrickle's) and 500 on {@code
+ * /live-video-to-video}, whose caller, go-livepeer's worker, only treats 400/401/422/500 as
+ * failures; Flink unreachable 500; bad token 401; body too large 413; unknown route 404.
+ *
+ * <p>Threads: handlers run on Jetty's request threads; slow work (job submission) happens in the
+ * {@link StreamManager}'s threads, so a start answers at once.
+ */
+public final class SidecarApp {
+    private static final Logger LOG = LoggerFactory.getLogger(SidecarApp.class);
+    private static final String JSON = "application/json";
+    static final String STREAM_ID_HEADER = "X-Stream-Id";
+
+    private final StreamManager manager;
+    private final SidecarConfig config;
+    private final GpuInfo gpus;
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    private SidecarApp(StreamManager manager, GpuInfo gpus) {
+        this.manager = manager;
+        this.config = manager.config();
+        this.gpus = gpus;
+    }
+
+    /** The app with every route; not started. */
+    public static Javalin create(StreamManager manager, GpuInfo gpus) {
+        SidecarApp api = new SidecarApp(manager, gpus);
+        return Javalin.create(api::configure);
+    }
+
+    private void configure(JavalinConfig cfg) {
+        cfg.startup.showJavalinBanner = false;
+        cfg.http.maxRequestSize = config.maxBodyBytes;
+        cfg.http.prefer405over404 = true;
+        cfg.jsonMapper(new JavalinJackson(mapper, false));
+        for (String prefix : prefixes()) {
+            cfg.routes.before(prefix + "/stream/*", this::authorize);
+            cfg.routes.post(prefix + "/stream/start", ctx -> start(ctx, false));
+            cfg.routes.post(prefix + "/stream/params", this::params);
+            cfg.routes.post(prefix + "/stream/stop", this::stop);
+            cfg.routes.get(prefix + "/stream/status", this::status);
+        }
+        cfg.routes.before("/live-video-to-video", this::authorize);
+        cfg.routes.post("/live-video-to-video", ctx -> start(ctx, true));
+        cfg.routes.get("/health", this::health);
+        cfg.routes.get("/version", this::version);
+        cfg.routes.get("/app-version", ctx -> ctx.json(Map.of("version", config.appVersion)));
+        cfg.routes.get("/hardware/info", ctx -> hardware(ctx, "gpu_info", gpus.info()));
+        cfg.routes.get("/hardware/stats", ctx -> hardware(ctx, "gpu_stats", gpus.stats()));
+        cfg.routes.exception(ApiError.class, (e, ctx) -> ctx.status(e.status).json(e.body));
+        cfg.routes.exception(
+                HttpResponseException.class,
+                (e, ctx) -> ctx.status(e.getStatus()).json(ApiResponses.error(e.getMessage())));
+        cfg.routes.exception(
+                Exception.class,
+                (e, ctx) -> {
+                    LOG.warn("{} {} failed", ctx.method(), ctx.path(), e);
+                    ctx.status(500).json(ApiResponses.error("Internal error: " + e));
+                });
+        notFound(cfg, 404, "Not found");
+        notFound(cfg, 405, "Method not allowed");
+        notFound(cfg, 413, "Request body too large (limit " + config.maxBodyBytes + " bytes)");
+    }
+
+    private void notFound(JavalinConfig cfg, int status, String message) {
+        Handler h =
+                ctx -> {
+                    if (ctx.result() == null || !ctx.result().contains("\"detail\"")) {
+                        ctx.json(
+                                ApiResponses.error(
+                                        message + ": " + ctx.method() + " " + ctx.path()));
+                    }
+                };
+        cfg.routes.error(status, h);
+    }
+
+    private String[] prefixes() {
+        String p = "/".equals(config.routePrefix) ? "" : config.routePrefix;
+        return distinct(p, "/api");
+    }
+
+    private static String[] distinct(String a, String b) {
+        return a.equals(b) ? new String[] {a} : new String[] {a, b};
+    }
+
+    // ---------------------------------------------------------------- routes
+
+    private void start(Context ctx, boolean managedAlias) {
+        String prefix = "Error starting stream: ";
+        JsonNode body = jsonBody(ctx, prefix);
+        if (managedAlias) {
+            String model = body.path("model_id").asText("");
+            if (!model.isEmpty() && !model.equals(config.modelId)) {
+                throw new ApiError(
+                        400,
+                        prefix + "model_id " + model + " is not this runner's " + config.modelId);
+            }
+        }
+        ManagedStream s;
+        try {
+            s = manager.start(StartRequest.parse(body, ctx.header(STREAM_ID_HEADER)));
+        } catch (StreamException e) {
+            throw refused(e, prefix, managedAlias);
+        }
+        Map<String, Object> out = ApiResponses.success("Stream started successfully");
+        out.put("request_id", s.requestId);
+        out.put("stream_id", s.id);
+        out.put("current_state", ApiResponses.pipelineState(manager));
+        if (managedAlias) { // ai-runner's answer; go-livepeer does not use the URLs
+            out.put("publish_url", "");
+            out.put("subscribe_url", "");
+            out.put("control_url", "");
+        }
+        ctx.json(out);
+    }
+
+    private void params(Context ctx) throws InterruptedException {
+        String prefix = "Parameter update failed: ";
+        JsonNode body = jsonBody(ctx, prefix);
+        ParamsUpdates.Outcome outcome;
+        try {
+            outcome = manager.params(ctx.header(STREAM_ID_HEADER), body);
+        } catch (StreamException e) {
+            throw refused(e, "", false);
+        }
+        switch (outcome) {
+            case APPLIED:
+                ctx.json(ApiResponses.success("Parameters updated successfully"));
+                break;
+            case IGNORED:
+                ctx.json(ApiResponses.success("Keep-alive ignored"));
+                break;
+            default:
+                Map<String, Object> queued = new LinkedHashMap<>();
+                queued.put("status", "accepted");
+                queued.put(
+                        "message",
+                        "Parameters sent to the stream; the processor has not confirmed them"
+                                + " yet");
+                ctx.status(202).json(queued);
+        }
+    }
+
+    private void stop(Context ctx) throws InterruptedException {
+        ManagedStream s;
+        try {
+            s = manager.stop(ctx.header(STREAM_ID_HEADER));
+        } catch (StreamException e) {
+            throw refused(e, "", false);
+        }
+        Map<String, Object> out = ApiResponses.success("Stream stopped successfully");
+        out.put("stream_id", s.id);
+        out.put("stream", ApiResponses.stream(s));
+        out.put("current_state", ApiResponses.pipelineState(manager));
+        ctx.json(out);
+    }
+
+    private void status(Context ctx) {
+        String id = ctx.header(STREAM_ID_HEADER);
+        ManagedStream chosen = manager.find(id);
+        if (id != null && chosen == null) {
+            throw new ApiError(404, "Unknown stream " + id);
+        }
+        ctx.json(ApiResponses.streamStatus(manager, chosen));
+    }
+
+    private void health(Context ctx) {
+        try {
+            ctx.json(Map.of("status", manager.state().name()));
+        } catch (RuntimeException e) {
+            LOG.warn("health failed", e);
+            ctx.status(500)
+                    .json(Map.of("detail", Map.of("msg", "Failed to retrieve pipeline status.")));
+        }
+    }
+
+    private void version(Context ctx) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("pipeline", config.pipeline);
+        v.put("model_id", config.modelId);
+        v.put("version", config.appVersion);
+        ctx.json(v);
+    }
+
+    private void hardware(Context ctx, String field, Map<String, ?> gpus) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("pipeline", config.pipeline);
+        out.put("model_id", config.modelId);
+        out.put(field, gpus);
+        ctx.json(out);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void authorize(Context ctx) {
+        if (config.authToken == null) {
+            return;
+        }
+        String given = ctx.header("Authorization");
+        byte[] expected = ("Bearer " + config.authToken).getBytes(StandardCharsets.UTF_8);
+        if (given == null
+                || !MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
+            throw new ApiError(401, "Invalid or missing bearer token");
+        }
+    }
+
+    private JsonNode jsonBody(Context ctx, String prefix) {
+        String type = ctx.contentType();
+        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith(JSON)) {
+            throw new ApiError(
+                    400, prefix + "Unknown content type " + type + ": send application/json");
+        }
+        try {
+            JsonNode node = mapper.readTree(ctx.bodyAsBytes());
+            if (node == null || node.isMissingNode()) {
+                throw new ApiError(400, prefix + "the body is empty: send a JSON object");
+            }
+            return node;
+        } catch (JacksonException e) {
+            throw new ApiError(
+                    400, prefix + "the body is not valid JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw new ApiError(400, prefix + "the body could not be read: " + e.getMessage());
+        }
+    }
+
+    private static ApiError refused(StreamException e, String prefix, boolean managedAlias) {
+        int status;
+        switch (e.reason()) {
+            case BUSY:
+            case NOT_READY:
+                status = managedAlias ? 500 : 503;
+                break;
+            case REJECTED:
+                status = 422;
+                break;
+            case FAILED:
+                status = 500;
+                break;
+            default:
+                status = 400;
+        }
+        return new ApiError(status, prefix + e.getMessage());
+    }
+
+    /** An error answer: status and PyTrickle/go-livepeer body. */
+    static final class ApiError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final int status;
+        final transient Map<String, Object> body;
+
+        ApiError(int status, String message) {
+            super(message);
+            this.status = status;
+            this.body = ApiResponses.error(message);
+        }
+    }
+}

@@ -1,0 +1,379 @@
+package io.flinktrickle.controlapi.registration;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Registers this sidecar as a BYOC capability with a go-livepeer orchestrator, like PyTrickle's
+ * {@code utils/register.py}: {@code POST {orch}/capability/register} with {@code Authorization:
+ * <secret>} (no {@code Bearer}) and the {@code ExternalCapability} JSON. Connection errors,
+ * timeouts and 5xx/408/429 answers are retried; any other non-200 answer (400: wrong secret or
+ * settings) is final. Failure never throws: it is logged and returned, so that startup goes on.
+ *
+ * <p>Threads: immutable and thread-safe. {@link #register()} blocks its caller for up to {@code
+ * attempts × timeout + (attempts − 1) × retryDelay} (about 8.5 s by default), so call it from a
+ * startup or background thread, never from a Javalin request thread. {@link #unregister()} makes
+ * one attempt (at most one timeout) and is meant for a shutdown hook. The JDK {@link HttpClient}'s
+ * own daemon threads do the I/O.
+ */
+public final class CapabilityRegistrar {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CapabilityRegistrar.class);
+
+    public static final int DEFAULT_ATTEMPTS = 3;
+    public static final Duration DEFAULT_RETRY_DELAY = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(1_500);
+
+    /** PyTrickle's default name, used when {@code CAPABILITY_NAME} is unset. */
+    public static final String DEFAULT_NAME = "pytrickle-worker";
+
+    public static final String DEFAULT_DESCRIPTION = "flink-trickle video processing worker";
+
+    /** {@link Result#status()} when no HTTP answer arrived. */
+    public static final int NO_STATUS = -1;
+
+    public static final String ENV_ORCH_URL = "ORCH_URL";
+    public static final String ENV_ORCH_SECRET = "ORCH_SECRET";
+    public static final String ENV_NAME = "CAPABILITY_NAME";
+    public static final String ENV_DESCRIPTION = "CAPABILITY_DESCRIPTION";
+    public static final String ENV_URL = "CAPABILITY_URL";
+    public static final String ENV_CAPACITY = "CAPABILITY_CAPACITY";
+    public static final String ENV_PRICE_PER_UNIT = "CAPABILITY_PRICE_PER_UNIT";
+    public static final String ENV_PRICE_SCALING = "CAPABILITY_PRICE_SCALING";
+    public static final String ENV_CURRENCY = "CAPABILITY_CURRENCY";
+    public static final String ENV_TOKEN = "CAPABILITY_TOKEN";
+
+    static final String REGISTER_PATH = "/capability/register";
+    static final String UNREGISTER_PATH = "/capability/unregister";
+    private static final int HTTP_OK = 200;
+    private static final int HTTP_REQUEST_TIMEOUT = 408;
+    private static final int HTTP_TOO_MANY_REQUESTS = 429;
+    private static final int HTTP_SERVER_ERROR = 500;
+    private static final int MAX_DETAIL_CHARS = 200;
+    private static final String TRAILING_SLASHES = "/+$";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** How {@link #register()} ended: REJECTED is a final non-200 answer such as 400. */
+    public enum Outcome {
+        REGISTERED,
+        REJECTED,
+        FAILED,
+        INTERRUPTED
+    }
+
+    /** The outcome, attempts made, last HTTP status ({@link #NO_STATUS} if none) and detail. */
+    public record Result(Outcome outcome, int attempts, int status, String detail) {
+        public boolean registered() {
+            return outcome == Outcome.REGISTERED;
+        }
+    }
+
+    private final String orchBase;
+    private final String secret;
+    private final String name;
+    private final String registerBody;
+    private final int attempts;
+    private final Duration retryDelay;
+    private final Duration timeout;
+    private final HttpClient client;
+
+    private CapabilityRegistrar(Builder b) {
+        orchBase = b.orchUrl.toString().replaceAll(TRAILING_SLASHES, "");
+        secret = b.secret;
+        name = b.name;
+        attempts = b.attempts;
+        retryDelay = b.retryDelay;
+        timeout = b.timeout;
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", b.name);
+        body.put("description", b.description);
+        body.put("url", b.url.replaceAll(TRAILING_SLASHES, ""));
+        body.put("capacity", b.capacity);
+        body.put("price_per_unit", b.pricePerUnit);
+        body.put("price_scaling", b.priceScaling);
+        if (b.currency != null) {
+            body.put("currency", b.currency);
+        }
+        if (b.token != null) {
+            body.put("token", b.token);
+        }
+        try {
+            registerBody = JSON.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+        client =
+                HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(timeout)
+                        .build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The capability name, as registered and unregistered. */
+    public String name() {
+        return name;
+    }
+
+    /** Registers the capability, retrying as the class describes; never throws on I/O errors. */
+    public Result register() {
+        LOG.info("Registering capability '{}' with orchestrator {}", name, orchBase);
+        HttpRequest request = post(REGISTER_PATH, "application/json", registerBody);
+        int status = NO_STATUS;
+        String detail = "";
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            try {
+                if (attempt > 1) {
+                    Thread.sleep(retryDelay.toMillis());
+                }
+                HttpResponse<String> response =
+                        client.send(request, HttpResponse.BodyHandlers.ofString());
+                status = response.statusCode();
+                detail = abbreviate(response.body());
+                if (status == HTTP_OK) {
+                    LOG.info("Capability '{}' registered with {}", name, orchBase);
+                    return new Result(Outcome.REGISTERED, attempt, status, detail);
+                }
+                if (!retryable(status)) {
+                    LOG.error("Registration rejected (wrong secret?): {} {}", status, detail);
+                    return new Result(Outcome.REJECTED, attempt, status, detail);
+                }
+                LOG.warn("Register attempt {}/{} failed: {} {}", attempt, attempts, status, detail);
+            } catch (IOException e) {
+                status = NO_STATUS;
+                detail = abbreviate(e.toString());
+                LOG.warn("Register attempt {}/{} failed: {}", attempt, attempts, detail);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Result(Outcome.INTERRUPTED, attempt, NO_STATUS, "interrupted");
+            }
+        }
+        LOG.error("Capability '{}' not registered after {} attempts", name, attempts);
+        return new Result(Outcome.FAILED, attempts, status, detail);
+    }
+
+    /** Unregisters the capability in one attempt; true on a 200 answer. Never throws on I/O. */
+    public boolean unregister() {
+        HttpRequest request = post(UNREGISTER_PATH, "text/plain; charset=utf-8", name);
+        try {
+            HttpResponse<String> response =
+                    client.send(request, HttpResponse.BodyHandlers.ofString());
+            int status = response.statusCode();
+            LOG.info("Unregistering '{}' from {}: {}", name, orchBase, status);
+            return status == HTTP_OK;
+        } catch (IOException e) {
+            LOG.warn("Unregistering '{}' from {} failed: {}", name, orchBase, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+
+    /**
+     * A registrar from PyTrickle's environment variables ({@code ENV_*}), or empty when {@code
+     * ORCH_URL} or {@code ORCH_SECRET} is unset or blank. {@code CAPABILITY_URL} defaults to {@code
+     * defaultUrl}. Throws {@link IllegalArgumentException} naming the variable of an invalid value.
+     */
+    public static Optional<CapabilityRegistrar> fromEnv(
+            Map<String, String> env, String defaultUrl) {
+        String orchUrl = env(env, ENV_ORCH_URL, null);
+        String secret = env(env, ENV_ORCH_SECRET, null);
+        if (orchUrl == null || secret == null) {
+            return Optional.empty();
+        }
+        return Optional.of(
+                builder()
+                        .orchUrl(httpUri(ENV_ORCH_URL, orchUrl))
+                        .secret(secret)
+                        .name(env(env, ENV_NAME, DEFAULT_NAME))
+                        .description(env(env, ENV_DESCRIPTION, DEFAULT_DESCRIPTION))
+                        .url(httpUri(ENV_URL, env(env, ENV_URL, defaultUrl)).toString())
+                        .capacity((int) number(env, ENV_CAPACITY, 1, 1, Integer.MAX_VALUE))
+                        .pricePerUnit(number(env, ENV_PRICE_PER_UNIT, 0, 0, Long.MAX_VALUE))
+                        .priceScaling(number(env, ENV_PRICE_SCALING, 1, 1, Long.MAX_VALUE))
+                        .currency(env(env, ENV_CURRENCY, null))
+                        .token(env(env, ENV_TOKEN, null))
+                        .build());
+    }
+
+    private HttpRequest post(String path, String contentType, String body) {
+        return HttpRequest.newBuilder(URI.create(orchBase + path))
+                .timeout(timeout)
+                .header("Authorization", secret)
+                .header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
+    }
+
+    private static boolean retryable(int status) {
+        return status >= HTTP_SERVER_ERROR
+                || status == HTTP_REQUEST_TIMEOUT
+                || status == HTTP_TOO_MANY_REQUESTS;
+    }
+
+    private static String abbreviate(String text) {
+        String s = text == null ? "" : text.strip();
+        return s.length() <= MAX_DETAIL_CHARS ? s : s.substring(0, MAX_DETAIL_CHARS) + "…";
+    }
+
+    private static String env(Map<String, String> env, String name, String fallback) {
+        String value = env.get(name);
+        return value == null || value.isBlank() ? fallback : value.strip();
+    }
+
+    private static long number(
+            Map<String, String> env, String name, long fallback, long min, long max) {
+        String value = env(env, name, String.valueOf(fallback));
+        try {
+            long parsed = Long.parseLong(value);
+            if (parsed >= min && parsed <= max) {
+                return parsed;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(
+                String.format("%s must be a whole number ≥ %d, not '%s'", name, min, value));
+    }
+
+    /** {@code value} as an http(s) URI with a host; the exception names {@code what}. */
+    private static URI httpUri(String what, String value) {
+        try {
+            URI uri = URI.create(value);
+            if (uri.getHost() != null && uri.getScheme().matches("(?i)https?")) {
+                return uri;
+            }
+        } catch (IllegalArgumentException | NullPointerException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(what + " must be an http(s) URL, not '" + value + "'");
+    }
+
+    /**
+     * Settings for a {@link CapabilityRegistrar}, validated by {@link #build()}: orchUrl, secret
+     * (sent as the raw {@code Authorization} header), name and url (this sidecar's public base URL)
+     * are required; description defaults to "", capacity to 1 (≥ 1), pricePerUnit to 0 (≥ 0),
+     * priceScaling to 1 (≥ 1); currency (e.g. {@code wei}) and token (which the orchestrator sends
+     * back as {@code Authorization: Bearer <token>}) are omitted when null; attempts default to 3
+     * (≥ 1), retryDelay to 2 s (≥ 0) and the per-attempt timeout to 1.5 s (> 0).
+     */
+    public static final class Builder {
+        private URI orchUrl;
+        private String secret;
+        private String name;
+        private String description = "";
+        private String url;
+        private int capacity = 1;
+        private long pricePerUnit;
+        private long priceScaling = 1;
+        private String currency;
+        private String token;
+        private int attempts = DEFAULT_ATTEMPTS;
+        private Duration retryDelay = DEFAULT_RETRY_DELAY;
+        private Duration timeout = DEFAULT_TIMEOUT;
+
+        private Builder() {}
+
+        public Builder orchUrl(URI orchUrl) {
+            this.orchUrl = orchUrl;
+            return this;
+        }
+
+        public Builder secret(String secret) {
+            this.secret = secret;
+            return this;
+        }
+
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        public Builder description(String description) {
+            this.description = description;
+            return this;
+        }
+
+        public Builder url(String url) {
+            this.url = url;
+            return this;
+        }
+
+        public Builder capacity(int capacity) {
+            this.capacity = capacity;
+            return this;
+        }
+
+        public Builder pricePerUnit(long pricePerUnit) {
+            this.pricePerUnit = pricePerUnit;
+            return this;
+        }
+
+        public Builder priceScaling(long priceScaling) {
+            this.priceScaling = priceScaling;
+            return this;
+        }
+
+        public Builder currency(String currency) {
+            this.currency = currency;
+            return this;
+        }
+
+        public Builder token(String token) {
+            this.token = token;
+            return this;
+        }
+
+        public Builder attempts(int attempts) {
+            this.attempts = attempts;
+            return this;
+        }
+
+        public Builder retryDelay(Duration retryDelay) {
+            this.retryDelay = retryDelay;
+            return this;
+        }
+
+        public Builder timeout(Duration timeout) {
+            this.timeout = timeout;
+            return this;
+        }
+
+        public CapabilityRegistrar build() {
+            httpUri("orchUrl", orchUrl == null ? null : orchUrl.toString());
+            require(secret != null && !secret.isBlank(), "secret must be set");
+            require(name != null && !name.isBlank(), "name must be set");
+            require(description != null, "description must not be null");
+            httpUri("url", url);
+            require(capacity >= 1, "capacity must be ≥ 1: " + capacity);
+            require(pricePerUnit >= 0, "pricePerUnit must be ≥ 0: " + pricePerUnit);
+            require(priceScaling >= 1, "priceScaling must be ≥ 1: " + priceScaling);
+            require(attempts >= 1, "attempts must be ≥ 1: " + attempts);
+            require(retryDelay != null && !retryDelay.isNegative(), "retryDelay must be ≥ 0");
+            require(timeout != null && timeout.compareTo(Duration.ZERO) > 0, "timeout must be > 0");
+            return new CapabilityRegistrar(this);
+        }
+
+        private static void require(boolean condition, String message) {
+            if (!condition) {
+                throw new IllegalArgumentException(message);
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.flinktrickle.controlapi.stream;
+
+import io.flinktrickle.controlapi.flink.FlinkTarget;
+import io.flinktrickle.jobs.live.LiveVideoToVideoJob;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * After a restart, the sidecar picks up the stream jobs a previous run submitted and that still
+ * run: jobs named {@link StreamManager#JOB_PREFIX}{@code <id>}, their channels read from the job's
+ * global parameters ({@link LiveVideoToVideoJob#STREAM_PARAMETER}). Their params and events
+ * channels are created again on the sidecar's trickle server, so the job's readers and writers,
+ * which retry, reconnect to them.
+ *
+ * <p>Runs once on the scheduler thread, when the Flink target first answers.
+ */
+final class JobAdoption {
+    private static final Logger LOG = LoggerFactory.getLogger(JobAdoption.class);
+
+    private JobAdoption() {}
+
+    static void adopt(StreamManager manager, FlinkTarget target) throws Exception {
+        for (FlinkTarget.JobSummary job : target.list()) {
+            if (job.name == null
+                    || !job.name.startsWith(StreamManager.JOB_PREFIX)
+                    || job.status.isGloballyTerminalState()) {
+                continue;
+            }
+            String id = job.name.substring(StreamManager.JOB_PREFIX.length());
+            Map<String, String> parameters = target.jobParameters(job.id);
+            String prefix = LiveVideoToVideoJob.STREAM_PARAMETER + id + ".";
+            Map<String, String> urls = new HashMap<>();
+            parameters.forEach(
+                    (k, v) -> {
+                        if (k.startsWith(prefix)) {
+                            urls.put(k.substring(prefix.length()), v);
+                        }
+                    });
+            if (!urls.containsKey("subscribe") || !urls.containsKey("publish")) {
+                LOG.warn("Job {} ({}) does not list its channels; not adopted", job.id, job.name);
+                continue;
+            }
+            // The job's events and params channels are the sidecar's own; the orchestrator's
+            // events channel is kept in the job's labels.
+            Map<String, String> orchestrator = new HashMap<>(urls);
+            orchestrator.remove("params");
+            orchestrator.remove("events");
+            String labels = LiveVideoToVideoJob.LABEL_PARAMETER;
+            String events = parameters.get(labels + JobArguments.LABEL_EVENTS_URL);
+            if (events != null) {
+                orchestrator.put("events", events);
+            }
+            String requestId = parameters.getOrDefault(labels + JobArguments.LABEL_REQUEST_ID, id);
+            ManagedStream stream =
+                    new ManagedStream(id, requestId, orchestrator, 0, 0, Map.<String, Object>of());
+            stream.jobId = job.id;
+            manager.adopt(stream, events == null ? null : URI.create(events));
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.flinktrickle.controlapi.stream;
+
+import io.flinktrickle.controlapi.config.SidecarConfig;
+import io.flinktrickle.jobs.live.JobArgs;
+import io.flinktrickle.processor.params.StreamParams;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The {@code LiveVideoToVideoJob} arguments for one stream: its orchestrator channels, plus the
+ * sidecar's params channel (a second control channel whose deletion ends the stream) and events
+ * channel (relayed), the start params, and the sidecar's job settings. The arguments are parsed
+ * here with the job's own parser, so settings it refuses fail the start before anything is
+ * submitted.
+ *
+ * <p>Stateless; thread-safe.
+ */
+final class JobArguments {
+
+    /** Restarts in a row before a failing job fails for good (and the runner reports ERROR). */
+    static final int MAX_RESTARTS = 3;
+
+    static final String LABEL_REQUEST_ID = "sidecar.request-id";
+    static final String LABEL_EVENTS_URL = "sidecar.events-url";
+
+    private final SidecarConfig config;
+    private final Function<String, URI> internalChannel;
+
+    JobArguments(SidecarConfig config, Function<String, URI> internalChannel) {
+        this.config = config;
+        this.internalChannel = internalChannel;
+    }
+
+    /**
+     * @throws StreamException FAILED when the job's parser refuses the arguments (a bad sidecar
+     *     setting, e.g. an unknown processor class)
+     */
+    List<String> forStream(StartRequest r) {
+        StringBuilder stream = new StringBuilder();
+        stream.append("id=").append(r.streamId);
+        stream.append(",subscribe=").append(r.subscribe);
+        stream.append(",publish=").append(r.publish);
+        if (r.control != null) {
+            stream.append(",control=").append(r.control);
+        }
+        stream.append(",events=")
+                .append(internalChannel.apply(r.streamId + StreamManager.EVENTS_SUFFIX));
+        if (r.data != null) {
+            stream.append(",data=").append(r.data);
+        }
+        stream.append(",params=")
+                .append(internalChannel.apply(r.streamId + StreamManager.PARAMS_SUFFIX));
+        List<String> args = new ArrayList<>();
+        add(args, "--stream", stream.toString());
+        add(args, "--processor", config.processorClass);
+        add(args, "--params", StreamParams.toJson(r.params));
+        add(args, "--width", Integer.toString(r.width));
+        add(args, "--height", Integer.toString(r.height));
+        add(args, "--parallelism", Integer.toString(config.parallelism));
+        add(args, "--policy", config.policy.name().toLowerCase(java.util.Locale.ROOT));
+        if (config.devices != null) {
+            add(args, "--devices", config.devices);
+        }
+        add(args, "--heartbeat-seconds", Long.toString(config.heartbeatInterval.toSeconds()));
+        add(args, "--checkpoint-seconds", Integer.toString(config.checkpointSeconds));
+        add(args, "--max-restarts", Integer.toString(MAX_RESTARTS));
+        add(args, "--job-name", StreamManager.JOB_PREFIX + r.streamId);
+        // What a restarted sidecar needs to adopt the job (see JobAdoption).
+        add(args, "--label", LABEL_REQUEST_ID + "=" + r.requestId);
+        if (r.events != null) {
+            add(args, "--label", LABEL_EVENTS_URL + "=" + r.events);
+        }
+        try {
+            JobArgs.parse(args.toArray(new String[0]));
+        } catch (JobArgs.UsageException e) {
+            throw new StreamException(
+                    StreamException.Reason.FAILED,
+                    "the stream job's settings are invalid: " + e.getMessage(),
+                    e);
+        }
+        return args;
+    }
+
+    private static void add(List<String> args, String flag, String value) {
+        args.add(flag);
+        args.add(value);
+    }
+}

@@ -1,0 +1,147 @@
+package io.flinktrickle.controlapi.stream;
+
+import io.flinktrickle.controlapi.flink.FlinkTarget;
+
+import org.apache.flink.api.common.JobStatus;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executor;
+
+/**
+ * Follows Flink for the {@link StreamManager}: connects to the target (retrying every {@link
+ * #TARGET_CHECK}, adopting running jobs the first time), notices when it becomes unreachable and
+ * reachable again, and polls each stream job's status, so that the runner state follows the jobs'
+ * real status (RUNNING → OK; FINISHED or CANCELED → the stream ends; FAILED → ERROR with the cause;
+ * not running within the start timeout → ERROR).
+ *
+ * <p>Threads: {@link #checkTarget} and {@link #poll} run on the manager's scheduler thread (and
+ * {@code checkTarget} once on the starting thread); stream endings are handed to the worker pool.
+ */
+final class JobWatcher {
+    private static final Logger LOG = LoggerFactory.getLogger(JobWatcher.class);
+
+    static final Duration TARGET_CHECK = Duration.ofSeconds(2);
+
+    private final StreamManager manager;
+    private final FlinkTarget target;
+    private final Executor workers;
+    private final Object connectLock = new Object();
+    private volatile boolean ready;
+    private volatile String targetError;
+
+    JobWatcher(StreamManager manager, FlinkTarget target, Executor workers) {
+        this.manager = manager;
+        this.target = target;
+        this.workers = workers;
+    }
+
+    /** Whether the target was reached once (jobs adopted). */
+    boolean isReady() {
+        return ready;
+    }
+
+    /** Why the target is unreachable now, or null. */
+    String targetError() {
+        return targetError;
+    }
+
+    void checkTarget() {
+        synchronized (connectLock) {
+            try {
+                if (!ready) {
+                    target.open();
+                    JobAdoption.adopt(manager, target);
+                    ready = true;
+                    LOG.info("Flink target ready: {}", target.describe());
+                } else {
+                    target.list();
+                }
+                if (targetError != null) {
+                    LOG.info("Flink target {} is reachable again", target.describe());
+                }
+                targetError = null;
+            } catch (Exception e) {
+                String error =
+                        "Flink "
+                                + target.describe()
+                                + " is unreachable: "
+                                + StreamManager.message(e);
+                if (!error.equals(targetError)) {
+                    LOG.warn(error);
+                }
+                targetError = error;
+            }
+        }
+    }
+
+    void poll() {
+        List<ManagedStream> streams = manager.streams();
+        for (ManagedStream s : streams) {
+            if (s.phase.isActive() && s.jobId != null) {
+                try {
+                    onStatus(s, target.status(s.jobId).orElse(null));
+                } catch (Exception e) {
+                    LOG.debug("Stream {}: status of job {}: {}", s.id, s.jobId, e.toString());
+                }
+            }
+        }
+        long now = System.nanoTime();
+        Duration startTimeout = manager.config().startTimeout;
+        for (ManagedStream s : streams) {
+            if (s.phase == ManagedStream.Phase.STARTING
+                    && now - s.startedNanos > startTimeout.toNanos()) {
+                workers.execute(() -> failStart(s, startTimeout));
+            }
+        }
+    }
+
+    private void onStatus(ManagedStream s, JobStatus status) throws Exception {
+        if (status == null) {
+            workers.execute(
+                    () ->
+                            manager.end(
+                                    s,
+                                    ManagedStream.Phase.FAILED,
+                                    "the job is gone from the cluster"));
+            return;
+        }
+        switch (status) {
+            case RUNNING:
+                if (s.phase == ManagedStream.Phase.STARTING) {
+                    s.runningNanos = System.nanoTime();
+                    s.phase = ManagedStream.Phase.RUNNING;
+                    LOG.info("Stream {}: job running after {} ms", s.id, s.startMillis());
+                }
+                break;
+            case FINISHED:
+            case CANCELED:
+                workers.execute(() -> manager.end(s, ManagedStream.Phase.ENDED, null));
+                break;
+            case FAILED:
+                String cause = target.failureCause(s.jobId).orElse("no cause reported");
+                workers.execute(
+                        () -> manager.end(s, ManagedStream.Phase.FAILED, "job failed: " + cause));
+                break;
+            default:
+                // CREATED, INITIALIZING, RESTARTING, FAILING, …: wait
+        }
+    }
+
+    private void failStart(ManagedStream s, Duration startTimeout) {
+        if (s.phase != ManagedStream.Phase.STARTING) {
+            return;
+        }
+        try {
+            if (s.jobId != null) {
+                target.cancel(s.jobId);
+            }
+        } catch (Exception e) {
+            LOG.debug("Stream {}: cancel: {}", s.id, e.toString());
+        }
+        manager.end(s, ManagedStream.Phase.FAILED, "the job did not start within " + startTimeout);
+    }
+}

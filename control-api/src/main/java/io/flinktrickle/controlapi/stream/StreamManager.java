@@ -1,0 +1,417 @@
+package io.flinktrickle.controlapi.stream;
+
+import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
+import io.flinktrickle.connector.trickle.server.TrickleServer;
+import io.flinktrickle.controlapi.config.SidecarConfig;
+import io.flinktrickle.controlapi.events.EventsRelay;
+import io.flinktrickle.controlapi.events.SidecarEvents;
+import io.flinktrickle.controlapi.flink.FlinkTarget;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The sidecar's streams: one Flink job each, started, updated and stopped on behalf of the HTTP
+ * routes, with the runner state (LOADING, IDLE, OK, ERROR) that follows the jobs' real status.
+ *
+ * <p>How a stream talks to its job: the sidecar's own trickle server holds two channels per stream,
+ * {@code <id>-params} (HTTP params updates, read by the job as a second control channel; deleting
+ * it ends the stream, which is how a stop finishes the output and deletes the output channels) and
+ * {@code <id>-events} (the job's events, relayed to the orchestrator by an {@link EventsRelay}).
+ *
+ * <p>Threads: the routes call {@link #start}, {@link #params}, {@link #stop} and the read methods
+ * on Javalin's request threads; a scheduler thread connects to Flink and polls job statuses;
+ * submissions and stream endings run on a worker pool, so no request waits for Flink's scheduling.
+ * The stream map is guarded by this object.
+ */
+public final class StreamManager implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamManager.class);
+
+    /** Job names: this prefix and the stream id. */
+    public static final String JOB_PREFIX = "flink-trickle:";
+
+    static final String PARAMS_SUFFIX = StreamChannels.PARAMS_SUFFIX;
+    static final String EVENTS_SUFFIX = StreamChannels.EVENTS_SUFFIX;
+    private static final int KEPT_ENDED = 16;
+    private static final Duration EVENTS_DRAIN = Duration.ofSeconds(2);
+
+    private final SidecarConfig config;
+    private final FlinkTarget target;
+    private final StreamChannels channels;
+    private final JobWatcher watcher;
+    private final JobArguments jobArguments;
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService workers;
+    private final Map<String, ManagedStream> streams = new LinkedHashMap<>();
+    private final Deque<ManagedStream> ended = new ArrayDeque<>();
+
+    /** Runner states, as {@code /health} reports them. */
+    public enum RunnerState {
+        LOADING,
+        IDLE,
+        OK,
+        ERROR
+    }
+
+    public StreamManager(SidecarConfig config, FlinkTarget target, TrickleServer trickle) {
+        this.config = config;
+        this.target = target;
+        this.scheduler = Executors.newScheduledThreadPool(2, daemon("sidecar-scheduler"));
+        this.workers = Executors.newCachedThreadPool(daemon("sidecar-worker"));
+        this.channels = new StreamChannels(config, trickle, scheduler);
+        this.watcher = new JobWatcher(this, target, workers);
+        this.jobArguments = new JobArguments(config, channels::internal);
+    }
+
+    /**
+     * Connects to Flink once, now (for a remote cluster, before the sidecar's trickle server
+     * serves, so that adopted jobs find their channels). Failures are left to {@link #start}'s
+     * retries.
+     */
+    public void connectNow() {
+        watcher.checkTarget();
+    }
+
+    /** Connects to Flink in the background (retrying) and starts polling job statuses. */
+    public void start() {
+        long check = JobWatcher.TARGET_CHECK.toMillis();
+        scheduler.scheduleWithFixedDelay(watcher::checkTarget, 0, check, TimeUnit.MILLISECONDS);
+        long poll = config.pollInterval.toMillis();
+        scheduler.scheduleWithFixedDelay(watcher::poll, poll, poll, TimeUnit.MILLISECONDS);
+    }
+
+    // ---------------------------------------------------------------- state
+
+    public RunnerState state() {
+        if (watcher.targetError() != null) {
+            return RunnerState.ERROR;
+        }
+        if (!watcher.isReady()) {
+            return RunnerState.LOADING;
+        }
+        synchronized (this) {
+            if (streams.values().stream().anyMatch(s -> s.phase == ManagedStream.Phase.FAILED)) {
+                return RunnerState.ERROR;
+            }
+            return activeCount() > 0 ? RunnerState.OK : RunnerState.IDLE;
+        }
+    }
+
+    /** Why the runner is in ERROR, or null. */
+    public synchronized String errorMessage() {
+        String targetError = watcher.targetError();
+        if (targetError != null) {
+            return targetError;
+        }
+        for (ManagedStream s : streams.values()) {
+            if (s.phase == ManagedStream.Phase.FAILED) {
+                return "stream " + s.id + ": " + s.error;
+            }
+        }
+        return null;
+    }
+
+    public boolean isReady() {
+        return watcher.isReady();
+    }
+
+    public synchronized int activeCount() {
+        return (int) streams.values().stream().filter(s -> s.phase.isActive()).count();
+    }
+
+    /** Active and failed streams, then recently ended ones (newest first). */
+    public synchronized List<ManagedStream> streams() {
+        List<ManagedStream> all = new ArrayList<>(streams.values());
+        all.addAll(ended);
+        return all;
+    }
+
+    /** The stream {@code id} (also a recently ended one), or, without an id, the likeliest one. */
+    public synchronized ManagedStream find(String id) {
+        if (id != null) {
+            ManagedStream s = streams.get(id);
+            return s != null
+                    ? s
+                    : ended.stream().filter(e -> e.id.equals(id)).findFirst().orElse(null);
+        }
+        for (ManagedStream s : streams.values()) {
+            if (s.phase.isActive()) {
+                return s;
+            }
+        }
+        return !streams.isEmpty() ? streams.values().iterator().next() : ended.peekFirst();
+    }
+
+    public FlinkTarget target() {
+        return target;
+    }
+
+    public SidecarConfig config() {
+        return config;
+    }
+
+    // ---------------------------------------------------------------- start
+
+    /**
+     * Accepts a stream and submits its job in the background; returns at once.
+     *
+     * @throws StreamException NOT_READY, FAILED (Flink unreachable, bad job settings), BUSY or
+     *     ALREADY_RUNNING
+     */
+    public ManagedStream start(StartRequest request) {
+        ManagedStream stream;
+        List<String> args;
+        synchronized (this) {
+            String targetError = watcher.targetError();
+            if (!watcher.isReady()) {
+                throw new StreamException(
+                        targetError != null
+                                ? StreamException.Reason.FAILED
+                                : StreamException.Reason.NOT_READY,
+                        targetError != null
+                                ? targetError
+                                : "Pipeline is still initializing. Please wait for IDLE status.");
+            }
+            if (targetError != null) {
+                throw new StreamException(StreamException.Reason.FAILED, targetError);
+            }
+            ManagedStream existing = streams.get(request.streamId);
+            if (existing != null && existing.phase.isActive()) {
+                throw new StreamException(
+                        StreamException.Reason.ALREADY_RUNNING,
+                        "stream " + request.streamId + " is already running; stop it first");
+            }
+            int active = activeCount();
+            if (active >= config.capacity) {
+                throw new StreamException(
+                        StreamException.Reason.BUSY,
+                        "Pipeline is still in use: "
+                                + active
+                                + " of "
+                                + config.capacity
+                                + " streams run");
+            }
+            args = jobArguments.forStream(request);
+            stream =
+                    new ManagedStream(
+                            request.streamId,
+                            request.requestId,
+                            request.urls(),
+                            request.width,
+                            request.height,
+                            request.params);
+            streams.remove(request.streamId); // a failed run of the same id is replaced
+            streams.put(stream.id, stream);
+        }
+        channels.open(stream, request.events, 0);
+        LOG.info(
+                "Stream {} accepted (request {}); submitting its job", stream.id, stream.requestId);
+        workers.execute(() -> submit(stream, args));
+        return stream;
+    }
+
+    private void submit(ManagedStream stream, List<String> args) {
+        try {
+            String jobId = target.submit(JOB_PREFIX + stream.id, args);
+            stream.jobId = jobId;
+            LOG.info("Stream {} runs as job {} on {}", stream.id, jobId, target.describe());
+        } catch (Exception e) {
+            LOG.warn("Stream {}: job submission failed", stream.id, e);
+            end(stream, ManagedStream.Phase.FAILED, "job submission failed: " + message(e));
+        }
+    }
+
+    // ---------------------------------------------------------------- params
+
+    /**
+     * Validates the update as PyTrickle does, sends it to the stream's job and waits (at most the
+     * configured params timeout) for the processor's verdict; see {@link ParamsUpdates}.
+     *
+     * @throws StreamException BAD_REQUEST (invalid), NO_STREAM, REJECTED (the processor refused)
+     */
+    public ParamsUpdates.Outcome params(String streamId, JsonNode body)
+            throws InterruptedException {
+        Map<String, Object> update = ParamsUpdates.validate(body);
+        ManagedStream s = activeStream(streamId, "No active stream to update");
+        return ParamsUpdates.send(s, update, config.paramsTimeout);
+    }
+
+    // ---------------------------------------------------------------- stop
+
+    /**
+     * Stops a stream: its job finishes the open output segment, deletes its output channels and
+     * ends; a job that does not end within the stop timeout is cancelled. Returns the stopped
+     * stream (also when it had already ended by itself).
+     *
+     * @throws StreamException NO_STREAM
+     */
+    public ManagedStream stop(String streamId) throws InterruptedException {
+        ManagedStream s;
+        synchronized (this) {
+            s = streamId != null ? streams.get(streamId) : soleStream();
+            if (s == null) {
+                ManagedStream done = streamId != null ? find(streamId) : ended.peekFirst();
+                if (done != null && !done.phase.isActive()) {
+                    return done; // ended by itself: a stop is still fine (PyTrickle answers 200)
+                }
+                throw new StreamException(
+                        StreamException.Reason.NO_STREAM,
+                        streamId == null
+                                ? "No active stream to stop"
+                                : "No active stream " + streamId + " to stop");
+            }
+            if (s.phase == ManagedStream.Phase.FAILED) {
+                streams.remove(s.id); // acknowledged: the runner leaves ERROR
+                remember(s);
+                return s;
+            }
+            if (s.phase == ManagedStream.Phase.RUNNING || s.phase == ManagedStream.Phase.STARTING) {
+                s.phase = ManagedStream.Phase.STOPPING;
+            }
+        }
+        LOG.info("Stopping stream {} (job {})", s.id, s.jobId);
+        channels.endInJob(s);
+        long deadline = System.nanoTime() + config.stopTimeout.toNanos();
+        while (s.phase.isActive() && System.nanoTime() < deadline) {
+            Thread.sleep(config.pollInterval.toMillis() / 2 + 1);
+        }
+        if (s.phase.isActive()) {
+            LOG.warn(
+                    "Stream {}: job did not finish within {}; cancelling",
+                    s.id,
+                    config.stopTimeout);
+            try {
+                if (s.jobId != null) {
+                    target.cancel(s.jobId);
+                }
+            } catch (Exception e) {
+                LOG.warn("Stream {}: cancelling job {} failed: {}", s.id, s.jobId, message(e));
+            }
+            channels.deleteOutputs(s);
+            end(s, ManagedStream.Phase.ENDED, null);
+        }
+        return s;
+    }
+
+    // ---------------------------------------------------------------- polling
+
+    /** Ends a stream once: error event (if failed), relay drained and closed, channels deleted. */
+    void end(ManagedStream s, ManagedStream.Phase phase, String error) {
+        synchronized (this) {
+            if (!s.phase.isActive()) {
+                return;
+            }
+            s.phase = phase;
+            s.error = error;
+            s.endedMillis = System.currentTimeMillis();
+            if (phase == ManagedStream.Phase.ENDED) {
+                streams.remove(s.id, s);
+                remember(s);
+            }
+        }
+        LOG.info("Stream {} {}{}", s.id, phase, error == null ? "" : ": " + error);
+        if (phase == ManagedStream.Phase.FAILED && s.relay != null) {
+            s.relay.send(SidecarEvents.error(error));
+        }
+        if (s.relay != null) {
+            s.relay.close(
+                    phase == ManagedStream.Phase.FAILED ? Duration.ZERO : EVENTS_DRAIN,
+                    phase == ManagedStream.Phase.FAILED ? "error" : "ended");
+        }
+        channels.close(s);
+    }
+
+    private void remember(ManagedStream s) {
+        ended.remove(s);
+        ended.addFirst(s);
+        while (ended.size() > KEPT_ENDED) {
+            ended.removeLast();
+        }
+    }
+
+    /** Adds a stream a previous sidecar started (its job still runs); see {@link JobAdoption}. */
+    void adopt(ManagedStream s, URI orchestratorEvents) {
+        synchronized (this) {
+            s.adopted = true;
+            s.phase = ManagedStream.Phase.RUNNING;
+            streams.put(s.id, s);
+        }
+        channels.open(s, orchestratorEvents, TrickleProtocol.SEQ_NEXT);
+        LOG.info("Adopted stream {} (job {})", s.id, s.jobId);
+    }
+
+    private ManagedStream activeStream(String streamId, String noneMessage) {
+        synchronized (this) {
+            ManagedStream s = streamId != null ? streams.get(streamId) : soleStream();
+            if (s == null || !s.phase.isActive()) {
+                throw new StreamException(
+                        StreamException.Reason.NO_STREAM,
+                        streamId == null ? noneMessage : noneMessage + " " + streamId);
+            }
+            return s;
+        }
+    }
+
+    /** The one stream when no id is given; several → the caller must name one. */
+    private ManagedStream soleStream() {
+        List<ManagedStream> candidates = new ArrayList<>();
+        for (ManagedStream s : streams.values()) {
+            if (s.phase.isActive() || s.phase == ManagedStream.Phase.FAILED) {
+                candidates.add(s);
+            }
+        }
+        if (candidates.size() > 1) {
+            throw new StreamException(
+                    StreamException.Reason.BAD_REQUEST,
+                    candidates.size()
+                            + " streams are active: name one with the X-Stream-Id header");
+        }
+        return candidates.isEmpty() ? null : candidates.get(0);
+    }
+
+    static String message(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof java.util.concurrent.ExecutionException
+                        || t instanceof java.util.concurrent.CompletionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() != null ? t.getMessage() : t.toString();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        java.util.concurrent.atomic.AtomicInteger n =
+                new java.util.concurrent.atomic.AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Stops polling and relays; running jobs keep running (a restarted sidecar adopts them). */
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        workers.shutdownNow();
+        for (ManagedStream s : streams()) {
+            if (s.relay != null) {
+                s.relay.close();
+            }
+        }
+    }
+}

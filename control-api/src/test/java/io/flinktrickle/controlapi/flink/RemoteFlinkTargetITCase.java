@@ -1,0 +1,284 @@
+package io.flinktrickle.controlapi.flink;
+
+import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
+import io.flinktrickle.connector.trickle.server.TrickleServer;
+import io.flinktrickle.processor.testutils.RealFlinkCluster;
+
+import org.apache.flink.api.common.JobStatus;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * {@link RemoteFlinkTarget} against a real multi-process Flink session cluster (JobManager and
+ * TaskManager JVMs started from the Maven-resolved Flink jars, without the project's classes: the
+ * uploaded job jar brings them) and the embedded trickle server. One cluster for the whole class;
+ * every test cancels what it started. Restarts are off, so a failing job fails at once.
+ */
+class RemoteFlinkTargetITCase {
+    private static final int SLOTS = 4;
+    private static final String PASSTHROUGH = "io.flinktrickle.jobs.processors.Passthrough";
+
+    @TempDir static Path home;
+    private static TrickleServer trickle;
+    private static RealFlinkCluster cluster;
+    private static URI restUrl;
+    private static RemoteFlinkTarget target;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        trickle = TrickleServer.builder().build().start();
+        cluster =
+                new RealFlinkCluster(
+                                home,
+                                SLOTS,
+                                Map.of(
+                                        "restart-strategy.type", "none",
+                                        "classloader.parent-first-patterns.additional", "ai.djl."),
+                                Map.of())
+                        .classpath(io.flinktrickle.controlapi.testutils.ClusterClasspath.get());
+        long start = System.nanoTime();
+        cluster.start(1, SLOTS);
+        System.out.printf("cluster ready in %d ms%n", millisSince(start));
+        restUrl = URI.create(cluster.client().getWebInterfaceURL());
+        target = RemoteFlinkTarget.builder().restUrl(restUrl).jobJar(jobJar()).build();
+        start = System.nanoTime();
+        target.open();
+        System.out.printf("open (overview + jar upload) in %d ms%n", millisSince(start));
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (target != null) {
+            target.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+        if (trickle != null) {
+            trickle.close();
+        }
+    }
+
+    @Test
+    void openFailsClearlyWhenNothingListens() throws Exception {
+        int port = freePort();
+        RemoteFlinkTarget nowhere =
+                RemoteFlinkTarget.builder()
+                        .restUrl(URI.create("http://127.0.0.1:" + port))
+                        .jobJar(jobJar())
+                        .requestTimeout(Duration.ofSeconds(2))
+                        .build();
+        assertThatThrownBy(nowhere::open)
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("Flink at http://127.0.0.1:" + port + "/ is unreachable")
+                .hasMessageContaining("GET /overview")
+                .hasMessageContaining("ConnectException");
+        assertThat(nowhere.isReachable()).isFalse();
+        nowhere.close();
+    }
+
+    @Test
+    void theBuilderRejectsBadSettings() throws Exception {
+        Path jar = jobJar();
+        assertThatThrownBy(() -> RemoteFlinkTarget.builder().jobJar(jar).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("restUrl must be an http(s) URL");
+        assertThatThrownBy(
+                        () ->
+                                RemoteFlinkTarget.builder()
+                                        .restUrl(URI.create("ftp://host:21"))
+                                        .jobJar(jar)
+                                        .build())
+                .hasMessageContaining("restUrl must be an http(s) URL");
+        assertThatThrownBy(
+                        () ->
+                                RemoteFlinkTarget.builder()
+                                        .restUrl(restUrl)
+                                        .jobJar(home.resolve("missing.jar"))
+                                        .build())
+                .hasMessageContaining("jobJar must be an existing .jar file");
+        assertThatThrownBy(
+                        () ->
+                                RemoteFlinkTarget.builder()
+                                        .restUrl(restUrl)
+                                        .jobJar(jar)
+                                        .requestTimeout(Duration.ZERO)
+                                        .build())
+                .hasMessageContaining("requestTimeout must be positive");
+    }
+
+    @Test
+    void aStreamRunsIsListedAndIsCancelled() throws Exception {
+        assertThat(target.isReachable()).isTrue();
+        assertThat(target.describe()).contains(restUrl.toString()).contains("-job.jar");
+        String name = "flink-trickle:s1";
+        long start = System.nanoTime();
+        String jobId = target.submit(name, streamArgs("s1", trickle.channelUri("s1")));
+        System.out.printf("submit in %d ms%n", millisSince(start));
+        try {
+            awaitStatus(jobId, JobStatus.RUNNING);
+            assertThat(target.list())
+                    .anySatisfy(
+                            j -> {
+                                assertThat(j.id).isEqualTo(jobId);
+                                assertThat(j.name).isEqualTo(name);
+                                assertThat(j.status).isEqualTo(JobStatus.RUNNING);
+                            });
+            assertThat(target.failureCause(jobId)).isEmpty();
+        } finally {
+            target.cancel(jobId);
+        }
+        awaitStatus(jobId, JobStatus.CANCELED);
+        target.cancel(jobId); // ended: left alone
+        assertThat(target.failureCause(jobId)).isEmpty();
+        String unknown = "0123456789abcdef0123456789abcdef";
+        assertThat(target.status(unknown)).isEmpty();
+        assertThat(target.failureCause(unknown)).isEmpty();
+        target.cancel(unknown);
+        assertThat(target.status("not-a-job-id")).isEmpty();
+        assertThat(target.isReachable()).isTrue();
+    }
+
+    @Test
+    void badArgumentsFailTheSubmissionWithTheJobsUsageError() throws Exception {
+        List<String> args = new ArrayList<>(streamArgs("s2", trickle.channelUri("s2")));
+        args.addAll(List.of("--width", "7"));
+        assertThatThrownBy(() -> target.submit("flink-trickle:s2", args))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--width and --height must be even")
+                .satisfies(
+                        e ->
+                                assertThat(e.getMessage())
+                                        .doesNotContain("\tat ")
+                                        .hasSizeLessThan(600));
+        assertThatThrownBy(() -> target.submit("another-name", args))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--job-name another-name");
+        assertThat(target.list()).noneMatch(j -> j.name.equals("flink-trickle:s2"));
+    }
+
+    @Test
+    void aJarTheJobManagerLostIsUploadedAgain() throws Exception {
+        List<String> before = uploadedJars();
+        assertThat(before).isNotEmpty();
+        for (String jar : before) { // what a JobManager restart without its upload dir does
+            delete("/jars/" + jar);
+        }
+        String jobId =
+                target.submit("flink-trickle:s3", streamArgs("s3", trickle.channelUri("s3")));
+        try {
+            awaitStatus(jobId, JobStatus.RUNNING);
+            assertThat(uploadedJars()).hasSize(1).doesNotContainAnyElementsOf(before);
+        } finally {
+            target.cancel(jobId);
+        }
+        awaitStatus(jobId, JobStatus.CANCELED);
+    }
+
+    @Test
+    void aFailedJobTellsWhy() throws Exception {
+        URI nowhere = URI.create("http://127.0.0.1:" + freePort() + "/s4");
+        String jobId = target.submit("flink-trickle:s4", streamArgs("s4", nowhere));
+        long start = System.nanoTime();
+        awaitStatus(jobId, JobStatus.FAILED);
+        Optional<String> cause = target.failureCause(jobId);
+        System.out.printf("failed in %d ms: %s%n", millisSince(start), cause.orElse("-"));
+        assertThat(cause).hasValueSatisfying(c -> assertThat(c).contains(nowhere.toString()));
+        assertThat(cause.get()).doesNotContain("\n");
+        target.cancel(jobId); // FAILED: left alone
+    }
+
+    private static List<String> streamArgs(String id, URI subscribe) {
+        trickle.createChannel(id, TrickleProtocol.MIME_MPEGTS);
+        String stream =
+                "id="
+                        + id
+                        + ",subscribe="
+                        + subscribe
+                        + ",publish="
+                        + trickle.channelUri(id + "-out");
+        return List.of(
+                "--stream",
+                stream,
+                "--job-name",
+                "flink-trickle:" + id,
+                "--processor",
+                PASSTHROUGH,
+                "--parallelism",
+                "1");
+    }
+
+    private static void awaitStatus(String jobId, JobStatus expected) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        Optional<JobStatus> status = target.status(jobId);
+        while (!status.equals(Optional.of(expected))) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(jobId + " is " + status + ", not " + expected);
+            }
+            Thread.sleep(200);
+            status = target.status(jobId);
+        }
+    }
+
+    private static List<String> uploadedJars() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (JsonNode f : cluster.rest("/jars").path("files")) {
+            ids.add(f.path("id").asText());
+        }
+        return ids;
+    }
+
+    private static void delete(String path) throws Exception {
+        HttpResponse<String> r =
+                HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(restUrl.resolve(path)).DELETE().build(),
+                                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("DELETE %s: %s", path, r.body()).isEqualTo(200);
+    }
+
+    private static Path jobJar() {
+        Path jar =
+                Path.of(
+                        System.getProperty(
+                                "flinktrickle.job.jar",
+                                "../jobs/target/jobs-0.1.0-SNAPSHOT-job.jar"));
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(
+                    "no job jar at " + jar + ": run ./mvnw -q -o install -DskipTests");
+        }
+        return jar.toAbsolutePath();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static long millisSince(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);
+    }
+}
