@@ -39,6 +39,8 @@ public final class Sidecar implements AutoCloseable {
     /** Enough for any burst of params updates sent while a job starts (read from seq 0). */
     private static final int RETAINED_MESSAGES = 256;
 
+    private static final String LOOPBACK = "127.0.0.1";
+
     private final SidecarConfig config;
     private final FlinkTarget target;
     private final TrickleServer trickle;
@@ -53,7 +55,9 @@ public final class Sidecar implements AutoCloseable {
         this.registrar = registrar;
         this.trickle =
                 TrickleServer.builder()
-                        .host(config.host)
+                        // Embedded jobs are in this JVM: the channels stay on loopback. A remote
+                        // cluster's TaskManagers must reach them (see ADVERTISED_HOST).
+                        .host(config.isRemote() ? config.host : LOOPBACK)
                         .port(config.tricklePort)
                         .idleTimeout(NEVER)
                         .retainedSegments(RETAINED_MESSAGES)

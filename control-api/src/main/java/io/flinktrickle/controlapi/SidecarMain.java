@@ -28,7 +28,13 @@ public final class SidecarMain {
                             + ("0.0.0.0".equals(config.host) ? config.advertisedHost : config.host)
                             + ":"
                             + config.port;
-            registrar = CapabilityRegistrar.fromEnv(System.getenv(), url);
+            // Register what this sidecar serves: its capacity and its token.
+            java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
+            env.put("CAPABILITY_CAPACITY", Integer.toString(config.capacity));
+            if (config.authToken != null) {
+                env.put("CAPABILITY_TOKEN", config.authToken);
+            }
+            registrar = CapabilityRegistrar.fromEnv(env, url);
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage() + "\n\n" + usage());
             System.exit(2);

@@ -108,7 +108,14 @@ class SidecarITCase {
                         .isEqualTo(200);
                 await(() -> again.firstOutputNanos != 0, 60, "first output byte again");
                 startToFirstByte.add((again.firstOutputNanos - a0) / 1_000_000);
-                assertThat(api.post("/stream/stop", null).status).isEqualTo(200);
+                if (i == 0) {
+                    // Capacity 2, and a stream ended a moment ago: a stop must name its stream.
+                    Api.Answer ambiguous = api.post("/stream/stop", null);
+                    assertThat(ambiguous.status).isEqualTo(400);
+                    assertThat(ambiguous.body.path("message").asText()).contains("X-Stream-Id");
+                }
+                assertThat(api.post("/stream/stop", null, "X-Stream-Id", "again" + i).status)
+                        .isEqualTo(200);
                 await(() -> again.outputEnded, 10, "output ended again");
             }
             List<Long> sorted = new ArrayList<>(startToFirstByte);
@@ -164,6 +171,55 @@ class SidecarITCase {
             await(() -> b.output.size() > before, 10, "stream b goes on");
             assertThat(api.get("/health").body.path("status").asText()).isEqualTo("OK");
             assertThat(api.post("/stream/stop", null, "X-Stream-Id", "bbbb0002").status)
+                    .isEqualTo(200);
+            api.awaitHealth("IDLE", Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    void theSameStreamStartedRightAfterItsStopRunsAndASilentEventsUrlNeverBlocks()
+            throws Exception {
+        try (Orchestrator orch = new Orchestrator();
+                Sidecar sidecar = Sidecar.create(config().build(), java.util.Optional.empty());
+                java.net.ServerSocket silent = new java.net.ServerSocket(0)) {
+            sidecar.start();
+            Api api = new Api(sidecar.baseUri());
+            api.awaitHealth("IDLE", Duration.ofSeconds(60));
+            // An events endpoint that accepts connections and never answers.
+            Thread acceptor =
+                    new Thread(
+                            () -> {
+                                List<java.net.Socket> held = new ArrayList<>();
+                                try {
+                                    while (true) {
+                                        held.add(silent.accept());
+                                    }
+                                } catch (java.io.IOException closed) {
+                                    // test over
+                                }
+                            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            Orchestrator.Stream s = orch.stream("same0001");
+            s.publishLive();
+            Map<String, Object> body = new java.util.HashMap<>(s.startBody(Map.of()));
+            body.put("events_url", "http://127.0.0.1:" + silent.getLocalPort() + "/x-events");
+            long t0 = System.nanoTime();
+            assertThat(api.post("/stream/start", body).status).isEqualTo(200);
+            assertThat((System.nanoTime() - t0) / 1_000_000)
+                    .as("start answers at once, whatever the events URL does (ms)")
+                    .isLessThan(1000);
+            await(() -> s.output.size() >= 1, 60, "output");
+            assertThat(api.post("/stream/stop", null).status).isEqualTo(200);
+            await(() -> s.outputEnded, 10, "first run's output ended");
+
+            // The orchestrator re-creates the channels and starts the same id again at once.
+            Orchestrator.Stream again = orch.stream("same0001");
+            assertThat(api.post("/stream/start", again.startBody(Map.of())).status).isEqualTo(200);
+            await(() -> again.output.size() >= 3, 60, "the second run's output");
+            assertThat(again.outputEnded).as("the first run's cleanup left it alone").isFalse();
+            assertThat(api.get("/health").body.path("status").asText()).isEqualTo("OK");
+            assertThat(api.post("/stream/stop", null, "X-Stream-Id", "same0001").status)
                     .isEqualTo(200);
             api.awaitHealth("IDLE", Duration.ofSeconds(10));
         }

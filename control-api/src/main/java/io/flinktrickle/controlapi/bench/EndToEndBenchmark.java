@@ -36,6 +36,9 @@ import java.util.Optional;
 public final class EndToEndBenchmark {
     private static final double MIN_REALTIME_FPS = 29.0;
 
+    /** {@code --profile}: the CPU per thread group of each run. */
+    private static boolean PROFILE;
+
     private final List<byte[]> segments;
     private final int seconds;
     private final int warmupSeconds;
@@ -62,6 +65,9 @@ public final class EndToEndBenchmark {
                     for (String n : args[++i].split(",")) {
                         counts.add(Integer.parseInt(n.trim()));
                     }
+                    break;
+                case "--profile":
+                    PROFILE = true;
                     break;
                 case "--find-max":
                     findMax = true;
@@ -161,11 +167,13 @@ public final class EndToEndBenchmark {
             }
             Thread.sleep(warmupSeconds * 1000L);
             long[] dropsBefore = drops(runs);
+            ThreadCpu threads0 = ThreadCpu.snapshot();
             long cpu0 = processCpuNanos();
             long t0 = System.nanoTime();
             Thread.sleep(seconds * 1000L);
             long t1 = System.nanoTime();
             long cpu1 = processCpuNanos();
+            r.threadCpu = ThreadCpu.snapshot().since(threads0);
             long rss = rssBytes();
             long[] dropsAfter = drops(runs);
             r.cpuPerVideoSecond = (cpu1 - cpu0) / 1e9 / ((t1 - t0) / 1e9) / n;
@@ -239,6 +247,7 @@ public final class EndToEndBenchmark {
         final List<Long> drops = new ArrayList<>();
         final List<Double> frameP50 = new ArrayList<>();
         final List<Double> frameP95 = new ArrayList<>();
+        java.util.Map<String, Double> threadCpu = java.util.Map.of();
 
         Result(int streams) {
             this.streams = streams;
@@ -270,6 +279,16 @@ public final class EndToEndBenchmark {
                     rssPerStreamMb,
                     fb.isEmpty() ? "-" : fb.get(fb.size() / 2),
                     realTime ? "real time" : "NOT real time");
+            if (PROFILE) {
+                double total = threadCpu.values().stream().mapToDouble(Double::doubleValue).sum();
+                threadCpu.entrySet().stream()
+                        .limit(12)
+                        .forEach(
+                                e ->
+                                        System.out.printf(
+                                                "    %5.1f%% %s%n",
+                                                e.getValue() * 100 / total, e.getKey()));
+            }
         }
 
         private static String pct(List<Long> sorted, double q) {

@@ -54,7 +54,7 @@ public final class SidecarConfig {
                 "host the jobs reach the sidecar's trickle server at (default localhost;"
                         + " set it for a remote cluster)");
         SETTINGS.put("PARAMS_TIMEOUT_MS", "how long /stream/params waits for the verdict (2000)");
-        SETTINGS.put("STOP_TIMEOUT_MS", "how long /stream/stop waits for the job to end (10000)");
+        SETTINGS.put("STOP_TIMEOUT_MS", "how long /stream/stop waits for the job to end (8000)");
         SETTINGS.put("START_TIMEOUT_MS", "a job not running by then is an error (120000)");
     }
 
@@ -216,7 +216,8 @@ public final class SidecarConfig {
         private int tricklePort = 0;
         private String advertisedHost = "localhost";
         private Duration paramsTimeout = Duration.ofSeconds(2);
-        private Duration stopTimeout = Duration.ofSeconds(10);
+        // go-livepeer's orchestrator gives its stop call 10 s.
+        private Duration stopTimeout = Duration.ofSeconds(8);
         private Duration startTimeout = Duration.ofMinutes(2);
         private Duration heartbeatInterval = Duration.ofSeconds(10);
         private Duration pollInterval = Duration.ofMillis(250);

@@ -36,13 +36,16 @@ import java.util.function.Supplier;
  * and {@code /stream/params} (the processor's verdict, by control message seq).
  *
  * <p>Threads: one reader thread per stream ({@code events-relay-<stream>}) reads the job's channel;
- * heartbeats run on the shared scheduler; other methods run on request threads. Publishing is
- * serialized on this object. A failing orchestrator channel is logged and skipped: it never stops
+ * heartbeats run on the shared scheduler; other methods run on request threads. Publishing is done
+ * by one sender thread per stream ({@code events-out-<stream>}) from a bounded queue (the oldest
+ * event is dropped when the orchestrator's channel is slower than the events), so no caller ever
+ * waits for the orchestrator. A failing orchestrator channel is logged and skipped: it never stops
  * the stream.
  */
 public final class EventsRelay implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EventsRelay.class);
     private static final int KEPT_VERDICTS = 64;
+    private static final int OUTBOX_CAPACITY = 256;
     private static final Duration ADOPTED_REFRESH = Duration.ofSeconds(1);
 
     private final String stream;
@@ -62,6 +65,12 @@ public final class EventsRelay implements AutoCloseable {
                 }
             };
     private final CompletableFuture<Void> jobEventsEnded = new CompletableFuture<>();
+    private final Object verdictLock = new Object();
+    private final java.util.concurrent.BlockingQueue<JsonNode> outbox =
+            new java.util.concurrent.ArrayBlockingQueue<>(OUTBOX_CAPACITY);
+    private volatile boolean accepting = true;
+    private long dropped;
+    private Thread sender;
 
     private JsonMessagePublisher publisher;
     private JsonMessageSubscriber subscriber;
@@ -69,8 +78,7 @@ public final class EventsRelay implements AutoCloseable {
     private volatile long lastHeartbeatNanos = System.nanoTime();
     private volatile JsonNode lastJobHeartbeat;
     private volatile boolean sawStopped;
-    private volatile boolean closed;
-    private boolean publishFailed;
+    private boolean closed;
 
     /**
      * @param jobEvents the sidecar channel the job publishes its events to
@@ -113,6 +121,11 @@ public final class EventsRelay implements AutoCloseable {
                                     .build(),
                             SidecarEvents.MAPPER);
         }
+        if (orchestratorEvents != null) {
+            sender = new Thread(this::send, "events-out-" + stream);
+            sender.setDaemon(true);
+            sender.start();
+        }
         publish(ownHeartbeat.get());
         subscriber =
                 new JsonMessageSubscriber(
@@ -134,14 +147,14 @@ public final class EventsRelay implements AutoCloseable {
     }
 
     private void tick() {
-        if (!closed && System.nanoTime() - lastHeartbeatNanos >= interval.toNanos() * 9 / 10) {
+        if (accepting && System.nanoTime() - lastHeartbeatNanos >= interval.toNanos() * 9 / 10) {
             publish(ownHeartbeat.get());
         }
     }
 
     private void readJobEvents() {
         try {
-            while (!closed) {
+            while (accepting) {
                 JsonNode message;
                 try {
                     var next = subscriber.next();
@@ -159,7 +172,7 @@ public final class EventsRelay implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException | RuntimeException e) {
-            if (!closed) {
+            if (accepting) {
                 LOG.warn("Stream {}: reading the job's events stopped: {}", stream, e.toString());
             }
         } finally {
@@ -186,12 +199,16 @@ public final class EventsRelay implements AutoCloseable {
         publish(message);
     }
 
-    private synchronized void verdict(long seq, JsonNode event) {
-        CompletableFuture<JsonNode> f = waiting.remove(seq);
+    private void verdict(long seq, JsonNode event) {
+        CompletableFuture<JsonNode> f;
+        synchronized (verdictLock) {
+            f = waiting.remove(seq);
+            if (f == null) {
+                verdicts.put(seq, event);
+            }
+        }
         if (f != null) {
             f.complete(event);
-        } else {
-            verdicts.put(seq, event);
         }
     }
 
@@ -199,16 +216,20 @@ public final class EventsRelay implements AutoCloseable {
      * The processor's {@code params_updated} event for the sidecar's params message {@code seq};
      * completes when the job reports it (also when it did already).
      */
-    public synchronized CompletableFuture<JsonNode> verdictFor(long seq) {
-        JsonNode known = verdicts.remove(seq);
-        if (known != null) {
-            return CompletableFuture.completedFuture(known);
+    public CompletableFuture<JsonNode> verdictFor(long seq) {
+        synchronized (verdictLock) {
+            JsonNode known = verdicts.remove(seq);
+            if (known != null) {
+                return CompletableFuture.completedFuture(known);
+            }
+            return waiting.computeIfAbsent(seq, s -> new CompletableFuture<>());
         }
-        return waiting.computeIfAbsent(seq, s -> new CompletableFuture<>());
     }
 
-    public synchronized void forget(long seq) {
-        waiting.remove(seq);
+    public void forget(long seq) {
+        synchronized (verdictLock) {
+            waiting.remove(seq);
+        }
     }
 
     /** The job's last heartbeat event (fps, dimensions, …), or null before the first. */
@@ -221,33 +242,68 @@ public final class EventsRelay implements AutoCloseable {
         publish(envelope);
     }
 
-    private synchronized void publish(JsonNode envelope) {
+    /** Queues an event for the orchestrator; never blocks (the oldest is dropped when full). */
+    private void publish(JsonNode envelope) {
         if (SidecarEvents.HEARTBEAT.equals(envelope.path("event").path("type").asText())) {
             lastHeartbeatNanos = System.nanoTime();
         }
-        if (publisher == null || closed) {
+        if (orchestratorEvents == null || !accepting) {
             return;
         }
-        try {
-            publisher.publish(envelope);
-            publishFailed = false;
-        } catch (ChannelNotFoundException e) {
-            LOG.warn("Stream {}: events channel {} is gone; events stop", stream, e.getMessage());
-            closePublisher(false);
-        } catch (IOException | RuntimeException e) {
-            if (!publishFailed) {
-                LOG.warn("Stream {}: an event could not be sent: {}", stream, e.toString());
+        while (!outbox.offer(envelope)) {
+            if (outbox.poll() != null && dropped++ % 100 == 0) {
+                LOG.warn(
+                        "Stream {}: the events channel is slow; dropped {} events",
+                        stream,
+                        dropped);
             }
-            publishFailed = true;
+        }
+    }
+
+    /** The sender thread: posts queued events one by one (a trickle channel is sequential). */
+    private void send() {
+        boolean failing = false;
+        while (true) {
+            JsonNode envelope;
+            try {
+                envelope = outbox.poll(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (envelope == null) {
+                if (!accepting) {
+                    return; // drained after close
+                }
+                continue;
+            }
+            if (publisher == null) {
+                continue;
+            }
+            try {
+                publisher.publish(envelope);
+                failing = false;
+            } catch (ChannelNotFoundException e) {
+                LOG.warn(
+                        "Stream {}: events channel is gone; events stop: {}",
+                        stream,
+                        e.getMessage());
+                closePublisher(false);
+            } catch (IOException | RuntimeException e) {
+                if (!failing) {
+                    LOG.warn("Stream {}: an event could not be sent: {}", stream, e.toString());
+                }
+                failing = true;
+            }
         }
     }
 
     /**
      * Ends the relay: waits up to {@code drain} for the job's last events (its events channel ends
-     * when the job finishes), sends {@code stream_stopped} if the job did not, and closes (and
-     * deletes) the orchestrator's events channel.
+     * when the job finishes), sends {@code stream_stopped} if the job did not, waits (again up to
+     * {@code drain}) for the queued events to go out, and closes the orchestrator's events channel,
+     * deleting it when {@code deleteChannel}.
      */
-    public void close(Duration drain, String stopReason) {
+    public void close(Duration drain, String stopReason, boolean deleteChannel) {
         try {
             jobEventsEnded.get(drain.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
@@ -256,7 +312,7 @@ public final class EventsRelay implements AutoCloseable {
         if (!sawStopped && stopReason != null) {
             publish(SidecarEvents.streamStopped(stopReason));
         }
-        close(true);
+        shutdown(drain, deleteChannel);
     }
 
     /**
@@ -265,28 +321,39 @@ public final class EventsRelay implements AutoCloseable {
      */
     @Override
     public void close() {
-        close(false);
+        shutdown(Duration.ZERO, false);
     }
 
-    private void close(boolean deleteChannel) {
+    private void shutdown(Duration drain, boolean deleteChannel) {
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
-            if (ticker != null) {
-                ticker.cancel(false);
-            }
+        }
+        accepting = false;
+        if (ticker != null) {
+            ticker.cancel(false);
+        }
+        synchronized (verdictLock) {
             waiting.values().forEach(f -> f.cancel(false));
             waiting.clear();
-            closePublisher(deleteChannel);
         }
         if (subscriber != null) {
             subscriber.close();
         }
+        if (sender != null) {
+            try {
+                sender.join(Math.max(1, drain.toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            sender.interrupt();
+        }
+        closePublisher(deleteChannel);
     }
 
-    private void closePublisher(boolean delete) {
+    private synchronized void closePublisher(boolean delete) {
         if (publisher != null) {
             try {
                 publisher.publisher().close(delete);

@@ -133,6 +133,12 @@ public final class EmbeddedFlinkTarget implements FlinkTarget {
         }
     }
 
+    /** The MiniCluster, and its jobs, end with the sidecar's JVM. */
+    @Override
+    public boolean outlivesSidecar() {
+        return false;
+    }
+
     @Override
     public String describe() {
         return "embedded MiniCluster (" + slots + " slots)";

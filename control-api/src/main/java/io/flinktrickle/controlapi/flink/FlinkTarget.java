@@ -48,6 +48,11 @@ public interface FlinkTarget extends AutoCloseable {
         return java.util.Map.of();
     }
 
+    /** Whether jobs outlive the sidecar (a remote cluster), so a restarted one adopts them. */
+    default boolean outlivesSidecar() {
+        return true;
+    }
+
     /** Cancels the job; a job that already ended is left alone. */
     void cancel(String jobId) throws Exception;
 

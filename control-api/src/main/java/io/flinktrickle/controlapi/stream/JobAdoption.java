@@ -32,6 +32,9 @@ final class JobAdoption {
                 continue;
             }
             String id = job.name.substring(StreamManager.JOB_PREFIX.length());
+            if (manager.find(id) != null && manager.find(id).phase.isActive()) {
+                continue; // adopted already (a retried adoption)
+            }
             Map<String, String> parameters = target.jobParameters(job.id);
             String prefix = LiveVideoToVideoJob.STREAM_PARAMETER + id + ".";
             Map<String, String> urls = new HashMap<>();
@@ -41,12 +44,17 @@ final class JobAdoption {
                             urls.put(k.substring(prefix.length()), v);
                         }
                     });
-            if (!urls.containsKey("subscribe") || !urls.containsKey("publish")) {
+            if (!urls.containsKey("subscribe")
+                    || !urls.containsKey("publish")
+                    || !urls.containsKey("params")
+                    || !urls.containsKey("events")) {
                 LOG.warn("Job {} ({}) does not list its channels; not adopted", job.id, job.name);
                 continue;
             }
             // The job's events and params channels are the sidecar's own; the orchestrator's
             // events channel is kept in the job's labels.
+            String paramsChannel = lastSegment(urls.get("params"));
+            String eventsChannel = lastSegment(urls.get("events"));
             Map<String, String> orchestrator = new HashMap<>(urls);
             orchestrator.remove("params");
             orchestrator.remove("events");
@@ -57,9 +65,22 @@ final class JobAdoption {
             }
             String requestId = parameters.getOrDefault(labels + JobArguments.LABEL_REQUEST_ID, id);
             ManagedStream stream =
-                    new ManagedStream(id, requestId, orchestrator, 0, 0, Map.<String, Object>of());
+                    new ManagedStream(
+                            id,
+                            requestId,
+                            orchestrator,
+                            0,
+                            0,
+                            Map.<String, Object>of(),
+                            paramsChannel,
+                            eventsChannel);
             stream.jobId = job.id;
             manager.adopt(stream, events == null ? null : URI.create(events));
         }
+    }
+
+    private static String lastSegment(String url) {
+        String path = URI.create(url).getPath();
+        return path.substring(path.lastIndexOf('/') + 1);
     }
 }

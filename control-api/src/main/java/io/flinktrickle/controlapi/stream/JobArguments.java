@@ -38,7 +38,7 @@ final class JobArguments {
      * @throws StreamException FAILED when the job's parser refuses the arguments (a bad sidecar
      *     setting, e.g. an unknown processor class)
      */
-    List<String> forStream(StartRequest r) {
+    List<String> forStream(StartRequest r, String paramsChannel, String eventsChannel) {
         StringBuilder stream = new StringBuilder();
         stream.append("id=").append(r.streamId);
         stream.append(",subscribe=").append(r.subscribe);
@@ -46,13 +46,11 @@ final class JobArguments {
         if (r.control != null) {
             stream.append(",control=").append(r.control);
         }
-        stream.append(",events=")
-                .append(internalChannel.apply(r.streamId + StreamManager.EVENTS_SUFFIX));
+        stream.append(",events=").append(internalChannel.apply(eventsChannel));
         if (r.data != null) {
             stream.append(",data=").append(r.data);
         }
-        stream.append(",params=")
-                .append(internalChannel.apply(r.streamId + StreamManager.PARAMS_SUFFIX));
+        stream.append(",params=").append(internalChannel.apply(paramsChannel));
         List<String> args = new ArrayList<>();
         add(args, "--stream", stream.toString());
         add(args, "--processor", config.processorClass);
@@ -76,6 +74,7 @@ final class JobArguments {
         try {
             JobArgs.parse(args.toArray(new String[0]));
         } catch (JobArgs.UsageException e) {
+            // The request was validated already: what is left is the sidecar's own settings.
             throw new StreamException(
                     StreamException.Reason.FAILED,
                     "the stream job's settings are invalid: " + e.getMessage(),

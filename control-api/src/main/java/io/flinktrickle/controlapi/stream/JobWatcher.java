@@ -53,8 +53,12 @@ final class JobWatcher {
         synchronized (connectLock) {
             try {
                 if (!ready) {
+                    // Adopt first (a few REST reads), then upload the job jar: running jobs find
+                    // their sidecar channels as early as possible.
+                    if (target.outlivesSidecar()) {
+                        JobAdoption.adopt(manager, target);
+                    }
                     target.open();
-                    JobAdoption.adopt(manager, target);
                     ready = true;
                     LOG.info("Flink target ready: {}", target.describe());
                 } else {
@@ -93,38 +97,39 @@ final class JobWatcher {
         Duration startTimeout = manager.config().startTimeout;
         for (ManagedStream s : streams) {
             if (s.phase == ManagedStream.Phase.STARTING
-                    && now - s.startedNanos > startTimeout.toNanos()) {
+                    && now - s.startedNanos > startTimeout.toNanos()
+                    && s.ending.compareAndSet(false, true)) {
                 workers.execute(() -> failStart(s, startTimeout));
             }
+        }
+        manager.expireFailed();
+    }
+
+    /** Hands the stream's end to a worker, once. */
+    private void endOnce(ManagedStream s, ManagedStream.Phase phase, String error) {
+        if (s.ending.compareAndSet(false, true)) {
+            workers.execute(() -> manager.end(s, phase, error));
         }
     }
 
     private void onStatus(ManagedStream s, JobStatus status) throws Exception {
         if (status == null) {
-            workers.execute(
-                    () ->
-                            manager.end(
-                                    s,
-                                    ManagedStream.Phase.FAILED,
-                                    "the job is gone from the cluster"));
+            endOnce(s, ManagedStream.Phase.FAILED, "the job is gone from the cluster");
             return;
         }
         switch (status) {
             case RUNNING:
-                if (s.phase == ManagedStream.Phase.STARTING) {
-                    s.runningNanos = System.nanoTime();
-                    s.phase = ManagedStream.Phase.RUNNING;
-                    LOG.info("Stream {}: job running after {} ms", s.id, s.startMillis());
-                }
+                manager.markRunning(s);
                 break;
             case FINISHED:
             case CANCELED:
-                workers.execute(() -> manager.end(s, ManagedStream.Phase.ENDED, null));
+                endOnce(s, ManagedStream.Phase.ENDED, null);
                 break;
             case FAILED:
-                String cause = target.failureCause(s.jobId).orElse("no cause reported");
-                workers.execute(
-                        () -> manager.end(s, ManagedStream.Phase.FAILED, "job failed: " + cause));
+                if (!s.ending.get()) {
+                    String cause = target.failureCause(s.jobId).orElse("no cause reported");
+                    endOnce(s, ManagedStream.Phase.FAILED, "job failed: " + cause);
+                }
                 break;
             default:
                 // CREATED, INITIALIZING, RESTARTING, FAILING, …: wait

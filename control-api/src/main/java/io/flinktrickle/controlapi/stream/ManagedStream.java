@@ -40,6 +40,18 @@ public final class ManagedStream {
     public final int height;
     public final long acceptedMillis;
 
+    /** This run's channels on the sidecar's trickle server (a restart of the id gets new ones). */
+    final String paramsChannel;
+
+    final String eventsChannel;
+
+    /** Counted down when the stream's end is complete (relay drained, channels deleted). */
+    final java.util.concurrent.CountDownLatch cleaned = new java.util.concurrent.CountDownLatch(1);
+
+    /** Set once an end is scheduled, so the poller does not schedule it again. */
+    final java.util.concurrent.atomic.AtomicBoolean ending =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
     volatile Phase phase = Phase.STARTING;
     volatile String jobId;
     volatile String error;
@@ -58,8 +70,12 @@ public final class ManagedStream {
             Map<String, String> urls,
             int width,
             int height,
-            Map<String, Object> params) {
+            Map<String, Object> params,
+            String paramsChannel,
+            String eventsChannel) {
         this.id = id;
+        this.paramsChannel = paramsChannel;
+        this.eventsChannel = eventsChannel;
         this.requestId = requestId;
         this.urls = Map.copyOf(urls);
         this.width = width;
@@ -99,6 +115,17 @@ public final class ManagedStream {
     public JsonNode lastHeartbeat() {
         EventsRelay r = relay;
         return r == null ? null : r.lastJobHeartbeat();
+    }
+
+    /** Channel names for a new run of stream {@code id}: {@code <id>-<run>-params|events}. */
+    static String[] newChannels(String id) {
+        String run =
+                Long.toHexString(
+                        java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 32);
+        return new String[] {
+            id + "-" + run + StreamChannels.PARAMS_SUFFIX,
+            id + "-" + run + StreamChannels.EVENTS_SUFFIX
+        };
     }
 
     /** Milliseconds from acceptance to the job running, or -1. */

@@ -106,6 +106,12 @@ public final class StartRequest {
                 throw bad(e.getMessage());
             }
         }
+        for (String side : new String[] {StreamParams.WIDTH, StreamParams.HEIGHT}) {
+            Object v = params.get(side);
+            if (v instanceof Integer && ((Integer) v) % 2 != 0) {
+                throw bad(side + " must be even (H.264 4:2:0) but is " + v);
+            }
+        }
         return new StartRequest(requestId, streamId, urls, params);
     }
 

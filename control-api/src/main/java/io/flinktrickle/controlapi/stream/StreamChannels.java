@@ -32,6 +32,8 @@ import java.util.concurrent.ScheduledExecutorService;
 final class StreamChannels {
     private static final Logger LOG = LoggerFactory.getLogger(StreamChannels.class);
 
+    private static final String LOOPBACK = "127.0.0.1";
+
     static final String PARAMS_SUFFIX = "-params";
     static final String EVENTS_SUFFIX = "-events";
 
@@ -57,8 +59,8 @@ final class StreamChannels {
      * @param eventsFrom where the relay starts reading the job's events (0: a new job)
      */
     void open(ManagedStream stream, URI orchestratorEvents, long eventsFrom) {
-        trickle.createChannel(stream.id + PARAMS_SUFFIX, TrickleProtocol.MIME_JSON);
-        trickle.createChannel(stream.id + EVENTS_SUFFIX, TrickleProtocol.MIME_JSON);
+        trickle.createChannel(stream.paramsChannel, TrickleProtocol.MIME_JSON);
+        trickle.createChannel(stream.eventsChannel, TrickleProtocol.MIME_JSON);
         boolean adopted = eventsFrom != 0;
         long firstSeq = 0;
         if (adopted) {
@@ -67,13 +69,12 @@ final class StreamChannels {
             // the server serves, so that the job's reader, seeing an edge past its position, jumps
             // to it at once (a reader ahead of the edge would wait a refresh interval).
             long edge = System.currentTimeMillis();
-            trickle.write(
-                    stream.id + PARAMS_SUFFIX, TrickleProtocol.MIME_JSON, edge, KEEP_ALIVE, true);
+            trickle.write(stream.paramsChannel, TrickleProtocol.MIME_JSON, edge, KEEP_ALIVE, true);
             firstSeq = edge + 1;
         }
         stream.paramsPublisher =
                 new JsonMessagePublisher(
-                        TricklePublisher.builder(local(stream.id + PARAMS_SUFFIX))
+                        TricklePublisher.builder(local(stream.paramsChannel))
                                 .contentType(TrickleProtocol.MIME_JSON)
                                 .startSeq(firstSeq)
                                 .deleteOnClose(false)
@@ -82,7 +83,7 @@ final class StreamChannels {
         stream.relay =
                 new EventsRelay(
                         stream.id,
-                        local(stream.id + EVENTS_SUFFIX),
+                        local(stream.eventsChannel),
                         eventsFrom,
                         orchestratorEvents,
                         stream.urls,
@@ -103,13 +104,13 @@ final class StreamChannels {
 
     /** Ends the stream in its job: the job's source ends it when its params channel goes away. */
     void endInJob(ManagedStream stream) {
-        trickle.deleteChannel(stream.id + PARAMS_SUFFIX);
+        trickle.deleteChannel(stream.paramsChannel);
     }
 
     /** Deletes the stream's sidecar channels (after its job ended). */
     void close(ManagedStream stream) {
-        trickle.deleteChannel(stream.id + PARAMS_SUFFIX);
-        trickle.deleteChannel(stream.id + EVENTS_SUFFIX);
+        trickle.deleteChannel(stream.paramsChannel);
+        trickle.deleteChannel(stream.eventsChannel);
     }
 
     /** A cancelled job does not delete its output channels: do it for it. */
@@ -128,7 +129,8 @@ final class StreamChannels {
 
     /** {@code name}'s URL as a job reaches it: the advertised host and the server's port. */
     URI internal(String name) {
-        return URI.create("http://" + config.advertisedHost + ":" + port() + "/" + name);
+        String host = config.isRemote() ? config.advertisedHost : LOOPBACK;
+        return URI.create("http://" + host + ":" + port() + "/" + name);
     }
 
     /**
@@ -136,7 +138,7 @@ final class StreamChannels {
      * adopted streams get their channels before their jobs can reach them.
      */
     private URI local(String name) {
-        String host = config.host;
+        String host = config.isRemote() ? config.host : LOOPBACK;
         if ("0.0.0.0".equals(host) || "::".equals(host)) {
             host = "127.0.0.1";
         }

@@ -49,6 +49,18 @@ public final class StreamManager implements AutoCloseable {
     private static final int KEPT_ENDED = 16;
     private static final Duration EVENTS_DRAIN = Duration.ofSeconds(2);
 
+    /**
+     * How long a failed stream keeps the runner in ERROR without a stop: go-livepeer's worker polls
+     * /health every 5 s and replaces an ERROR container at once; BYOC never polls.
+     */
+    static final Duration FAILED_HOLD = Duration.ofSeconds(60);
+
+    /**
+     * With a capacity above 1, a stream that ended this recently makes a stop without X-Stream-Id
+     * ambiguous (the caller may mean it): such a stop is refused rather than risk the wrong one.
+     */
+    private static final Duration RECENT = Duration.ofSeconds(30);
+
     private final SidecarConfig config;
     private final FlinkTarget target;
     private final StreamChannels channels;
@@ -205,7 +217,8 @@ public final class StreamManager implements AutoCloseable {
                                 + config.capacity
                                 + " streams run");
             }
-            args = jobArguments.forStream(request);
+            String[] names = ManagedStream.newChannels(request.streamId);
+            args = jobArguments.forStream(request, names[0], names[1]);
             stream =
                     new ManagedStream(
                             request.streamId,
@@ -213,11 +226,17 @@ public final class StreamManager implements AutoCloseable {
                             request.urls(),
                             request.width,
                             request.height,
-                            request.params);
-            streams.remove(request.streamId); // a failed run of the same id is replaced
+                            request.params,
+                            names[0],
+                            names[1]);
+            // In-process and non-blocking: the stream is never visible without its channels.
+            channels.open(stream, request.events, 0);
+            ManagedStream replaced = streams.remove(request.streamId);
+            if (replaced != null) {
+                remember(replaced); // a failed run of the same id
+            }
             streams.put(stream.id, stream);
         }
-        channels.open(stream, request.events, 0);
         LOG.info(
                 "Stream {} accepted (request {}); submitting its job", stream.id, stream.requestId);
         workers.execute(() -> submit(stream, args));
@@ -225,13 +244,41 @@ public final class StreamManager implements AutoCloseable {
     }
 
     private void submit(ManagedStream stream, List<String> args) {
+        String jobId;
         try {
-            String jobId = target.submit(JOB_PREFIX + stream.id, args);
-            stream.jobId = jobId;
-            LOG.info("Stream {} runs as job {} on {}", stream.id, jobId, target.describe());
+            jobId = target.submit(JOB_PREFIX + stream.id, args);
         } catch (Exception e) {
             LOG.warn("Stream {}: job submission failed", stream.id, e);
             end(stream, ManagedStream.Phase.FAILED, "job submission failed: " + message(e));
+            return;
+        }
+        boolean orphan;
+        synchronized (this) {
+            stream.jobId = jobId;
+            orphan = !stream.phase.isActive();
+        }
+        if (orphan) {
+            // The stream ended (start timeout) while Flink took the job: nobody follows it.
+            LOG.warn(
+                    "Stream {} ended while its job {} was submitted; cancelling it",
+                    stream.id,
+                    jobId);
+            try {
+                target.cancel(jobId);
+            } catch (Exception e) {
+                LOG.warn("Stream {}: cancelling job {} failed: {}", stream.id, jobId, message(e));
+            }
+        } else {
+            LOG.info("Stream {} runs as job {} on {}", stream.id, jobId, target.describe());
+        }
+    }
+
+    /** STARTING → RUNNING, unless the stream moved on meanwhile (the poller's view is late). */
+    synchronized void markRunning(ManagedStream s) {
+        if (s.phase == ManagedStream.Phase.STARTING) {
+            s.runningNanos = System.nanoTime();
+            s.phase = ManagedStream.Phase.RUNNING;
+            LOG.info("Stream {}: job running after {} ms", s.id, s.startMillis());
         }
     }
 
@@ -294,6 +341,7 @@ public final class StreamManager implements AutoCloseable {
                     "Stream {}: job did not finish within {}; cancelling",
                     s.id,
                     config.stopTimeout);
+            s.ending.set(true);
             try {
                 if (s.jobId != null) {
                     target.cancel(s.jobId);
@@ -304,6 +352,9 @@ public final class StreamManager implements AutoCloseable {
             channels.deleteOutputs(s);
             end(s, ManagedStream.Phase.ENDED, null);
         }
+        // Answer once the end is complete, so that a start of the same id right after finds
+        // nothing of this run in its way.
+        s.cleaned.await(EVENTS_DRAIN.toMillis() * 2 + 1000, TimeUnit.MILLISECONDS);
         return s;
     }
 
@@ -324,15 +375,38 @@ public final class StreamManager implements AutoCloseable {
             }
         }
         LOG.info("Stream {} {}{}", s.id, phase, error == null ? "" : ": " + error);
-        if (phase == ManagedStream.Phase.FAILED && s.relay != null) {
-            s.relay.send(SidecarEvents.error(error));
+        try {
+            if (phase == ManagedStream.Phase.FAILED && s.relay != null) {
+                s.relay.send(SidecarEvents.error(error));
+            }
+            if (s.relay != null) {
+                boolean newerRun;
+                synchronized (this) {
+                    ManagedStream current = streams.get(s.id);
+                    newerRun = current != null && current != s;
+                }
+                // A newer run of the id may use the same orchestrator channel: leave it be.
+                s.relay.close(
+                        EVENTS_DRAIN,
+                        phase == ManagedStream.Phase.FAILED ? "error" : "ended",
+                        !newerRun);
+            }
+            channels.close(s);
+        } finally {
+            s.cleaned.countDown();
         }
-        if (s.relay != null) {
-            s.relay.close(
-                    phase == ManagedStream.Phase.FAILED ? Duration.ZERO : EVENTS_DRAIN,
-                    phase == ManagedStream.Phase.FAILED ? "error" : "ended");
+    }
+
+    /** Failed streams older than {@link #FAILED_HOLD} are let go: the runner leaves ERROR. */
+    synchronized void expireFailed() {
+        long now = System.currentTimeMillis();
+        for (ManagedStream s : new ArrayList<>(streams.values())) {
+            if (s.phase == ManagedStream.Phase.FAILED
+                    && now - s.endedMillis > FAILED_HOLD.toMillis()) {
+                streams.remove(s.id, s);
+                remember(s);
+            }
         }
-        channels.close(s);
     }
 
     private void remember(ManagedStream s) {
@@ -348,16 +422,18 @@ public final class StreamManager implements AutoCloseable {
         synchronized (this) {
             s.adopted = true;
             s.phase = ManagedStream.Phase.RUNNING;
+            channels.open(s, orchestratorEvents, TrickleProtocol.SEQ_NEXT);
             streams.put(s.id, s);
         }
-        channels.open(s, orchestratorEvents, TrickleProtocol.SEQ_NEXT);
         LOG.info("Adopted stream {} (job {})", s.id, s.jobId);
     }
 
     private ManagedStream activeStream(String streamId, String noneMessage) {
         synchronized (this) {
             ManagedStream s = streamId != null ? streams.get(streamId) : soleStream();
-            if (s == null || !s.phase.isActive()) {
+            if (s == null
+                    || !(s.phase == ManagedStream.Phase.STARTING
+                            || s.phase == ManagedStream.Phase.RUNNING)) {
                 throw new StreamException(
                         StreamException.Reason.NO_STREAM,
                         streamId == null ? noneMessage : noneMessage + " " + streamId);
@@ -374,13 +450,21 @@ public final class StreamManager implements AutoCloseable {
                 candidates.add(s);
             }
         }
+        long now = System.currentTimeMillis();
+        for (ManagedStream e : config.capacity == 1 ? List.<ManagedStream>of() : ended) {
+            if (now - e.endedMillis < RECENT.toMillis() && !candidates.contains(e)) {
+                candidates.add(e);
+            }
+        }
         if (candidates.size() > 1) {
             throw new StreamException(
                     StreamException.Reason.BAD_REQUEST,
                     candidates.size()
                             + " streams are active: name one with the X-Stream-Id header");
         }
-        return candidates.isEmpty() ? null : candidates.get(0);
+        return candidates.isEmpty() || !streams.containsValue(candidates.get(0))
+                ? null
+                : candidates.get(0);
     }
 
     static String message(Throwable e) {

@@ -52,8 +52,9 @@ public final class JobArgs {
                             + " (default 10; 0 = off)",
                     "  --label          kept in the job's global parameters as"
                             + " flink-trickle.label.KEY (e.g. for the sidecar that submitted it)",
-                    "  --max-restarts   failures in a row the job restarts from (fixed delay 1 s)"
-                            + " before it fails (default: Flink's restart strategy)");
+                    "  --max-restarts   restarts in a row (1 s doubling to 10 s; the count resets"
+                            + " after a minute of running) before the job fails (default: Flink's"
+                            + " restart strategy)");
 
     public final List<StreamSpec> streams;
     public final String processorClass;

@@ -82,14 +82,26 @@ public final class LiveVideoToVideoJob {
             env.enableCheckpointing(args.checkpointSeconds * 1000L);
         }
         if (args.maxRestarts >= 0) {
-            // A job that keeps failing fails for good, so a sidecar can report it (ERROR).
+            // A job that keeps failing fails for good, so a sidecar can report it (ERROR): at
+            // most maxRestarts restarts in a row (1 s, doubling to 10 s); a job that then ran for
+            // a minute starts counting again, so unrelated failures hours apart never add up.
             Configuration restart = new Configuration();
-            restart.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+            restart.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
             restart.set(
-                    RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, args.maxRestarts);
+                    RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS,
+                    args.maxRestarts);
             restart.set(
-                    RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
+                    RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF,
                     java.time.Duration.ofSeconds(1));
+            restart.set(
+                    RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF,
+                    java.time.Duration.ofSeconds(10));
+            restart.set(
+                    RestartStrategyOptions
+                            .RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD,
+                    java.time.Duration.ofMinutes(1));
+            restart.set(
+                    RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_JITTER_FACTOR, 0.0);
             env.configure(restart);
         }
         TrickleSourceBuilder<Frame> source =

@@ -73,10 +73,17 @@ public final class FrameSerializer extends TypeSerializer<Frame> {
     @Override
     public void serialize(Frame frame, DataOutputView out) throws IOException {
         out.writeByte(CURRENT_VERSION);
+        // A control-channel message keeps kind 3, readable by builds before kind 4 existed.
+        boolean withSource =
+                frame instanceof ControlFrame
+                        && !StreamChannelsDecoder.CONTROL_ROLE.equals(
+                                ((ControlFrame) frame).source());
         out.writeByte(
                 frame.isVideo()
                         ? KIND_VIDEO
-                        : frame.isControl() ? KIND_CONTROL_WITH_SOURCE : KIND_AUDIO);
+                        : frame.isControl()
+                                ? (withSource ? KIND_CONTROL_WITH_SOURCE : KIND_CONTROL)
+                                : KIND_AUDIO);
         out.writeUTF(frame.streamKey());
         out.writeLong(frame.pts());
         out.writeLong(frame.arrivalMillis());
@@ -90,7 +97,9 @@ public final class FrameSerializer extends TypeSerializer<Frame> {
             byte[] json = ((ControlFrame) frame).json().getBytes(StandardCharsets.UTF_8);
             out.writeInt(json.length);
             out.write(json);
-            out.writeUTF(((ControlFrame) frame).source());
+            if (withSource) {
+                out.writeUTF(((ControlFrame) frame).source());
+            }
         } else {
             AudioFrame a = (AudioFrame) frame;
             out.writeInt(a.sampleRate());

@@ -226,6 +226,7 @@ final class ChannelPump<T> {
     }
 
     private void emit(TrickleElement<T> element) {
+        element.origin = this;
         try {
             while (!queue.offer(element, 100, TimeUnit.MILLISECONDS)) {
                 if (!running) {

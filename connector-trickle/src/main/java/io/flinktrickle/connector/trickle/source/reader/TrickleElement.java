@@ -24,6 +24,9 @@ public final class TrickleElement<T> {
     final long timestamp;
     final Throwable error;
 
+    /** The pump that produced it: elements of a pump that was stopped or replaced are stale. */
+    Object origin;
+
     private TrickleElement(
             Kind kind,
             String splitId,

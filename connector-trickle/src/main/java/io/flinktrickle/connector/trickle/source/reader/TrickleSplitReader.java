@@ -51,9 +51,6 @@ public final class TrickleSplitReader<T>
     private final Map<String, ChannelPump<T>> pumps = new HashMap<>();
     private final Set<String> endingRoles;
 
-    /** Splits ended with their stream; what their pumps still queued is dropped. */
-    private final Set<String> endedWithStream = new HashSet<>();
-
     private final AtomicBoolean wakeUpPending = new AtomicBoolean();
 
     public TrickleSplitReader(
@@ -87,7 +84,9 @@ public final class TrickleSplitReader<T>
                 wakeUpPending.set(false);
                 continue;
             }
-            if (endedWithStream.contains(e.splitId)) {
+            if (pumps.get(e.splitId) != e.origin) {
+                // Stale: its pump was stopped (its split finished, e.g. with its stream) or
+                // replaced by a re-added split; what it still queued is not the split's now.
                 continue;
             }
             switch (e.kind) {
@@ -128,7 +127,6 @@ public final class TrickleSplitReader<T>
             if (KeyGroupSplitAssigner.streamKeyOf(other).equals(stream)) {
                 LOG.info("trickle channel {} ends with {}", other, splitId);
                 finish(other, records);
-                endedWithStream.add(other);
             }
         }
     }
@@ -139,7 +137,6 @@ public final class TrickleSplitReader<T>
             throw new UnsupportedOperationException("unsupported splits change " + change);
         }
         for (TrickleChannelSplit split : change.splits()) {
-            endedWithStream.remove(split.splitId());
             ChannelPump<T> pump =
                     new ChannelPump<>(split, decoder, config, awaitChannel, queue, metrics);
             ChannelPump<T> old = pumps.put(split.splitId(), pump);
