@@ -174,6 +174,7 @@ public final class EndToEndBenchmark {
             long t1 = System.nanoTime();
             long cpu1 = processCpuNanos();
             r.threadCpu = ThreadCpu.snapshot().since(threads0);
+            r.processCpuSeconds = (cpu1 - cpu0) / 1e9;
             long rss = rssBytes();
             long[] dropsAfter = drops(runs);
             r.cpuPerVideoSecond = (cpu1 - cpu0) / 1e9 / ((t1 - t0) / 1e9) / n;
@@ -248,6 +249,7 @@ public final class EndToEndBenchmark {
         final List<Double> frameP50 = new ArrayList<>();
         final List<Double> frameP95 = new ArrayList<>();
         java.util.Map<String, Double> threadCpu = java.util.Map.of();
+        double processCpuSeconds;
 
         Result(int streams) {
             this.streams = streams;
@@ -280,7 +282,11 @@ public final class EndToEndBenchmark {
                     fb.isEmpty() ? "-" : fb.get(fb.size() / 2),
                     realTime ? "real time" : "NOT real time");
             if (PROFILE) {
-                double total = threadCpu.values().stream().mapToDouble(Double::doubleValue).sum();
+                double threads = threadCpu.values().stream().mapToDouble(Double::doubleValue).sum();
+                double total = processCpuSeconds;
+                System.out.printf(
+                        "    %5.1f%% JVM threads outside Java's thread list (GC, JIT)%n",
+                        (total - threads) * 100 / total);
                 threadCpu.entrySet().stream()
                         .limit(12)
                         .forEach(

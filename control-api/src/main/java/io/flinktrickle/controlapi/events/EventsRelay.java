@@ -46,7 +46,10 @@ public final class EventsRelay implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EventsRelay.class);
     private static final int KEPT_VERDICTS = 64;
     private static final int OUTBOX_CAPACITY = 256;
-    private static final Duration ADOPTED_REFRESH = Duration.ofSeconds(1);
+    private static final Duration QUIET = Duration.ofMillis(300);
+    private static final TrickleClientConfig NEW_JOB = TrickleClientConfig.defaults();
+    private static final TrickleClientConfig ADOPTED_JOB =
+            TrickleClientConfig.builder().refreshInterval(Duration.ofSeconds(1)).build();
 
     private final String stream;
     private final URI jobEvents;
@@ -77,6 +80,7 @@ public final class EventsRelay implements AutoCloseable {
     private ScheduledFuture<?> ticker;
     private volatile long lastHeartbeatNanos = System.nanoTime();
     private volatile JsonNode lastJobHeartbeat;
+    private volatile long lastJobEventNanos = System.nanoTime();
     private volatile boolean sawStopped;
     private boolean closed;
 
@@ -133,10 +137,7 @@ public final class EventsRelay implements AutoCloseable {
                                 .startSeq(jobEventsFrom)
                                 // An adopted job writes past the new channel's start: a short
                                 // refresh finds its live edge within a second.
-                                .config(
-                                        TrickleClientConfig.builder()
-                                                .refreshInterval(ADOPTED_REFRESH)
-                                                .build())
+                                .config(jobEventsFrom == 0 ? NEW_JOB : ADOPTED_JOB)
                                 .build(),
                         SidecarEvents.MAPPER);
         Thread reader = new Thread(this::readJobEvents, "events-relay-" + stream);
@@ -181,6 +182,7 @@ public final class EventsRelay implements AutoCloseable {
     }
 
     private void onJobEvent(JsonNode message) {
+        lastJobEventNanos = System.nanoTime();
         JsonNode event = message.path("event");
         String type = event.path("type").asText("");
         if (SidecarEvents.HEARTBEAT.equals(type) && event.isObject()) {
@@ -304,10 +306,20 @@ public final class EventsRelay implements AutoCloseable {
      * deleting it when {@code deleteChannel}.
      */
     public void close(Duration drain, String stopReason, boolean deleteChannel) {
-        try {
-            jobEventsEnded.get(drain.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            // the job's channel did not end in time: stop reading it
+        // The job has ended, so what it sent is on its channel already: read until the channel
+        // ends, or goes quiet for a moment (a job that never sent an event does not delete it).
+        long deadline = System.nanoTime() + drain.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                jobEventsEnded.get(QUIET.toMillis(), TimeUnit.MILLISECONDS);
+                break;
+            } catch (java.util.concurrent.TimeoutException e) {
+                if (System.nanoTime() - lastJobEventNanos > QUIET.toNanos()) {
+                    break;
+                }
+            } catch (Exception e) {
+                break;
+            }
         }
         if (!sawStopped && stopReason != null) {
             publish(SidecarEvents.streamStopped(stopReason));

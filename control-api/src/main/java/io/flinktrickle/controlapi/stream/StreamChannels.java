@@ -109,6 +109,13 @@ final class StreamChannels {
 
     /** Deletes the stream's sidecar channels (after its job ended). */
     void close(ManagedStream stream) {
+        if (stream.paramsPublisher != null) {
+            try {
+                stream.paramsPublisher.close();
+            } catch (java.io.IOException | RuntimeException e) {
+                LOG.debug("Stream {}: closing the params publisher: {}", stream.id, e.toString());
+            }
+        }
         trickle.deleteChannel(stream.paramsChannel);
         trickle.deleteChannel(stream.eventsChannel);
     }

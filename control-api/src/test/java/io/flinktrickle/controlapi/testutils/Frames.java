@@ -16,13 +16,21 @@ public final class Frames {
 
     /** The video frames of one MPEG-TS segment decoded on its own. */
     public static List<VideoFrame> videoOf(byte[] segment) throws Exception {
+        return videoOfAll(List.of(segment));
+    }
+
+    /** The video frames of a channel's segments, decoded in order as one stream. */
+    public static List<VideoFrame> videoOfAll(List<byte[]> segments) throws Exception {
         List<Frame> frames = new ArrayList<>();
         try (SegmentDecoder.ChannelDecoder<Frame> d =
                 MpegTsFrameDecoder.builder().maxFramerate(0).build().open("out")) {
-            d.decode(
-                    new SegmentInfo("out", 0, "video/MP2T", 0),
-                    new ByteArrayInputStream(segment),
-                    frames::add);
+            int seq = 0;
+            for (byte[] segment : List.copyOf(segments)) {
+                d.decode(
+                        new SegmentInfo("out", seq++, "video/MP2T", 0),
+                        new ByteArrayInputStream(segment),
+                        frames::add);
+            }
             d.endOfStream(frames::add);
         }
         List<VideoFrame> video = new ArrayList<>();

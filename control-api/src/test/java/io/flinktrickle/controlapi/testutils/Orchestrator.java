@@ -42,12 +42,17 @@ public final class Orchestrator implements AutoCloseable {
 
     /** The channels of stream {@code id}, as the orchestrator creates them before a start. */
     public Stream stream(String id) {
+        channels(id);
+        return new Stream(id);
+    }
+
+    /** Creates the channels of stream {@code id} only (nothing follows them). */
+    public void channels(String id) {
         server.createChannel(id, TrickleProtocol.MIME_MPEGTS);
         server.createChannel(id + "-out", TrickleProtocol.MIME_MPEGTS);
         server.createChannel(id + "-control", TrickleProtocol.MIME_JSON);
         server.createChannel(id + "-events", TrickleProtocol.MIME_JSON);
         server.createChannel(id + "-data", "application/jsonl");
-        return new Stream(id);
     }
 
     /** One stream's channels and what came out of them. */
