@@ -103,32 +103,8 @@ public final class JdkTrickleHttp implements TrickleHttp {
     @Override
     public CompletableFuture<Response> get(URI uri, Duration headersTimeout) {
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(headersTimeout).GET().build();
-        return cancellable(client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream()));
-    }
-
-    /**
-     * The response as a {@link Response} whose {@code cancel} reaches the exchange: a cancelled
-     * long-poll must not stay pending (a JDK client with a pending exchange, and its threads, lives
-     * on until the server answers), and a response that still arrives is closed.
-     */
-    private static CompletableFuture<Response> cancellable(
-            CompletableFuture<HttpResponse<java.io.InputStream>> exchange) {
-        CompletableFuture<Response> result = exchange.thenApply(JdkResponse::new);
-        result.whenComplete(
-                (r, e) -> {
-                    if (result.isCancelled()) {
-                        exchange.cancel(true);
-                        exchange.thenAccept(
-                                response -> {
-                                    try {
-                                        response.body().close();
-                                    } catch (java.io.IOException ignored) {
-                                        // nothing to do: the exchange is abandoned
-                                    }
-                                });
-                    }
-                });
-        return result;
+        return client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream())
+                .thenApply(JdkResponse::new);
     }
 
     @Override
@@ -155,7 +131,8 @@ public final class JdkTrickleHttp implements TrickleHttp {
     public CompletableFuture<Response> delete(URI uri) {
         HttpRequest request =
                 HttpRequest.newBuilder(uri).timeout(config.requestTimeout()).DELETE().build();
-        return cancellable(client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream()));
+        return client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream())
+                .thenApply(JdkResponse::new);
     }
 
     /**
