@@ -44,8 +44,6 @@ public final class StreamManager implements AutoCloseable {
     /** Job names: this prefix and the stream id. */
     public static final String JOB_PREFIX = "flink-trickle:";
 
-    static final String PARAMS_SUFFIX = StreamChannels.PARAMS_SUFFIX;
-    static final String EVENTS_SUFFIX = StreamChannels.EVENTS_SUFFIX;
     private static final int KEPT_ENDED = 16;
     private static final Duration EVENTS_DRAIN = Duration.ofSeconds(2);
 
