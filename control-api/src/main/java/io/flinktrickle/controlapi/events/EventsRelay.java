@@ -72,10 +72,13 @@ public final class EventsRelay implements AutoCloseable {
     private final java.util.concurrent.BlockingQueue<JsonNode> outbox =
             new java.util.concurrent.ArrayBlockingQueue<>(OUTBOX_CAPACITY);
     private volatile boolean accepting = true;
-    private long dropped;
+    private final java.util.concurrent.atomic.AtomicLong dropped =
+            new java.util.concurrent.atomic.AtomicLong();
     private Thread sender;
 
-    private JsonMessagePublisher publisher;
+    /** Written under this object's lock; read by the sender thread. */
+    private volatile JsonMessagePublisher publisher;
+
     private JsonMessageSubscriber subscriber;
     private ScheduledFuture<?> ticker;
     private volatile long lastHeartbeatNanos = System.nanoTime();
@@ -253,11 +256,11 @@ public final class EventsRelay implements AutoCloseable {
             return;
         }
         while (!outbox.offer(envelope)) {
-            if (outbox.poll() != null && dropped++ % 100 == 0) {
+            if (outbox.poll() != null && dropped.getAndIncrement() % 100 == 0) {
                 LOG.warn(
                         "Stream {}: the events channel is slow; dropped {} events",
                         stream,
-                        dropped);
+                        dropped.get());
             }
         }
     }
