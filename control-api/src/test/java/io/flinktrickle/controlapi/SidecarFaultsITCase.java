@@ -6,6 +6,7 @@ import io.flinktrickle.connector.trickle.testutils.RawHttp;
 import io.flinktrickle.connector.trickle.testutils.TestMedia;
 import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.controlapi.testutils.Api;
+import io.flinktrickle.controlapi.testutils.Await;
 import io.flinktrickle.controlapi.testutils.Orchestrator;
 import io.flinktrickle.jobs.media.LivePacing;
 
@@ -18,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -86,13 +86,14 @@ class SidecarFaultsITCase {
             inputs.start();
             inputs.join(60_000);
 
-            await(() -> hevc.output.size() >= 3, 30, "HEVC input processed");
-            await(
+            Await.until(() -> hevc.output.size() >= 3, 30, "HEVC input processed");
+            Await.until(
                     () -> videoOut(hevc) > 0,
                     30,
                     "a heartbeat of the HEVC stream with video out (decoded, re-encoded as H.264)");
             int goodSegments = good.output.size();
-            await(() -> good.output.size() >= goodSegments + 2, 20, "the good stream goes on");
+            Await.until(
+                    () -> good.output.size() >= goodSegments + 2, 20, "the good stream goes on");
             JsonNode status = api.get("/stream/status").body;
             assertThat(status.path("status").asText()).as(status.toString()).isEqualTo("OK");
             for (JsonNode s : status.path("streams")) {
@@ -121,12 +122,13 @@ class SidecarFaultsITCase {
             Orchestrator.Stream s = orch.stream("ctrl0001");
             s.publishLive();
             assertThat(api.post("/stream/start", s.startBody(Map.of())).status).isEqualTo(200);
-            await(() -> s.output.size() >= 1, 60, "output");
+            Await.until(() -> s.output.size() >= 1, 60, "output");
             s.control("this is not JSON {");
             s.control("[1, 2, 3]");
             s.control("{\"max_framerate\": \"fast\"}");
             s.control("{\"max_framerate\": 15}");
-            await(() -> hasParams(api, "max_framerate", "15"), 10, "the valid control update");
+            Await.until(
+                    () -> hasParams(api, "max_framerate", "15"), 10, "the valid control update");
             Api.Answer wrongType = api.post("/stream/params", Map.of("max_framerate", "fast"));
             assertThat(wrongType.status).isEqualTo(400);
             assertThat(wrongType.body.path("message").asText()).contains("max_framerate");
@@ -143,7 +145,7 @@ class SidecarFaultsITCase {
                                     .length())
                     .isEqualTo(prompt.length());
             int before = s.output.size();
-            await(() -> s.output.size() > before, 10, "the stream goes on");
+            Await.until(() -> s.output.size() > before, 10, "the stream goes on");
             assertThat(api.get("/health").body.path("status").asText()).isEqualTo("OK");
             assertThat(api.post("/stream/stop", null).status).isEqualTo(200);
         }
@@ -166,7 +168,7 @@ class SidecarFaultsITCase {
                 }
                 seq = first.nextSeq();
             }
-            await(() -> s.output.size() >= 1, 30, "output before the abort");
+            Await.until(() -> s.output.size() >= 1, 30, "output before the abort");
             // The publisher dies half-way through a segment (its connection drops).
             byte[] third = TestMedia.read(clip.get(2));
             try (RawHttp raw = new RawHttp(orch.server.port())) {
@@ -187,7 +189,7 @@ class SidecarFaultsITCase {
                     LivePacing.publishPaced(again, seg, LivePacing.segmentDuration(seg));
                 }
             }
-            await(() -> s.output.size() >= before + 1, 20, "output after the restart");
+            Await.until(() -> s.output.size() >= before + 1, 20, "output after the restart");
             assertThat(api.get("/health").body.path("status").asText()).isEqualTo("OK");
             assertThat(api.post("/stream/stop", null).status).isEqualTo(200);
         }
@@ -306,17 +308,6 @@ class SidecarFaultsITCase {
                     .equals(value);
         } catch (Exception e) {
             return false;
-        }
-    }
-
-    private static void await(BooleanSupplier condition, int seconds, String what)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
-            }
-            Thread.sleep(20);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.flinktrickle.controlapi;
 
 import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.controlapi.testutils.Api;
+import io.flinktrickle.controlapi.testutils.Await;
 import io.flinktrickle.controlapi.testutils.FailingProcessor;
 import io.flinktrickle.controlapi.testutils.Frames;
 import io.flinktrickle.controlapi.testutils.Orchestrator;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -51,11 +51,12 @@ class SidecarITCase {
                     .as("start answers at once (ms)")
                     .isLessThan(1000);
             assertThat(api.get("/health").body.path("status").asText()).isEqualTo("OK");
-            await(() -> s.eventTypes().contains("heartbeat"), 5, "a heartbeat from acceptance");
+            Await.until(
+                    () -> s.eventTypes().contains("heartbeat"), 5, "a heartbeat from acceptance");
 
-            await(() -> s.firstOutputNanos != 0, 60, "first output byte");
+            Await.until(() -> s.firstOutputNanos != 0, 60, "first output byte");
             startToFirstByte.add((s.firstOutputNanos - t0) / 1_000_000);
-            await(() -> s.output.size() >= 2, 30, "two output segments");
+            Await.until(() -> s.output.size() >= 2, 30, "two output segments");
             assertThat(Frames.videoOf(s.output.get(1)).size())
                     .as("frames in a 2 s segment at 30 fps")
                     .isBetween(50, 66);
@@ -66,7 +67,7 @@ class SidecarITCase {
             long paramsMillis = (System.nanoTime() - p0) / 1_000_000;
             assertThat(p.status).as(p.toString()).isEqualTo(200);
             int seen = s.output.size();
-            await(() -> s.output.size() >= seen + 2, 30, "two segments after the update");
+            Await.until(() -> s.output.size() >= seen + 2, 30, "two segments after the update");
             assertThat(Frames.videoOf(s.output.get(seen + 1)).size())
                     .as("frames in a 2 s segment at 10 fps")
                     .isBetween(15, 25);
@@ -80,7 +81,7 @@ class SidecarITCase {
             assertThat(api.post("/stream/params", Map.of("width", 256)).status).isEqualTo(400);
             // The orchestrator's own control channel keeps working.
             s.control("{\"max_framerate\":12}");
-            await(
+            Await.until(
                     () -> hasEvent(s, "params_updated", "control"),
                     10,
                     "a params_updated event for the control channel's message");
@@ -90,9 +91,9 @@ class SidecarITCase {
             long stopMillis = (System.nanoTime() - stop0) / 1_000_000;
             assertThat(stopped.status).as(stopped.toString()).isEqualTo(200);
             assertThat(stopped.body.path("stream").path("state").asText()).isEqualTo("ENDED");
-            await(() -> s.outputEnded, 10, "the output channel ends (deleted by the job)");
+            Await.until(() -> s.outputEnded, 10, "the output channel ends (deleted by the job)");
             assertThat(orch.server.channelNames()).doesNotContain("a1b2c3d4-out");
-            await(() -> s.eventTypes().contains("stream_stopped"), 10, "stream_stopped");
+            Await.until(() -> s.eventTypes().contains("stream_stopped"), 10, "stream_stopped");
             assertThat(api.get("/health").body.path("status").asText()).isEqualTo("IDLE");
             assertThat(api.get("/stream/status").body.path("client_running").asBoolean()).isFalse();
             assertThat(api.post("/stream/stop", null).status)
@@ -106,7 +107,7 @@ class SidecarITCase {
                 long a0 = System.nanoTime();
                 assertThat(api.post("/stream/start", again.startBody(Map.of())).status)
                         .isEqualTo(200);
-                await(() -> again.firstOutputNanos != 0, 60, "first output byte again");
+                Await.until(() -> again.firstOutputNanos != 0, 60, "first output byte again");
                 startToFirstByte.add((again.firstOutputNanos - a0) / 1_000_000);
                 if (i == 0) {
                     // Capacity 2, and a stream ended a moment ago: a stop must name its stream.
@@ -116,7 +117,7 @@ class SidecarITCase {
                 }
                 assertThat(api.post("/stream/stop", null, "X-Stream-Id", "again" + i).status)
                         .isEqualTo(200);
-                await(() -> again.outputEnded, 10, "output ended again");
+                Await.until(() -> again.outputEnded, 10, "output ended again");
             }
             List<Long> sorted = new ArrayList<>(startToFirstByte);
             Collections.sort(sorted);
@@ -151,7 +152,8 @@ class SidecarITCase {
                     .isEqualTo(500);
             assertThat(busyManaged.body.path("detail").path("msg").asText())
                     .contains("Pipeline is still in use");
-            await(() -> a.output.size() >= 2 && b.output.size() >= 2, 60, "both streams' output");
+            Await.until(
+                    () -> a.output.size() >= 2 && b.output.size() >= 2, 60, "both streams' output");
             Api.Answer ambiguous = api.post("/stream/stop", null);
             assertThat(ambiguous.status).isEqualTo(400);
             assertThat(ambiguous.body.path("message").asText()).contains("X-Stream-Id");
@@ -165,10 +167,10 @@ class SidecarITCase {
                     .isEqualTo(200);
             assertThat(api.post("/stream/stop", null, "X-Stream-Id", "aaaa0001").status)
                     .isEqualTo(200);
-            await(() -> a.outputEnded, 10, "stream a ended");
+            Await.until(() -> a.outputEnded, 10, "stream a ended");
             assertThat(b.outputEnded).as("stream b still runs").isFalse();
             int before = b.output.size();
-            await(() -> b.output.size() > before, 10, "stream b goes on");
+            Await.until(() -> b.output.size() > before, 10, "stream b goes on");
             assertThat(api.get("/health").body.path("status").asText()).isEqualTo("OK");
             assertThat(api.post("/stream/stop", null, "X-Stream-Id", "bbbb0002").status)
                     .isEqualTo(200);
@@ -209,14 +211,14 @@ class SidecarITCase {
             assertThat((System.nanoTime() - t0) / 1_000_000)
                     .as("start answers at once, whatever the events URL does (ms)")
                     .isLessThan(1000);
-            await(() -> s.output.size() >= 1, 60, "output");
+            Await.until(() -> s.output.size() >= 1, 60, "output");
             assertThat(api.post("/stream/stop", null).status).isEqualTo(200);
-            await(() -> s.outputEnded, 10, "first run's output ended");
+            Await.until(() -> s.outputEnded, 10, "first run's output ended");
 
             // The orchestrator re-creates the channels and starts the same id again at once.
             Orchestrator.Stream again = orch.stream("same0001");
             assertThat(api.post("/stream/start", again.startBody(Map.of())).status).isEqualTo(200);
-            await(() -> again.output.size() >= 3, 60, "the second run's output");
+            Await.until(() -> again.output.size() >= 3, 60, "the second run's output");
             assertThat(again.outputEnded).as("the first run's cleanup left it alone").isFalse();
             assertThat(api.get("/health").body.path("status").asText()).isEqualTo("OK");
             assertThat(api.post("/stream/stop", null, "X-Stream-Id", "same0001").status)
@@ -236,12 +238,12 @@ class SidecarITCase {
             s.publishLive();
             assertThat(api.post("/live-video-to-video", s.startBody(Map.of())).status)
                     .isEqualTo(200);
-            await(() -> s.output.size() >= 1, 60, "output");
+            Await.until(() -> s.output.size() >= 1, 60, "output");
             long t0 = System.nanoTime();
             orch.server.deleteChannel("eos00001"); // the gateway stopped: input ends
             api.awaitHealth("IDLE", Duration.ofSeconds(10));
             long idleMillis = (System.nanoTime() - t0) / 1_000_000;
-            await(() -> s.outputEnded, 10, "output channel closed");
+            Await.until(() -> s.outputEnded, 10, "output channel closed");
             System.out.printf("sidecar: input end -> IDLE in %d ms%n", idleMillis);
             assertThat(api.get("/stream/status").body.path("streams").get(0).path("state").asText())
                     .isEqualTo("ENDED");
@@ -260,7 +262,7 @@ class SidecarITCase {
             s.publishLive();
             assertThat(api.post("/stream/start", s.startBody(Map.of())).status).isEqualTo(200);
             api.awaitHealth("ERROR", Duration.ofSeconds(60));
-            await(() -> s.eventTypes().contains("error"), 10, "an error event");
+            Await.until(() -> s.eventTypes().contains("error"), 10, "an error event");
             String message;
             synchronized (s.events) {
                 message =
@@ -291,16 +293,5 @@ class SidecarITCase {
             }
         }
         return false;
-    }
-
-    private static void await(BooleanSupplier condition, int seconds, String what)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
     }
 }

@@ -2,6 +2,7 @@ package io.flinktrickle.controlapi;
 
 import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.controlapi.testutils.Api;
+import io.flinktrickle.controlapi.testutils.Await;
 import io.flinktrickle.controlapi.testutils.ClusterClasspath;
 import io.flinktrickle.controlapi.testutils.Orchestrator;
 import io.flinktrickle.processor.testutils.RealFlinkCluster;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -74,7 +74,7 @@ class SidecarRemoteClusterITCase {
                 api.awaitHealth("IDLE", Duration.ofSeconds(30));
                 Api.Answer started = api.post("/stream/start", s.startBody(Map.of()));
                 assertThat(started.status).as(started.toString()).isEqualTo(200);
-                await(() -> s.output.size() >= 2, 90, "output from the cluster job");
+                Await.until(() -> s.output.size() >= 2, 90, "output from the cluster job");
                 Api.Answer before = api.post("/stream/params", Map.of("max_framerate", 20));
                 assertThat(before.status).as(before.toString()).isEqualTo(200);
                 assertThat(api.get("/health").body.path("status").asText()).isEqualTo("OK");
@@ -82,7 +82,7 @@ class SidecarRemoteClusterITCase {
                 first.close(); // the job keeps running on the cluster
             }
             int before = s.output.size();
-            await(() -> s.output.size() > before, 30, "output goes on without the sidecar");
+            Await.until(() -> s.output.size() > before, 30, "output goes on without the sidecar");
 
             try (Sidecar second = Sidecar.create(config, Optional.empty()).start()) {
                 Api again = new Api(second.baseUri());
@@ -94,7 +94,7 @@ class SidecarRemoteClusterITCase {
                         .isEqualTo(s.url("-events").toString());
                 // The job reads the re-created params channel from its old position; the new
                 // channel starts past it, so the job's reader jumps to its live edge at once.
-                await(
+                Await.until(
                         () -> {
                             try {
                                 return again.get("/stream/status")
@@ -124,7 +124,7 @@ class SidecarRemoteClusterITCase {
                 assertThat(next.status).as(next.toString()).isEqualTo(200);
                 Api.Answer stopped = again.post("/stream/stop", null);
                 assertThat(stopped.status).as(stopped.toString()).isEqualTo(200);
-                await(() -> s.outputEnded, 30, "the job deletes its output channel");
+                Await.until(() -> s.outputEnded, 30, "the job deletes its output channel");
                 again.awaitHealth("IDLE", Duration.ofSeconds(10));
                 assertThat(stopped.body.path("stream").path("state").asText()).isEqualTo("ENDED");
             }
@@ -147,32 +147,6 @@ class SidecarRemoteClusterITCase {
             return b.toString();
         } catch (Exception e) {
             return e.toString();
-        }
-    }
-
-    private static void await(BooleanSupplier condition, int seconds, String what)
-            throws InterruptedException {
-        await(condition, seconds, what, () -> "");
-    }
-
-    private static void await(
-            BooleanSupplier condition,
-            int seconds,
-            String what,
-            java.util.function.Supplier<String> diagnostics)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(
-                        "timed out after "
-                                + seconds
-                                + " s waiting for "
-                                + what
-                                + "\n"
-                                + diagnostics.get());
-            }
-            Thread.sleep(50);
         }
     }
 }

@@ -6,7 +6,6 @@ import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.jobs.bench.MediaBenchmark;
 import io.flinktrickle.jobs.media.ClipFiles;
 
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -168,11 +167,11 @@ public final class EndToEndBenchmark {
             Thread.sleep(warmupSeconds * 1000L);
             long[] dropsBefore = drops(runs);
             ThreadCpu threads0 = ThreadCpu.snapshot();
-            long cpu0 = processCpuNanos();
+            long cpu0 = MediaBenchmark.processCpuNanos();
             long t0 = System.nanoTime();
             Thread.sleep(seconds * 1000L);
             long t1 = System.nanoTime();
-            long cpu1 = processCpuNanos();
+            long cpu1 = MediaBenchmark.processCpuNanos();
             r.threadCpu = ThreadCpu.snapshot().since(threads0);
             r.processCpuSeconds = (cpu1 - cpu0) / 1e9;
             long rss = rssBytes();
@@ -227,12 +226,6 @@ public final class EndToEndBenchmark {
             // not Linux
         }
         return Runtime.getRuntime().totalMemory();
-    }
-
-    static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean)
-                        ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
     }
 
     /** One run's figures. */

@@ -129,7 +129,7 @@ public final class EventsRelay implements AutoCloseable {
                             SidecarEvents.MAPPER);
         }
         if (orchestratorEvents != null) {
-            sender = new Thread(this::send, "events-out-" + stream);
+            sender = new Thread(this::sendLoop, "events-out-" + stream);
             sender.setDaemon(true);
             sender.start();
         }
@@ -266,7 +266,7 @@ public final class EventsRelay implements AutoCloseable {
     }
 
     /** The sender thread: posts queued events one by one (a trickle channel is sequential). */
-    private void send() {
+    private void sendLoop() {
         boolean failing = false;
         while (true) {
             JsonNode envelope;

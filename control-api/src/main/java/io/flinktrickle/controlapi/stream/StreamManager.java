@@ -13,10 +13,6 @@ import org.slf4j.LoggerFactory;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -44,20 +40,7 @@ public final class StreamManager implements AutoCloseable {
     /** Job names: this prefix and the stream id. */
     public static final String JOB_PREFIX = "flink-trickle:";
 
-    private static final int KEPT_ENDED = 16;
     private static final Duration EVENTS_DRAIN = Duration.ofSeconds(2);
-
-    /**
-     * How long a failed stream keeps the runner in ERROR without a stop: go-livepeer's worker polls
-     * /health every 5 s and replaces an ERROR container at once; BYOC never polls.
-     */
-    static final Duration FAILED_HOLD = Duration.ofSeconds(60);
-
-    /**
-     * With a capacity above 1, a stream that ended this recently makes a stop without X-Stream-Id
-     * ambiguous (the caller may mean it): such a stop is refused rather than risk the wrong one.
-     */
-    private static final Duration RECENT = Duration.ofSeconds(30);
 
     private final SidecarConfig config;
     private final FlinkTarget target;
@@ -66,8 +49,7 @@ public final class StreamManager implements AutoCloseable {
     private final JobArguments jobArguments;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService workers;
-    private final Map<String, ManagedStream> streams = new LinkedHashMap<>();
-    private final Deque<ManagedStream> ended = new ArrayDeque<>();
+    private final StreamRegistry registry;
 
     /** Runner states, as {@code /health} reports them. */
     public enum RunnerState {
@@ -79,6 +61,7 @@ public final class StreamManager implements AutoCloseable {
 
     public StreamManager(SidecarConfig config, FlinkTarget target, TrickleServer trickle) {
         this.config = config;
+        this.registry = new StreamRegistry(config.capacity);
         this.target = target;
         this.scheduler = Executors.newScheduledThreadPool(2, daemon("sidecar-scheduler"));
         this.workers = Executors.newCachedThreadPool(daemon("sidecar-worker"));
@@ -114,10 +97,10 @@ public final class StreamManager implements AutoCloseable {
             return RunnerState.LOADING;
         }
         synchronized (this) {
-            if (streams.values().stream().anyMatch(s -> s.phase == ManagedStream.Phase.FAILED)) {
+            if (registry.failed() != null) {
                 return RunnerState.ERROR;
             }
-            return activeCount() > 0 ? RunnerState.OK : RunnerState.IDLE;
+            return registry.activeCount() > 0 ? RunnerState.OK : RunnerState.IDLE;
         }
     }
 
@@ -127,12 +110,8 @@ public final class StreamManager implements AutoCloseable {
         if (targetError != null) {
             return targetError;
         }
-        for (ManagedStream s : streams.values()) {
-            if (s.phase == ManagedStream.Phase.FAILED) {
-                return "stream " + s.id + ": " + s.error;
-            }
-        }
-        return null;
+        ManagedStream failed = registry.failed();
+        return failed == null ? null : "stream " + failed.id + ": " + failed.error;
     }
 
     public boolean isReady() {
@@ -140,30 +119,17 @@ public final class StreamManager implements AutoCloseable {
     }
 
     public synchronized int activeCount() {
-        return (int) streams.values().stream().filter(s -> s.phase.isActive()).count();
+        return registry.activeCount();
     }
 
     /** Active and failed streams, then recently ended ones (newest first). */
     public synchronized List<ManagedStream> streams() {
-        List<ManagedStream> all = new ArrayList<>(streams.values());
-        all.addAll(ended);
-        return all;
+        return registry.all();
     }
 
     /** The stream {@code id} (also a recently ended one), or, without an id, the likeliest one. */
     public synchronized ManagedStream find(String id) {
-        if (id != null) {
-            ManagedStream s = streams.get(id);
-            return s != null
-                    ? s
-                    : ended.stream().filter(e -> e.id.equals(id)).findFirst().orElse(null);
-        }
-        for (ManagedStream s : streams.values()) {
-            if (s.phase.isActive()) {
-                return s;
-            }
-        }
-        return !streams.isEmpty() ? streams.values().iterator().next() : ended.peekFirst();
+        return registry.find(id);
     }
 
     public FlinkTarget target() {
@@ -199,13 +165,13 @@ public final class StreamManager implements AutoCloseable {
             if (targetError != null) {
                 throw new StreamException(StreamException.Reason.FAILED, targetError);
             }
-            ManagedStream existing = streams.get(request.streamId);
+            ManagedStream existing = registry.get(request.streamId);
             if (existing != null && existing.phase.isActive()) {
                 throw new StreamException(
                         StreamException.Reason.ALREADY_RUNNING,
                         "stream " + request.streamId + " is already running; stop it first");
             }
-            int active = activeCount();
+            int active = registry.activeCount();
             if (active >= config.capacity) {
                 throw new StreamException(
                         StreamException.Reason.BUSY,
@@ -229,11 +195,7 @@ public final class StreamManager implements AutoCloseable {
                             names[1]);
             // In-process and non-blocking: the stream is never visible without its channels.
             channels.open(stream, request.events, 0);
-            ManagedStream replaced = streams.remove(request.streamId);
-            if (replaced != null) {
-                remember(replaced); // a failed run of the same id
-            }
-            streams.put(stream.id, stream);
+            registry.put(stream); // a failed run of the same id moves to the ended ones
         }
         LOG.info(
                 "Stream {} accepted (request {}); submitting its job", stream.id, stream.requestId);
@@ -291,7 +253,10 @@ public final class StreamManager implements AutoCloseable {
     public ParamsUpdates.Outcome params(String streamId, JsonNode body)
             throws InterruptedException {
         Map<String, Object> update = ParamsUpdates.validate(body);
-        ManagedStream s = activeStream(streamId, "No active stream to update");
+        ManagedStream s;
+        synchronized (this) {
+            s = registry.running(streamId, "No active stream to update");
+        }
         return ParamsUpdates.send(s, update, config.paramsTimeout);
     }
 
@@ -307,9 +272,10 @@ public final class StreamManager implements AutoCloseable {
     public ManagedStream stop(String streamId) throws InterruptedException {
         ManagedStream s;
         synchronized (this) {
-            s = streamId != null ? streams.get(streamId) : soleStream();
+            s = streamId != null ? registry.get(streamId) : registry.sole();
             if (s == null) {
-                ManagedStream done = streamId != null ? find(streamId) : ended.peekFirst();
+                ManagedStream done =
+                        streamId != null ? registry.find(streamId) : registry.lastEnded();
                 if (done != null && !done.phase.isActive()) {
                     return done; // ended by itself: a stop is still fine (PyTrickle answers 200)
                 }
@@ -320,8 +286,7 @@ public final class StreamManager implements AutoCloseable {
                                 : "No active stream " + streamId + " to stop");
             }
             if (s.phase == ManagedStream.Phase.FAILED) {
-                streams.remove(s.id); // acknowledged: the runner leaves ERROR
-                remember(s);
+                registry.retire(s); // acknowledged: the runner leaves ERROR
                 return s;
             }
             if (s.phase == ManagedStream.Phase.RUNNING || s.phase == ManagedStream.Phase.STARTING) {
@@ -368,8 +333,7 @@ public final class StreamManager implements AutoCloseable {
             s.error = error;
             s.endedMillis = System.currentTimeMillis();
             if (phase == ManagedStream.Phase.ENDED) {
-                streams.remove(s.id, s);
-                remember(s);
+                registry.retire(s);
             }
         }
         LOG.info("Stream {} {}{}", s.id, phase, error == null ? "" : ": " + error);
@@ -380,7 +344,7 @@ public final class StreamManager implements AutoCloseable {
             if (s.relay != null) {
                 boolean newerRun;
                 synchronized (this) {
-                    ManagedStream current = streams.get(s.id);
+                    ManagedStream current = registry.get(s.id);
                     newerRun = current != null && current != s;
                 }
                 // A newer run of the id may use the same orchestrator channel: leave it be.
@@ -395,24 +359,9 @@ public final class StreamManager implements AutoCloseable {
         }
     }
 
-    /** Failed streams older than {@link #FAILED_HOLD} are let go: the runner leaves ERROR. */
+    /** Failed streams held too long are let go: the runner leaves ERROR. */
     synchronized void expireFailed() {
-        long now = System.currentTimeMillis();
-        for (ManagedStream s : new ArrayList<>(streams.values())) {
-            if (s.phase == ManagedStream.Phase.FAILED
-                    && now - s.endedMillis > FAILED_HOLD.toMillis()) {
-                streams.remove(s.id, s);
-                remember(s);
-            }
-        }
-    }
-
-    private void remember(ManagedStream s) {
-        ended.remove(s);
-        ended.addFirst(s);
-        while (ended.size() > KEPT_ENDED) {
-            ended.removeLast();
-        }
+        registry.expireFailed(System.currentTimeMillis());
     }
 
     /** Adds a stream a previous sidecar started (its job still runs); see {@link JobAdoption}. */
@@ -421,48 +370,9 @@ public final class StreamManager implements AutoCloseable {
             s.adopted = true;
             s.phase = ManagedStream.Phase.RUNNING;
             channels.open(s, orchestratorEvents, TrickleProtocol.SEQ_NEXT);
-            streams.put(s.id, s);
+            registry.put(s);
         }
         LOG.info("Adopted stream {} (job {})", s.id, s.jobId);
-    }
-
-    private ManagedStream activeStream(String streamId, String noneMessage) {
-        synchronized (this) {
-            ManagedStream s = streamId != null ? streams.get(streamId) : soleStream();
-            if (s == null
-                    || !(s.phase == ManagedStream.Phase.STARTING
-                            || s.phase == ManagedStream.Phase.RUNNING)) {
-                throw new StreamException(
-                        StreamException.Reason.NO_STREAM,
-                        streamId == null ? noneMessage : noneMessage + " " + streamId);
-            }
-            return s;
-        }
-    }
-
-    /** The one stream when no id is given; several → the caller must name one. */
-    private ManagedStream soleStream() {
-        List<ManagedStream> candidates = new ArrayList<>();
-        for (ManagedStream s : streams.values()) {
-            if (s.phase.isActive() || s.phase == ManagedStream.Phase.FAILED) {
-                candidates.add(s);
-            }
-        }
-        long now = System.currentTimeMillis();
-        for (ManagedStream e : config.capacity == 1 ? List.<ManagedStream>of() : ended) {
-            if (now - e.endedMillis < RECENT.toMillis() && !candidates.contains(e)) {
-                candidates.add(e);
-            }
-        }
-        if (candidates.size() > 1) {
-            throw new StreamException(
-                    StreamException.Reason.BAD_REQUEST,
-                    candidates.size()
-                            + " streams are active: name one with the X-Stream-Id header");
-        }
-        return candidates.isEmpty() || !streams.containsValue(candidates.get(0))
-                ? null
-                : candidates.get(0);
     }
 
     static String message(Throwable e) {

@@ -364,7 +364,8 @@ public final class MediaBenchmark {
         return cpu;
     }
 
-    private static long processCpuNanos() {
+    /** This process's CPU time (all threads, natives included). */
+    public static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean)
                         ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
