@@ -141,6 +141,7 @@ public final class EventsRelay implements AutoCloseable {
                                 // An adopted job writes past the new channel's start: a short
                                 // refresh finds its live edge within a second.
                                 .config(jobEventsFrom == 0 ? NEW_JOB : ADOPTED_JOB)
+                                .keepEverySegment(true)
                                 .build(),
                         SidecarEvents.MAPPER);
         Thread reader = new Thread(this::readJobEvents, "events-relay-" + stream);

@@ -28,6 +28,7 @@ public final class Orchestrator implements AutoCloseable {
 
     public final TrickleServer server;
     private final List<Thread> publishers = new ArrayList<>();
+    private final List<AutoCloseable> closeables = Collections.synchronizedList(new ArrayList<>());
     private volatile boolean closed;
 
     public Orchestrator() throws Exception {
@@ -62,6 +63,7 @@ public final class Orchestrator implements AutoCloseable {
         public final List<JsonNode> events = Collections.synchronizedList(new ArrayList<>());
         public volatile long firstOutputNanos;
         public volatile boolean outputEnded;
+        private TricklePublisher controlPublisher;
 
         Stream(String id) {
             this.id = id;
@@ -139,15 +141,20 @@ public final class Orchestrator implements AutoCloseable {
             publishers.add(t);
         }
 
-        /** Sends a control message as the gateway does. */
-        public void control(String json) throws Exception {
-            try (TricklePublisher c =
-                    TricklePublisher.builder(url("-control"))
-                            .startSeq(TrickleProtocol.SEQ_NEXT)
-                            .deleteOnClose(false)
-                            .build()) {
-                c.publish(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        /**
+         * Sends a control message as the gateway does: one publisher per stream for its whole life,
+         * one segment per message (contiguous seqs).
+         */
+        public synchronized void control(String json) throws Exception {
+            if (controlPublisher == null) {
+                controlPublisher =
+                        TricklePublisher.builder(url("-control"))
+                                .startSeq(TrickleProtocol.SEQ_NEXT)
+                                .deleteOnClose(false)
+                                .build();
+                closeables.add(controlPublisher);
             }
+            controlPublisher.publish(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
 
         public List<String> eventTypes() {
@@ -164,6 +171,15 @@ public final class Orchestrator implements AutoCloseable {
     @Override
     public void close() throws Exception {
         closed = true;
+        synchronized (closeables) {
+            for (AutoCloseable c : closeables) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // the channel may be gone already
+                }
+            }
+        }
         server.close();
         for (Thread t : publishers) {
             t.join(5000);

@@ -71,6 +71,11 @@ public final class StreamChannelsDecoder implements SegmentDecoder<Frame> {
     }
 
     @Override
+    public boolean keepsEverySegment(String channelKey) {
+        return isControlChannel(channelKey) || media.keepsEverySegment(channelKey);
+    }
+
+    @Override
     public ChannelDecoder<Frame> open(String channelKey) throws IOException {
         if (!isControlChannel(channelKey)) {
             return media.open(channelKey);

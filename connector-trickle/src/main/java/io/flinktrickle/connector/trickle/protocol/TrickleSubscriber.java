@@ -68,6 +68,7 @@ public final class TrickleSubscriber implements Closeable {
     private long aheadSince;
     private long lastDelivered = -1;
     private final long awaitChannelNanos;
+    private final boolean keepEverySegment;
     private final long createdNanos = System.nanoTime();
 
     TrickleSubscriber(TrickleSubscriberBuilder b) {
@@ -77,6 +78,7 @@ public final class TrickleSubscriber implements Closeable {
         this.http = b.http != null ? b.http : JdkTrickleHttp.shared(b.config);
         this.nextSeq = b.startSeq;
         this.awaitChannelNanos = b.awaitChannel.toNanos();
+        this.keepEverySegment = b.keepEverySegment;
     }
 
     public static TrickleSubscriberBuilder builder(URI channelUrl) {
@@ -283,13 +285,25 @@ public final class TrickleSubscriber implements Closeable {
         }
     }
 
+    /**
+     * Where a subscriber that fell behind goes on: the live edge, or (keeping every segment) the
+     * oldest seq a ring of {@link TrickleProtocol#DEFAULT_RETAINED_SEGMENTS} still holds; on a
+     * server with a smaller ring that one answers 470 again and the next try moves one seq on.
+     */
+    private long catchUpTarget(long requested, long latest) {
+        if (!keepEverySegment || requested < 0) {
+            return latest;
+        }
+        return Math.max(requested + 1, latest - (TrickleProtocol.DEFAULT_RETAINED_SEGMENTS - 1));
+    }
+
     private void handleMissingSegment(long requested, Optional<Long> latest)
             throws InterruptedException {
         long target;
         if (latest.isEmpty()) {
             target = TrickleProtocol.SEQ_NEXT;
         } else if (latest.get() > requested) {
-            target = latest.get();
+            target = catchUpTarget(requested, latest.get());
             metrics.skippedSegments.add(requested >= 0 ? target - requested : 0);
         } else if (latest.get() == requested) {
             // Legacy servers answer 470 for a segment that closed empty: move past it.

@@ -15,6 +15,7 @@ public final class TrickleSubscriberBuilder {
     TrickleClientConfig config = TrickleClientConfig.defaults();
     TrickleHttp http;
     Duration awaitChannel = Duration.ZERO;
+    boolean keepEverySegment;
 
     TrickleSubscriberBuilder(URI channel) {
         this.channel = channel;
@@ -27,6 +28,19 @@ public final class TrickleSubscriberBuilder {
      */
     public TrickleSubscriberBuilder awaitChannel(Duration awaitChannel) {
         this.awaitChannel = Objects.requireNonNull(awaitChannel);
+        return this;
+    }
+
+    /**
+     * How a subscriber that fell behind the server's ring (a GET answered 470 with a later {@code
+     * Lp-Trickle-Latest}) catches up. Default false: at the live edge, as go-livepeer's and
+     * PyTrickle's clients do, which is right for media. True, for message channels (control,
+     * events, data): at the oldest seq a {@link TrickleProtocol#DEFAULT_RETAINED_SEGMENTS}-segment
+     * ring still holds, so a burst of messages costs as few of them as the server allows (the live
+     * edge would skip every retained one, the newest included).
+     */
+    public TrickleSubscriberBuilder keepEverySegment(boolean keepEverySegment) {
+        this.keepEverySegment = keepEverySegment;
         return this;
     }
 

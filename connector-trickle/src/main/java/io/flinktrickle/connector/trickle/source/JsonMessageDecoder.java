@@ -38,6 +38,12 @@ public final class JsonMessageDecoder implements SegmentDecoder<TrickleMessage> 
         this.maxMessageBytes = maxMessageBytes;
     }
 
+    /** Every message counts: a reader that fell behind resumes at the oldest one retained. */
+    @Override
+    public boolean keepsEverySegment(String channelKey) {
+        return true;
+    }
+
     @Override
     public ChannelDecoder<TrickleMessage> open(String channelKey) {
         ObjectMapper mapper = new ObjectMapper();

@@ -24,6 +24,15 @@ public interface SegmentDecoder<T> extends Serializable, ResultTypeQueryable<T> 
     /** Creates the decoder of one channel. */
     ChannelDecoder<T> open(String channelKey) throws IOException;
 
+    /**
+     * Whether the channel's every segment counts (messages), so that a reader which fell behind the
+     * server's ring resumes at the oldest segment still held rather than at the live edge (right
+     * for media, where old segments are late). Default false.
+     */
+    default boolean keepsEverySegment(String channelKey) {
+        return false;
+    }
+
     /** Decodes the segments of one channel, in seq order. */
     interface ChannelDecoder<T> extends AutoCloseable {
 

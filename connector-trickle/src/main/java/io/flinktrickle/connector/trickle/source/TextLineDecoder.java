@@ -33,6 +33,12 @@ public final class TextLineDecoder implements SegmentDecoder<String> {
         this.maxLineBytes = maxLineBytes;
     }
 
+    /** Every line counts: a reader that fell behind resumes at the oldest segment retained. */
+    @Override
+    public boolean keepsEverySegment(String channelKey) {
+        return true;
+    }
+
     @Override
     public ChannelDecoder<String> open(String channelKey) {
         return (segment, body, out) -> decodeLines(segment, body, out);

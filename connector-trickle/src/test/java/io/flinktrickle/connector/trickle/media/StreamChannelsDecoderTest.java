@@ -61,6 +61,17 @@ class StreamChannelsDecoderTest {
     }
 
     @Test
+    void messageChannelsKeepEverySegmentAndMediaJumpsToTheLiveEdge() {
+        StreamChannelsDecoder decoder =
+                new StreamChannelsDecoder(MpegTsFrameDecoder.builder().build());
+        assertThat(decoder.keepsEverySegment(StreamChannelsDecoder.controlChannelKey("abc")))
+                .isTrue();
+        assertThat(decoder.keepsEverySegment(StreamChannelsDecoder.paramsChannelKey("abc")))
+                .isTrue();
+        assertThat(decoder.keepsEverySegment("abc")).isFalse();
+    }
+
+    @Test
     void aStreamsChannelsAreAssignedByTheStreamKey() {
         assertThat(KeyGroupSplitAssigner.streamKeyOf("abc#control")).isEqualTo("abc");
         assertThat(KeyGroupSplitAssigner.streamKeyOf("abc")).isEqualTo("abc");

@@ -225,6 +225,67 @@ class TrickleClientITCase {
     }
 
     @Test
+    void slowMessageSubscriberResumesAtTheOldestRetainedSegment() throws Exception {
+        TricklePublisher pub = publisher("slowmsg");
+        TrickleSubscriber sub =
+                track(
+                        TrickleSubscriber.builder(server.channelUri("slowmsg"))
+                                .startSeq(0)
+                                .awaitChannel(Duration.ofSeconds(10))
+                                .config(FAST_RETRY)
+                                .keepEverySegment(true)
+                                .build());
+        pub.publish(bytes("m0"));
+        assertThat(text(sub.next().orElseThrow())).isEqualTo("m0");
+        Thread.sleep(200); // the preconnected GET for seq 1 reaches the server
+        for (int i = 1; i <= 9; i++) {
+            pub.publish(bytes("m" + i));
+        }
+        assertThat(text(sub.next().orElseThrow())).isEqualTo("m1");
+        // Seq 2 is gone (470, live edge 10; the ring holds 6..9 and the preconnected 10): a
+        // message subscriber goes on at 6, not at the live edge, so the newest messages survive.
+        List<String> rest = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            rest.add(text(sub.next().orElseThrow()));
+        }
+        assertThat(rest).containsExactly("m6", "m7", "m8", "m9");
+        assertThat(sub.metrics().jumps()).isEqualTo(1);
+        assertThat(sub.metrics().skippedSegments()).isEqualTo(4);
+    }
+
+    @Test
+    void messageSubscriberOnASmallerRingStepsToTheOldestSegmentItHolds() throws Exception {
+        try (TrickleServer small =
+                TrickleServer.builder()
+                        .basePath("/ai/trickle/")
+                        .retainedSegments(2)
+                        .build()
+                        .start()) {
+            TricklePublisher pub =
+                    track(
+                            TricklePublisher.builder(small.channelUri("tiny"))
+                                    .config(FAST_RETRY)
+                                    .build());
+            pub.publish(bytes("m0"));
+            TrickleSubscriber sub =
+                    track(
+                            TrickleSubscriber.builder(small.channelUri("tiny"))
+                                    .startSeq(0)
+                                    .config(FAST_RETRY)
+                                    .keepEverySegment(true)
+                                    .build());
+            assertThat(text(sub.next().orElseThrow())).isEqualTo("m0");
+            Thread.sleep(200);
+            for (int i = 1; i <= 9; i++) {
+                pub.publish(bytes("m" + i));
+            }
+            assertThat(text(sub.next().orElseThrow())).isEqualTo("m1");
+            // A 2-segment ring holds 9 and the preconnected 10: 6, 7 and 8 answer 470 in turn.
+            assertThat(text(sub.next().orElseThrow())).isEqualTo("m9");
+        }
+    }
+
+    @Test
     void deleteEndsTheStreamForSubscribers() throws Exception {
         TricklePublisher pub = publisher("eos");
         TrickleSubscriber sub = subscriber("eos", 0);

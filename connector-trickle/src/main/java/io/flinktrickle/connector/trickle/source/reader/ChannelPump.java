@@ -95,6 +95,7 @@ final class ChannelPump<T> {
                                     .startSeq(split.nextSeq())
                                     .config(config)
                                     .awaitChannel(awaitChannel)
+                                    .keepEverySegment(decoder.keepsEverySegment(key))
                                     .build();
                     SegmentDecoder.ChannelDecoder<T> channelDecoder = decoder.open(key)) {
                 subscriber = sub;
