@@ -26,19 +26,40 @@ import java.util.Map;
 public final class Orchestrator implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public final TrickleServer server;
+    /** The trickle server (a new one after {@link #restartServer}). */
+    public volatile TrickleServer server;
+
+    private final List<String> ids = Collections.synchronizedList(new ArrayList<>());
     private final List<Thread> publishers = new ArrayList<>();
     private final List<AutoCloseable> closeables = Collections.synchronizedList(new ArrayList<>());
     private volatile boolean closed;
 
     public Orchestrator() throws Exception {
-        server =
-                TrickleServer.builder()
-                        .basePath("/ai/trickle/")
-                        .autocreate(false)
-                        .retainedSegments(5)
-                        .build()
-                        .start();
+        server = newServer(0);
+    }
+
+    private static TrickleServer newServer(int port) throws java.io.IOException {
+        return TrickleServer.builder()
+                .basePath("/ai/trickle/")
+                .autocreate(false)
+                .retainedSegments(5)
+                .port(port)
+                .build()
+                .start();
+    }
+
+    /**
+     * The trickle server goes down for {@code down} and comes back on the same port, empty; the
+     * orchestrator then creates its streams' channels again.
+     */
+    public void restartServer(java.time.Duration down) throws Exception {
+        int port = server.port();
+        server.close();
+        Thread.sleep(down.toMillis());
+        server = newServer(port);
+        for (String id : new ArrayList<>(ids)) {
+            channels(id);
+        }
     }
 
     /** The channels of stream {@code id}, as the orchestrator creates them before a start. */
@@ -49,6 +70,9 @@ public final class Orchestrator implements AutoCloseable {
 
     /** Creates the channels of stream {@code id} only (nothing follows them). */
     public void channels(String id) {
+        if (!ids.contains(id)) {
+            ids.add(id);
+        }
         server.createChannel(id, TrickleProtocol.MIME_MPEGTS);
         server.createChannel(id + "-out", TrickleProtocol.MIME_MPEGTS);
         server.createChannel(id + "-control", TrickleProtocol.MIME_JSON);

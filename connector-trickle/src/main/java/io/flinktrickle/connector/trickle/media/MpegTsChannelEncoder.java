@@ -76,6 +76,11 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
     private long shift;
 
     private long nextCutPts;
+
+    /** Segments that failed in a row, and the pts before which no new one is tried. */
+    private int failedInARow;
+
+    private long retryPts = Long.MIN_VALUE;
     private long lastVideoPts;
     private long audioSamplesWritten;
     private long droppedAudio;
@@ -107,7 +112,7 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         if (recorder == null) {
             start(v);
         }
-        boolean keyframe = cut.failed;
+        boolean keyframe = false;
         long outPts = v.pts() + shift;
         if (lastVideoPts != Long.MIN_VALUE
                 && (outPts < lastVideoPts - Frame.TIME_BASE
@@ -125,8 +130,23 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         if (lastVideoPts != Long.MIN_VALUE && outPts <= lastVideoPts) {
             return; // not after the previous frame: the encoder needs increasing timestamps
         }
-        if (outPts >= nextCutPts || keyframe) {
+        // After a failed segment the next frame tries again at once; if that fails too, new
+        // tries wait a GOP each, so a server that refuses for a while costs one segment (and one
+        // seq) per GOP, not one per frame.
+        if (outPts >= nextCutPts || (cut.failed && outPts >= retryPts)) {
             keyframe = true;
+            if (cut.failed) {
+                retryPts = failedInARow++ == 0 ? Long.MIN_VALUE : outPts + gopTicks;
+                cut.quiet = true;
+            } else if (failedInARow > 0) {
+                LOG.info(
+                        "stream {}: output segments are written again, after {} failed",
+                        channel,
+                        failedInARow);
+                failedInARow = 0;
+                retryPts = Long.MIN_VALUE;
+                cut.quiet = false;
+            }
             cut.to(out.startSegment()); // ends the previous segment: all its bytes are out
             nextCutPts = Math.max(nextCutPts + gopTicks, outPts + gopTicks / 2);
         }
@@ -293,6 +313,9 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         private final ByteArrayOutputStream early = new ByteArrayOutputStream();
         boolean failed;
 
+        /** Set while segments keep failing: only the first failure of a streak is logged. */
+        boolean quiet;
+
         void to(OutputStream segment) throws IOException {
             target = segment;
             failed = false;
@@ -320,6 +343,10 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
                 target.write(b, off, len);
             } catch (IOException e) {
                 failed = true;
+                if (quiet) {
+                    LOG.debug("a segment could not be written either: {}", e.getMessage());
+                    return;
+                }
                 LOG.warn(
                         "a segment could not be written, the stream goes on with the next keyframe:"
                                 + " {}",

@@ -34,15 +34,19 @@ import java.util.concurrent.CompletableFuture;
  * <p>Shared clients ({@link #shared}): a JDK 17 {@code HttpClient} cannot be closed (its selector
  * thread and pooled connections go only when it is no longer referenced), and it is built to be
  * shared: one selector thread and one connection pool serve every channel. {@link #shared} hands
- * out leases counted per settings; when the last lease is closed the client is dropped, so nothing
- * of a finished job stays reachable on a session cluster. Clients are built with no context class
- * loader, so their threads do not hold on to a job's classes either.
+ * out leases counted per settings; 30 s after the last lease is closed the client is dropped
+ * (unless leased again meanwhile), so nothing of a finished job stays reachable on a session
+ * cluster. Clients are built with no context class loader, so their threads do not hold on to a
+ * job's classes either.
  *
  * <p>Threads: the client's selector and worker threads; all methods are thread-safe.
  */
 public final class JdkTrickleHttp implements TrickleHttp {
 
     private static final Map<TrickleClientConfig, Shared> SHARED = new HashMap<>();
+
+    /** How long a shared client outlives its last lease. */
+    static final Duration SHARED_LINGER = Duration.ofSeconds(30);
 
     private final HttpClient client;
     private final TrickleClientConfig config;
@@ -74,6 +78,25 @@ public final class JdkTrickleHttp implements TrickleHttp {
         synchronized (SHARED) {
             Shared shared = SHARED.get(config);
             if (shared != null && shared.client == client && --shared.leases == 0) {
+                // Kept a while: streams that start and stop in turn reuse one client and its
+                // pooled connections instead of leaving a trail of clients that Java 17 cannot
+                // close. The JDK's own delay scheduler (not a thread of ours) drops it later.
+                CompletableFuture.delayedExecutor(
+                                SHARED_LINGER.toMillis(),
+                                java.util.concurrent.TimeUnit.MILLISECONDS)
+                        .execute(() -> dropIfUnused(config, shared));
+            }
+        }
+    }
+
+    /** The client behind a lease from {@link #shared} (null for anything else); for tests. */
+    static JdkTrickleHttp clientOf(TrickleHttp http) {
+        return http instanceof Lease ? ((Lease) http).client : null;
+    }
+
+    private static void dropIfUnused(TrickleClientConfig config, Shared shared) {
+        synchronized (SHARED) {
+            if (SHARED.get(config) == shared && shared.leases == 0) {
                 SHARED.remove(config);
             }
         }

@@ -206,6 +206,7 @@ public final class SegmentWriter extends OutputStream {
             return cause;
         }
         publisher.releaseSegment(seq);
+        publisher.segmentFailed(seq);
         return new TrickleException(
                 publisher.channel()
                         + ": segment "

@@ -61,7 +61,7 @@ public final class TricklePublisher implements Closeable {
     private final long startSeq;
     private boolean started;
     private boolean reset;
-    private long resetSeq = -1;
+    private volatile long resetSeq = -1;
     private long nextSeq;
     private TrickleHttp.Upload preconnect;
     private boolean closed;
@@ -279,6 +279,24 @@ public final class TricklePublisher implements Closeable {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException(uri + ": interrupted");
             }
+        }
+    }
+
+    /**
+     * A segment failed for good, and neither it nor its {@code DELETE} may have reached the server:
+     * readers may wait on a seq that is never written. The next segment therefore goes out with
+     * {@code Lp-Trickle-Reset}, which closes every older segment the server holds open, so they
+     * move on at once instead of at their next long-poll refresh (20 s). The preconnect, opened
+     * without the header, is replaced.
+     */
+    synchronized void segmentFailed(long seq) {
+        if (closed || seq < nextSeq - 1) {
+            return; // a later segment has started already
+        }
+        resetSeq = nextSeq;
+        if (preconnect != null) {
+            preconnect.abort(new IOException("replaced by a POST with Lp-Trickle-Reset"));
+            preconnect = open(nextSeq);
         }
     }
 

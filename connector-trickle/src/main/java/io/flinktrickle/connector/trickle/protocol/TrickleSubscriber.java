@@ -309,6 +309,11 @@ public final class TrickleSubscriber implements Closeable {
             // Legacy servers answer 470 for a segment that closed empty: move past it.
             metrics.emptySegments.increment();
             target = requested + 1;
+        } else if (recentConnectionFailure && latest.get() > 0) {
+            // Our connection failed since the last segment (a server restart) and a publisher
+            // now writes below the seq we wait for: seqs started over on a fresh channel, so the
+            // seqs already delivered say nothing. Go to its current segment at once.
+            target = latest.get() - 1;
         } else if (aheadSince == 0
                 || System.nanoTime() - aheadSince < config.refreshInterval().toNanos()) {
             // Ahead of the live edge: usually the publisher is about to catch up. Wait a little.

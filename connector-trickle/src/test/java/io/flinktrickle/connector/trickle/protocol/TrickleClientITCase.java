@@ -286,6 +286,48 @@ class TrickleClientITCase {
     }
 
     @Test
+    void aSegmentThatNeverReachedTheServerDoesNotHoldReadersBack() throws Exception {
+        TrickleClientConfig quick =
+                TrickleClientConfig.builder()
+                        .initialBackoff(Duration.ofMillis(10))
+                        .maxBackoff(Duration.ofMillis(20))
+                        .maxAttempts(3)
+                        .build();
+        FaultInjectingTrickleHttp faulty =
+                track(new FaultInjectingTrickleHttp(new JdkTrickleHttp(quick)));
+        TricklePublisher pub =
+                track(
+                        TricklePublisher.builder(server.channelUri("lost"))
+                                .config(quick)
+                                .http(faulty)
+                                .build());
+        pub.publish(bytes("zero"));
+        // A reader with the default 20 s long-poll refresh.
+        TrickleSubscriber sub = subscriber("lost", 0, TrickleClientConfig.defaults());
+        assertThat(text(sub.next().orElseThrow())).isEqualTo("zero");
+        // The network goes; seq 1's preconnect is already open.
+        faulty.failNextPosts(1000);
+        faulty.failNextDeletes(1000);
+        pub.publish(bytes("one"));
+        assertThat(text(sub.next().orElseThrow())).isEqualTo("one");
+        CompletableFuture<Optional<TrickleSegment>> next =
+                CompletableFuture.supplyAsync(() -> unchecked(sub));
+        Thread.sleep(200); // the reader waits on seq 2
+        assertThatThrownBy(() -> pub.publish(bytes("two")))
+                .as("seq 2 never reaches the server")
+                .isInstanceOf(IOException.class);
+        faulty.failNextPosts(0);
+        faulty.failNextDeletes(0);
+        long t0 = System.nanoTime();
+        pub.publish(bytes("three")); // with Lp-Trickle-Reset: seq 2 is closed on the server
+        TrickleSegment three = next.get(5, TimeUnit.SECONDS).orElseThrow();
+        assertThat(text(three)).isEqualTo("three");
+        assertThat(System.nanoTime() - t0)
+                .as("released at once, not at the 20 s refresh")
+                .isLessThan(TimeUnit.SECONDS.toNanos(5));
+    }
+
+    @Test
     void deleteEndsTheStreamForSubscribers() throws Exception {
         TricklePublisher pub = publisher("eos");
         TrickleSubscriber sub = subscriber("eos", 0);

@@ -13,13 +13,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Wraps a real {@link TrickleHttp} and fails chosen requests the way a broken network does: the
- * next N GETs or POSTs fail with a connection error before reaching the server.
+ * next N GETs, POSTs or DELETEs fail with a connection error before reaching the server.
  */
 public final class FaultInjectingTrickleHttp implements TrickleHttp {
 
     private final TrickleHttp delegate;
     private final AtomicInteger failGets = new AtomicInteger();
     private final AtomicInteger failPosts = new AtomicInteger();
+    private final AtomicInteger failDeletes = new AtomicInteger();
     private final AtomicInteger gets = new AtomicInteger();
     private final AtomicInteger posts = new AtomicInteger();
 
@@ -35,6 +36,11 @@ public final class FaultInjectingTrickleHttp implements TrickleHttp {
     /** The next {@code n} POSTs fail with a connection error before any byte is taken. */
     public void failNextPosts(int n) {
         failPosts.set(n);
+    }
+
+    /** The next {@code n} DELETEs fail with a connection error. */
+    public void failNextDeletes(int n) {
+        failDeletes.set(n);
     }
 
     public int gets() {
@@ -66,6 +72,10 @@ public final class FaultInjectingTrickleHttp implements TrickleHttp {
 
     @Override
     public CompletableFuture<Response> delete(URI uri) {
+        if (failDeletes.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            return CompletableFuture.failedFuture(
+                    new ConnectException("injected: connection refused"));
+        }
         return delegate.delete(uri);
     }
 
