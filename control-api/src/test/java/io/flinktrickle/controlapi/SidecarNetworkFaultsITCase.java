@@ -191,7 +191,7 @@ class SidecarNetworkFaultsITCase {
             // Heartbeat fps is sampled over short windows and varies by a few fps either way.
             assertThat(fpsWithSlow)
                     .as("mean egress fps next to slow readers")
-                    .isGreaterThanOrEqualTo(0.8 * fpsAlone);
+                    .isGreaterThanOrEqualTo(0.7 * fpsAlone);
             assertThat(api.post("/stream/stop", null).status).isEqualTo(200);
         }
     }

@@ -35,31 +35,42 @@ public final class Orchestrator implements AutoCloseable {
     private volatile boolean closed;
 
     public Orchestrator() throws Exception {
-        server = newServer(0);
+        server = newServer(0, List.of());
     }
 
-    private static TrickleServer newServer(int port) throws java.io.IOException {
-        return TrickleServer.builder()
-                .basePath("/ai/trickle/")
-                .autocreate(false)
-                .retainedSegments(5)
-                .port(port)
-                .build()
-                .start();
+    private static TrickleServer newServer(int port, List<String> streams)
+            throws java.io.IOException {
+        TrickleServer s =
+                TrickleServer.builder()
+                        .basePath("/ai/trickle/")
+                        .autocreate(false)
+                        .retainedSegments(5)
+                        .port(port)
+                        .build();
+        for (String id : streams) {
+            createChannels(s, id);
+        }
+        return s.start();
+    }
+
+    private static void createChannels(TrickleServer s, String id) {
+        s.createChannel(id, TrickleProtocol.MIME_MPEGTS);
+        s.createChannel(id + "-out", TrickleProtocol.MIME_MPEGTS);
+        s.createChannel(id + "-control", TrickleProtocol.MIME_JSON);
+        s.createChannel(id + "-events", TrickleProtocol.MIME_JSON);
+        s.createChannel(id + "-data", "application/jsonl");
     }
 
     /**
      * The trickle server goes down for {@code down} and comes back on the same port, empty; the
-     * orchestrator then creates its streams' channels again.
+     * orchestrator's streams' channels are created again before it accepts connections.
      */
     public void restartServer(java.time.Duration down) throws Exception {
         int port = server.port();
         server.close();
         Thread.sleep(down.toMillis());
-        server = newServer(port);
-        for (String id : new ArrayList<>(ids)) {
-            channels(id);
-        }
+        // Its channels exist before it accepts a connection (a POST must not meet a 404).
+        server = newServer(port, new ArrayList<>(ids));
     }
 
     /** The channels of stream {@code id}, as the orchestrator creates them before a start. */
@@ -73,11 +84,7 @@ public final class Orchestrator implements AutoCloseable {
         if (!ids.contains(id)) {
             ids.add(id);
         }
-        server.createChannel(id, TrickleProtocol.MIME_MPEGTS);
-        server.createChannel(id + "-out", TrickleProtocol.MIME_MPEGTS);
-        server.createChannel(id + "-control", TrickleProtocol.MIME_JSON);
-        server.createChannel(id + "-events", TrickleProtocol.MIME_JSON);
-        server.createChannel(id + "-data", "application/jsonl");
+        createChannels(server, id);
     }
 
     /** One stream's channels and what came out of them. */

@@ -36,8 +36,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * generating only the streams it owns, so nothing is shuffled or serialized. Prints frames per
  * second, the real-time streams that makes at 30 fps, and the ratio between the two parallelisms.
  *
- * <p>Run it with {@code ./bin/bench-scaling [streams] [seconds]}. Main thread only; the work runs
- * in the MiniCluster's task threads and the operator's processor threads.
+ * <p>Run it with {@code ./bin/bench-scaling [streams] [seconds]}, or against a session cluster
+ * (e.g. {@code bin/cluster start --taskmanagers 2 --slots 1}) with {@code ./bin/bench-scaling
+ * --cluster 127.0.0.1:PORT jobs/target/jobs-*-job.jar [streams] [seconds]}. Main thread only; the
+ * work runs in the MiniCluster's task threads and the operator's processor threads.
  */
 public final class ScalingBenchmark {
     private static final int WIDTH = 512;
@@ -48,34 +50,101 @@ public final class ScalingBenchmark {
     private ScalingBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        int streams = args.length > 0 ? Integer.parseInt(args[0]) : 4;
-        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+        String cluster = null;
+        String jar = null;
+        int a = 0;
+        if (args.length > 0 && args[0].equals("--cluster")) {
+            if (args.length < 3) {
+                throw new IllegalArgumentException(
+                        "usage: --cluster HOST:REST_PORT JOB_JAR [streams] [seconds]");
+            }
+            cluster = args[1];
+            jar = args[2];
+            a = 3;
+        }
+        int streams = args.length > a ? Integer.parseInt(args[a]) : 4;
+        int seconds = args.length > a + 1 ? Integer.parseInt(args[a + 1]) : 20;
         if (streams < 2 || seconds < 1) {
             throw new IllegalArgumentException("usage: [streams >= 2] [seconds >= 1]");
         }
         int cores = Runtime.getRuntime().availableProcessors();
         System.out.printf(
                 "machine: %d cores, %s; %d streams of %dx%d RGB24 in one job, box blur (plain"
-                        + " Java), %d s measured after %d s warm-up%n",
+                        + " Java), %s%n",
                 cores,
                 MediaBenchmark.cpuModel(),
                 streams,
                 WIDTH,
                 HEIGHT,
-                seconds,
-                WARMUP_MILLIS / 1000);
+                cluster == null
+                        ? String.format(
+                                "MiniCluster, %d s measured after %d s warm-up",
+                                seconds, WARMUP_MILLIS / 1000)
+                        : String.format(
+                                "session cluster at %s, a bounded run of about %d s each, timed by"
+                                        + " the job's net runtime",
+                                cluster, seconds));
         double[] fps = new double[2];
         for (int p = 1; p <= 2; p++) {
-            double[] r = run(p, streams, seconds);
+            double[] r =
+                    cluster == null
+                            ? run(p, streams, seconds)
+                            : runOnCluster(cluster, jar, p, streams, seconds);
             fps[p - 1] = r[0];
             System.out.printf(
-                    "parallelism %d: %7.1f frames/s (%.1f real-time streams at %d fps), %.2f CPU"
-                            + " cores busy, %.2f ms CPU per frame%n",
-                    p, r[0], r[0] / FPS, FPS, r[1], r[1] * 1000 / r[0]);
+                    "parallelism %d: %7.1f frames/s (%.1f real-time streams at %d fps)%s%n",
+                    p,
+                    r[0],
+                    r[0] / FPS,
+                    FPS,
+                    cluster == null
+                            ? String.format(
+                                    ", %.2f CPU cores busy, %.2f ms CPU per frame",
+                                    r[1], r[1] * 1000 / r[0])
+                            : "");
         }
         System.out.printf(
                 "scaling from parallelism 1 to 2: %.2fx (ideal on %d cores: %.1fx)%n",
                 fps[1] / fps[0], cores, Math.min(2.0, cores));
+    }
+
+    /**
+     * One bounded job at {@code parallelism} on a session cluster (its TaskManagers are other
+     * processes, so frames are counted by the job itself): {@code seconds} worth of frames at the
+     * MiniCluster's rate of parallelism 1 per subtask, timed by the job's net runtime (which
+     * includes deployment; about a second). Returns {frames per second}.
+     */
+    private static double[] runOnCluster(
+            String cluster, String jar, int parallelism, int streams, int seconds)
+            throws Exception {
+        String[] hostPort = cluster.split(":");
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.createRemoteEnvironment(
+                        hostPort[0], Integer.parseInt(hostPort[1]), jar);
+        env.setParallelism(parallelism);
+        env.getConfig().enableObjectReuse();
+        long frames = 250L * seconds * parallelism; // about 4 ms of CPU each
+        DataStream<Frame> source =
+                env.fromSource(
+                        new DataGeneratorSource<>(
+                                new Frames(streams),
+                                frames,
+                                RateLimiterStrategy.noOp(),
+                                new FrameTypeInfo()),
+                        WatermarkStrategy.noWatermarks(),
+                        "frames");
+        FrameProcessing.builder(new BoxBlur())
+                .policy(RealTimePolicy.BLOCK)
+                .maxFramerate(0)
+                .build()
+                .apply(
+                        DataStreamUtils.reinterpretAsKeyedStream(
+                                source, Frame::streamKey, Types.STRING))
+                .sinkTo(new org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink<>());
+        long millis =
+                env.execute("scaling-cluster-p" + parallelism)
+                        .getNetRuntime(java.util.concurrent.TimeUnit.MILLISECONDS);
+        return new double[] {frames * 1000.0 / millis};
     }
 
     /** One job at {@code parallelism}; returns {frames per second, CPU cores busy}. */

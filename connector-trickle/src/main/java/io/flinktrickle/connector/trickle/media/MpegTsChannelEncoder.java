@@ -130,13 +130,16 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         if (lastVideoPts != Long.MIN_VALUE && outPts <= lastVideoPts) {
             return; // not after the previous frame: the encoder needs increasing timestamps
         }
-        // After a failed segment the next frame tries again at once; if that fails too, new
-        // tries wait a GOP each, so a server that refuses for a while costs one segment (and one
-        // seq) per GOP, not one per frame.
+        // After a failed segment the next frame tries again at once; if that fails too, the
+        // next try waits a GOP, and so on: a server that refuses for a while costs one segment
+        // (and one seq) per GOP, not one per frame.
+        boolean retry = false;
         if (outPts >= nextCutPts || (cut.failed && outPts >= retryPts)) {
             keyframe = true;
             if (cut.failed) {
-                retryPts = failedInARow++ == 0 ? Long.MIN_VALUE : outPts + gopTicks;
+                retry = true;
+                failedInARow++;
+                retryPts = outPts + gopTicks; // if this one fails too, the next waits a GOP
                 cut.quiet = true;
             } else if (failedInARow > 0) {
                 LOG.info(
@@ -148,7 +151,11 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
                 cut.quiet = false;
             }
             cut.to(out.startSegment()); // ends the previous segment: all its bytes are out
-            nextCutPts = Math.max(nextCutPts + gopTicks, outPts + gopTicks / 2);
+            // A retry starts a GOP afresh, so the segment after a failure streak is not long.
+            nextCutPts =
+                    retry
+                            ? outPts + gopTicks
+                            : Math.max(nextCutPts + gopTicks, outPts + gopTicks / 2);
         }
         picture.pts(outPts);
         picture.pict_type(keyframe ? avutil.AV_PICTURE_TYPE_I : avutil.AV_PICTURE_TYPE_NONE);

@@ -81,10 +81,19 @@ public final class JdkTrickleHttp implements TrickleHttp {
                 // Kept a while: streams that start and stop in turn reuse one client and its
                 // pooled connections instead of leaving a trail of clients that Java 17 cannot
                 // close. The JDK's own delay scheduler (not a thread of ours) drops it later.
-                CompletableFuture.delayedExecutor(
-                                SHARED_LINGER.toMillis(),
-                                java.util.concurrent.TimeUnit.MILLISECONDS)
-                        .execute(() -> dropIfUnused(config, shared));
+                // The JDK's delay thread may be created by this call and would inherit the
+                // caller's context class loader (a job's, on a task thread): not ours to pin.
+                Thread current = Thread.currentThread();
+                ClassLoader previous = current.getContextClassLoader();
+                current.setContextClassLoader(null);
+                try {
+                    CompletableFuture.delayedExecutor(
+                                    SHARED_LINGER.toMillis(),
+                                    java.util.concurrent.TimeUnit.MILLISECONDS)
+                            .execute(() -> dropIfUnused(config, shared));
+                } finally {
+                    current.setContextClassLoader(previous);
+                }
             }
         }
     }

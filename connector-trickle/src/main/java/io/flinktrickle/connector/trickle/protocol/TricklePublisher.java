@@ -293,6 +293,11 @@ public final class TricklePublisher implements Closeable {
         if (closed || seq < nextSeq - 1) {
             return; // a later segment has started already
         }
+        for (SegmentWriter w : openWriters) {
+            if (w.seq() < seq) {
+                return; // the Reset would cut off an older segment still being written
+            }
+        }
         resetSeq = nextSeq;
         if (preconnect != null) {
             preconnect.abort(new IOException("replaced by a POST with Lp-Trickle-Reset"));

@@ -297,6 +297,19 @@ public final class TrickleSubscriber implements Closeable {
         return Math.max(requested + 1, latest - (TrickleProtocol.DEFAULT_RETAINED_SEGMENTS - 1));
     }
 
+    /**
+     * Where to go on when the publisher's seqs started over below ours: its current segment (media)
+     * or the oldest a ring still holds (messages). Seqs delivered before no longer count.
+     */
+    private long restartTarget(long latest) {
+        long target =
+                keepEverySegment
+                        ? Math.max(0, latest - TrickleProtocol.DEFAULT_RETAINED_SEGMENTS + 1)
+                        : Math.max(latest - 1, 0);
+        lastDelivered = target - 1;
+        return target;
+    }
+
     private void handleMissingSegment(long requested, Optional<Long> latest)
             throws InterruptedException {
         long target;
@@ -309,11 +322,11 @@ public final class TrickleSubscriber implements Closeable {
             // Legacy servers answer 470 for a segment that closed empty: move past it.
             metrics.emptySegments.increment();
             target = requested + 1;
-        } else if (recentConnectionFailure && latest.get() > 0) {
+        } else if (recentConnectionFailure && latest.get() > 0 && latest.get() <= lastDelivered) {
             // Our connection failed since the last segment (a server restart) and a publisher
-            // now writes below the seq we wait for: seqs started over on a fresh channel, so the
-            // seqs already delivered say nothing. Go to its current segment at once.
-            target = latest.get() - 1;
+            // writes at or below a seq we delivered already: seqs started over on a fresh channel,
+            // so the seqs already delivered say nothing. Go on at once.
+            target = restartTarget(latest.get());
         } else if (aheadSince == 0
                 || System.nanoTime() - aheadSince < config.refreshInterval().toNanos()) {
             // Ahead of the live edge: usually the publisher is about to catch up. Wait a little.
@@ -331,7 +344,7 @@ public final class TrickleSubscriber implements Closeable {
         } else {
             // Still ahead after a refresh interval: the publisher restarted with lower seqs (e.g.
             // a restored position on a recreated channel). Never stall: go to its current segment.
-            target = Math.max(latest.get() - 1, 0);
+            target = restartTarget(latest.get());
         }
         aheadSince = 0;
         if (target != requested + 1) {

@@ -280,8 +280,13 @@ class TrickleClientITCase {
                 pub.publish(bytes("m" + i));
             }
             assertThat(text(sub.next().orElseThrow())).isEqualTo("m1");
-            // A 2-segment ring holds 9 and the preconnected 10: 6, 7 and 8 answer 470 in turn.
-            assertThat(text(sub.next().orElseThrow())).isEqualTo("m9");
+            // A 2-segment ring holds 9 and the preconnected 10 (or still 8, if that preconnect
+            // is late): 6 and 7 answer 470 in turn, then the oldest segment it holds is read.
+            String next = text(sub.next().orElseThrow());
+            assertThat(next).isIn("m8", "m9");
+            if (next.equals("m8")) {
+                assertThat(text(sub.next().orElseThrow())).isEqualTo("m9");
+            }
         }
     }
 
@@ -472,6 +477,7 @@ class TrickleClientITCase {
         TricklePublisher pub = publisher("released");
         TrickleSubscriber sub = subscriber("released", 0);
         pub.publish(bytes("zero")); // leaves a preconnected POST for seq 1
+        Thread.sleep(300); // which reaches the server (it is opened asynchronously)
         // Someone closes seq 1 before a byte arrived: the server releases the preconnect, and
         // seq 1 can never be written again.
         try (RawHttp del = new RawHttp(server.port())) {
