@@ -50,6 +50,18 @@ final class Segment {
         return true;
     }
 
+    /**
+     * A complete segment keeps only the bytes it holds: a 1 KB message retained in a ring of
+     * hundreds must not pin a 64 KB page each (nothing is appended after the close).
+     */
+    private void trimLastPage() {
+        int used = (int) (size % PAGE_BYTES);
+        if (used > 0) {
+            int last = pages.size() - 1;
+            pages.set(last, java.util.Arrays.copyOf(pages.get(last), used));
+        }
+    }
+
     /** Marks the segment complete; readers drain what is stored and then end. Idempotent. */
     void close() {
         synchronized (this) {
@@ -57,6 +69,7 @@ final class Segment {
                 return;
             }
             closed = true;
+            trimLastPage();
             notifyAll();
         }
         for (Runnable listener : closeListeners) {
