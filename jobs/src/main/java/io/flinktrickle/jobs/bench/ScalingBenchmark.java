@@ -124,6 +124,20 @@ public final class ScalingBenchmark {
         env.setParallelism(parallelism);
         env.getConfig().enableObjectReuse();
         long frames = 250L * seconds * parallelism; // about 4 ms of CPU each
+        blurred(env, streams, frames)
+                .sinkTo(new org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink<>());
+        long millis =
+                env.execute("scaling-cluster-p" + parallelism)
+                        .getNetRuntime(java.util.concurrent.TimeUnit.MILLISECONDS);
+        return new double[] {frames * 1000.0 / millis};
+    }
+
+    /**
+     * {@code frames} generated frames of {@code streams} streams through the box blur, keyed
+     * without a shuffle (each source subtask generates the streams its operator subtask owns).
+     */
+    private static DataStream<Frame> blurred(
+            StreamExecutionEnvironment env, int streams, long frames) {
         DataStream<Frame> source =
                 env.fromSource(
                         new DataGeneratorSource<>(
@@ -133,18 +147,13 @@ public final class ScalingBenchmark {
                                 new FrameTypeInfo()),
                         WatermarkStrategy.noWatermarks(),
                         "frames");
-        FrameProcessing.builder(new BoxBlur())
-                .policy(RealTimePolicy.BLOCK)
+        return FrameProcessing.builder(new BoxBlur())
+                .policy(RealTimePolicy.BLOCK) // at full speed nothing may be dropped
                 .maxFramerate(0)
                 .build()
                 .apply(
                         DataStreamUtils.reinterpretAsKeyedStream(
-                                source, Frame::streamKey, Types.STRING))
-                .sinkTo(new org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink<>());
-        long millis =
-                env.execute("scaling-cluster-p" + parallelism)
-                        .getNetRuntime(java.util.concurrent.TimeUnit.MILLISECONDS);
-        return new double[] {frames * 1000.0 / millis};
+                                source, Frame::streamKey, Types.STRING));
     }
 
     /** One job at {@code parallelism}; returns {frames per second, CPU cores busy}. */
@@ -152,25 +161,8 @@ public final class ScalingBenchmark {
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironment(parallelism, new Configuration());
         env.getConfig().enableObjectReuse();
-        DataStream<Frame> source =
-                env.fromSource(
-                        new DataGeneratorSource<>(
-                                new Frames(streams),
-                                Long.MAX_VALUE,
-                                RateLimiterStrategy.noOp(),
-                                new FrameTypeInfo()),
-                        WatermarkStrategy.noWatermarks(),
-                        "frames");
-        DataStream<Frame> out =
-                FrameProcessing.builder(new BoxBlur())
-                        .policy(RealTimePolicy.BLOCK)
-                        .maxFramerate(0)
-                        .build()
-                        .apply(
-                                DataStreamUtils.reinterpretAsKeyedStream(
-                                        source, Frame::streamKey, Types.STRING));
         Count.frames.set(0);
-        out.sinkTo(new Count());
+        blurred(env, streams, Long.MAX_VALUE).sinkTo(new Count());
         JobClient job = env.executeAsync("scaling-p" + parallelism);
         try {
             long deadline = System.currentTimeMillis() + 60_000;
