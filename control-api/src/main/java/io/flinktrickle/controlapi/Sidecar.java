@@ -83,7 +83,7 @@ public final class Sidecar implements AutoCloseable {
                     .jobJar(config.jobJar)
                     .build();
         }
-        return new EmbeddedFlinkTarget(config.capacity * config.parallelism, new Configuration());
+        return new EmbeddedFlinkTarget(config.embeddedSlots(), new Configuration());
     }
 
     /** Starts everything and binds the HTTP API to the configured host and port. */

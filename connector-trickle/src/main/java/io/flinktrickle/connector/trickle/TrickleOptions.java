@@ -129,6 +129,18 @@ public final class TrickleOptions {
                                     + " too (a stream's control channel must not keep a job"
                                     + " alive after its video ended).");
 
+    public static final ConfigOption<Boolean> FAILED_CHANNEL_ENDS_STREAM =
+            ConfigOptions.key("trickle.source.failed-channel-ends-stream")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "A channel that fails for good (its server unreachable beyond the"
+                                    + " retries, its decoder cannot open) ends its stream, with"
+                                    + " the failure in band (SegmentDecoder#streamEnded), instead"
+                                    + " of failing the task: right for a source that serves many"
+                                    + " independent streams, where one orchestrator that went"
+                                    + " away must not restart all of them.");
+
     // ------------------------------------------------------------------ sink
 
     public static final ConfigOption<Boolean> DELETE_ON_END_OF_INPUT =

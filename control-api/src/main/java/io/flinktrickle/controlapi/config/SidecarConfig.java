@@ -41,7 +41,14 @@ public final class SidecarConfig {
                 "FLINK_REST_URL", "a session cluster's REST address; unset: embedded MiniCluster");
         SETTINGS.put("JOB_JAR", "the shaded job jar uploaded to a remote cluster");
         SETTINGS.put("PROCESSOR", "FrameProcessor class (default the passthrough)");
-        SETTINGS.put("PARALLELISM", "processor slots per stream job (default 1)");
+        SETTINGS.put(
+                "JOB_MODE",
+                "runner (default): one long-running job serves every stream (models load once,"
+                        + " before IDLE); per-stream: one job per stream (isolation)");
+        SETTINGS.put(
+                "SLOTS",
+                "runner slots, each with its processor and device (default: the DEVICES, else 1)");
+        SETTINGS.put("PARALLELISM", "processor slots per stream job in per-stream mode (default 1)");
         SETTINGS.put("POLICY", "drop_oldest|block|none when a stream falls behind");
         SETTINGS.put("DEVICES", "devices when Flink has no gpu resource, e.g. gpu:0,gpu:1");
         SETTINGS.put("CHECKPOINT_SECONDS", "checkpoint interval of the stream jobs (default 10)");
@@ -73,6 +80,8 @@ public final class SidecarConfig {
     public final URI flinkRestUrl;
     public final Path jobJar;
     public final String processorClass;
+    public final JobMode jobMode;
+    public final int slots;
     public final int parallelism;
     public final RealTimePolicy policy;
     public final String devices;
@@ -98,6 +107,8 @@ public final class SidecarConfig {
         this.flinkRestUrl = b.flinkRestUrl;
         this.jobJar = b.jobJar;
         this.processorClass = b.processorClass;
+        this.jobMode = b.jobMode;
+        this.slots = b.slots;
         this.parallelism = b.parallelism;
         this.policy = b.policy;
         this.devices = b.devices;
@@ -113,6 +124,27 @@ public final class SidecarConfig {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** How the sidecar runs its streams. */
+    public enum JobMode {
+        /** One long-running job serves every stream; streams are announced to it. */
+        RUNNER,
+        /** One job per stream. */
+        PER_STREAM
+    }
+
+    /** The runner job's slots: {@link #slots}, else one per device, else 1. */
+    public int runnerSlots() {
+        if (slots > 0) {
+            return slots;
+        }
+        return devices == null ? 1 : devices.split(",").length;
+    }
+
+    /** Task slots the embedded MiniCluster needs. */
+    public int embeddedSlots() {
+        return jobMode == JobMode.RUNNER ? runnerSlots() : capacity * parallelism;
     }
 
     /** Whether jobs run on a remote cluster ({@link #flinkRestUrl} set). */
@@ -164,6 +196,13 @@ public final class SidecarConfig {
             ifSet(values.get("FLINK_REST_URL"), v -> b.flinkRestUrl = URI.create(v));
             ifSet(values.get("JOB_JAR"), v -> b.jobJar = Path.of(v));
             ifSet(values.get("PROCESSOR"), v -> b.processorClass = v);
+            ifSet(
+                    values.get("JOB_MODE"),
+                    v ->
+                            b.jobMode =
+                                    JobMode.valueOf(
+                                            v.toUpperCase(Locale.ROOT).replace('-', '_')));
+            ifSet(values.get("SLOTS"), v -> b.slots = Integer.parseInt(v));
             ifSet(values.get("PARALLELISM"), v -> b.parallelism = Integer.parseInt(v));
             ifSet(
                     values.get("POLICY"),
@@ -209,6 +248,8 @@ public final class SidecarConfig {
         private URI flinkRestUrl;
         private Path jobJar;
         private String processorClass = "io.flinktrickle.jobs.processors.Passthrough";
+        private JobMode jobMode = JobMode.RUNNER;
+        private int slots;
         private int parallelism = 1;
         private RealTimePolicy policy = RealTimePolicy.DROP_OLDEST;
         private String devices;
@@ -285,6 +326,18 @@ public final class SidecarConfig {
             return this;
         }
 
+        /** {@link JobMode#RUNNER} (default) or {@link JobMode#PER_STREAM}. */
+        public Builder jobMode(JobMode jobMode) {
+            this.jobMode = jobMode;
+            return this;
+        }
+
+        /** Runner slots (0: one per device, else 1). */
+        public Builder slots(int slots) {
+            this.slots = slots;
+            return this;
+        }
+
         public Builder parallelism(int parallelism) {
             this.parallelism = parallelism;
             return this;
@@ -358,6 +411,8 @@ public final class SidecarConfig {
             check(capacity >= 1 && capacity <= 1024, "CAPACITY must be 1..1024 but is " + capacity);
             check(maxBodyBytes >= 1024, "MAX_BODY_BYTES must be at least 1024");
             check(parallelism >= 1, "PARALLELISM must be positive but is " + parallelism);
+            check(slots >= 0 && slots <= 1024, "SLOTS must be 0 (auto) to 1024 but is " + slots);
+            Objects.requireNonNull(jobMode, "jobMode");
             check(checkpointSeconds >= 0, "CHECKPOINT_SECONDS must not be negative");
             check(
                     processorClass != null && !processorClass.isBlank(),

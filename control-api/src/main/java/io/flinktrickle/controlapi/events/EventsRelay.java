@@ -68,6 +68,7 @@ public final class EventsRelay implements AutoCloseable {
                 }
             };
     private final CompletableFuture<Void> jobEventsEnded = new CompletableFuture<>();
+    private final CompletableFuture<Void> jobStreamStarted = new CompletableFuture<>();
     private final Object verdictLock = new Object();
     private final java.util.concurrent.BlockingQueue<JsonNode> outbox =
             new java.util.concurrent.ArrayBlockingQueue<>(OUTBOX_CAPACITY);
@@ -194,6 +195,8 @@ public final class EventsRelay implements AutoCloseable {
             lastJobHeartbeat = event;
         } else if (SidecarEvents.STREAM_STOPPED.equals(type)) {
             sawStopped = true;
+        } else if (SidecarEvents.STREAM_STARTED.equals(type)) {
+            jobStreamStarted.complete(null);
         } else if (SidecarEvents.PARAMS_UPDATED.equals(type)) {
             if ("ok".equals(event.path("status").asText()) && event.path("params").isObject()) {
                 onParamsAccepted.accept(event.path("params"));
@@ -236,6 +239,19 @@ public final class EventsRelay implements AutoCloseable {
         synchronized (verdictLock) {
             waiting.remove(seq);
         }
+    }
+
+    /**
+     * Completes when the job's events channel ends (the job ended the stream and deleted it) or
+     * can no longer be read, and when the relay closes.
+     */
+    public CompletableFuture<Void> jobEventsEnded() {
+        return jobEventsEnded;
+    }
+
+    /** Completes with the job's first {@code stream_started} event. */
+    public CompletableFuture<Void> jobStreamStarted() {
+        return jobStreamStarted;
     }
 
     /** The job's last heartbeat event (fps, dimensions, …), or null before the first. */

@@ -15,6 +15,7 @@ public final class SidecarEvents {
     public static final String HEARTBEAT = "heartbeat";
     public static final String ERROR = "error";
     public static final String STREAM_STOPPED = "stream_stopped";
+    public static final String STREAM_STARTED = "stream_started";
     public static final String PARAMS_UPDATED = "params_updated";
     static final String QUEUE_HEARTBEAT = "stream_heartbeat";
     static final String QUEUE_STREAM_EVENTS = "ai_stream_events";

@@ -104,6 +104,17 @@ public final class EmbeddedFlinkTarget implements FlinkTarget {
     }
 
     @Override
+    public boolean allTasksRunning(String jobId) throws Exception {
+        var graph = get(running().getExecutionGraph(JobID.fromHexString(jobId)));
+        for (var vertex : graph.getAllExecutionVertices()) {
+            if (vertex.getExecutionState() != org.apache.flink.runtime.execution.ExecutionState.RUNNING) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
     public Optional<String> failureCause(String jobId) throws Exception {
         JobResult result = get(running().requestJobResult(JobID.fromHexString(jobId)));
         return result.getSerializedThrowable()

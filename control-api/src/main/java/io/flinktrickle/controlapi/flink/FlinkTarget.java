@@ -34,6 +34,12 @@ public interface FlinkTarget extends AutoCloseable {
     /** The job's status, or empty when the target does not know the job. */
     Optional<JobStatus> status(String jobId) throws Exception;
 
+    /**
+     * Whether every task of the job runs (each has opened its operators: a processor that loads a
+     * model in {@code open} has loaded it).
+     */
+    boolean allTasksRunning(String jobId) throws Exception;
+
     /** Why a failed job failed (the root exception's message), when the target tells. */
     Optional<String> failureCause(String jobId) throws Exception;
 

@@ -131,6 +131,22 @@ public final class RemoteFlinkTarget implements FlinkTarget {
         return job(jobId, "/status").map(j -> JobStatus.valueOf(j.path("status").asText()));
     }
 
+    /** From {@code /jobs/<id>}: each vertex counts as many RUNNING tasks as its parallelism. */
+    @Override
+    public boolean allTasksRunning(String jobId) throws Exception {
+        Optional<JsonNode> job = job(jobId, "");
+        if (job.isEmpty() || job.get().path("vertices").size() == 0) {
+            return false;
+        }
+        for (JsonNode vertex : job.get().path("vertices")) {
+            int parallelism = vertex.path("parallelism").asInt(-1);
+            if (vertex.path("tasks").path("RUNNING").asInt(0) != parallelism) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * From the job's result ({@code /jobs/<id>/execution-result}, as {@code RestClusterClient}
      * reads it): empty while the job runs, and for a job that did not fail.

@@ -25,6 +25,10 @@ final class JobAdoption {
     private JobAdoption() {}
 
     static void adopt(StreamManager manager, FlinkTarget target) throws Exception {
+        if (manager.runner() != null) {
+            adoptRunner(manager, target, manager.runner());
+            return;
+        }
         for (FlinkTarget.JobSummary job : target.list()) {
             if (job.name == null
                     || !job.name.startsWith(StreamManager.JOB_PREFIX)
@@ -76,6 +80,34 @@ final class JobAdoption {
                             eventsChannel);
             stream.jobId = job.id;
             manager.adopt(stream, events == null ? null : URI.create(events));
+        }
+    }
+
+    /**
+     * Runner mode: takes over the runner job of this sidecar's address if it runs. Its channels
+     * are re-created before the sidecar serves, with a request for its registry; its streams are
+     * adopted from the answer ({@link StreamManager#adoptRegistry}) once the sidecar serves.
+     */
+    private static void adoptRunner(StreamManager manager, FlinkTarget target, RunnerJob runner)
+            throws Exception {
+        if (runner.jobId() != null) {
+            return; // adopted or launched already (a retried adoption)
+        }
+        for (FlinkTarget.JobSummary job : target.list()) {
+            if (!runner.jobName().equals(job.name) || job.status.isGloballyTerminalState()) {
+                continue;
+            }
+            Map<String, String> parameters = target.jobParameters(job.id);
+            String labels = LiveVideoToVideoJob.LABEL_PARAMETER;
+            String streams = parameters.get(labels + RunnerJob.LABEL_ANNOUNCEMENTS);
+            String registry = parameters.get(labels + RunnerJob.LABEL_REGISTRY);
+            if (streams == null || registry == null) {
+                LOG.warn("Runner job {} does not name its channels; not adopted", job.id);
+                continue;
+            }
+            runner.adopt(job.id, streams, registry);
+            manager.adoptRegistry(registry);
+            return;
         }
     }
 

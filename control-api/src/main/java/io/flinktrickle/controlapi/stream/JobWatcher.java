@@ -80,9 +80,25 @@ final class JobWatcher {
                 targetError = error;
             }
         }
+        if (ready && targetError == null) {
+            manager.launchRunnerIfDue();
+        }
     }
 
     void poll() {
+        RunnerJob runner = manager.runner();
+        if (runner != null) {
+            try {
+                String failed = runner.poll();
+                if (failed != null) {
+                    manager.runnerFailed(failed);
+                }
+            } catch (Exception e) {
+                LOG.debug("Runner job {}: status: {}", runner.jobId(), e.toString());
+            }
+            timeouts(manager.streams());
+            return;
+        }
         List<ManagedStream> streams = manager.streams();
         for (ManagedStream s : streams) {
             if (s.phase.isActive() && s.jobId != null) {
@@ -93,6 +109,11 @@ final class JobWatcher {
                 }
             }
         }
+        timeouts(streams);
+    }
+
+    /** Streams not running within the start timeout fail; failed ones held too long go. */
+    private void timeouts(List<ManagedStream> streams) {
         long now = System.nanoTime();
         Duration startTimeout = manager.config().startTimeout;
         for (ManagedStream s : streams) {
@@ -141,12 +162,17 @@ final class JobWatcher {
             return;
         }
         try {
-            if (s.jobId != null) {
+            if (s.jobId != null && manager.runner() == null) {
                 target.cancel(s.jobId);
             }
         } catch (Exception e) {
             LOG.debug("Stream {}: cancel: {}", s.id, e.toString());
         }
-        manager.end(s, ManagedStream.Phase.FAILED, "the job did not start within " + startTimeout);
+        manager.end(
+                s,
+                ManagedStream.Phase.FAILED,
+                (manager.runner() == null ? "the job" : "the runner job")
+                        + " did not start the stream within "
+                        + startTimeout);
     }
 }

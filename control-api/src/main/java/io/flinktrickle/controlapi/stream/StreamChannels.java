@@ -144,7 +144,7 @@ final class StreamChannels {
      * {@code name}'s URL as the sidecar reaches it. Known before the server serves (a fixed port):
      * adopted streams get their channels before their jobs can reach them.
      */
-    private URI local(String name) {
+    URI local(String name) {
         String host = config.isRemote() ? config.host : LOOPBACK;
         if ("0.0.0.0".equals(host) || "::".equals(host)) {
             host = "127.0.0.1";

@@ -21,8 +21,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The sidecar's streams: one Flink job each, started, updated and stopped on behalf of the HTTP
- * routes, with the runner state (LOADING, IDLE, OK, ERROR) that follows the jobs' real status.
+ * The sidecar's streams, started, updated and stopped on behalf of the HTTP routes, with the runner
+ * state (LOADING, IDLE, OK, ERROR) that follows the jobs' real status. In runner mode (the default)
+ * one long-running {@link RunnerJob} serves every stream: a start announces the stream to it, and
+ * the stream runs once the job reports it started and ends when the job ends its events channel. In
+ * per-stream mode each stream is a Flink job of its own, followed by polling its status.
  *
  * <p>How a stream talks to its job: the sidecar's own trickle server holds two channels per stream,
  * {@code <id>-params} (HTTP params updates, read by the job as a second control channel; deleting
@@ -42,6 +45,15 @@ public final class StreamManager implements AutoCloseable {
 
     private static final Duration EVENTS_DRAIN = Duration.ofSeconds(2);
 
+    /**
+     * How often the runner job's status is checked: its streams report themselves in band, so this
+     * only notices a job that failed for good (and keeps an idle runner idle).
+     */
+    private static final Duration RUNNER_POLL = Duration.ofSeconds(1);
+
+    private static final Duration REGISTRY_WAIT = Duration.ofSeconds(10);
+    private static final int REGISTRY_ATTEMPTS = 6;
+
     private final SidecarConfig config;
     private final FlinkTarget target;
     private final StreamChannels channels;
@@ -50,6 +62,9 @@ public final class StreamManager implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ExecutorService workers;
     private final StreamRegistry registry;
+
+    /** The runner job (runner mode), else null. */
+    private final RunnerJob runner;
 
     /** Runner states, as {@code /health} reports them. */
     public enum RunnerState {
@@ -68,6 +83,10 @@ public final class StreamManager implements AutoCloseable {
         this.channels = new StreamChannels(config, trickle, scheduler);
         this.watcher = new JobWatcher(this, target, workers);
         this.jobArguments = new JobArguments(config, channels::internal);
+        this.runner =
+                config.jobMode == SidecarConfig.JobMode.RUNNER
+                        ? new RunnerJob(config, target, trickle, channels::internal)
+                        : null;
     }
 
     /**
@@ -83,7 +102,10 @@ public final class StreamManager implements AutoCloseable {
     public void start() {
         long check = JobWatcher.TARGET_CHECK.toMillis();
         scheduler.scheduleWithFixedDelay(watcher::checkTarget, 0, check, TimeUnit.MILLISECONDS);
-        long poll = config.pollInterval.toMillis();
+        long poll =
+                runner == null
+                        ? config.pollInterval.toMillis()
+                        : Math.max(config.pollInterval.toMillis(), RUNNER_POLL.toMillis());
         scheduler.scheduleWithFixedDelay(watcher::poll, poll, poll, TimeUnit.MILLISECONDS);
     }
 
@@ -95,6 +117,14 @@ public final class StreamManager implements AutoCloseable {
         }
         if (!watcher.isReady()) {
             return RunnerState.LOADING;
+        }
+        if (runner != null) {
+            if (runner.failure() != null) {
+                return RunnerState.ERROR;
+            }
+            if (!runner.isReady() && !runner.everReady()) {
+                return RunnerState.LOADING; // the slots still load and warm up
+            }
         }
         synchronized (this) {
             if (registry.failed() != null) {
@@ -109,6 +139,9 @@ public final class StreamManager implements AutoCloseable {
         String targetError = watcher.targetError();
         if (targetError != null) {
             return targetError;
+        }
+        if (runner != null && runner.failure() != null) {
+            return runner.failure();
         }
         ManagedStream failed = registry.failed();
         return failed == null ? null : "stream " + failed.id + ": " + failed.error;
@@ -134,6 +167,11 @@ public final class StreamManager implements AutoCloseable {
 
     public FlinkTarget target() {
         return target;
+    }
+
+    /** The runner job (runner mode), else null. */
+    RunnerJob runner() {
+        return runner;
     }
 
     public SidecarConfig config() {
@@ -165,6 +203,16 @@ public final class StreamManager implements AutoCloseable {
             if (targetError != null) {
                 throw new StreamException(StreamException.Reason.FAILED, targetError);
             }
+            if (runner != null && !runner.isReady()) {
+                String failure = runner.failure();
+                throw new StreamException(
+                        failure != null
+                                ? StreamException.Reason.FAILED
+                                : StreamException.Reason.NOT_READY,
+                        failure != null
+                                ? failure
+                                : "Pipeline is still initializing. Please wait for IDLE status.");
+            }
             ManagedStream existing = registry.get(request.streamId);
             if (existing != null && existing.phase.isActive()) {
                 throw new StreamException(
@@ -182,7 +230,7 @@ public final class StreamManager implements AutoCloseable {
                                 + " streams run");
             }
             String[] names = ManagedStream.newChannels(request.streamId);
-            args = jobArguments.forStream(request, names[0], names[1]);
+            args = runner == null ? jobArguments.forStream(request, names[0], names[1]) : null;
             stream =
                     new ManagedStream(
                             request.streamId,
@@ -196,11 +244,82 @@ public final class StreamManager implements AutoCloseable {
             // In-process and non-blocking: the stream is never visible without its channels.
             channels.open(stream, request.events, 0);
             registry.put(stream); // a failed run of the same id moves to the ended ones
+            if (runner != null) {
+                followInBand(stream);
+                stream.jobId = runner.jobId();
+                runner.announce(
+                        RunnerStreams.announcement(
+                                request, stream, channels::internal, config.heartbeatInterval));
+            }
+        }
+        if (runner != null) {
+            LOG.info("Stream {} accepted (request {}) and announced", stream.id, stream.requestId);
+            return stream;
         }
         LOG.info(
                 "Stream {} accepted (request {}); submitting its job", stream.id, stream.requestId);
         workers.execute(() -> submit(stream, args));
         return stream;
+    }
+
+    /**
+     * Runner mode: the stream runs once the job reports it started, and ends when the job ends its
+     * events channel (after {@code stream_stopped}).
+     */
+    private void followInBand(ManagedStream stream) {
+        stream.relay.jobStreamStarted().thenRun(() -> markRunning(stream));
+        stream.relay
+                .jobEventsEnded()
+                .thenRun(
+                        () -> {
+                            if (stream.phase.isActive() && stream.ending.compareAndSet(false, true)) {
+                                workers.execute(() -> end(stream, ManagedStream.Phase.ENDED, null));
+                            }
+                        });
+    }
+
+    /** The runner job failed for good: its streams failed with it. */
+    void runnerFailed(String cause) {
+        for (ManagedStream s : streams()) {
+            if (s.phase.isActive() && s.ending.compareAndSet(false, true)) {
+                workers.execute(() -> end(s, ManagedStream.Phase.FAILED, cause));
+            }
+        }
+    }
+
+    /**
+     * Runner mode, after a restart: reads the adopted runner job's registry (it answers the
+     * request {@link RunnerJob#adopt} left for it once this sidecar serves) and adopts its streams.
+     * A worker asks again every {@link #REGISTRY_WAIT} a few times: the job may be restarting.
+     */
+    void adoptRegistry(String registryChannel) {
+        URI url = channels.local(registryChannel);
+        workers.execute(
+                () -> {
+                    for (int attempt = 0; attempt < REGISTRY_ATTEMPTS; attempt++) {
+                        java.util.Optional<JsonNode> registry = RunnerStreams.read(url, REGISTRY_WAIT, scheduler);
+                        if (registry.isPresent()) {
+                            for (RunnerStreams.Adopted a :
+                                    RunnerStreams.adoptable(registry.get(), runner.jobId())) {
+                                ManagedStream known = find(a.stream.id);
+                                if (known == null || !known.phase.isActive()) {
+                                    adopt(a.stream, a.orchestratorEvents);
+                                }
+                            }
+                            return;
+                        }
+                        LOG.info("The runner job has not published its streams yet; asking again");
+                        runner.requestRegistry();
+                    }
+                    LOG.warn("The runner job never published its streams: none adopted");
+                });
+    }
+
+    /** Launches the runner job when one is due (scheduler thread). */
+    void launchRunnerIfDue() {
+        if (runner != null && runner.claimLaunch()) {
+            workers.execute(runner::launch);
+        }
     }
 
     private void submit(ManagedStream stream, List<String> args) {
@@ -301,12 +420,13 @@ public final class StreamManager implements AutoCloseable {
         }
         if (s.phase.isActive()) {
             LOG.warn(
-                    "Stream {}: job did not finish within {}; cancelling",
+                    "Stream {}: the job did not end it within {}; {}",
                     s.id,
-                    config.stopTimeout);
+                    config.stopTimeout,
+                    runner == null ? "cancelling the job" : "ending it here");
             s.ending.set(true);
             try {
-                if (s.jobId != null) {
+                if (s.jobId != null && runner == null) {
                     target.cancel(s.jobId);
                 }
             } catch (Exception e) {
@@ -371,6 +491,9 @@ public final class StreamManager implements AutoCloseable {
             s.phase = ManagedStream.Phase.RUNNING;
             channels.open(s, orchestratorEvents, TrickleProtocol.SEQ_NEXT);
             registry.put(s);
+            if (runner != null) {
+                followInBand(s);
+            }
         }
         LOG.info("Adopted stream {} (job {})", s.id, s.jobId);
     }

@@ -26,6 +26,7 @@ public final class JobArgs {
                     "usage: LiveVideoToVideoJob --stream id=ID,subscribe=URL,publish=URL"
                             + "[,control=URL][,events=URL][,data=URL][,params=URL]"
                             + " [--stream ...]",
+                    "         | --announcements URL [--registry URL] [--warm-up-frames N]",
                     "         [--processor CLASS] [--params JSON] [--width N --height N]",
                     "         [--max-framerate 1-60|0] [--parallelism N]"
                             + " [--policy drop_oldest|block|none]",
@@ -36,6 +37,14 @@ public final class JobArgs {
                     "  --stream         a stream and its trickle channels (repeat for several);"
                             + " id is its key; params= is a second control channel (a"
                             + " sidecar's) whose end also ends the stream",
+                    "  --announcements  runner mode: a trickle channel of stream announcements (JSON:"
+                            + " start a stream while the job runs, on the least-loaded slot);"
+                            + " may be combined with --stream",
+                    "  --registry       a trickle channel the job publishes its active announced"
+                            + " streams to (after each change, and when asked)",
+                    "  --warm-up-frames frames of the given size each slot encodes, decodes,"
+                            + " processes and encodes again before it takes streams (default"
+                            + " 30 with --announcements, else 0)",
                     "  --processor      a FrameProcessor class with a no-argument constructor"
                             + " (default: passthrough)",
                     "  --params         start params for every stream, a JSON object validated as"
@@ -56,7 +65,20 @@ public final class JobArgs {
                             + " after a minute of running) before the job fails (default: Flink's"
                             + " restart strategy)");
 
+    /** A second of video at 30 fps: enough to load the codecs and compile the frame path. */
+    static final int DEFAULT_RUNNER_WARM_UP_FRAMES = 30;
+
     public final List<StreamSpec> streams;
+
+    /** Runner mode: the announcements channel, or null. */
+    public final URI announcements;
+
+    /** The registry channel of announced streams, or null. */
+    public final URI registry;
+
+    /** Frames of the whole-path warm-up of each slot (0: none). */
+    public final int warmUpFrames;
+
     public final String processorClass;
     public final Map<String, Object> params;
     public final int width;
@@ -77,6 +99,9 @@ public final class JobArgs {
 
     private JobArgs(
             List<StreamSpec> streams,
+            URI announcements,
+            URI registry,
+            int warmUpFrames,
             String processorClass,
             Map<String, Object> params,
             int width,
@@ -91,6 +116,9 @@ public final class JobArgs {
             int maxRestarts,
             Map<String, String> labels) {
         this.streams = List.copyOf(streams);
+        this.announcements = announcements;
+        this.registry = registry;
+        this.warmUpFrames = warmUpFrames;
         this.processorClass = processorClass;
         this.params = params;
         this.width = width;
@@ -117,6 +145,9 @@ public final class JobArgs {
 
     public static JobArgs parse(String... args) throws UsageException {
         List<StreamSpec> streams = new ArrayList<>();
+        URI announcements = null;
+        URI registry = null;
+        int warmUpFrames = -1;
         String processor = "io.flinktrickle.jobs.processors.Passthrough";
         Map<String, Object> params = Map.of();
         int width = 512;
@@ -143,6 +174,18 @@ public final class JobArgs {
             switch (flag) {
                 case "--stream":
                     streams.add(stream(value));
+                    break;
+                case "--announcements":
+                    announcements = url(value);
+                    break;
+                case "--registry":
+                    registry = url(value);
+                    break;
+                case "--warm-up-frames":
+                    warmUpFrames = integer(flag, value);
+                    if (warmUpFrames < 0 || warmUpFrames > 600) {
+                        throw new UsageException("--warm-up-frames must be 0..600");
+                    }
                     break;
                 case "--processor":
                     processor = value;
@@ -226,8 +269,14 @@ public final class JobArgs {
                     throw new UsageException("unknown argument " + flag);
             }
         }
-        if (streams.isEmpty()) {
-            throw new UsageException("at least one --stream is needed");
+        if (streams.isEmpty() && announcements == null) {
+            throw new UsageException("at least one --stream (or --announcements) is needed");
+        }
+        if (registry != null && announcements == null) {
+            throw new UsageException("--registry needs --announcements");
+        }
+        if (warmUpFrames < 0) {
+            warmUpFrames = announcements != null ? DEFAULT_RUNNER_WARM_UP_FRAMES : 0;
         }
         Set<String> ids = new HashSet<>();
         for (StreamSpec s : streams) {
@@ -241,6 +290,9 @@ public final class JobArgs {
         checkProcessor(processor);
         return new JobArgs(
                 streams,
+                announcements,
+                registry,
+                warmUpFrames,
                 processor,
                 params,
                 width,

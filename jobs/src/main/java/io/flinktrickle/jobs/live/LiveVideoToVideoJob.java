@@ -25,7 +25,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * The video-to-video job: each stream's video and control channels are read by one {@code
@@ -33,6 +32,12 @@ import java.util.function.Function;
  * {@link FrameProcessing} operator, and published: video to the stream's publish channel, events
  * and data to its events and data channels. One job serves one stream or many; the whole path is
  * one chained task per slot, frames are never serialized.
+ *
+ * <p>Streams are given as arguments ({@code --stream}), or announced while the job runs (runner
+ * mode, {@code --announcements}): a long-running job whose slots load their processor and warm up
+ * the whole path once, and take each announced stream on the least-loaded slot as soon as it is
+ * announced; a stream's start and end travel in band (its output channels are learned from its
+ * start and ended with it).
  *
  * <p>Submit it with {@code flink run} or the REST API (the shaded jar), or run it in a local
  * MiniCluster from the demo. Arguments: see {@link JobArgs#USAGE}.
@@ -116,15 +121,23 @@ public final class LiveVideoToVideoJob {
                         .setOption(
                                 TrickleOptions.STREAM_ENDING_ROLES,
                                 java.util.List.of(StreamChannelsDecoder.PARAMS_ROLE));
+        if (args.announcements != null) {
+            // Runner mode: streams come and go while the job runs; one stream's broken input
+            // ends that stream, not every stream of the job.
+            source.announcements(args.announcements)
+                    .setOption(TrickleOptions.FAILED_CHANNEL_ENDS_STREAM, true);
+            if (args.registry != null) {
+                source.registry(args.registry);
+            }
+        }
         FrameProcessing.Builder processing =
                 FrameProcessing.builder(args.newProcessor())
                         .policy(args.policy)
                         .maxFramerate(args.maxFramerate)
                         .devices(args.devices)
-                        .heartbeatInterval(java.time.Duration.ofSeconds(args.heartbeatSeconds));
+                        .heartbeatInterval(java.time.Duration.ofSeconds(args.heartbeatSeconds))
+                        .warmUp(args.warmUpFrames, args.width, args.height);
         Map<String, URI> publish = new HashMap<>();
-        Map<String, URI> events = new HashMap<>();
-        Map<String, URI> data = new HashMap<>();
         for (StreamSpec s : args.streams) {
             source.channel(s.id, s.subscribe);
             if (s.control != null) {
@@ -138,12 +151,6 @@ public final class LiveVideoToVideoJob {
                         io.flinktrickle.connector.trickle.source.split.StartPosition.fromSeq(0));
             }
             publish.put(s.id, s.publish);
-            if (s.events != null) {
-                events.put(s.id, s.events);
-            }
-            if (s.data != null) {
-                data.put(s.id, s.data);
-            }
             processing.initialParams(s.id, args.params).streamUrls(s.id, urls(s));
         }
         // The streams' channels in the job's global parameters: visible in the REST API's job
@@ -168,28 +175,26 @@ public final class LiveVideoToVideoJob {
         out.uid("frame-processor");
         out.sinkTo(
                         TrickleSink.<Frame>builder()
-                                .router(new ByStream<>(publish, Frame::streamKey))
+                                .router(new StreamOutputRouter(publish))
                                 .encoder(MpegTsFrameEncoder.builder().build())
                                 .build())
                 .name("video-out")
                 .uid("video-out");
+        // Events and data carry their stream's channel (the operator knows it: from --stream, or
+        // from the stream's announcement).
         out.getSideOutput(FrameProcessing.EVENTS)
-                .filter(new HasChannel(events))
-                .name("events-routed")
                 .sinkTo(
                         TrickleSink.<TrickleMessage>builder()
-                                .router(new ByStream<>(events, m -> m.channel))
+                                .router(JsonMessageEncoder.routeByDestination())
                                 .contentType(TrickleProtocol.MIME_JSON)
                                 .encoder(new JsonMessageEncoder<>())
                                 .build())
                 .name("events-out")
                 .uid("events-out");
         out.getSideOutput(FrameProcessing.DATA)
-                .filter(new HasChannel(data))
-                .name("data-routed")
                 .sinkTo(
                         TrickleSink.<TrickleMessage>builder()
-                                .router(new ByStream<>(data, m -> m.channel))
+                                .router(JsonMessageEncoder.routeByDestination())
                                 .contentType(TrickleProtocol.MIME_JSONL)
                                 .encoder(new JsonMessageEncoder<>())
                                 .build())
@@ -215,46 +220,5 @@ public final class LiveVideoToVideoJob {
             urls.put("params", s.params.toString());
         }
         return urls;
-    }
-
-    /** Routes a record to its stream's channel. */
-    private static final class ByStream<T>
-            implements io.flinktrickle.connector.trickle.sink.ChannelRouter<T> {
-        private static final long serialVersionUID = 1L;
-        private final HashMap<String, URI> channels;
-        private final SerializableKey<T> key;
-
-        ByStream(Map<String, URI> channels, SerializableKey<T> key) {
-            this.channels = new HashMap<>(channels);
-            this.key = key;
-        }
-
-        @Override
-        public URI channelFor(T record, int subtaskIndex) {
-            URI uri = channels.get(key.apply(record));
-            if (uri == null) {
-                throw new IllegalStateException(
-                        "no output channel for stream " + key.apply(record));
-            }
-            return uri;
-        }
-    }
-
-    private interface SerializableKey<T> extends Function<T, String>, java.io.Serializable {}
-
-    /** Keeps the messages of streams that have this channel. */
-    private static final class HasChannel
-            implements org.apache.flink.api.common.functions.FilterFunction<TrickleMessage> {
-        private static final long serialVersionUID = 1L;
-        private final HashMap<String, URI> channels;
-
-        HasChannel(Map<String, URI> channels) {
-            this.channels = new HashMap<>(channels);
-        }
-
-        @Override
-        public boolean filter(TrickleMessage m) {
-            return channels.containsKey(m.channel);
-        }
     }
 }

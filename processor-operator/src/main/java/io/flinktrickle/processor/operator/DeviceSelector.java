@@ -13,8 +13,9 @@ import java.util.Optional;
 
 /**
  * Picks the slot's device: one GPU of Flink's {@code gpu} external resource (every subtask of a
- * TaskManager sees all of its GPUs, so the subtask index chooses), else one of the configured
- * devices, else the CPU. Stateless.
+ * TaskManager sees all of its GPUs), else one of the configured devices, else the CPU. Among
+ * several, the slot leases the least-used one TaskManager-wide ({@link DeviceLease}): not by
+ * subtask index, which says nothing about which slots share a TaskManager. Stateless.
  */
 final class DeviceSelector {
     /** The external resource name Flink's GPU driver is configured under. */
@@ -24,19 +25,42 @@ final class DeviceSelector {
 
     private DeviceSelector() {}
 
-    /** The choice and where it came from, for the log and the metrics. */
-    static final class Choice {
+    /** The choice, where it came from (for the log and the metrics), and its lease. */
+    static final class Choice implements AutoCloseable {
         final Device device;
         final String source;
+        private final DeviceLease lease;
 
-        Choice(Device device, String source) {
+        Choice(Device device, String source, DeviceLease lease) {
             this.device = device;
             this.source = source;
+            this.lease = lease;
+        }
+
+        /** Gives the device back (the slot closed). */
+        @Override
+        public void close() {
+            if (lease != null) {
+                lease.close();
+            }
         }
     }
 
+    static Choice select(Collection<ExternalResourceInfo> gpus, List<String> configured)
+            throws java.io.IOException {
+        return select(
+                gpus,
+                configured,
+                java.nio.file.Path.of(
+                        System.getProperty("java.io.tmpdir"), DeviceLease.DIRECTORY));
+    }
+
+    /** {@link #select(Collection, List)} with the leases kept in {@code leases}. */
     static Choice select(
-            Collection<ExternalResourceInfo> gpus, List<String> configured, int subtaskIndex) {
+            Collection<ExternalResourceInfo> gpus,
+            List<String> configured,
+            java.nio.file.Path leases)
+            throws java.io.IOException {
         List<Integer> indexes = new ArrayList<>();
         for (ExternalResourceInfo info : gpus) {
             Optional<String> index = info.getProperty(INDEX_PROPERTY);
@@ -44,18 +68,23 @@ final class DeviceSelector {
                 indexes.add(Integer.parseInt(index.get().trim()));
             }
         }
+        List<Device> candidates = new ArrayList<>();
+        String source;
         if (!indexes.isEmpty()) {
             indexes.sort(Comparator.naturalOrder());
-            return new Choice(
-                    Device.gpu(indexes.get(subtaskIndex % indexes.size())),
-                    "external resource gpu " + indexes);
+            indexes.forEach(i -> candidates.add(Device.gpu(i)));
+            source = "external resource gpu " + indexes;
+        } else if (!configured.isEmpty()) {
+            configured.forEach(d -> candidates.add(parse(d)));
+            source = "configured devices " + configured;
+        } else {
+            return new Choice(Device.cpu(), "no GPU found or configured", null);
         }
-        if (!configured.isEmpty()) {
-            return new Choice(
-                    parse(configured.get(subtaskIndex % configured.size())),
-                    "configured devices " + configured);
+        if (candidates.stream().noneMatch(Device::isGpu)) {
+            return new Choice(candidates.get(0), source, null); // CPUs are not leased
         }
-        return new Choice(Device.cpu(), "no GPU found or configured");
+        DeviceLease lease = DeviceLease.acquire(candidates, leases);
+        return new Choice(lease.device, source + ", seat " + lease.seat, lease);
     }
 
     /** {@code cpu}, {@code gpu}, {@code gpu:N}, {@code gpuN} or {@code cuda:N}. */

@@ -27,7 +27,12 @@ import java.util.Objects;
  * Puts a {@link FrameProcessor} into a job: {@code FrameProcessing.builder(processor)…build()
  * .apply(keyedFrames)} returns the processed frames, with the {@link #EVENTS} and {@link #DATA}
  * side outputs. Events and data records are {@link TrickleMessage}s whose {@code channel} is the
- * <em>stream key</em> (map it to the trickle channel names in the job).
+ * <em>stream key</em> and whose {@code destination} is the stream's events or data channel when
+ * the operator knows it (from {@link Builder#streamUrls}, or the stream's in-band start); route
+ * them with {@code JsonMessageEncoder.routeByDestination()}. When a stream ends in band, the
+ * operator ends its channels downstream: a {@link
+ * io.flinktrickle.connector.trickle.media.StreamLifecycle} end on the main output, {@link
+ * TrickleMessage#endOf} markers on the side outputs.
  */
 @PublicEvolving
 public final class FrameProcessing {
@@ -96,6 +101,7 @@ public final class FrameProcessing {
         private final List<String> devices = new ArrayList<>();
         private final Map<String, String> initialParams = new HashMap<>();
         private final Map<String, Map<String, String>> urls = new HashMap<>();
+        private WarmUpSettings warmUp;
 
         private Builder(FrameProcessor processor) {
             this.processor = Objects.requireNonNull(processor, "processor");
@@ -211,6 +217,23 @@ public final class FrameProcessing {
             return this;
         }
 
+        /**
+         * Before a slot takes streams (in {@code open}, after the processor's own {@code open} and
+         * {@code warmUp}), runs {@code frames} synthetic frames of {@code width × height} through
+         * the whole path: encoded to MPEG-TS, decoded, processed and encoded again, so that the
+         * first real stream finds the codecs open and the code compiled. Default: none (0).
+         */
+        public Builder warmUp(int frames, int width, int height) {
+            Preconditions.checkArgument(frames >= 0, "warm-up frames must be >= 0");
+            Preconditions.checkArgument(
+                    frames == 0 || (width >= 2 && height >= 2 && width % 2 == 0 && height % 2 == 0),
+                    "warm-up size must be even and at least 2x2 but is %sx%s",
+                    width,
+                    height);
+            this.warmUp = frames == 0 ? null : new WarmUpSettings(frames, width, height);
+            return this;
+        }
+
         public FrameProcessing build() {
             Preconditions.checkArgument(maxQueuedFrames >= 1, "maxQueuedFrames must be >= 1");
             int perStream =
@@ -262,7 +285,8 @@ public final class FrameProcessing {
                             streamIdle,
                             devices,
                             initialParams,
-                            urls));
+                            urls,
+                            warmUp));
         }
 
         private static void checkPositive(Duration d, String name) {

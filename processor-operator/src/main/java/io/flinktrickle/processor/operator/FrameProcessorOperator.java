@@ -2,16 +2,15 @@ package io.flinktrickle.processor.operator;
 
 import io.flinktrickle.connector.trickle.media.ControlFrame;
 import io.flinktrickle.connector.trickle.media.Frame;
-import io.flinktrickle.connector.trickle.media.VideoFrame;
-import io.flinktrickle.connector.trickle.source.TrickleMessage;
+import io.flinktrickle.connector.trickle.media.StreamLifecycle;
 import io.flinktrickle.processor.api.FrameProcessor;
-import io.flinktrickle.processor.params.InvalidParamsException;
 import io.flinktrickle.processor.params.StreamParams;
 
 import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.metrics.groups.AbstractMetricGroup;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
@@ -31,10 +30,17 @@ import java.util.concurrent.ScheduledFuture;
 
 /**
  * Runs a {@link FrameProcessor} on live streams. Its input is keyed by stream: video and audio
- * frames, and {@link ControlFrame}s (params messages from the stream's control channel, in band;
- * see {@link io.flinktrickle.connector.trickle.media.StreamChannelsDecoder}). Frames of a stream
- * leave in arrival order; video past the real-time policy's bounds is dropped oldest-first (see
- * {@link RealTimePolicy}); params updates are ordered with the frames.
+ * frames, {@link ControlFrame}s with params messages from the stream's control channels (in band;
+ * see {@link io.flinktrickle.connector.trickle.media.StreamChannelsDecoder}), and the stream's
+ * start and end ({@link StreamLifecycle}). Frames of a stream leave in arrival order; video past
+ * the real-time policy's bounds is dropped oldest-first (see {@link RealTimePolicy}); params
+ * updates are ordered with the frames.
+ *
+ * <p>A stream's start (from the source: a new stream, or one resumed after a restore) carries its
+ * attributes: its start params, and its channels, to which its events and data are addressed; it
+ * is passed on to the sinks, ahead of the stream's frames. Its end stops the stream after its
+ * queued frames ({@code onStreamStop}, the last data batch, {@code stream_stopped}), then ends its
+ * output channels downstream and clears its state.
  *
  * <p>Threads: everything here runs on the task's mailbox thread, except the processor calls, which
  * {@link StreamQueues} hands to the slot's processor thread and whose results come back as mails.
@@ -61,10 +67,18 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
     private final MailboxExecutor mailbox;
     private final Map<String, StreamRuntime> streams = new LinkedHashMap<>();
     private final Map<String, StreamMetrics> streamMetrics = new HashMap<>();
-    private final StreamRecord<Frame> reuse = new StreamRecord<>(null);
+
+    /** Attributes of the streams that started in band (their start frame), by key. */
+    private final Map<String, Map<String, String>> announced = new HashMap<>();
+
+    /** Start frames of keys whose previous run is still stopping; applied once it stopped. */
+    private final Map<String, ControlFrame> deferredStarts = new HashMap<>();
+
     private transient ValueState<String> paramsState;
     private transient ProcessorSlot slot;
     private transient StreamQueues queues;
+    private transient StreamOutputs outputs;
+    private transient ParamsControl params;
     private transient ScheduledFuture<?> ticker;
     private boolean framesEnded;
 
@@ -78,8 +92,10 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
     @Override
     public void processElement(StreamRecord<Frame> element) throws Exception {
         Frame frame = element.getValue();
-        if (frame.isControl()) {
-            onControl((ControlFrame) frame);
+        if (StreamLifecycle.isLifecycle(frame)) {
+            onLifecycle((ControlFrame) frame);
+        } else if (frame.isControl()) {
+            params.onControl((ControlFrame) frame, streams.get(frame.streamKey()));
         } else {
             onFrame(frame);
         }
@@ -89,12 +105,15 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
     public void open() throws Exception {
         super.open();
         paramsState = getRuntimeContext().getState(PARAMS_STATE);
+        outputs = new StreamOutputs(output, settings);
+        params =
+                new ParamsControl(
+                        this::setCurrentKey, paramsState, this::startParams, this::urls, outputs);
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         DeviceSelector.Choice choice =
                 DeviceSelector.select(
                         getRuntimeContext().getExternalResourceInfos(DeviceSelector.GPU_RESOURCE),
-                        settings.devices,
-                        subtask);
+                        settings.devices);
         String device = DeviceSelector.describe(choice.device);
         LOG.info("Frame processor subtask {} runs on {} ({})", subtask, device, choice.source);
         getMetricGroup().gauge("device", () -> device);
@@ -105,30 +124,31 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
         slot =
                 new ProcessorSlot(
                         settings.processor,
-                        choice.device,
+                        choice,
                         subtask,
                         getMetricGroup(),
                         "frame-processor-"
                                 + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks());
-        slot.open();
+        slot.open(settings.warmUp);
         queues = new StreamQueues(settings, slot, mailbox, new Emitter());
+        params.queues(queues);
         long tick = Math.min(MAX_TICK_MILLIS, settings.dataFlushMillis);
         ticker = getProcessingTimeService().scheduleWithFixedDelay(t -> tick(), tick, tick);
     }
 
-    // ---- input 1: frames ----
+    // ---- frames ----
 
     private void onFrame(Frame frame) throws Exception {
         long now = System.currentTimeMillis();
         String key = frame.streamKey();
         StreamRuntime s = streamFor(key, now);
-        if (s.stopping) {
+        if (s.stopping && !s.ended) {
             queues.cancelStop(s); // input came back before the idle stop ran
         }
         s.lastInputMillis = now;
         if (!s.firstInputSeen) {
             s.firstInputSeen = true;
-            event(s, StreamEvents.event(StreamEvents.FIRST_INPUT, now));
+            outputs.event(s, StreamEvents.event(StreamEvents.FIRST_INPUT, now));
         }
         if (frame.isVideo()) {
             s.videoIn.inc();
@@ -149,12 +169,14 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
         if (s != null) {
             return s;
         }
-        Map<String, Object> params = currentParams(key);
-        Object fps = params.get(StreamParams.MAX_FRAMERATE);
+        Map<String, Object> current = params.current(key);
+        Object fps = current.get(StreamParams.MAX_FRAMERATE);
         s =
                 new StreamRuntime(
                         key,
-                        params,
+                        StreamLifecycle.id(key, announced.getOrDefault(key, Map.of())),
+                        urls(key),
+                        current,
                         fps instanceof Integer ? (Integer) fps : settings.maxFramerate,
                         settings,
                         slot,
@@ -167,74 +189,82 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
         ObjectNode started = StreamEvents.event(StreamEvents.STREAM_STARTED, now);
         started.put("device", DeviceSelector.describe(slot.device()));
         started.put("subtask", slot.subtaskIndex());
-        started.set("params", StreamEvents.MAPPER.valueToTree(params));
-        event(s, started);
-        event(s, s.heartbeat(now, settings.streamUrls.get(key)), StreamEvents.QUEUE_HEARTBEAT);
+        started.set("params", StreamEvents.MAPPER.valueToTree(current));
+        outputs.event(s, started);
+        outputs.event(s, s.heartbeat(now), StreamEvents.QUEUE_HEARTBEAT);
         queues.offer(s, Entry.lifecycle(Entry.Kind.START, System.nanoTime()));
         return s;
     }
 
-    /** The stream's params: its state, else its start params (switches the key context). */
-    private Map<String, Object> currentParams(String key) {
-        setCurrentKey(key);
-        try {
-            String json = paramsState.value();
-            if (json == null) {
-                json = settings.initialParamsJson.get(key);
+    /** The stream's channels by role: announced, else configured. */
+    private Map<String, String> urls(String key) {
+        Map<String, String> attributes = announced.get(key);
+        Map<String, String> urls =
+                attributes == null ? Map.of() : StreamLifecycle.urls(attributes);
+        return urls.isEmpty() ? settings.streamUrls.getOrDefault(key, Map.of()) : urls;
+    }
+
+    /** The start params of a stream that has no params state: announced, else configured. */
+    private String startParams(String key) {
+        Map<String, String> attributes = announced.get(key);
+        String json = attributes == null ? null : attributes.get(StreamLifecycle.PARAMS);
+        return json != null ? json : settings.initialParamsJson.get(key);
+    }
+
+    // ---- a stream's start and end (in band, from the source) ----
+
+    private void onLifecycle(ControlFrame frame) {
+        String key = frame.streamKey();
+        StreamRuntime s = streams.get(key);
+        if (StreamLifecycle.isStart(frame)) {
+            if (s != null && s.ended) {
+                deferredStarts.put(key, frame); // a new run of the key: after the old one stops
+                return;
             }
-            return json == null ? Map.of() : StreamParams.parseAndValidate(json);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("params of stream " + key + " cannot be read", e);
+            start(frame, s);
+        } else if (StreamLifecycle.isEnd(frame)) {
+            deferredStarts.remove(key);
+            String failure = StreamLifecycle.failure(frame);
+            if (s == null) {
+                // Stopped already (idle): only its channels and state are left to end.
+                outputs.endChannels(key, urls(key));
+                forget(key);
+                return;
+            }
+            if (failure != null) {
+                ObjectNode error = StreamEvents.event(StreamEvents.ERROR, System.currentTimeMillis());
+                error.put("message", failure);
+                outputs.event(s, error);
+            }
+            s.ended = true;
+            if (!s.stopping) {
+                stop(s);
+            }
         }
     }
 
-    // ---- control messages (in band, keyed like the frames) ----
-
-    private void onControl(ControlFrame message) throws java.io.IOException {
-        String key = message.streamKey();
-        StreamRuntime s = streams.get(key);
-        Map<String, Object> update;
-        try {
-            Map<String, Object> parsed = StreamParams.parse(message.json());
-            if (StreamParams.isKeepAlive(parsed)) {
-                return;
+    private void start(ControlFrame frame, StreamRuntime running) {
+        String key = frame.streamKey();
+        Map<String, String> attributes = StreamLifecycle.attributes(frame);
+        announced.put(key, attributes);
+        outputs.lifecycle(frame); // the sinks learn the stream's channels before its frames
+        if (running != null) {
+            Map<String, String> urls = StreamLifecycle.urls(attributes);
+            if (!urls.isEmpty()) {
+                running.urls = urls; // the same stream again (re-announced after a restore)
             }
-            update = StreamParams.validate(parsed);
-        } catch (InvalidParamsException e) {
-            LOG.warn("Rejected params for stream {}: {}", key, e.getMessage());
-            ObjectNode event =
-                    StreamEvents.paramsUpdated(
-                            System.currentTimeMillis(), message.source(), message.pts());
-            event.put("status", "error");
-            event.put("error", e.getMessage());
-            emitEvent(key, StreamEvents.wrap(event, StreamEvents.QUEUE_STREAM_EVENTS), s);
-            return;
-        }
-        if (s != null) {
-            // Applied to the processor in order with the frames; kept in state once accepted.
-            int previousFps = s.fpsCap.fps();
-            Object fps = update.get(StreamParams.MAX_FRAMERATE);
-            if (fps instanceof Integer) {
-                s.fpsCap.setFps((Integer) fps); // live: applies to the frames after this update
-            }
-            queues.offer(
-                    s,
-                    Entry.params(
-                            update,
-                            previousFps,
-                            System.nanoTime(),
-                            message.source(),
-                            message.pts()));
         } else {
-            // No processor to ask yet: the stream starts with these params.
-            Map<String, Object> merged = StreamParams.merge(currentParams(key), update);
-            paramsState.update(StreamParams.toJson(merged));
-            ObjectNode event =
-                    StreamEvents.paramsUpdated(
-                            System.currentTimeMillis(), message.source(), message.pts());
-            event.put("status", "ok");
-            event.set("params", StreamEvents.MAPPER.valueToTree(merged));
-            emitEvent(key, StreamEvents.wrap(event, StreamEvents.QUEUE_STREAM_EVENTS), null);
+            streamFor(key, System.currentTimeMillis());
+        }
+    }
+
+    /** Drops what the operator keeps of an ended stream: a long-lived job sees many. */
+    private void forget(String key) {
+        announced.remove(key);
+        params.clear(key);
+        StreamMetrics metrics = streamMetrics.remove(key);
+        if (metrics != null && metrics.group instanceof AbstractMetricGroup) {
+            ((AbstractMetricGroup<?>) metrics.group).close();
         }
     }
 
@@ -243,12 +273,9 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
     private void tick() throws Exception {
         long now = System.currentTimeMillis();
         for (StreamRuntime s : new ArrayList<>(streams.values())) {
-            flushData(s, now, false);
+            outputs.flushData(s, now, false);
             if (now - s.lastHeartbeatMillis >= settings.heartbeatMillis) {
-                event(
-                        s,
-                        s.heartbeat(now, settings.streamUrls.get(s.key)),
-                        StreamEvents.QUEUE_HEARTBEAT);
+                outputs.event(s, s.heartbeat(now), StreamEvents.QUEUE_HEARTBEAT);
             }
             if (!s.stopping && now - s.lastInputMillis >= settings.streamIdleMillis) {
                 LOG.info(
@@ -257,37 +284,6 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
                         now - s.lastInputMillis);
                 stop(s);
             }
-        }
-    }
-
-    private void flushData(StreamRuntime s, long now, boolean last) {
-        if (now - s.lastDataMillis < settings.dataFlushMillis && !last) {
-            return;
-        }
-        List<String> lines = s.data.drain();
-        if (lines.isEmpty() && now - s.lastDataMillis >= settings.dataKeepAliveMillis && !last) {
-            lines = List.of("[]\n"); // keeps the data channel alive, as PyTrickle does
-        }
-        for (String line : lines) {
-            output.collect(
-                    FrameProcessing.DATA,
-                    new StreamRecord<>(new TrickleMessage(s.key, s.messageSeq++, line)));
-        }
-        if (!lines.isEmpty()) {
-            s.lastDataMillis = now;
-        }
-        long drops = s.data.dropped() + s.data.oversized();
-        if (drops > s.reportedDataDrops) {
-            ObjectNode event = StreamEvents.event(StreamEvents.ERROR, now);
-            event.put(
-                    "message",
-                    "data values dropped: "
-                            + s.data.dropped()
-                            + " past the queue bound, "
-                            + s.data.oversized()
-                            + " over the line limit");
-            event(s, event);
-            s.reportedDataDrops = drops;
         }
     }
 
@@ -339,26 +335,17 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
         }
     }
 
-    // ---- events ----
-
-    private void event(StreamRuntime s, ObjectNode event) {
-        event(s, event, StreamEvents.QUEUE_STREAM_EVENTS);
-    }
-
-    private void event(StreamRuntime s, ObjectNode event, String queueType) {
-        emitEvent(s.key, StreamEvents.wrap(event, queueType), s);
-    }
-
-    private void emitEvent(String key, String json, StreamRuntime s) {
-        long seq = s != null ? s.messageSeq++ : -1;
-        output.collect(
-                FrameProcessing.EVENTS, new StreamRecord<>(new TrickleMessage(key, seq, json)));
-    }
-
     /** From any thread: a processor's custom event enters through the mailbox. */
     private void customEvent(String key, String json) {
         try {
-            mailbox.execute(() -> emitEvent(key, json, streams.get(key)), "custom event");
+            mailbox.execute(
+                    () -> {
+                        StreamRuntime s = streams.get(key);
+                        if (s != null) {
+                            outputs.message(s, json);
+                        }
+                    },
+                    "custom event");
         } catch (java.util.concurrent.RejectedExecutionException e) {
             LOG.debug("Custom event of stream {} after the operator closed: {}", key, json);
         }
@@ -366,48 +353,34 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
 
     /** What {@link StreamQueues} calls back on the mailbox thread. */
     final class Emitter {
-        void frame(StreamRuntime s, Entry e, Frame f) {
-            long now = System.currentTimeMillis();
-            if (f.isVideo()) {
-                s.videoOut.inc();
-                VideoFrame v = (VideoFrame) f;
-                s.outWidth = v.width();
-                s.outHeight = v.height();
-                if (f.arrivalMillis() > 0) {
-                    s.endToEndMillis.update(now - f.arrivalMillis());
-                }
-                if (!s.firstOutputSent) {
-                    s.firstOutputSent = true;
-                    event(s, StreamEvents.event(StreamEvents.FIRST_OUTPUT, now));
-                }
-            } else {
-                s.audioOut.inc();
-            }
-            output.collect(reuse.replace(f));
+        void frame(StreamRuntime s, Frame f) {
+            outputs.frame(s, f);
         }
 
         void event(StreamRuntime s, ObjectNode event) {
-            FrameProcessorOperator.this.event(s, event);
+            outputs.event(s, event);
         }
 
         /** The processor accepted a params update: it becomes the stream's state. */
         void paramsAccepted(StreamRuntime s, Map<String, Object> merged) {
-            setCurrentKey(s.key);
-            try {
-                paramsState.update(StreamParams.toJson(merged));
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException("params state cannot be written", e);
-            }
+            params.accepted(s.key, merged);
         }
 
         void stopped(StreamRuntime s) {
             long now = System.currentTimeMillis();
-            flushData(s, now, true);
-            event(s, StreamEvents.event(StreamEvents.STREAM_STOPPED, now));
+            outputs.flushData(s, now, true);
+            outputs.event(s, StreamEvents.event(StreamEvents.STREAM_STOPPED, now));
             streams.remove(s.key);
             List<Entry> rest = new ArrayList<>(s.waiting);
             s.waiting.clear();
             s.waitingVideo = 0;
+            if (s.ended) {
+                ended(s);
+            }
+            ControlFrame deferred = deferredStarts.remove(s.key);
+            if (deferred != null) {
+                start(deferred, null);
+            }
             if (!rest.isEmpty()) {
                 // Input came back after the stop was handed over: the stream starts again.
                 StreamRuntime again = streamFor(s.key, now);
@@ -418,6 +391,12 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
                     stop(again);
                 }
             }
+        }
+
+        /** The stream is over: its output channels end downstream, its state goes. */
+        private void ended(StreamRuntime s) {
+            outputs.endChannels(s.key, s.urls);
+            forget(s.key);
         }
     }
 }

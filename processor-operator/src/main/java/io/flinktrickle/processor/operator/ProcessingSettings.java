@@ -33,6 +33,9 @@ final class ProcessingSettings implements Serializable {
     final Map<String, String> initialParamsJson;
     final Map<String, Map<String, String>> streamUrls;
 
+    /** The whole-path warm-up of each slot, or null for none. */
+    final WarmUpSettings warmUp;
+
     ProcessingSettings(
             FrameProcessor processor,
             RealTimePolicy policy,
@@ -51,7 +54,8 @@ final class ProcessingSettings implements Serializable {
             Duration streamIdle,
             List<String> devices,
             Map<String, String> initialParamsJson,
-            Map<String, Map<String, String>> streamUrls) {
+            Map<String, Map<String, String>> streamUrls,
+            WarmUpSettings warmUp) {
         this.processor = processor;
         this.policy = policy;
         this.maxQueuedFrames = maxQueuedFrames;
@@ -70,5 +74,6 @@ final class ProcessingSettings implements Serializable {
         this.devices = List.copyOf(devices);
         this.initialParamsJson = Map.copyOf(initialParamsJson);
         this.streamUrls = Map.copyOf(streamUrls);
+        this.warmUp = warmUp;
     }
 }

@@ -28,6 +28,7 @@ final class ProcessorSlot implements SlotContext, AutoCloseable {
     private static final long CLOSE_TIMEOUT_SECONDS = 10;
 
     private final FrameProcessor processor;
+    private final DeviceSelector.Choice choice;
     private final Device device;
     private final int subtaskIndex;
     private final MetricGroup metrics;
@@ -37,12 +38,13 @@ final class ProcessorSlot implements SlotContext, AutoCloseable {
 
     ProcessorSlot(
             FrameProcessor processor,
-            Device device,
+            DeviceSelector.Choice choice,
             int subtaskIndex,
             MetricGroup metrics,
             String threadName) {
         this.processor = processor;
-        this.device = device;
+        this.choice = choice;
+        this.device = choice.device;
         this.subtaskIndex = subtaskIndex;
         this.metrics = metrics;
         this.executor =
@@ -58,13 +60,20 @@ final class ProcessorSlot implements SlotContext, AutoCloseable {
         return processor;
     }
 
-    /** Runs {@code open} and {@code warmUp} on the processor thread and waits for them. */
-    void open() throws Exception {
+    /**
+     * Runs {@code open} and {@code warmUp} on the processor thread and waits for them; then, with
+     * {@code warmUp} settings, a short synthetic stream through the whole path ({@link
+     * PathWarmUp}).
+     */
+    void open(WarmUpSettings warmUp) throws Exception {
         Future<?> done =
                 executor.submit(
                         () -> {
                             processor.open(this);
                             processor.warmUp(this);
+                            if (warmUp != null) {
+                                PathWarmUp.run(processor, this, warmUp);
+                            }
                             return null;
                         });
         try {
@@ -142,6 +151,7 @@ final class ProcessorSlot implements SlotContext, AutoCloseable {
                                 return null;
                             });
         } catch (RejectedExecutionException e) {
+            choice.close();
             return; // closed already
         }
         executor.shutdown();
@@ -158,6 +168,7 @@ final class ProcessorSlot implements SlotContext, AutoCloseable {
             if (!executor.awaitTermination(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 LOG.warn("The frame processor thread did not stop; it is left behind");
             }
+            choice.close(); // the device is free for another slot
         }
     }
 }

@@ -9,11 +9,13 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 /**
  * The metrics of one stream key ({@code stream/<key>}), registered once per operator instance and
  * kept across the stream's restarts (Flink refuses a second registration under the same name, so a
- * new set would never be reported). Mailbox thread.
+ * new set would never be reported), until the stream ends for good: its group is then closed, and a
+ * new run of the key registers a new one. Mailbox thread.
  */
 final class StreamMetrics {
     private static final int HISTOGRAM_WINDOW = 1000;
 
+    final MetricGroup group;
     final Counter videoIn;
     final Counter audioIn;
     final Counter videoOut;
@@ -25,6 +27,7 @@ final class StreamMetrics {
     final Histogram endToEndMillis;
 
     StreamMetrics(MetricGroup group) {
+        this.group = group;
         videoIn = group.counter("videoFramesIn");
         audioIn = group.counter("audioFramesIn");
         videoOut = group.counter("videoFramesOut");

@@ -340,7 +340,7 @@ final class StreamQueues {
         while (!s.pending.isEmpty() && s.pending.peekFirst().done) {
             Entry e = s.pending.removeFirst();
             for (Frame f : e.output) {
-                emitter.frame(s, e, f);
+                emitter.frame(s, f);
             }
             if (e.kind == Entry.Kind.STOP) {
                 active.remove(s);

@@ -32,6 +32,13 @@ final class StreamRuntime implements ProcessorContext {
     final ArrayDeque<Entry> pending = new ArrayDeque<>();
 
     final String key;
+
+    /** The stream's id (its key, unless the source salted the key to place it). */
+    final String id;
+
+    /** The stream's channels by role (heartbeats' {@code urls}; events and data destinations). */
+    Map<String, String> urls;
+
     final FpsCap fpsCap;
     final DataBatcher data;
     int waitingVideo;
@@ -39,6 +46,9 @@ final class StreamRuntime implements ProcessorContext {
     int consecutiveFailures;
     boolean errored;
     boolean stopping;
+
+    /** The source ended the stream: once stopped, its channels end and its state goes. */
+    boolean ended;
     boolean firstInputSeen;
     boolean firstOutputSent;
     long messageSeq;
@@ -69,6 +79,8 @@ final class StreamRuntime implements ProcessorContext {
 
     StreamRuntime(
             String key,
+            String id,
+            Map<String, String> urls,
             Map<String, Object> params,
             int maxFramerate,
             ProcessingSettings settings,
@@ -77,6 +89,8 @@ final class StreamRuntime implements ProcessorContext {
             BiConsumer<String, String> customEvents,
             long now) {
         this.key = key;
+        this.id = id;
+        this.urls = urls;
         this.params = params;
         this.slot = slot;
         this.customEvents = customEvents;
@@ -106,13 +120,13 @@ final class StreamRuntime implements ProcessorContext {
     }
 
     /** The heartbeat event: PyTrickle's fields plus drops, failures, latency and the device. */
-    ObjectNode heartbeat(long now, Map<String, String> urls) {
+    ObjectNode heartbeat(long now) {
         double seconds = Math.max(0.001, (now - lastHeartbeatMillis) / 1000.0);
         long[] counts = {
             videoIn.getCount(), audioIn.getCount(), videoOut.getCount(), audioOut.getCount()
         };
         ObjectNode event = StreamEvents.event(StreamEvents.HEARTBEAT, now);
-        if (urls != null) {
+        if (!urls.isEmpty()) {
             event.set("urls", StreamEvents.MAPPER.valueToTree(urls));
         }
         ObjectNode dims = event.putObject("dimensions");

@@ -4,7 +4,10 @@ import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 
 import ai.djl.Device;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -30,21 +33,47 @@ class DeviceSelectorTest {
         };
     }
 
+    @TempDir Path leases;
+
     @Test
-    void eachSubtaskOfATaskManagerTakesADifferentGpu() {
+    void slotsOfATaskManagerFillEveryGpuBeforeSharingOne() throws Exception {
         List<ExternalResourceInfo> gpus = List.of(gpu("1"), gpu("0"));
-        assertThat(DeviceSelector.select(gpus, List.of("cpu"), 0).device).isEqualTo(Device.gpu(0));
-        assertThat(DeviceSelector.select(gpus, List.of("cpu"), 1).device).isEqualTo(Device.gpu(1));
-        assertThat(DeviceSelector.select(gpus, List.of(), 2).device).isEqualTo(Device.gpu(0));
+        List<DeviceSelector.Choice> slots = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            slots.add(DeviceSelector.select(gpus, List.of("cpu"), leases));
+        }
+        assertThat(slots.stream().map(c -> c.device))
+                .containsExactly(Device.gpu(0), Device.gpu(1), Device.gpu(0), Device.gpu(1));
+        // A slot that closes frees its GPU; the next slot takes it, not the busier one.
+        slots.get(1).close();
+        DeviceSelector.Choice next = DeviceSelector.select(gpus, List.of(), leases);
+        assertThat(next.device).isEqualTo(Device.gpu(1));
+        next.close();
+        next.close(); // closing twice is harmless
+        slots.forEach(DeviceSelector.Choice::close);
     }
 
     @Test
-    void fallsBackToConfiguredDevicesThenCpu() {
-        assertThat(DeviceSelector.select(List.of(), List.of("gpu:2", "cpu"), 0).device)
-                .isEqualTo(Device.gpu(2));
-        assertThat(DeviceSelector.select(List.of(), List.of("gpu:2", "cpu"), 1).device)
-                .isEqualTo(Device.cpu());
-        assertThat(DeviceSelector.select(List.of(), List.of(), 5).device).isEqualTo(Device.cpu());
+    void leasesAreSharedAcrossSelectorsOfOneDirectory() throws Exception {
+        // Two jobs of one TaskManager (two class loaders) meet in the same lease files.
+        List<String> devices = List.of("gpu:0", "gpu:1");
+        try (DeviceSelector.Choice a = DeviceSelector.select(List.of(), devices, leases);
+                DeviceSelector.Choice b = DeviceSelector.select(List.of(), devices, leases)) {
+            assertThat(List.of(a.device, b.device)).containsExactly(Device.gpu(0), Device.gpu(1));
+        }
+    }
+
+    @Test
+    void fallsBackToConfiguredDevicesThenCpu() throws Exception {
+        try (DeviceSelector.Choice c = DeviceSelector.select(List.of(), List.of("cpu"), leases)) {
+            assertThat(c.device).isEqualTo(Device.cpu());
+        }
+        try (DeviceSelector.Choice c = DeviceSelector.select(List.of(), List.of("gpu:2"), leases)) {
+            assertThat(c.device).isEqualTo(Device.gpu(2));
+        }
+        try (DeviceSelector.Choice c = DeviceSelector.select(List.of(), List.of(), leases)) {
+            assertThat(c.device).isEqualTo(Device.cpu());
+        }
     }
 
     @Test

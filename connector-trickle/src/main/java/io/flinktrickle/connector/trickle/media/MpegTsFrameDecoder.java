@@ -61,6 +61,37 @@ public final class MpegTsFrameDecoder implements SegmentDecoder<Frame> {
                 channelKey, width, height, maxFramerate, audio, errorBudget);
     }
 
+    /**
+     * A channel whose attributes give a frame size of its own ({@link StreamLifecycle#WIDTH},
+     * {@link StreamLifecycle#HEIGHT}) is decoded at that size.
+     *
+     * @throws IOException when the size attributes are not an even size in 2..8192
+     */
+    @Override
+    public ChannelDecoder<Frame> open(String channelKey, java.util.Map<String, String> attributes)
+            throws IOException {
+        int w = size(attributes, StreamLifecycle.WIDTH, width);
+        int h = size(attributes, StreamLifecycle.HEIGHT, height);
+        return new MpegTsChannelDecoder(channelKey, w, h, maxFramerate, audio, errorBudget);
+    }
+
+    private static int size(java.util.Map<String, String> attributes, String name, int fallback)
+            throws IOException {
+        String v = attributes.get(name);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= 2 && n <= 8192 && n % 2 == 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IOException(name + " must be an even number in 2..8192 but is '" + v + "'");
+    }
+
     @Override
     public TypeInformation<Frame> getProducedType() {
         return FrameTypeInfo.INSTANCE;

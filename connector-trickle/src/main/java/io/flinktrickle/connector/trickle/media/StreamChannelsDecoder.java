@@ -10,6 +10,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -20,7 +21,9 @@ import java.util.function.Consumer;
  * control messages, each emitted as a {@link ControlFrame} of stream {@code <stream>}; every other
  * channel is MPEG-TS video and audio for the given frame decoder. The source assigns a stream's
  * channels to the same subtask, so control messages reach the operator in order with the frames and
- * the whole path stays one chained task.
+ * the whole path stays one chained task. A stream's start and end are emitted in band as {@link
+ * StreamLifecycle} frames; the attributes of the stream's main channel reach the media decoder
+ * (e.g. a frame size of its own).
  *
  * <p>Threads: as the decoders it wraps (each channel's decoder on that channel's I/O thread).
  */
@@ -76,9 +79,25 @@ public final class StreamChannelsDecoder implements SegmentDecoder<Frame> {
     }
 
     @Override
+    public void streamStarted(String streamKey, Map<String, String> attributes, Consumer<Frame> out) {
+        out.accept(StreamLifecycle.start(streamKey, attributes));
+    }
+
+    @Override
+    public void streamEnded(String streamKey, String failure, Consumer<Frame> out) {
+        out.accept(StreamLifecycle.end(streamKey, failure));
+    }
+
+    @Override
     public ChannelDecoder<Frame> open(String channelKey) throws IOException {
+        return open(channelKey, Map.of());
+    }
+
+    @Override
+    public ChannelDecoder<Frame> open(String channelKey, Map<String, String> attributes)
+            throws IOException {
         if (!isControlChannel(channelKey)) {
-            return media.open(channelKey);
+            return media.open(channelKey, attributes);
         }
         String stream = KeyGroupSplitAssigner.streamKeyOf(channelKey);
         String role = roleOf(channelKey);

@@ -79,6 +79,8 @@ public final class TrickleSubscriber implements Closeable {
         this.nextSeq = b.startSeq;
         this.awaitChannelNanos = b.awaitChannel.toNanos();
         this.keepEverySegment = b.keepEverySegment;
+        this.recentConnectionFailure = b.resumeAfterFailure;
+        this.channelSeen = b.resumeAfterFailure;
     }
 
     public static TrickleSubscriberBuilder builder(URI channelUrl) {

@@ -16,6 +16,7 @@ public final class TrickleSubscriberBuilder {
     TrickleHttp http;
     Duration awaitChannel = Duration.ZERO;
     boolean keepEverySegment;
+    boolean resumeAfterFailure;
 
     TrickleSubscriberBuilder(URI channel) {
         this.channel = channel;
@@ -41,6 +42,16 @@ public final class TrickleSubscriberBuilder {
      */
     public TrickleSubscriberBuilder keepEverySegment(boolean keepEverySegment) {
         this.keepEverySegment = keepEverySegment;
+        return this;
+    }
+
+    /**
+     * The subscriber takes over from one whose server failed: until its first answer it treats a
+     * 404 as a restarted server that has not re-created the channel yet (retried while the retry
+     * budget lasts), not as the end of the stream. Default false.
+     */
+    public TrickleSubscriberBuilder resumeAfterFailure(boolean resumeAfterFailure) {
+        this.resumeAfterFailure = resumeAfterFailure;
         return this;
     }
 

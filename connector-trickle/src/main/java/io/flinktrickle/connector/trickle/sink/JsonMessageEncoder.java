@@ -33,4 +33,25 @@ public final class JsonMessageEncoder<T> implements SegmentEncoder<T> {
             out.endSegment();
         };
     }
+
+    /**
+     * Routes each {@link TrickleMessage} to its {@link TrickleMessage#destination}; a message
+     * without one is dropped (counted), and one made by {@link TrickleMessage#endOf} ends its
+     * channel (see {@link ChannelRouter#endsChannel}).
+     */
+    public static ChannelRouter<TrickleMessage> routeByDestination() {
+        return new ChannelRouter<>() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            public java.net.URI channelFor(TrickleMessage m, int subtaskIndex) {
+                return m.destination == null ? null : java.net.URI.create(m.destination);
+            }
+
+            @Override
+            public boolean endsChannel(TrickleMessage m) {
+                return m.isEndOfChannel();
+            }
+        };
+    }
 }

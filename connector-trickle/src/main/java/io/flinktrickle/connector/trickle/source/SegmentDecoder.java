@@ -6,6 +6,7 @@ import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -16,13 +17,47 @@ import java.util.function.Consumer;
  * <p>{@link #open} creates one {@link ChannelDecoder} per channel, which may keep state across
  * segments (a video decoder treats them as one continuous stream).
  *
- * <p>Threads: a channel's decoder is called by that channel's I/O thread only.
+ * <p>A decoder also hears of a stream's life, so that it can put it in band with the records: the
+ * source calls {@link #streamStarted} before the first record of a stream (the channels {@code
+ * <stream>} and {@code <stream>#<role>}; again after a restore) and {@link #streamEnded} after its
+ * last, when the stream's channels end together (see {@link
+ * io.flinktrickle.connector.trickle.TrickleOptions#STREAM_ENDING_ROLES}). Not when the job stops or
+ * fails over: the stream is not over then.
+ *
+ * <p>Threads: a channel's decoder is called by that channel's I/O thread only; {@link
+ * #streamStarted} and {@link #streamEnded} by the reader's fetcher thread.
  */
 @PublicEvolving
 public interface SegmentDecoder<T> extends Serializable, ResultTypeQueryable<T> {
 
     /** Creates the decoder of one channel. */
     ChannelDecoder<T> open(String channelKey) throws IOException;
+
+    /**
+     * Creates the decoder of one channel that has attributes (see {@link StreamAnnouncement}); by
+     * default they are ignored.
+     */
+    default ChannelDecoder<T> open(String channelKey, Map<String, String> attributes)
+            throws IOException {
+        return open(channelKey);
+    }
+
+    /**
+     * Stream {@code streamKey} starts on this reader (its first channels were assigned, or restored
+     * after a failure), with the attributes of its main channel: records passed to {@code out} come
+     * before any record of the stream's channels. Default: nothing.
+     */
+    default void streamStarted(String streamKey, Map<String, String> attributes, Consumer<T> out) {}
+
+    /**
+     * Stream {@code streamKey} ended (its main channel, or a channel of a stream-ending role,
+     * ended; or one of its channels failed, when {@link
+     * io.flinktrickle.connector.trickle.TrickleOptions#FAILED_CHANNEL_ENDS_STREAM} is on): records
+     * passed to {@code out} come after the last record of its channels. Default: nothing.
+     *
+     * @param failure why the stream's channel failed, or null for a regular end
+     */
+    default void streamEnded(String streamKey, String failure, Consumer<T> out) {}
 
     /**
      * Whether the channel's every segment counts (messages), so that a reader which fell behind the

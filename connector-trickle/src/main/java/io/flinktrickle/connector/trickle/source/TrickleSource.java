@@ -51,7 +51,9 @@ import java.util.Map;
  * <p>Unbounded by default: a channel is read until it ends (404 or {@code Lp-Trickle-Closed}),
  * which finishes its split. {@link TrickleSourceBuilder#bounded()} reads each channel up to its
  * live edge at start. Channels can be added while the job runs through a {@link ChannelDiscovery}
- * hook. Checkpoints store each channel's position (seq and records already emitted of it); a
+ * hook, and whole streams through an announcements channel ({@link StreamAnnouncement}: pushed,
+ * placed on the least-loaded subtask, started and ended in band through the decoder's {@link
+ * SegmentDecoder#streamStarted}/{@link SegmentDecoder#streamEnded}). Checkpoints store each channel's position (seq and records already emitted of it); a
  * restore resumes there if the server still has that segment, otherwise at the live edge (logged
  * and counted in {@code trickleJumps}).
  */
@@ -64,6 +66,8 @@ public final class TrickleSource<T>
     private final LinkedHashMap<String, URI> channels;
     private final LinkedHashMap<String, StartPosition> channelStarts;
     private final ChannelDiscovery discovery;
+    private final URI announcements;
+    private final URI registry;
     private final StartPosition start;
     private final SegmentDecoder<T> decoder;
     private final Boundedness boundedness;
@@ -74,6 +78,8 @@ public final class TrickleSource<T>
             Map<String, URI> channels,
             Map<String, StartPosition> channelStarts,
             ChannelDiscovery discovery,
+            URI announcements,
+            URI registry,
             StartPosition start,
             SegmentDecoder<T> decoder,
             Boundedness boundedness,
@@ -82,6 +88,8 @@ public final class TrickleSource<T>
         this.channels = new LinkedHashMap<>(channels);
         this.channelStarts = new LinkedHashMap<>(channelStarts);
         this.discovery = discovery;
+        this.announcements = announcements;
+        this.registry = registry;
         this.start = start;
         this.decoder = decoder;
         this.boundedness = boundedness;
@@ -110,6 +118,7 @@ public final class TrickleSource<T>
                                 options.get(TrickleOptions.AWAIT_CHANNEL),
                                 options.get(TrickleOptions.QUEUE_CAPACITY),
                                 options.get(TrickleOptions.STREAM_ENDING_ROLES),
+                                options.get(TrickleOptions.FAILED_CHANNEL_ENDS_STREAM),
                                 metrics),
                 options,
                 context,
@@ -137,6 +146,8 @@ public final class TrickleSource<T>
                 boundedness == Boundedness.BOUNDED,
                 maxParallelism,
                 TrickleOptions.clientConfig(options),
+                announcements,
+                registry,
                 state);
     }
 

@@ -27,6 +27,8 @@ public final class TrickleSourceBuilder<T> {
     private final Map<String, URI> channels = new LinkedHashMap<>();
     private final Map<String, StartPosition> channelStarts = new LinkedHashMap<>();
     private ChannelDiscovery discovery;
+    private URI announcements;
+    private URI registry;
     private StartPosition start = StartPosition.current();
     private SegmentDecoder<T> decoder;
     private Boundedness boundedness = Boundedness.CONTINUOUS_UNBOUNDED;
@@ -84,6 +86,29 @@ public final class TrickleSourceBuilder<T> {
         return this;
     }
 
+    /**
+     * Reads stream announcements from the trickle channel {@code channel} (JSON messages, see
+     * {@link StreamAnnouncement}) for as long as the job runs: each announced stream is read from
+     * the moment its announcement is written (a long-poll, no interval), on the subtask with the
+     * fewest streams. The channel is read from its first message in a new job, and from the
+     * checkpointed position after a restore. May be combined with fixed channels, not with {@link
+     * #discovery}.
+     */
+    public TrickleSourceBuilder<T> announcements(URI channel) {
+        this.announcements = Objects.requireNonNull(channel, "announcements channel");
+        return this;
+    }
+
+    /**
+     * Publishes the active announced streams to the trickle channel {@code channel} (one JSON
+     * message after each change and on request), so that a controller that restarted learns what
+     * runs. Needs {@link #announcements}.
+     */
+    public TrickleSourceBuilder<T> registry(URI channel) {
+        this.registry = Objects.requireNonNull(channel, "registry channel");
+        return this;
+    }
+
     /** Where new channels are read from; a restore always resumes at the stored position. */
     public TrickleSourceBuilder<T> startPosition(StartPosition start) {
         this.start = start;
@@ -126,9 +151,25 @@ public final class TrickleSourceBuilder<T> {
                     "channels and discovery cannot both be set: list the channels in the discovery"
                             + " hook");
         }
-        if (discovery == null && channels.isEmpty()) {
+        if (discovery == null && channels.isEmpty() && announcements == null) {
             throw new IllegalStateException(
-                    "channels (or a discovery hook) are required but not provided");
+                    "channels (or a discovery hook, or an announcements channel) are required but"
+                            + " not provided");
+        }
+        if (announcements != null && (discovery != null || boundedness == Boundedness.BOUNDED)) {
+            throw new IllegalStateException(
+                    "an announcements channel cannot be combined with a discovery hook or"
+                            + " bounded reading");
+        }
+        if (registry != null && announcements == null) {
+            throw new IllegalStateException("a registry channel needs an announcements channel");
+        }
+        for (URI u : new URI[] {announcements, registry}) {
+            if (u != null
+                    && !"http".equalsIgnoreCase(u.getScheme())
+                    && !"https".equalsIgnoreCase(u.getScheme())) {
+                throw new IllegalArgumentException("needs an http(s) URL: " + u);
+            }
         }
         for (Map.Entry<String, URI> c : channels.entrySet()) {
             String scheme = c.getValue().getScheme();
@@ -150,6 +191,8 @@ public final class TrickleSourceBuilder<T> {
                 channels,
                 channelStarts,
                 discovery,
+                announcements,
+                registry,
                 start,
                 decoder,
                 boundedness,

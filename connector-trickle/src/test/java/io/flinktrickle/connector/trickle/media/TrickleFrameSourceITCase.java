@@ -85,18 +85,29 @@ class TrickleFrameSourceITCase {
                 try (CloseableIterator<Frame> it =
                         env.fromSource(source, WatermarkStrategy.noWatermarks(), "frames")
                                 .executeAndCollect("stream ending")) {
-                    while (messages.size() < 2 && it.hasNext()) {
+                    while (messages.size() < 3 && it.hasNext()) {
                         Frame f = it.next();
                         if (f instanceof ControlFrame) {
                             messages.add(((ControlFrame) f).source() + ((ControlFrame) f).json());
                         }
                     }
-                    assertThat(messages).containsExactly("params{\"a\":1}", "params{\"b\":2}");
+                    // The stream's start comes first, in band, before anything of its channels.
+                    assertThat(messages)
+                            .containsExactly(
+                                    "stream{\"op\":\"start\",\"attributes\":{}}",
+                                    "params{\"a\":1}",
+                                    "params{\"b\":2}");
                     // One channel ends (the control channel stays): the stream, and so the job,
-                    // ends with it.
+                    // ends with it; the stream's end is the last record.
                     long start = System.nanoTime();
                     server.deleteChannel(ending);
-                    it.forEachRemaining(f -> {});
+                    List<Frame> rest = new ArrayList<>();
+                    it.forEachRemaining(rest::add);
+                    assertThat(rest).isNotEmpty();
+                    assertThat(StreamLifecycle.isEnd(rest.get(rest.size() - 1)))
+                            .as("the last record is the stream's end: " + rest)
+                            .isTrue();
+                    assertThat(rest.stream().filter(StreamLifecycle::isEnd)).hasSize(1);
                     assertThat(server.channelNames()).contains("cam-control");
                     assertThat((System.nanoTime() - start) / 1_000_000)
                             .as("the job ended after " + ending + " ended (ms)")

@@ -34,12 +34,17 @@ import java.util.Map;
  *       buffered, the open segment is completed, the channel is DELETEd (configurable).
  *   <li>{@code close()} (cancel, failover, after end of input) completes every open segment too; it
  *       DELETEs the channels only when configured to.
+ *   <li>A record the router says ends its channel ({@link ChannelRouter#endsChannel}) finishes
+ *       that channel alone as at end of input, and the writer lets it go.
  * </ul>
  *
  * <p>Threads: the task's mailbox thread, plus the HTTP client's own threads.
  */
 @Internal
 public final class TrickleSinkWriter<T> implements SinkWriter<T> {
+
+    private static final org.slf4j.Logger LOG =
+            org.slf4j.LoggerFactory.getLogger(TrickleSinkWriter.class);
 
     private final SegmentEncoder<T> encoder;
     private final ChannelRouter<T> router;
@@ -52,6 +57,7 @@ public final class TrickleSinkWriter<T> implements SinkWriter<T> {
     private final TrickleHttp http;
     private final Map<URI, ChannelOutput<T>> outputs = new LinkedHashMap<>();
     private boolean finished;
+    private boolean warnedUnrouted;
 
     public TrickleSinkWriter(
             SegmentEncoder<T> encoder,
@@ -77,7 +83,19 @@ public final class TrickleSinkWriter<T> implements SinkWriter<T> {
     public void write(T element, Context context) throws IOException {
         URI channel = router.channelFor(element, subtask);
         if (channel == null) {
-            throw new IOException("the channel router gave no channel for " + element);
+            metrics.recordErrors.inc();
+            if (!warnedUnrouted) {
+                LOG.warn("the channel router gave no channel for {}; dropped (counted)", element);
+                warnedUnrouted = true;
+            }
+            return;
+        }
+        if (router.endsChannel(element)) {
+            ChannelOutput<T> ended = outputs.remove(channel);
+            if (ended != null) {
+                ended.finish(deleteOnEndOfInput);
+            }
+            return;
         }
         ChannelOutput<T> output = outputs.get(channel);
         if (output == null) {

@@ -5,6 +5,7 @@ import io.flinktrickle.connector.trickle.protocol.TrickleClientConfig;
 import io.flinktrickle.connector.trickle.protocol.TrickleHttp;
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.source.ChannelDiscovery;
+import io.flinktrickle.connector.trickle.source.StreamAnnouncement;
 import io.flinktrickle.connector.trickle.source.split.StartPosition;
 import io.flinktrickle.connector.trickle.source.split.TrickleChannelSplit;
 
@@ -12,7 +13,10 @@ import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SplitEnumerator;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
+import org.apache.flink.api.connector.source.SplitsAssignment;
 import org.apache.flink.util.FlinkRuntimeException;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +26,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -44,7 +49,15 @@ import java.util.concurrent.TimeUnit;
  *       and are assigned again when it re-registers.
  *   <li>Bounded: once the first discovery is done, every reader is told {@code signalNoMoreSplits},
  *       including readers that got no split.
+ *   <li>With an announcements channel ({@link AnnouncementChannel}, its own reader thread), each
+ *       announced stream is placed on the least-loaded subtask ({@link StreamPlacement}) on the
+ *       coordinator thread: its channels become splits under a key that subtask owns, all assigned
+ *       in one go (so that the reader starts the stream before any of its channels produce). The
+ *       stream stays in the state until its main channel ends ({@link ChannelFinishedEvent}); the
+ *       registry of active streams is published after each change and on request.
  * </ol>
+ *
+ * <p>A stream's splits are always assigned together, in one assignment per reader.
  */
 @Internal
 public final class TrickleSourceEnumerator
@@ -64,6 +77,11 @@ public final class TrickleSourceEnumerator
     private final Map<String, TrickleChannelSplit> pending;
     private final Set<String> assigned;
     private final Set<Integer> toldNoMoreSplits = new HashSet<>();
+    private final Map<String, StreamAnnouncement> streams;
+    private final URI announcements;
+    private final URI registry;
+    private long announcementsSeq;
+    private AnnouncementChannel announcementChannel;
     private boolean discoveredOnce;
 
     public TrickleSourceEnumerator(
@@ -76,6 +94,8 @@ public final class TrickleSourceEnumerator
             boolean bounded,
             int maxParallelism,
             TrickleClientConfig clientConfig,
+            URI announcements,
+            URI registry,
             TrickleSourceEnumState restored) {
         this.context = context;
         this.fixedChannels = fixedChannels;
@@ -88,10 +108,34 @@ public final class TrickleSourceEnumerator
         this.clientConfig = clientConfig;
         this.pending = new LinkedHashMap<>(restored.pending());
         this.assigned = new HashSet<>(restored.assigned());
+        this.streams = new LinkedHashMap<>(restored.streams());
+        this.announcements = announcements;
+        this.registry = registry;
+        this.announcementsSeq = restored.announcementsSeq();
     }
 
     @Override
     public void start() {
+        if (announcements != null) {
+            long from = Math.max(0, announcementsSeq);
+            announcementChannel =
+                    new AnnouncementChannel(
+                            announcements,
+                            registry,
+                            from,
+                            clientConfig,
+                            (message, seq) ->
+                                    context.runInCoordinatorThread(
+                                            () -> onAnnouncement(message, seq)));
+            announcementChannel.start();
+            if (!streams.isEmpty()) {
+                publishRegistry(); // restored: a controller sees what runs again
+            }
+        }
+        if (fixedChannels.isEmpty() && discovery == null) {
+            discoveredOnce = true; // announcements only: nothing to discover
+            return;
+        }
         if (discovery == null || bounded) {
             context.callAsync(this::discover, this::onDiscovered);
         } else {
@@ -158,16 +202,21 @@ public final class TrickleSourceEnumerator
     private void assignPending() {
         int parallelism = context.currentParallelism();
         Set<Integer> readers = context.registeredReaders().keySet();
+        Map<Integer, List<TrickleChannelSplit>> byOwner = new HashMap<>();
         Iterator<TrickleChannelSplit> it = pending.values().iterator();
         while (it.hasNext()) {
             TrickleChannelSplit split = it.next();
             int owner = KeyGroupSplitAssigner.ownerOf(split.key(), maxParallelism, parallelism);
             if (readers.contains(owner)) {
                 LOG.info("assigning trickle channel {} to subtask {}", split.key(), owner);
-                context.assignSplit(split, owner);
+                byOwner.computeIfAbsent(owner, o -> new ArrayList<>()).add(split);
                 assigned.add(split.key());
                 it.remove();
             }
+        }
+        if (!byOwner.isEmpty()) {
+            // One addition per reader: a stream's channels arrive together.
+            context.assignSplits(new SplitsAssignment<>(byOwner));
         }
         if (noMoreAfterDiscovery() && discoveredOnce) {
             for (int reader : readers) {
@@ -185,12 +234,108 @@ public final class TrickleSourceEnumerator
         }
     }
 
+    // ---------------------------------------------------------------- announcements
+
+    /** Coordinator thread: an announcement, or a request for the registry. */
+    private void onAnnouncement(JsonNode message, long seq) {
+        announcementsSeq = seq + 1;
+        String op = message.path("op").asText("");
+        if (StreamAnnouncement.OP_REGISTRY.equals(op)) {
+            publishRegistry();
+            return;
+        }
+        StreamAnnouncement announced;
+        try {
+            announced = StreamAnnouncement.fromJson(message);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("announcement {} skipped: {}", seq, e.getMessage());
+            return;
+        }
+        for (StreamAnnouncement active : streams.values()) {
+            if (active.id().equals(announced.id())) {
+                LOG.info("stream {} is read already; announcement {} ignored", active.id(), seq);
+                return;
+            }
+        }
+        int parallelism = context.currentParallelism();
+        Set<String> keys = streamKeys();
+        int target = StreamPlacement.leastLoaded(keys, maxParallelism, parallelism);
+        String key =
+                StreamPlacement.keyFor(announced.id(), target, keys, maxParallelism, parallelism);
+        LOG.info("stream {} placed on subtask {} as {}", announced.id(), target, key);
+        streams.put(key, announced);
+        Map<String, String> attributes = new LinkedHashMap<>(announced.attributes());
+        attributes.put(StreamAnnouncement.ID_ATTRIBUTE, announced.id());
+        for (Map.Entry<String, URI> c : announced.channels().entrySet()) {
+            String role = c.getKey();
+            boolean main = StreamAnnouncement.MAIN_ROLE.equals(role);
+            String channelKey = main ? key : key + KeyGroupSplitAssigner.ROLE_SEPARATOR + role;
+            StartPosition from = announced.start(role);
+            pending.put(
+                    channelKey,
+                    new TrickleChannelSplit(
+                            channelKey,
+                            c.getValue(),
+                            (from != null ? from : start).seq(),
+                            0,
+                            TrickleChannelSplit.NO_STOPPING_SEQ,
+                            main ? attributes : Map.of()));
+        }
+        assignPending();
+        publishRegistry();
+    }
+
+    /** The stream keys of every known channel (pending or assigned). */
+    private Set<String> streamKeys() {
+        Set<String> keys = new HashSet<>(streams.keySet());
+        for (String key : assigned) {
+            keys.add(KeyGroupSplitAssigner.streamKeyOf(key));
+        }
+        for (String key : pending.keySet()) {
+            keys.add(KeyGroupSplitAssigner.streamKeyOf(key));
+        }
+        return keys;
+    }
+
     /**
-     * Whether no split comes after the first discovery: bounded reading, or a fixed channel list.
-     * Readers are then told so, and the source finishes once all its channels have ended.
+     * Coordinator thread: the active streams, as {@code {"streams":[{"stream":id,"key":…,
+     * "subtask":n,"announcement":{…}}],"announcementsSeq":n}}.
+     */
+    private void publishRegistry() {
+        if (announcementChannel == null) {
+            return;
+        }
+        StringBuilder json = new StringBuilder("{\"streams\":[");
+        int parallelism = context.currentParallelism();
+        boolean first = true;
+        for (Map.Entry<String, StreamAnnouncement> s : streams.entrySet()) {
+            json.append(first ? "" : ",")
+                    .append("{\"stream\":")
+                    .append(quote(s.getValue().id()))
+                    .append(",\"key\":")
+                    .append(quote(s.getKey()))
+                    .append(",\"subtask\":")
+                    .append(KeyGroupSplitAssigner.ownerOf(s.getKey(), maxParallelism, parallelism))
+                    .append(",\"announcement\":")
+                    .append(s.getValue().toJson())
+                    .append('}');
+            first = false;
+        }
+        json.append("],\"announcementsSeq\":").append(announcementsSeq).append('}');
+        announcementChannel.publishRegistry(json.toString());
+    }
+
+    private static String quote(String s) {
+        return com.fasterxml.jackson.databind.node.TextNode.valueOf(s).toString();
+    }
+
+    /**
+     * Whether no split comes after the first discovery: bounded reading, or a fixed channel list
+     * without announcements. Readers are then told so, and the source finishes once all its
+     * channels have ended.
      */
     private boolean noMoreAfterDiscovery() {
-        return bounded || discovery == null;
+        return bounded || (discovery == null && announcements == null);
     }
 
     @Override
@@ -226,23 +371,33 @@ public final class TrickleSourceEnumerator
             }
             assignPending();
         } else if (event instanceof ChannelFinishedEvent) {
+            boolean streamEnded = false;
             for (String key : ((ChannelFinishedEvent) event).keys()) {
                 LOG.info("trickle channel {} ended", key);
                 if (!bounded) {
                     assigned.remove(key);
                 }
+                if (streams.remove(key) != null) {
+                    streamEnded = true; // its main channel: the announced stream is over
+                }
+            }
+            if (streamEnded) {
+                publishRegistry();
             }
         }
     }
 
     @Override
     public TrickleSourceEnumState snapshotState(long checkpointId) {
-        return new TrickleSourceEnumState(pending, assigned);
+        return new TrickleSourceEnumState(pending, assigned, streams, announcementsSeq);
     }
 
     @Override
     public void close() {
         // The context stops the discovery calls.
+        if (announcementChannel != null) {
+            announcementChannel.close();
+        }
     }
 
     private static String stripSlash(URI uri) {

@@ -1,5 +1,6 @@
 package io.flinktrickle.connector.trickle.source.reader;
 
+import io.flinktrickle.connector.trickle.protocol.RetriesExhaustedException;
 import io.flinktrickle.connector.trickle.protocol.TrickleClientConfig;
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.protocol.TrickleSegment;
@@ -31,7 +32,10 @@ import java.util.concurrent.TimeUnit;
  * logged, counted in {@code trickleJumps}, and the decoder is told of the discontinuity. A segment
  * whose body fails is logged and skipped; a channel that keeps failing ({@code
  * RetriesExhaustedException}) fails the split, which fails the task (Flink restarts it from the
- * last checkpoint).
+ * last checkpoint) or ends its stream (see the split reader). A stream's companion channel ({@code
+ * <stream>#<role>}, e.g. a controller's params) does not: its reader starts again at the same seq
+ * after a pause, for as long as it takes (a controller that restarts must not end its streams); its
+ * end (404, {@code Lp-Trickle-Closed}) still ends it.
  */
 @Internal
 final class ChannelPump<T> {
@@ -46,6 +50,9 @@ final class ChannelPump<T> {
             super(null, null, false, false);
         }
     }
+
+    private static final long FIRST_PAUSE_MILLIS = 1_000;
+    private static final long MAX_PAUSE_MILLIS = 5_000;
 
     private final TrickleChannelSplit split;
     private final SegmentDecoder<T> decoder;
@@ -90,20 +97,48 @@ final class ChannelPump<T> {
                 emit(TrickleElement.finished(key));
                 return;
             }
-            try (TrickleSubscriber sub =
+            try (SegmentDecoder.ChannelDecoder<T> channelDecoder =
+                    decoder.open(key, split.attributes())) {
+                long from = split.nextSeq();
+                long pause = FIRST_PAUSE_MILLIS;
+                boolean resumed = false;
+                while (running) {
+                    try (TrickleSubscriber sub =
                             TrickleSubscriber.builder(split.uri())
-                                    .startSeq(split.nextSeq())
+                                    .startSeq(from)
                                     .config(config)
                                     .awaitChannel(awaitChannel)
                                     .keepEverySegment(decoder.keepsEverySegment(key))
-                                    .build();
-                    SegmentDecoder.ChannelDecoder<T> channelDecoder = decoder.open(key)) {
-                subscriber = sub;
-                if (!running) {
-                    return;
+                                    .resumeAfterFailure(resumed)
+                                    .build()) {
+                        subscriber = sub;
+                        if (!running) {
+                            return;
+                        }
+                        try {
+                            readSegments(sub, channelDecoder);
+                            return;
+                        } catch (RetriesExhaustedException e) {
+                            if (!isCompanion(key) || !running) {
+                                throw e;
+                            }
+                            LOG.warn(
+                                    "trickle channel {} keeps failing; reading it again in {} ms:"
+                                            + " {}",
+                                    key,
+                                    pause,
+                                    e.getMessage());
+                            from = sub.nextSeq();
+                        }
+                    }
+                    resumed = true;
+                    channelDecoder.discontinuity();
+                    Thread.sleep(pause);
+                    pause = Math.min(pause * 2, MAX_PAUSE_MILLIS);
                 }
-                readSegments(sub, channelDecoder);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (Stopped stopped) {
             // Closed while the queue was full.
         } catch (Exception e) {
@@ -114,6 +149,14 @@ final class ChannelPump<T> {
         } finally {
             metrics.channelClosed(key);
         }
+    }
+
+    /** A stream's companion channel ({@code <stream>#<role>}), not its main one. */
+    private static boolean isCompanion(String key) {
+        return key.indexOf(
+                        io.flinktrickle.connector.trickle.source.enumerator.KeyGroupSplitAssigner
+                                .ROLE_SEPARATOR)
+                >= 0;
     }
 
     private boolean endsBeforeStart() {

@@ -4,13 +4,15 @@ import org.apache.flink.annotation.Internal;
 
 /**
  * What a channel's I/O thread hands to the fetcher: a record with its position, the end of the
- * channel, a failure, or a wake-up.
+ * channel, a failure, or a wake-up; and what the fetcher itself emits: a record of a stream's start
+ * or end, which has no position in any channel.
  */
 @Internal
 public final class TrickleElement<T> {
 
     enum Kind {
         RECORD,
+        STREAM,
         FINISHED,
         FAILED,
         WAKEUP
@@ -48,6 +50,12 @@ public final class TrickleElement<T> {
     static <T> TrickleElement<T> record(
             String splitId, T record, long seq, long index, long timestamp) {
         return new TrickleElement<>(Kind.RECORD, splitId, record, seq, index, timestamp, null);
+    }
+
+    /** A record of a stream's start or end, emitted under split {@code splitId}; no position. */
+    static <T> TrickleElement<T> stream(String splitId, T record) {
+        return new TrickleElement<>(
+                Kind.STREAM, splitId, record, 0, 0, System.currentTimeMillis(), null);
     }
 
     static <T> TrickleElement<T> finished(String splitId) {

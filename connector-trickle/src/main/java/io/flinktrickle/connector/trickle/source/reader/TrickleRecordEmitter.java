@@ -7,8 +7,8 @@ import org.apache.flink.api.connector.source.SourceOutput;
 import org.apache.flink.connector.base.source.reader.RecordEmitter;
 
 /**
- * Emits records (timestamped with their segment's arrival time) and advances the split's position;
- * runs on the task's mailbox thread.
+ * Emits records (timestamped with their segment's arrival time) and advances the split's position,
+ * and a stream's start and end records (which have no position); runs on the task's mailbox thread.
  */
 @Internal
 public final class TrickleRecordEmitter<T>
@@ -20,6 +20,8 @@ public final class TrickleRecordEmitter<T>
         if (element.kind == TrickleElement.Kind.RECORD) {
             output.collect(element.record, element.timestamp);
             state.recordEmitted(element.seq, element.index);
+        } else if (element.kind == TrickleElement.Kind.STREAM) {
+            output.collect(element.record, element.timestamp); // no position to advance
         }
     }
 }

@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -32,6 +33,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * fetch()}: a trickle read is an HTTP long-poll that blocks until the publisher writes, so each
  * channel is read by its own {@link ChannelPump} thread; {@code fetch()} (the fetcher thread) takes
  * what they produced from one bounded queue and returns at once on {@link #wakeUp()}.
+ *
+ * <p>A stream's life is in band: when a stream's main channel {@code <stream>} is added, the
+ * decoder's {@link SegmentDecoder#streamStarted} records are emitted before anything the stream's
+ * channels produce; when the stream ends (its main channel, or a channel of a stream-ending role),
+ * its other channels are ended with it and the decoder's {@link SegmentDecoder#streamEnded} records
+ * are emitted after everything they produced: such an end always opens a batch of its own, so that
+ * no record of the stream that was queued before it can be emitted after it.
  *
  * <p>Threads: {@code fetch}, {@code handleSplitsChanges} and {@code close} run on the fetcher
  * thread; {@code wakeUp} on any thread.
@@ -50,8 +58,18 @@ public final class TrickleSplitReader<T>
     private final BlockingQueue<TrickleElement<T>> queue;
     private final Map<String, ChannelPump<T>> pumps = new HashMap<>();
     private final Set<String> endingRoles;
+    private final boolean failureEndsStream;
 
     private final AtomicBoolean wakeUpPending = new AtomicBoolean();
+
+    /** Stream start records not emitted yet (fetcher thread). */
+    private final List<TrickleElement<T>> starts = new ArrayList<>();
+
+    /** Elements taken from the queue and left for the next fetch (fetcher thread). */
+    private final ArrayDeque<TrickleElement<T>> carried = new ArrayDeque<>();
+
+    /** Streams whose start was emitted and whose end was not (fetcher thread). */
+    private final Set<String> liveStreams = new HashSet<>();
 
     public TrickleSplitReader(
             SegmentDecoder<T> decoder,
@@ -59,8 +77,10 @@ public final class TrickleSplitReader<T>
             Duration awaitChannel,
             int queueCapacity,
             List<String> endingRoles,
+            boolean failureEndsStream,
             TrickleSourceReaderMetrics metrics) {
         this.endingRoles = new HashSet<>(endingRoles);
+        this.failureEndsStream = failureEndsStream;
         this.decoder = decoder;
         this.config = config;
         this.awaitChannel = awaitChannel;
@@ -70,16 +90,31 @@ public final class TrickleSplitReader<T>
 
     @Override
     public RecordsWithSplitIds<TrickleElement<T>> fetch() throws IOException {
-        List<TrickleElement<T>> batch = new ArrayList<>(MAX_BATCH);
-        try {
-            batch.add(queue.take());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new RecordsBySplits.Builder<TrickleElement<T>>().build();
-        }
-        queue.drainTo(batch, MAX_BATCH - 1);
         RecordsBySplits.Builder<TrickleElement<T>> records = new RecordsBySplits.Builder<>();
-        for (TrickleElement<T> e : batch) {
+        if (!starts.isEmpty()) {
+            // Before anything the new streams' channels produced (their pumps started after).
+            for (TrickleElement<T> e : starts) {
+                records.add(e.splitId, e);
+            }
+            starts.clear();
+            return records.build();
+        }
+        List<TrickleElement<T>> batch = new ArrayList<>(MAX_BATCH);
+        if (carried.isEmpty()) {
+            try {
+                batch.add(queue.take());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return records.build();
+            }
+        } else {
+            batch.addAll(carried);
+            carried.clear();
+        }
+        queue.drainTo(batch, Math.max(0, MAX_BATCH - batch.size()));
+        boolean any = false;
+        for (int i = 0; i < batch.size(); i++) {
+            TrickleElement<T> e = batch.get(i);
             if (e.kind == TrickleElement.Kind.WAKEUP) {
                 wakeUpPending.set(false);
                 continue;
@@ -90,18 +125,31 @@ public final class TrickleSplitReader<T>
                 continue;
             }
             switch (e.kind) {
-                case FINISHED:
-                    finish(e.splitId, records);
-                    if (endsStream(e.splitId)) {
-                        endCompanions(e.splitId, records);
-                    }
-                    break;
                 case FAILED:
-                    throw new IOException(
-                            "trickle channel " + e.splitId + " failed: " + e.error.getMessage(),
-                            e.error);
+                    if (!failureEndsStream) {
+                        throw new IOException(
+                                "trickle channel " + e.splitId + " failed: " + e.error.getMessage(),
+                                e.error);
+                    }
+                    // fall through: the stream ends, with the failure in band
+                case FINISHED:
+                    if (e.kind == TrickleElement.Kind.FAILED || endsStream(e.splitId)) {
+                        if (any) {
+                            // The stream's end opens the next batch: records of this one (in any
+                            // of the stream's channels) must not be emitted after it.
+                            carried.addAll(batch.subList(i, batch.size()));
+                            return records.build();
+                        }
+                        finish(e.splitId, records);
+                        endStream(e.splitId, failureOf(e), records);
+                    } else {
+                        finish(e.splitId, records);
+                    }
+                    any = true;
+                    break;
                 default:
                     records.add(e.splitId, e);
+                    any = true;
             }
         }
         return records.build();
@@ -115,13 +163,26 @@ public final class TrickleSplitReader<T>
         }
     }
 
+    private static String failureOf(TrickleElement<?> e) {
+        if (e.kind != TrickleElement.Kind.FAILED) {
+            return null;
+        }
+        LOG.warn("trickle channel {} failed (logged above); its stream ends", e.splitId);
+        return "trickle channel " + e.splitId + " failed: " + e.error.getMessage();
+    }
+
     /** The main channel of a stream, or one of the configured stream-ending roles. */
     private boolean endsStream(String splitId) {
         int role = splitId.indexOf(KeyGroupSplitAssigner.ROLE_SEPARATOR);
         return role < 0 || endingRoles.contains(splitId.substring(role + 1));
     }
 
-    private void endCompanions(String splitId, RecordsBySplits.Builder<TrickleElement<T>> records) {
+    /**
+     * Ends the other channels of {@code splitId}'s stream and emits the stream's end records (under
+     * {@code splitId}, which is still assigned in this batch).
+     */
+    private void endStream(
+            String splitId, String failure, RecordsBySplits.Builder<TrickleElement<T>> records) {
         String stream = KeyGroupSplitAssigner.streamKeyOf(splitId);
         for (String other : new ArrayList<>(pumps.keySet())) {
             if (KeyGroupSplitAssigner.streamKeyOf(other).equals(stream)) {
@@ -129,12 +190,27 @@ public final class TrickleSplitReader<T>
                 finish(other, records);
             }
         }
+        if (liveStreams.remove(stream)) {
+            decoder.streamEnded(
+                    stream, failure, r -> records.add(splitId, TrickleElement.stream(splitId, r)));
+        }
     }
 
     @Override
     public void handleSplitsChanges(SplitsChange<TrickleChannelSplit> change) {
         if (!(change instanceof SplitsAddition)) {
             throw new UnsupportedOperationException("unsupported splits change " + change);
+        }
+        for (TrickleChannelSplit split : change.splits()) {
+            String key = split.splitId();
+            if (key.indexOf(KeyGroupSplitAssigner.ROLE_SEPARATOR) < 0) {
+                // The stream's main channel: the stream starts (or resumes after a restore).
+                liveStreams.add(key);
+                decoder.streamStarted(
+                        key,
+                        split.attributes(),
+                        r -> starts.add(TrickleElement.stream(key, r)));
+            }
         }
         for (TrickleChannelSplit split : change.splits()) {
             ChannelPump<T> pump =

@@ -5,14 +5,20 @@ import org.apache.flink.api.connector.source.SourceSplit;
 
 import java.io.Serializable;
 import java.net.URI;
+import java.util.Collections;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * One channel to read: its stream key (the split id, and the key records are partitioned by), its
  * URL and its position. The position is the seq to read next ({@code -1}/{@code -2} before anything
  * was read) plus how many records of that segment were already emitted, so a restore re-reads the
- * segment and skips them (no duplicates). Immutable; {@link TrickleChannelSplitState} is the
- * mutable counterpart.
+ * segment and skips them (no duplicates). A split may carry <em>attributes</em>: strings that the
+ * source hands to the decoder with the channel (e.g. a stream's frame size and output channels,
+ * from a {@link io.flinktrickle.connector.trickle.source.StreamAnnouncement}); they are kept in
+ * checkpoints with the position. Immutable; {@link TrickleChannelSplitState} is the mutable
+ * counterpart.
  */
 @Internal
 public final class TrickleChannelSplit implements SourceSplit, Serializable {
@@ -26,14 +32,29 @@ public final class TrickleChannelSplit implements SourceSplit, Serializable {
     private final long nextSeq;
     private final long recordsToSkip;
     private final long stoppingSeq;
+    private final Map<String, String> attributes;
 
     public TrickleChannelSplit(
             String key, URI uri, long nextSeq, long recordsToSkip, long stoppingSeq) {
+        this(key, uri, nextSeq, recordsToSkip, stoppingSeq, Map.of());
+    }
+
+    public TrickleChannelSplit(
+            String key,
+            URI uri,
+            long nextSeq,
+            long recordsToSkip,
+            long stoppingSeq,
+            Map<String, String> attributes) {
         this.key = Objects.requireNonNull(key, "key");
         this.uri = Objects.requireNonNull(uri, "uri");
         this.nextSeq = nextSeq;
         this.recordsToSkip = recordsToSkip;
         this.stoppingSeq = stoppingSeq;
+        this.attributes =
+                attributes.isEmpty()
+                        ? Map.of()
+                        : Collections.unmodifiableMap(new TreeMap<>(attributes));
     }
 
     @Override
@@ -64,12 +85,17 @@ public final class TrickleChannelSplit implements SourceSplit, Serializable {
         return stoppingSeq;
     }
 
+    /** The channel's attributes (sorted by name; empty when it has none). */
+    public Map<String, String> attributes() {
+        return attributes;
+    }
+
     public boolean isBounded() {
         return stoppingSeq != NO_STOPPING_SEQ;
     }
 
     public TrickleChannelSplit withPosition(long seq, long skip) {
-        return new TrickleChannelSplit(key, uri, seq, skip, stoppingSeq);
+        return new TrickleChannelSplit(key, uri, seq, skip, stoppingSeq, attributes);
     }
 
     @Override
@@ -82,12 +108,13 @@ public final class TrickleChannelSplit implements SourceSplit, Serializable {
                 && recordsToSkip == s.recordsToSkip
                 && stoppingSeq == s.stoppingSeq
                 && key.equals(s.key)
-                && uri.equals(s.uri);
+                && uri.equals(s.uri)
+                && attributes.equals(s.attributes);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(key, uri, nextSeq, recordsToSkip, stoppingSeq);
+        return Objects.hash(key, uri, nextSeq, recordsToSkip, stoppingSeq, attributes);
     }
 
     @Override
@@ -101,6 +128,7 @@ public final class TrickleChannelSplit implements SourceSplit, Serializable {
                 + " skip="
                 + recordsToSkip
                 + (isBounded() ? " stop=" + stoppingSeq : "")
+                + (attributes.isEmpty() ? "" : " " + attributes.keySet())
                 + "}";
     }
 }

@@ -10,7 +10,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.URI;
 
-/** Serializes {@link TrickleChannelSplit}s into checkpoints. */
+/** Serializes {@link TrickleChannelSplit}s into checkpoints; reads every earlier version. */
 @Internal
 public final class TrickleChannelSplitSerializer
         implements SimpleVersionedSerializer<TrickleChannelSplit> {
@@ -18,7 +18,13 @@ public final class TrickleChannelSplitSerializer
     /** Version 0: key (UTF), URI (UTF), next seq, records to skip, stopping seq (longs). */
     static final int VERSION_0 = 0;
 
-    static final int CURRENT_VERSION = VERSION_0;
+    /** Version 1: version 0, then the attributes: a count (int) and name, value pairs (UTF). */
+    static final int VERSION_1 = 1;
+
+    static final int CURRENT_VERSION = VERSION_1;
+
+    /** An attribute longer than this is corrupt data, not an attribute. */
+    private static final int MAX_ATTRIBUTE_BYTES = 64 * 1024 * 1024;
 
     public static final TrickleChannelSplitSerializer INSTANCE =
             new TrickleChannelSplitSerializer();
@@ -44,6 +50,31 @@ public final class TrickleChannelSplitSerializer
         out.writeLong(split.nextSeq());
         out.writeLong(split.recordsToSkip());
         out.writeLong(split.stoppingSeq());
+        out.writeInt(split.attributes().size());
+        for (java.util.Map.Entry<String, String> a : split.attributes().entrySet()) {
+            writeLongUtf(out, a.getKey());
+            writeLongUtf(out, a.getValue());
+        }
+    }
+
+    /**
+     * Strings of any length: {@code writeUTF} stops at 64 KiB, and an attribute may hold a JSON
+     * document (a stream's start params).
+     */
+    private static void writeLongUtf(DataOutputStream out, String s) throws IOException {
+        byte[] bytes = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        out.writeInt(bytes.length);
+        out.write(bytes);
+    }
+
+    private static String readLongUtf(DataInputStream in) throws IOException {
+        int length = in.readInt();
+        if (length < 0 || length > MAX_ATTRIBUTE_BYTES) {
+            throw new IOException("corrupt trickle split: an attribute of " + length + " bytes");
+        }
+        byte[] bytes = new byte[length];
+        in.readFully(bytes);
+        return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Override
@@ -60,7 +91,7 @@ public final class TrickleChannelSplitSerializer
 
     /** Reads a split written by {@link #write} in {@code version}. */
     public static TrickleChannelSplit read(int version, DataInputStream in) throws IOException {
-        if (version != VERSION_0) {
+        if (version != VERSION_0 && version != VERSION_1) {
             throw new IOException(
                     "unknown trickle split version "
                             + version
@@ -73,6 +104,16 @@ public final class TrickleChannelSplitSerializer
         long next = in.readLong();
         long skip = in.readLong();
         long stop = in.readLong();
-        return new TrickleChannelSplit(key, uri, next, skip, stop);
+        java.util.Map<String, String> attributes = new java.util.TreeMap<>();
+        if (version >= VERSION_1) {
+            int count = in.readInt();
+            if (count < 0) {
+                throw new IOException("corrupt trickle split: " + count + " attributes");
+            }
+            for (int i = 0; i < count; i++) {
+                attributes.put(readLongUtf(in), readLongUtf(in));
+            }
+        }
+        return new TrickleChannelSplit(key, uri, next, skip, stop, attributes);
     }
 }

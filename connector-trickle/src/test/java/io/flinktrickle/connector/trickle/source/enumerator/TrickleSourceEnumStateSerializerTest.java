@@ -1,5 +1,6 @@
 package io.flinktrickle.connector.trickle.source.enumerator;
 
+import io.flinktrickle.connector.trickle.source.StreamAnnouncement;
 import io.flinktrickle.connector.trickle.source.split.TrickleChannelSplit;
 
 import org.junit.jupiter.api.Test;
@@ -33,12 +34,51 @@ class TrickleSourceEnumStateSerializerTest {
     }
 
     @Test
+    void roundTripKeepsAnnouncedStreamsAndTheAnnouncementsPosition() throws IOException {
+        StreamAnnouncement cam =
+                StreamAnnouncement.builder("cam", URI.create("http://o/cam"))
+                        .channel("params", URI.create("http://s/cam-params"))
+                        .start("params", 0)
+                        .attribute("url.publish", "http://o/cam-out")
+                        .build();
+        Map<String, TrickleChannelSplit> pending = new LinkedHashMap<>();
+        pending.put(
+                "cam~1",
+                new TrickleChannelSplit(
+                        "cam~1",
+                        URI.create("http://o/cam"),
+                        -2,
+                        0,
+                        TrickleChannelSplit.NO_STOPPING_SEQ,
+                        Map.of("width", "256")));
+        TrickleSourceEnumState state =
+                new TrickleSourceEnumState(pending, Set.of("x#params"), Map.of("cam~1", cam), 17);
+        TrickleSourceEnumStateSerializer serializer = new TrickleSourceEnumStateSerializer();
+        TrickleSourceEnumState back =
+                serializer.deserialize(serializer.getVersion(), serializer.serialize(state));
+        assertThat(back).isEqualTo(state);
+        assertThat(back.streams().get("cam~1").start("params").seq()).isZero();
+        assertThat(back.announcementsSeq()).isEqualTo(17);
+    }
+
+    @Test
+    void version0StateStaysReadable() throws IOException {
+        // Version 0: split version 0, no pending split, one assigned key "a".
+        byte[] v0 = java.util.HexFormat.of().parseHex("00000000" + "00000000" + "00000001" + "000161");
+        TrickleSourceEnumState state = new TrickleSourceEnumStateSerializer().deserialize(0, v0);
+        assertThat(state.assigned()).containsExactly("a");
+        assertThat(state.streams()).isEmpty();
+        assertThat(state.announcementsSeq()).isEqualTo(TrickleSourceEnumState.NO_ANNOUNCEMENTS);
+    }
+
+    @Test
     void emptyStateAndUnknownVersion() throws IOException {
         TrickleSourceEnumStateSerializer serializer = new TrickleSourceEnumStateSerializer();
         byte[] bytes = serializer.serialize(TrickleSourceEnumState.empty());
-        assertThat(serializer.deserialize(0, bytes)).isEqualTo(TrickleSourceEnumState.empty());
-        assertThatThrownBy(() -> serializer.deserialize(1, bytes))
-                .hasMessageContaining("version 1");
+        assertThat(serializer.deserialize(serializer.getVersion(), bytes))
+                .isEqualTo(TrickleSourceEnumState.empty());
+        assertThatThrownBy(() -> serializer.deserialize(9, bytes))
+                .hasMessageContaining("version 9");
     }
 
     @Test

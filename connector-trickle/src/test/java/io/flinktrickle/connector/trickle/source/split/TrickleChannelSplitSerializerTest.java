@@ -28,6 +28,14 @@ class TrickleChannelSplitSerializerTest {
                             TrickleChannelSplit.NO_STOPPING_SEQ),
                     new TrickleChannelSplit(
                             "ümlaut key", URI.create("http://127.0.0.1:1/x%20y"), 42, 17, 50),
+                    new TrickleChannelSplit(
+                            "cam~3",
+                            URI.create("http://o/cam"),
+                            -2,
+                            0,
+                            TrickleChannelSplit.NO_STOPPING_SEQ,
+                            java.util.Map.of(
+                                    "width", "512", "params", "{\"x\":\"" + "é".repeat(40_000) + "\"}")),
                 }) {
             byte[] bytes = SERIALIZER.serialize(split);
             assertThat(SERIALIZER.deserialize(SERIALIZER.getVersion(), bytes)).isEqualTo(split);
@@ -52,7 +60,25 @@ class TrickleChannelSplitSerializerTest {
                                 7,
                                 2,
                                 TrickleChannelSplit.NO_STOPPING_SEQ));
-        assertThat(SERIALIZER.serialize(split)).isEqualTo(v0);
+        assertThat(split.attributes()).isEmpty();
+        // Written again, it is version 1: the same fields and an empty attribute list.
+        byte[] v1 = SERIALIZER.serialize(split);
+        assertThat(SERIALIZER.getVersion()).isEqualTo(TrickleChannelSplitSerializer.VERSION_1);
+        assertThat(Arrays.copyOf(v1, v0.length)).isEqualTo(v0);
+        assertThat(v1).hasSize(v0.length + 4);
+        assertThat(SERIALIZER.deserialize(TrickleChannelSplitSerializer.VERSION_1, v1))
+                .isEqualTo(split);
+    }
+
+    @Test
+    void attributesSurviveTheStateOfAReadSplit() {
+        TrickleChannelSplit split =
+                new TrickleChannelSplit(
+                        "k", URI.create("http://h/k"), -2, 0, 9, java.util.Map.of("a", "1"));
+        TrickleChannelSplitState state = new TrickleChannelSplitState(split);
+        state.recordEmitted(4, 3);
+        assertThat(state.toSplit().attributes()).containsEntry("a", "1");
+        assertThat(state.toSplit()).isNotEqualTo(split.withPosition(4, 2));
     }
 
     @Test
@@ -64,7 +90,7 @@ class TrickleChannelSplitSerializerTest {
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("version 99");
         byte[] longer = Arrays.copyOf(bytes, bytes.length + 3);
-        assertThatThrownBy(() -> SERIALIZER.deserialize(0, longer))
+        assertThatThrownBy(() -> SERIALIZER.deserialize(SERIALIZER.getVersion(), longer))
                 .hasMessageContaining("trailing bytes");
     }
 
