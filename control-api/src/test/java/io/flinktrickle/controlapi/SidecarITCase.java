@@ -9,6 +9,8 @@ import io.flinktrickle.controlapi.testutils.Orchestrator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,8 +21,9 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The sidecar end to end: its HTTP API, an embedded MiniCluster running one real {@code
- * LiveVideoToVideoJob} per stream, and go-livepeer-shaped channels on a real embedded trickle
+ * The sidecar end to end: its HTTP API, an embedded MiniCluster running the real runner job (one
+ * {@code LiveVideoToVideoJob} that serves every stream; the happy path and a failing job also with
+ * one job per stream), and go-livepeer-shaped channels on a real embedded trickle
  * server with clip A published in real time.
  */
 class SidecarITCase {
@@ -29,11 +32,13 @@ class SidecarITCase {
         return SidecarConfig.builder().host("127.0.0.1").port(0).capacity(2);
     }
 
-    @Test
-    void startChangeParamsStopAndStartAgain() throws Exception {
+    @ParameterizedTest
+    @EnumSource(SidecarConfig.JobMode.class)
+    void startChangeParamsStopAndStartAgain(SidecarConfig.JobMode mode) throws Exception {
         List<Long> startToFirstByte = new ArrayList<>();
         try (Orchestrator orch = new Orchestrator();
-                Sidecar sidecar = Sidecar.create(config().build(), java.util.Optional.empty())) {
+                Sidecar sidecar =
+                        Sidecar.create(config().jobMode(mode).build(), java.util.Optional.empty())) {
             sidecar.start();
             Api api = new Api(sidecar.baseUri());
             api.awaitHealth("IDLE", Duration.ofSeconds(60));
@@ -122,8 +127,9 @@ class SidecarITCase {
             List<Long> sorted = new ArrayList<>(startToFirstByte);
             Collections.sort(sorted);
             System.out.printf(
-                    "sidecar: /stream/start -> first output byte %s ms (median %d ms);"
+                    "sidecar (%s): /stream/start -> first output byte %s ms (median %d ms);"
                             + " params round trip %d ms; stop %d ms%n",
+                    mode,
                     startToFirstByte, sorted.get(sorted.size() / 2), paramsMillis, stopMillis);
             api.awaitHealth("IDLE", Duration.ofSeconds(10));
         }
@@ -251,8 +257,35 @@ class SidecarITCase {
     }
 
     @Test
-    void aFailingJobSurfacesAsErrorAndAnErrorEvent() throws Exception {
+    void aProcessorThatCannotLoadKeepsTheRunnerFromServingWithItsCause() throws Exception {
         SidecarConfig cfg = config().processorClass(FailingProcessor.class.getName()).build();
+        try (Orchestrator orch = new Orchestrator();
+                Sidecar sidecar = Sidecar.create(cfg, java.util.Optional.empty())) {
+            sidecar.start();
+            Api api = new Api(sidecar.baseUri());
+            // The model loads before the runner serves: never IDLE, ERROR once Flink gave up.
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            String health;
+            while (!"ERROR".equals(health = api.get("/health").body.path("status").asText())) {
+                assertThat(health).as("never IDLE with a processor that cannot load").isEqualTo("LOADING");
+                assertThat(System.nanoTime()).as("ERROR within 90 s").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            assertThat(api.get("/stream/status").body.path("error_message").asText())
+                    .contains(FailingProcessor.MESSAGE);
+            Orchestrator.Stream s = orch.stream("fail0002");
+            Api.Answer refused = api.post("/stream/start", s.startBody(Map.of()));
+            assertThat(refused.status).isEqualTo(500);
+            assertThat(refused.body.path("message").asText()).contains(FailingProcessor.MESSAGE);
+        }
+    }
+
+    @Test
+    void aFailingJobSurfacesAsErrorAndAnErrorEvent() throws Exception {
+        SidecarConfig cfg =
+                config().processorClass(FailingProcessor.class.getName())
+                        .jobMode(SidecarConfig.JobMode.PER_STREAM)
+                        .build();
         try (Orchestrator orch = new Orchestrator();
                 Sidecar sidecar = Sidecar.create(cfg, java.util.Optional.empty())) {
             sidecar.start();

@@ -86,7 +86,18 @@ class SidecarRemoteClusterITCase {
 
             try (Sidecar second = Sidecar.create(config, Optional.empty()).start()) {
                 Api again = new Api(second.baseUri());
-                again.awaitHealth("OK", Duration.ofSeconds(30));
+                Await.until(
+                        () -> {
+                            try {
+                                return "OK"
+                                        .equals(again.get("/health").body.path("status").asText());
+                            } catch (Exception e) {
+                                return false;
+                            }
+                        },
+                        30,
+                        "the restarted sidecar adopts the runner job's stream (OK)",
+                        () -> status(again, cluster));
                 JsonNode stream = again.get("/stream/status").body.path("streams").get(0);
                 assertThat(stream.path("stream_id").asText()).isEqualTo("remote01");
                 assertThat(stream.path("adopted").asBoolean()).isTrue();
@@ -140,9 +151,12 @@ class SidecarRemoteClusterITCase {
     private static String status(Api api, RealFlinkCluster cluster) {
         try {
             StringBuilder b = new StringBuilder(api.get("/stream/status").body.toString());
-            String[] lines = cluster.log("taskmanager-0").split("\n");
-            for (int i = Math.max(0, lines.length - 60); i < lines.length; i++) {
-                b.append('\n').append(lines[i]);
+            for (String log : new String[] {"jobmanager", "taskmanager-0"}) {
+                String[] lines = cluster.log(log).split("\n");
+                b.append("\n--- ").append(log);
+                for (int i = Math.max(0, lines.length - 60); i < lines.length; i++) {
+                    b.append('\n').append(lines[i]);
+                }
             }
             return b.toString();
         } catch (Exception e) {

@@ -32,6 +32,7 @@ final class JobWatcher {
     private final Object connectLock = new Object();
     private volatile boolean ready;
     private volatile String targetError;
+    private int readyPolls;
 
     JobWatcher(StreamManager manager, FlinkTarget target, Executor workers) {
         this.manager = manager;
@@ -88,6 +89,10 @@ final class JobWatcher {
     void poll() {
         RunnerJob runner = manager.runner();
         if (runner != null) {
+            if (runner.isReady() && ++readyPolls % StreamManager.READY_POLL_EVERY != 0) {
+                timeouts(manager.streams());
+                return;
+            }
             try {
                 String failed = runner.poll();
                 if (failed != null) {

@@ -51,6 +51,9 @@ public final class StreamManager implements AutoCloseable {
      */
     private static final Duration RUNNER_POLL = Duration.ofSeconds(1);
 
+    /** A ready runner is checked less often: only its failure is news then. */
+    static final int READY_POLL_EVERY = 5;
+
     private static final Duration REGISTRY_WAIT = Duration.ofSeconds(10);
     private static final int REGISTRY_ATTEMPTS = 6;
 
@@ -147,8 +150,9 @@ public final class StreamManager implements AutoCloseable {
         return failed == null ? null : "stream " + failed.id + ": " + failed.error;
     }
 
+    /** Whether streams can start: Flink answered, and the runner job (runner mode) is ready. */
     public boolean isReady() {
-        return watcher.isReady();
+        return watcher.isReady() && (runner == null || runner.isReady());
     }
 
     public synchronized int activeCount() {

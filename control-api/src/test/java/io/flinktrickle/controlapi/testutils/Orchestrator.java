@@ -91,6 +91,9 @@ public final class Orchestrator implements AutoCloseable {
     public final class Stream {
         public final String id;
         public final List<byte[]> output = Collections.synchronizedList(new ArrayList<>());
+
+        /** When each output segment's first byte arrived ({@code System.nanoTime()}). */
+        public final List<Long> outputNanos = Collections.synchronizedList(new ArrayList<>());
         public final List<JsonNode> events = Collections.synchronizedList(new ArrayList<>());
         public volatile long firstOutputNanos;
         public volatile boolean outputEnded;
@@ -103,8 +106,12 @@ public final class Orchestrator implements AutoCloseable {
                             url("-out"),
                             body -> {
                                 int first = body.read();
+                                long now = System.nanoTime();
                                 if (first >= 0 && firstOutputNanos == 0) {
-                                    firstOutputNanos = System.nanoTime();
+                                    firstOutputNanos = now;
+                                }
+                                if (first >= 0) {
+                                    outputNanos.add(now);
                                 }
                                 byte[] rest = body.readAllBytes();
                                 byte[] all = new byte[rest.length + (first >= 0 ? 1 : 0)];

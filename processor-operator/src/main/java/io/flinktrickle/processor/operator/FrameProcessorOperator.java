@@ -71,9 +71,6 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
     /** Attributes of the streams that started in band (their start frame), by key. */
     private final Map<String, Map<String, String>> announced = new HashMap<>();
 
-    /** Start frames of keys whose previous run is still stopping; applied once it stopped. */
-    private final Map<String, ControlFrame> deferredStarts = new HashMap<>();
-
     private transient ValueState<String> paramsState;
     private transient ProcessorSlot slot;
     private transient StreamQueues queues;
@@ -81,6 +78,7 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
     private transient ParamsControl params;
     private transient ScheduledFuture<?> ticker;
     private boolean framesEnded;
+    private long wakeUpNanos;
 
     FrameProcessorOperator(
             StreamOperatorParameters<Frame> parameters, ProcessingSettings settings) {
@@ -130,10 +128,20 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
                         "frame-processor-"
                                 + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks());
         slot.open(settings.warmUp);
-        queues = new StreamQueues(settings, slot, mailbox, new Emitter());
+        queues = new StreamQueues(settings, slot, mailbox, new Emitter(), this::wakeUpAt);
         params.queues(queues);
         long tick = Math.min(MAX_TICK_MILLIS, settings.dataFlushMillis);
         ticker = getProcessingTimeService().scheduleWithFixedDelay(t -> tick(), tick, tick);
+    }
+
+    /** A processing-time timer at {@code dueNanos} (whose firing is a mail), unless one is due earlier. */
+    private void wakeUpAt(long dueNanos) {
+        if (wakeUpNanos != 0 && wakeUpNanos <= dueNanos && wakeUpNanos > System.nanoTime()) {
+            return;
+        }
+        wakeUpNanos = dueNanos;
+        long at = System.currentTimeMillis() + (dueNanos - System.nanoTime()) / 1_000_000 + 1;
+        getProcessingTimeService().registerTimer(at, t -> {});
     }
 
     // ---- frames ----
@@ -213,17 +221,18 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
 
     // ---- a stream's start and end (in band, from the source) ----
 
-    private void onLifecycle(ControlFrame frame) {
+    private void onLifecycle(ControlFrame frame) throws InterruptedException {
         String key = frame.streamKey();
         StreamRuntime s = streams.get(key);
         if (StreamLifecycle.isStart(frame)) {
-            if (s != null && s.ended) {
-                deferredStarts.put(key, frame); // a new run of the key: after the old one stops
-                return;
+            while (s != null && s.ended) {
+                // A new run of the key: the previous one finishes its frames and stops first
+                // (its results arrive as mails), so that nothing of the two runs mixes.
+                mailbox.yield();
+                s = streams.get(key);
             }
             start(frame, s);
         } else if (StreamLifecycle.isEnd(frame)) {
-            deferredStarts.remove(key);
             String failure = StreamLifecycle.failure(frame);
             if (s == null) {
                 // Stopped already (idle): only its channels and state are left to end.
@@ -376,10 +385,6 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
             s.waitingVideo = 0;
             if (s.ended) {
                 ended(s);
-            }
-            ControlFrame deferred = deferredStarts.remove(s.key);
-            if (deferred != null) {
-                start(deferred, null);
             }
             if (!rest.isEmpty()) {
                 // Input came back after the stop was handed over: the stream starts again.

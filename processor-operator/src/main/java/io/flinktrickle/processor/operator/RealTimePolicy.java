@@ -7,9 +7,11 @@ import org.apache.flink.annotation.PublicEvolving;
 public enum RealTimePolicy {
     /**
      * Live video (the default): at most {@code maxQueuedFrames} video frames of a stream wait for
-     * the processor, and none longer than {@code maxQueueDelay} while a newer one waits; past that
-     * the oldest waiting video frame is dropped and counted. Audio and params updates are never
-     * dropped. Latency and memory stay bounded whatever the load.
+     * the processor; when they are waiting, the input is held back (a burst, or input faster than
+     * real time, is processed as fast as the processor goes, not dropped). A frame is dropped, and
+     * counted, only when it waited longer than {@code maxQueueDelay} while a newer one waits: the
+     * processor is too slow for the stream. Audio and params updates are never dropped. Latency
+     * and memory stay bounded whatever the load.
      */
     DROP_OLDEST,
     /**

@@ -40,6 +40,9 @@ final class StreamQueues {
     private final MailboxExecutor mailbox;
     private final FrameProcessorOperator.Emitter emitter;
     private final boolean audioPassthrough;
+
+    /** Makes the mailbox run a mail at the given {@code System.nanoTime()} at the latest. */
+    private final java.util.function.LongConsumer wakeUp;
     private final List<StreamRuntime> active = new ArrayList<>();
     private int slotInFlight;
 
@@ -47,7 +50,9 @@ final class StreamQueues {
             ProcessingSettings settings,
             ProcessorSlot slot,
             MailboxExecutor mailbox,
-            FrameProcessorOperator.Emitter emitter) {
+            FrameProcessorOperator.Emitter emitter,
+            java.util.function.LongConsumer wakeUp) {
+        this.wakeUp = wakeUp;
         this.settings = settings;
         this.slot = slot;
         this.mailbox = mailbox;
@@ -70,17 +75,40 @@ final class StreamQueues {
     }
 
     /**
-     * Mailbox thread, before {@link #offer}ing a video frame: under {@link RealTimePolicy#BLOCK}
-     * waits (running other mails, which bring results) until the stream has room. {@link
-     * RealTimePolicy#DROP_OLDEST} never waits: backpressure would only move the lag upstream, into
-     * the source and the trickle server, where no bound holds it.
+     * Mailbox thread, before {@link #offer}ing a video frame: waits (running other mails, which
+     * bring results) until the stream has room for it. Under {@link RealTimePolicy#BLOCK} for as
+     * long as that takes. Under {@link RealTimePolicy#DROP_OLDEST} a full queue holds the input
+     * back too, so a backlog that the processor clears in time (a starting stream's burst, input
+     * arriving faster than real time) is processed, not dropped; only a frame that has waited
+     * {@code maxQueueDelay} for a busy processor is dropped, which bounds both the wait and how long
+     * the input is held back.
      */
     void awaitRoom(StreamRuntime s) throws InterruptedException {
         if (settings.policy == RealTimePolicy.BLOCK) {
             while (s.waiting.size() >= settings.maxQueuedFrames) {
                 mailbox.yield();
             }
+        } else if (settings.policy == RealTimePolicy.DROP_OLDEST) {
+            while (s.waitingVideo >= settings.maxQueuedFrames) {
+                Entry oldest = oldestWaitingVideo(s);
+                long dueNanos = oldest.receivedNanos + settings.maxQueueDelayNanos;
+                if (System.nanoTime() >= dueNanos) {
+                    dropOldestVideo(s); // it waited its time for a busy processor
+                    continue;
+                }
+                wakeUp.accept(dueNanos); // the wait ends by then, mail or not
+                mailbox.yield();
+            }
         }
+    }
+
+    private static Entry oldestWaitingVideo(StreamRuntime s) {
+        for (Entry e : s.waiting) {
+            if (e.kind == Entry.Kind.VIDEO) {
+                return e;
+            }
+        }
+        throw new IllegalStateException("no waiting video frame in a full queue");
     }
 
     /** Mailbox thread: takes back a stop of {@code s} that was not handed over yet. */

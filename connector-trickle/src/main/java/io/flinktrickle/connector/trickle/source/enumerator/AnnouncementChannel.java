@@ -63,7 +63,7 @@ final class AnnouncementChannel implements AutoCloseable {
     private volatile TrickleSubscriber subscriber;
     private long nextSeq;
 
-    /** Publisher thread only. */
+    /** The publisher of the registry being sent (publisher thread only). */
     private TricklePublisher publisher;
 
     private boolean publishFailing;
@@ -183,16 +183,19 @@ final class AnnouncementChannel implements AutoCloseable {
             return;
         }
         try {
-            if (publisher == null) {
-                publisher =
-                        TricklePublisher.builder(registry)
-                                .contentType(TrickleProtocol.MIME_JSON)
-                                .startSeq(TrickleProtocol.SEQ_NEXT)
-                                .deleteOnClose(false)
-                                .config(config)
-                                .build();
-            }
+            // A publisher per registry: each asks the channel's /next, so a registry channel that
+            // a restarted controller created afresh gets it at its first seq. (A publisher kept
+            // open would go on at its own next seq, which the new channel's readers wait for in
+            // vain; the registry is published rarely: on changes and requests.)
+            publisher =
+                    TricklePublisher.builder(registry)
+                            .contentType(TrickleProtocol.MIME_JSON)
+                            .startSeq(TrickleProtocol.SEQ_NEXT)
+                            .deleteOnClose(false)
+                            .config(config)
+                            .build();
             publisher.publish(json.getBytes(StandardCharsets.UTF_8));
+            closePublisher();
             if (publishFailing) {
                 LOG.info("registry channel {} takes the registry again", registry);
             }
@@ -206,7 +209,7 @@ final class AnnouncementChannel implements AutoCloseable {
                         e.toString());
             }
             publishFailing = true;
-            closePublisher(); // a restarted controller's channel starts afresh: ask /next again
+            closePublisher();
         }
     }
 
