@@ -86,7 +86,7 @@ final class JobAdoption {
     /**
      * Runner mode: takes over the runner job of this sidecar's address if it runs. Its channels
      * are re-created before the sidecar serves, with a request for its registry; its streams are
-     * adopted from the answer ({@link StreamManager#adoptRegistry}) once the sidecar serves.
+     * adopted from the answer ({@link RunnerLink#adoptRegistry}) once the sidecar serves.
      */
     private static void adoptRunner(StreamManager manager, FlinkTarget target, RunnerJob runner)
             throws Exception {
@@ -106,7 +106,7 @@ final class JobAdoption {
                 continue;
             }
             runner.adopt(job.id, streams, registry);
-            manager.adoptRegistry(registry);
+            manager.runnerLink().adoptRegistry(registry);
             return;
         }
     }

@@ -74,15 +74,15 @@ final class JobWatcher {
                         "Flink "
                                 + target.describe()
                                 + " is unreachable: "
-                                + StreamManager.message(e);
+                                + StreamException.messageOf(e);
                 if (!error.equals(targetError)) {
                     LOG.warn(error);
                 }
                 targetError = error;
             }
         }
-        if (ready && targetError == null) {
-            manager.launchRunnerIfDue();
+        if (ready && targetError == null && manager.runnerLink() != null) {
+            manager.runnerLink().launchIfDue();
         }
     }
 
@@ -96,7 +96,7 @@ final class JobWatcher {
             try {
                 String failed = runner.poll();
                 if (failed != null) {
-                    manager.runnerFailed(failed);
+                    manager.runnerLink().failed(failed);
                 }
             } catch (Exception e) {
                 LOG.debug("Runner job {}: status: {}", runner.jobId(), e.toString());

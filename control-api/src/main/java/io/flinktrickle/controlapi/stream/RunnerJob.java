@@ -152,7 +152,7 @@ final class RunnerJob {
             jobId = target.submit(jobName(), arguments(streams, reg));
             LOG.info("Runner job {} submitted ({} slots)", jobId, config.runnerSlots());
         } catch (Exception e) {
-            failed("the runner job could not be submitted: " + StreamManager.message(e));
+            failed("the runner job could not be submitted: " + StreamException.messageOf(e));
         }
     }
 

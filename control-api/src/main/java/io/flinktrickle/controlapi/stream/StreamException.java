@@ -41,4 +41,15 @@ public final class StreamException extends RuntimeException {
     public Reason reason() {
         return reason;
     }
+
+    /** The message of {@code e} or of the cause it wraps (an execution or completion failure). */
+    static String messageOf(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof java.util.concurrent.ExecutionException
+                        || t instanceof java.util.concurrent.CompletionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() != null ? t.getMessage() : t.toString();
+    }
 }

@@ -54,20 +54,19 @@ public final class StreamManager implements AutoCloseable {
     /** A ready runner is checked less often: only its failure is news then. */
     static final int READY_POLL_EVERY = 5;
 
-    private static final Duration REGISTRY_WAIT = Duration.ofSeconds(10);
-    private static final int REGISTRY_ATTEMPTS = 6;
-
     private final SidecarConfig config;
     private final FlinkTarget target;
     private final StreamChannels channels;
     private final JobWatcher watcher;
-    private final JobArguments jobArguments;
+    private final PerStreamJobs perStream;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService workers;
     private final StreamRegistry registry;
 
     /** The runner job (runner mode), else null. */
     private final RunnerJob runner;
+
+    private final RunnerLink runnerLink;
 
     /** Runner states, as {@code /health} reports them. */
     public enum RunnerState {
@@ -81,15 +80,18 @@ public final class StreamManager implements AutoCloseable {
         this.config = config;
         this.registry = new StreamRegistry(config.capacity);
         this.target = target;
-        this.scheduler = Executors.newScheduledThreadPool(2, daemon("sidecar-scheduler"));
-        this.workers = Executors.newCachedThreadPool(daemon("sidecar-worker"));
+        this.scheduler = Executors.newScheduledThreadPool(2, new DaemonThreads("sidecar-scheduler"));
+        this.workers = Executors.newCachedThreadPool(new DaemonThreads("sidecar-worker"));
         this.channels = new StreamChannels(config, trickle, scheduler);
         this.watcher = new JobWatcher(this, target, workers);
-        this.jobArguments = new JobArguments(config, channels::internal);
+        this.perStream =
+                new PerStreamJobs(this, target, new JobArguments(config, channels::internal));
         this.runner =
                 config.jobMode == SidecarConfig.JobMode.RUNNER
                         ? new RunnerJob(config, target, trickle, channels::internal)
                         : null;
+        this.runnerLink =
+                runner == null ? null : new RunnerLink(this, runner, channels, workers, scheduler);
     }
 
     /**
@@ -194,29 +196,7 @@ public final class StreamManager implements AutoCloseable {
         ManagedStream stream;
         List<String> args;
         synchronized (this) {
-            String targetError = watcher.targetError();
-            if (!watcher.isReady()) {
-                throw new StreamException(
-                        targetError != null
-                                ? StreamException.Reason.FAILED
-                                : StreamException.Reason.NOT_READY,
-                        targetError != null
-                                ? targetError
-                                : "Pipeline is still initializing. Please wait for IDLE status.");
-            }
-            if (targetError != null) {
-                throw new StreamException(StreamException.Reason.FAILED, targetError);
-            }
-            if (runner != null && !runner.isReady()) {
-                String failure = runner.failure();
-                throw new StreamException(
-                        failure != null
-                                ? StreamException.Reason.FAILED
-                                : StreamException.Reason.NOT_READY,
-                        failure != null
-                                ? failure
-                                : "Pipeline is still initializing. Please wait for IDLE status.");
-            }
+            checkCanStart();
             ManagedStream existing = registry.get(request.streamId);
             if (existing != null && existing.phase.isActive()) {
                 throw new StreamException(
@@ -234,7 +214,7 @@ public final class StreamManager implements AutoCloseable {
                                 + " streams run");
             }
             String[] names = ManagedStream.newChannels(request.streamId);
-            args = runner == null ? jobArguments.forStream(request, names[0], names[1]) : null;
+            args = runner == null ? perStream.arguments(request, names[0], names[1]) : null;
             stream =
                     new ManagedStream(
                             request.streamId,
@@ -249,7 +229,7 @@ public final class StreamManager implements AutoCloseable {
             channels.open(stream, request.events, 0);
             registry.put(stream); // a failed run of the same id moves to the ended ones
             if (runner != null) {
-                followInBand(stream);
+                runnerLink.follow(stream);
                 stream.jobId = runner.jobId();
                 runner.announce(
                         RunnerStreams.announcement(
@@ -262,97 +242,28 @@ public final class StreamManager implements AutoCloseable {
         }
         LOG.info(
                 "Stream {} accepted (request {}); submitting its job", stream.id, stream.requestId);
-        workers.execute(() -> submit(stream, args));
+        workers.execute(() -> perStream.submit(stream, args));
         return stream;
     }
 
-    /**
-     * Runner mode: the stream runs once the job reports it started, and ends when the job ends its
-     * events channel (after {@code stream_stopped}).
-     */
-    private void followInBand(ManagedStream stream) {
-        stream.relay.jobStreamStarted().thenRun(() -> markRunning(stream));
-        stream.relay
-                .jobEventsEnded()
-                .thenRun(
-                        () -> {
-                            if (stream.phase.isActive() && stream.ending.compareAndSet(false, true)) {
-                                workers.execute(() -> end(stream, ManagedStream.Phase.ENDED, null));
-                            }
-                        });
+    /** Runner mode: the link to the runner job's streams, else null. */
+    RunnerLink runnerLink() {
+        return runnerLink;
     }
 
-    /** The runner job failed for good: its streams failed with it. */
-    void runnerFailed(String cause) {
-        for (ManagedStream s : streams()) {
-            if (s.phase.isActive() && s.ending.compareAndSet(false, true)) {
-                workers.execute(() -> end(s, ManagedStream.Phase.FAILED, cause));
-            }
+    /** @throws StreamException FAILED or NOT_READY when streams cannot start now */
+    private void checkCanStart() {
+        String failure = watcher.targetError();
+        if (failure == null && runner != null && watcher.isReady()) {
+            failure = runner.failure();
         }
-    }
-
-    /**
-     * Runner mode, after a restart: reads the adopted runner job's registry (it answers the
-     * request {@link RunnerJob#adopt} left for it once this sidecar serves) and adopts its streams.
-     * A worker asks again every {@link #REGISTRY_WAIT} a few times: the job may be restarting.
-     */
-    void adoptRegistry(String registryChannel) {
-        URI url = channels.local(registryChannel);
-        workers.execute(
-                () -> {
-                    for (int attempt = 0; attempt < REGISTRY_ATTEMPTS; attempt++) {
-                        java.util.Optional<JsonNode> registry = RunnerStreams.read(url, REGISTRY_WAIT, scheduler);
-                        if (registry.isPresent()) {
-                            for (RunnerStreams.Adopted a :
-                                    RunnerStreams.adoptable(registry.get(), runner.jobId())) {
-                                ManagedStream known = find(a.stream.id);
-                                if (known == null || !known.phase.isActive()) {
-                                    adopt(a.stream, a.orchestratorEvents);
-                                }
-                            }
-                            return;
-                        }
-                        LOG.info("The runner job has not published its streams yet; asking again");
-                        runner.requestRegistry();
-                    }
-                    LOG.warn("The runner job never published its streams: none adopted");
-                });
-    }
-
-    /** Launches the runner job when one is due (scheduler thread). */
-    void launchRunnerIfDue() {
-        if (runner != null && runner.claimLaunch()) {
-            workers.execute(runner::launch);
+        if (failure != null) {
+            throw new StreamException(StreamException.Reason.FAILED, failure);
         }
-    }
-
-    private void submit(ManagedStream stream, List<String> args) {
-        String jobId;
-        try {
-            jobId = target.submit(JOB_PREFIX + stream.id, args);
-        } catch (Exception e) {
-            LOG.warn("Stream {}: job submission failed", stream.id, e);
-            end(stream, ManagedStream.Phase.FAILED, "job submission failed: " + message(e));
-            return;
-        }
-        boolean orphan;
-        synchronized (this) {
-            stream.jobId = jobId;
-            orphan = !stream.phase.isActive();
-        }
-        if (orphan) {
-            // The stream ended (start timeout) while Flink took the job: nobody follows it.
-            LOG.warn(
-                    "Stream {} ended while its job {} was submitted; cancelling it",
-                    stream.id,
-                    jobId);
-            try {
-                target.cancel(jobId);
-            } catch (Exception e) {
-                LOG.warn("Stream {}: cancelling job {} failed: {}", stream.id, jobId, message(e));
-            }
-        } else {
-            LOG.info("Stream {} runs as job {} on {}", stream.id, jobId, target.describe());
+        if (!isReady()) {
+            throw new StreamException(
+                    StreamException.Reason.NOT_READY,
+                    "Pipeline is still initializing. Please wait for IDLE status.");
         }
     }
 
@@ -434,7 +345,7 @@ public final class StreamManager implements AutoCloseable {
                     target.cancel(s.jobId);
                 }
             } catch (Exception e) {
-                LOG.warn("Stream {}: cancelling job {} failed: {}", s.id, s.jobId, message(e));
+                LOG.warn("Stream {}: cancelling job {} failed: {}", s.id, s.jobId, StreamException.messageOf(e));
             }
             channels.deleteOutputs(s);
             end(s, ManagedStream.Phase.ENDED, null);
@@ -496,30 +407,10 @@ public final class StreamManager implements AutoCloseable {
             channels.open(s, orchestratorEvents, TrickleProtocol.SEQ_NEXT);
             registry.put(s);
             if (runner != null) {
-                followInBand(s);
+                runnerLink.follow(s);
             }
         }
         LOG.info("Adopted stream {} (job {})", s.id, s.jobId);
-    }
-
-    static String message(Throwable e) {
-        Throwable t = e;
-        while ((t instanceof java.util.concurrent.ExecutionException
-                        || t instanceof java.util.concurrent.CompletionException)
-                && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage() != null ? t.getMessage() : t.toString();
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        java.util.concurrent.atomic.AtomicInteger n =
-                new java.util.concurrent.atomic.AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     /** Stops polling and relays; running jobs keep running (a restarted sidecar adopts them). */

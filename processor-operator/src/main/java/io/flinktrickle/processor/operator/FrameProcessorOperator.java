@@ -164,7 +164,7 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
                 s.skipped.inc();
                 return;
             }
-            queues.awaitRoom(s);
+            queues.awaitRoom(s, frame.pts());
             s = streamFor(key, now); // the stream may have been restarted while waiting
         } else {
             s.audioIn.inc();

@@ -79,24 +79,34 @@ final class StreamQueues {
      * bring results) until the stream has room for it. Under {@link RealTimePolicy#BLOCK} for as
      * long as that takes. Under {@link RealTimePolicy#DROP_OLDEST} a full queue holds the input
      * back too, so a backlog that the processor clears in time (a starting stream's burst, input
-     * arriving faster than real time) is processed, not dropped; only a frame that has waited
-     * {@code maxQueueDelay} for a busy processor is dropped, which bounds both the wait and how long
-     * the input is held back.
+     * arriving faster than real time) is processed, not dropped: the oldest waiting frame is dropped
+     * only when it has waited {@code maxQueueDelay} for a busy processor, or when the input frame
+     * has fallen {@code maxQueueDelay} behind its real-time schedule ({@link RealTimeClock}), so
+     * that a live stream's lag never moves upstream.
      */
-    void awaitRoom(StreamRuntime s) throws InterruptedException {
+    void awaitRoom(StreamRuntime s, long pts) throws InterruptedException {
         if (settings.policy == RealTimePolicy.BLOCK) {
             while (s.waiting.size() >= settings.maxQueuedFrames) {
                 mailbox.yield();
             }
         } else if (settings.policy == RealTimePolicy.DROP_OLDEST) {
+            s.clock.arrived(pts, System.currentTimeMillis(), s.waitingVideo == 0 && s.inFlight == 0);
             while (s.waitingVideo >= settings.maxQueuedFrames) {
                 Entry oldest = oldestWaitingVideo(s);
                 long dueNanos = oldest.receivedNanos + settings.maxQueueDelayNanos;
-                if (System.nanoTime() >= dueNanos) {
-                    dropOldestVideo(s); // it waited its time for a busy processor
+                long late = s.clock.lateMillis(pts, System.currentTimeMillis());
+                if (System.nanoTime() >= dueNanos || late * 1_000_000 > settings.maxQueueDelayNanos) {
+                    // It waited its time for a busy processor, or holding the input back any
+                    // longer would only move a live stream's lag upstream, where nothing bounds it.
+                    dropOldestVideo(s);
                     continue;
                 }
-                wakeUp.accept(dueNanos); // the wait ends by then, mail or not
+                wakeUp.accept(
+                        Math.min(
+                                dueNanos,
+                                System.nanoTime()
+                                        + settings.maxQueueDelayNanos
+                                        - late * 1_000_000)); // mail or not, the wait ends then
                 mailbox.yield();
             }
         }

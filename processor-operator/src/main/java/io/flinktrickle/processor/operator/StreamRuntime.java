@@ -40,6 +40,9 @@ final class StreamRuntime implements ProcessorContext {
     Map<String, String> urls;
 
     final FpsCap fpsCap;
+
+    /** The stream's real-time schedule (video pts), for the real-time policy. */
+    final RealTimeClock clock = new RealTimeClock();
     final DataBatcher data;
     int waitingVideo;
     int inFlight;
