@@ -61,7 +61,7 @@ class LiveVideoJobFailoverITCase {
                 RealFlinkCluster cluster =
                         new RealFlinkCluster(
                                         home,
-                                        1,
+                                        2,
                                         Map.of(
                                                 "restart-strategy.type", "fixed-delay",
                                                 "restart-strategy.fixed-delay.attempts", "20",

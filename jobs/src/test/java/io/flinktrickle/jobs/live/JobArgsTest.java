@@ -65,6 +65,30 @@ class JobArgsTest {
     }
 
     @Test
+    void runnerModeTakesAnnouncementsInsteadOfStreams() throws Exception {
+        JobArgs a =
+                JobArgs.parse(
+                        "--announcements",
+                        "http://s:2940/runner-1-streams",
+                        "--registry",
+                        "http://s:2940/runner-1-registry",
+                        "--parallelism",
+                        "2");
+        assertThat(a.streams).isEmpty();
+        assertThat(a.announcements).hasToString("http://s:2940/runner-1-streams");
+        assertThat(a.registry).hasToString("http://s:2940/runner-1-registry");
+        assertThat(a.warmUpFrames).as("runner slots warm up by default").isEqualTo(30);
+        assertThat(JobArgs.parse("--stream", STREAM).warmUpFrames).isZero();
+        assertThat(
+                        JobArgs.parse("--announcements", "http://s/a", "--warm-up-frames", "0")
+                                .warmUpFrames)
+                .isZero();
+        assertError("--registry needs --announcements", "--stream", STREAM, "--registry", "http://s/r");
+        assertError("not an http(s) URL", "--announcements", "file:///x");
+        assertError("0..600", "--announcements", "http://s/a", "--warm-up-frames", "601");
+    }
+
+    @Test
     void badArgumentsAreUsageErrors() {
         assertError("at least one --stream");
         assertError("subscribe= is required", "--stream", "id=a,publish=http://x/a");

@@ -56,6 +56,25 @@ class ExampleProcessorsTest {
     }
 
     @Test
+    void simulatedModelLoadTakesItsTimeInOpenAndPassesFramesThrough() throws Exception {
+        String previous = System.setProperty(SimulatedModelLoad.PROPERTY, "300");
+        try (TestContext ctx = new TestContext()) {
+            SimulatedModelLoad p = new SimulatedModelLoad();
+            long t0 = System.nanoTime();
+            p.open(ctx);
+            assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(300);
+            VideoFrame f = VIDEO.get(0);
+            assertThat(p.processVideo(f, ctx)).isSameAs(f);
+        } finally {
+            if (previous == null) {
+                System.clearProperty(SimulatedModelLoad.PROPERTY);
+            } else {
+                System.setProperty(SimulatedModelLoad.PROPERTY, previous);
+            }
+        }
+    }
+
+    @Test
     void invertColorsInvertsAndBlendsByParams() {
         VideoFrame f = VIDEO.get(10);
         try (TestContext ctx = new TestContext()) {

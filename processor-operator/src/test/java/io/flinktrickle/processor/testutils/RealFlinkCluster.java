@@ -218,7 +218,20 @@ public final class RealFlinkCluster implements AutoCloseable {
                         + " slots in "
                         + timeout
                         + "; see logs in "
-                        + home.resolve("logs"));
+                        + home.resolve("logs")
+                        + "\n--- taskmanager-0 (tail)\n"
+                        + tail(log("taskmanager-0"), 40)
+                        + "\n--- taskmanager-0.out (tail)\n"
+                        + tail(
+                                Files.exists(home.resolve("logs/taskmanager-0.out"))
+                                        ? Files.readString(home.resolve("logs/taskmanager-0.out"))
+                                        : "",
+                                20));
+    }
+
+    private static String tail(String text, int lines) {
+        String[] all = text.split("\n");
+        return String.join("\n", java.util.Arrays.copyOfRange(all, Math.max(0, all.length - lines), all.length));
     }
 
     public String log(String name) throws IOException {
