@@ -162,6 +162,18 @@ public final class TrickleOptions {
                                 + " and subscribers would see the end of a stream that is about to"
                                 + " resume.");
 
+    public static final ConfigOption<Duration> FAILED_CHANNEL_RETRY =
+            ConfigOptions.key("trickle.sink.failed-channel-retry-interval")
+                    .durationType()
+                    .defaultValue(Duration.ZERO)
+                    .withDescription(
+                            "0: a channel whose server stays unreachable beyond the retries fails"
+                                    + " the task (Flink restarts it). Above 0: the channel drops"
+                                    + " its records (counted) for this long, then tries its server"
+                                    + " again with a new publisher, and the task and its other"
+                                    + " channels go on: right for a sink that serves many"
+                                    + " independent streams.");
+
     private TrickleOptions() {}
 
     /** The HTTP client settings of {@code config}, validated. */

@@ -249,6 +249,11 @@ public final class EventsRelay implements AutoCloseable {
         return jobEventsEnded;
     }
 
+    /** Nanoseconds since the job's last event (or since the relay started, before the first). */
+    public long silentNanos() {
+        return System.nanoTime() - lastJobEventNanos;
+    }
+
     /** Completes with the job's first {@code stream_started} event. */
     public CompletableFuture<Void> jobStreamStarted() {
         return jobStreamStarted;

@@ -57,8 +57,8 @@ final class JobAdoption {
             }
             // The job's events and params channels are the sidecar's own; the orchestrator's
             // events channel is kept in the job's labels.
-            String paramsChannel = lastSegment(urls.get("params"));
-            String eventsChannel = lastSegment(urls.get("events"));
+            String paramsChannel = RunnerStreams.lastSegment(urls.get("params"));
+            String eventsChannel = RunnerStreams.lastSegment(urls.get("events"));
             Map<String, String> orchestrator = new HashMap<>(urls);
             orchestrator.remove("params");
             orchestrator.remove("events");
@@ -109,10 +109,5 @@ final class JobAdoption {
             manager.runnerLink().adoptRegistry(registry);
             return;
         }
-    }
-
-    private static String lastSegment(String url) {
-        String path = URI.create(url).getPath();
-        return path.substring(path.lastIndexOf('/') + 1);
     }
 }

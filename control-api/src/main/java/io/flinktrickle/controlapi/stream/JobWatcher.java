@@ -102,6 +102,7 @@ final class JobWatcher {
                 LOG.debug("Runner job {}: status: {}", runner.jobId(), e.toString());
             }
             timeouts(manager.streams());
+            manager.runnerLink().failSilent();
             return;
         }
         List<ManagedStream> streams = manager.streams();

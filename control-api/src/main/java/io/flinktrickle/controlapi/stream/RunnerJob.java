@@ -50,6 +50,10 @@ final class RunnerJob {
 
     static final String LABEL_REGISTRY = "sidecar.registry";
 
+    private static final byte[] REGISTRY_REQUEST =
+            ("{\"op\":\"" + StreamAnnouncement.OP_REGISTRY + "\"}")
+                    .getBytes(StandardCharsets.UTF_8);
+
     private static final Duration FIRST_RELAUNCH = Duration.ofSeconds(5);
     private static final Duration MAX_RELAUNCH = Duration.ofSeconds(60);
 
@@ -73,6 +77,9 @@ final class RunnerJob {
     private volatile String jobId;
     private volatile String failure;
     private volatile boolean everReady;
+
+    /** An adopted job whose streams are not adopted yet: not ready for new ones. */
+    private volatile boolean adopting;
     private String announcements;
     private String registry;
     private long nextSeq;
@@ -206,7 +213,7 @@ final class RunnerJob {
         }
         switch (status) {
             case RUNNING:
-                if (phase == Phase.LOADING && target.allTasksRunning(id)) {
+                if (phase == Phase.LOADING && !adopting && target.allTasksRunning(id)) {
                     synchronized (this) {
                         phase = Phase.READY;
                         failure = null;
@@ -265,6 +272,11 @@ final class RunnerJob {
 
     // ---------------------------------------------------------------- adoption
 
+    /** The adopted job's streams are adopted (or never will be): it takes new ones once ready. */
+    void adopted() {
+        adopting = false;
+    }
+
     /** Asks the job to publish its registry (again). */
     synchronized void requestRegistry() {
         if (announcements != null) {
@@ -272,8 +284,7 @@ final class RunnerJob {
                     announcements,
                     TrickleProtocol.MIME_JSON,
                     nextSeq++,
-                    ("{\"op\":\"" + StreamAnnouncement.OP_REGISTRY + "\"}")
-                            .getBytes(StandardCharsets.UTF_8),
+                    REGISTRY_REQUEST,
                     false);
         }
     }
@@ -296,11 +307,11 @@ final class RunnerJob {
                 streams,
                 TrickleProtocol.MIME_JSON,
                 edge,
-                ("{\"op\":\"" + StreamAnnouncement.OP_REGISTRY + "\"}")
-                        .getBytes(StandardCharsets.UTF_8),
+                REGISTRY_REQUEST,
                 true);
         nextSeq = edge + 1;
         phase = Phase.LOADING; // READY once its tasks run and its streams are adopted
+        adopting = true;
         LOG.info("Adopting runner job {} (channels {}, {})", id, streams, reg);
         return reg;
     }

@@ -60,6 +60,27 @@ final class RunnerLink {
         stream.relay.jobEventsEnded().thenRun(() -> endOnce(stream, ManagedStream.Phase.ENDED, null));
     }
 
+    /**
+     * A running stream whose job has sent nothing (not even a heartbeat, every 10 s) for this long
+     * is gone from it (e.g. a restore to a checkpoint that did not know it): it fails, which frees
+     * its capacity. Longer than a runner job's restart.
+     */
+    static final Duration SILENCE = Duration.ofSeconds(90);
+
+    /** Fails the running streams the job has been silent about for {@link #SILENCE}. */
+    void failSilent() {
+        for (ManagedStream s : manager.streams()) {
+            if (s.phase == ManagedStream.Phase.RUNNING
+                    && s.relay != null
+                    && s.relay.silentNanos() > SILENCE.toNanos()) {
+                endOnce(
+                        s,
+                        ManagedStream.Phase.FAILED,
+                        "the runner job has not reported the stream for " + SILENCE.toSeconds() + " s");
+            }
+        }
+    }
+
     /** The runner job failed for good: its streams failed with it. */
     void failed(String cause) {
         for (ManagedStream s : manager.streams()) {
@@ -93,12 +114,14 @@ final class RunnerLink {
                                     manager.adopt(a.stream, a.orchestratorEvents);
                                 }
                             }
+                            runner.adopted();
                             return;
                         }
                         LOG.info("The runner job has not published its streams yet; asking again");
                         runner.requestRegistry();
                     }
                     LOG.warn("The runner job never published its streams: none adopted");
+                    runner.adopted();
                 });
     }
 }

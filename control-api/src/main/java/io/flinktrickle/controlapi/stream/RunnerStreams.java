@@ -29,6 +29,13 @@ final class RunnerStreams {
 
     static final String ORCHESTRATOR_EVENTS = "sidecar.events-url";
 
+    /**
+     * The sidecar's stream id. The job knows the stream by its run ({@code <id>-<run>}, the name
+     * its sidecar channels share): a new run of an id (a retry after a failed start) is a new
+     * stream to the job, never mistaken for the old one, which ends with its channels.
+     */
+    static final String STREAM_ID = "sidecar.stream-id";
+
     private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
             new com.fasterxml.jackson.databind.ObjectMapper();
     private static final String CONTROL = "control";
@@ -44,14 +51,15 @@ final class RunnerStreams {
             Function<String, URI> internal,
             Duration heartbeat) {
         StreamAnnouncement.Builder a =
-                StreamAnnouncement.builder(r.streamId, r.subscribe)
+                StreamAnnouncement.builder(runOf(stream), r.subscribe)
                         // From its first message: updates sent before the job reads it all apply.
                         .channel(PARAMS, internal.apply(stream.paramsChannel))
                         .start(PARAMS, 0)
                         .attribute(StreamLifecycle.WIDTH, Integer.toString(r.width))
                         .attribute(StreamLifecycle.HEIGHT, Integer.toString(r.height))
                         .attribute(StreamLifecycle.PARAMS, StreamParams.toJson(r.params))
-                        .attribute(REQUEST_ID, r.requestId);
+                        .attribute(REQUEST_ID, r.requestId)
+                        .attribute(STREAM_ID, r.streamId);
         if (r.control != null) {
             a.channel(CONTROL, r.control);
         }
@@ -121,7 +129,7 @@ final class RunnerStreams {
             }
             ManagedStream s =
                     new ManagedStream(
-                            a.id(),
+                            attrs.getOrDefault(STREAM_ID, a.id()),
                             attrs.getOrDefault(REQUEST_ID, a.id()),
                             urls,
                             integer(attrs.get(StreamLifecycle.WIDTH)),
@@ -135,6 +143,12 @@ final class RunnerStreams {
                             s, orchestratorEvents == null ? null : URI.create(orchestratorEvents)));
         }
         return adopted;
+    }
+
+    /** The stream's run as the job knows it: {@code <id>-<run>}, its channels' common name. */
+    static String runOf(ManagedStream stream) {
+        String params = stream.paramsChannel;
+        return params.substring(0, params.length() - StreamChannels.PARAMS_SUFFIX.length());
     }
 
     private static int integer(String v) {

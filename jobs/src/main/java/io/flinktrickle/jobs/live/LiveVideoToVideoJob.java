@@ -54,6 +54,9 @@ public final class LiveVideoToVideoJob {
     /** Prefix of the global job parameters holding the {@code --label} pairs. */
     public static final String LABEL_PARAMETER = "flink-trickle.label.";
 
+    /** How long a runner's output whose server kept failing waits before it is tried again. */
+    static final java.time.Duration RUNNER_OUTPUT_RETRY = java.time.Duration.ofSeconds(5);
+
     private LiveVideoToVideoJob() {}
 
     /**
@@ -163,6 +166,9 @@ public final class LiveVideoToVideoJob {
         }
         args.labels.forEach((k, v) -> described.put(LABEL_PARAMETER + k, v));
         env.getConfig().setGlobalJobParameters(Configuration.fromMap(described));
+        // Runner mode: one stream's unreachable output pauses that output, not every stream.
+        java.time.Duration outputRetry =
+                args.announcements != null ? RUNNER_OUTPUT_RETRY : java.time.Duration.ZERO;
         DataStream<Frame> frames =
                 env.fromSource(source.build(), WatermarkStrategy.noWatermarks(), "trickle-in")
                         .uid("trickle-in");
@@ -177,6 +183,7 @@ public final class LiveVideoToVideoJob {
                         TrickleSink.<Frame>builder()
                                 .router(new StreamOutputRouter(publish))
                                 .encoder(MpegTsFrameEncoder.builder().build())
+                                .setOption(TrickleOptions.FAILED_CHANNEL_RETRY, outputRetry)
                                 .build())
                 .name("video-out")
                 .uid("video-out");
@@ -188,6 +195,7 @@ public final class LiveVideoToVideoJob {
                                 .router(JsonMessageEncoder.routeByDestination())
                                 .contentType(TrickleProtocol.MIME_JSON)
                                 .encoder(new JsonMessageEncoder<>())
+                                .setOption(TrickleOptions.FAILED_CHANNEL_RETRY, outputRetry)
                                 .build())
                 .name("events-out")
                 .uid("events-out");
@@ -197,6 +205,7 @@ public final class LiveVideoToVideoJob {
                                 .router(JsonMessageEncoder.routeByDestination())
                                 .contentType(TrickleProtocol.MIME_JSONL)
                                 .encoder(new JsonMessageEncoder<>())
+                                .setOption(TrickleOptions.FAILED_CHANNEL_RETRY, outputRetry)
                                 .build())
                 .name("data-out")
                 .uid("data-out");

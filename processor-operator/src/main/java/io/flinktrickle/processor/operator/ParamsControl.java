@@ -54,14 +54,25 @@ final class ParamsControl {
     /** The stream's params: its state, else its start params. */
     Map<String, Object> current(String key) {
         setKey.accept(key);
+        String json;
         try {
-            String json = state.value();
-            if (json == null) {
-                json = startParams.apply(key);
-            }
-            return json == null ? Map.of() : StreamParams.parseAndValidate(json);
+            json = state.value();
         } catch (IOException e) {
             throw new IllegalStateException("params of stream " + key + " cannot be read", e);
+        }
+        if (json != null) {
+            return StreamParams.parseAndValidate(json); // validated when it was stored
+        }
+        json = startParams.apply(key);
+        if (json == null) {
+            return Map.of();
+        }
+        try {
+            return StreamParams.parseAndValidate(json);
+        } catch (InvalidParamsException e) {
+            // Announced with the stream: refusing them must not fail every stream of the job.
+            LOG.warn("Stream {}: its start params are invalid and ignored: {}", key, e.getMessage());
+            return Map.of();
         }
     }
 

@@ -165,10 +165,12 @@ final class ProcessorSlot implements SlotContext, AutoCloseable {
                     CLOSE_TIMEOUT_SECONDS);
         } finally {
             executor.shutdownNow();
-            if (!executor.awaitTermination(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            if (executor.awaitTermination(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                choice.close(); // the device is free for another slot
+            } else {
+                // Its model may still be on the device: the lease stays with the thread.
                 LOG.warn("The frame processor thread did not stop; it is left behind");
             }
-            choice.close(); // the device is free for another slot
         }
     }
 }

@@ -59,6 +59,7 @@ public final class TrickleSink<T> implements Sink<T> {
                 TrickleOptions.clientConfig(options),
                 options.get(TrickleOptions.DELETE_ON_END_OF_INPUT),
                 options.get(TrickleOptions.DELETE_ON_CLOSE),
+                options.get(TrickleOptions.FAILED_CHANNEL_RETRY),
                 context.getTaskInfo().getIndexOfThisSubtask(),
                 context.metricGroup());
     }

@@ -24,7 +24,10 @@ import java.net.URI;
  * <p>Failures: a segment whose publishing fails is dropped and counted (live video goes on with the
  * next one); a channel that was closed or deleted by its reader's side stops taking records (logged
  * once, counted); a server that stays unreachable ({@link RetriesExhaustedException}) fails the
- * writer, so Flink restarts the task.
+ * writer, so Flink restarts the task, unless a retry interval is set: the channel then drops its
+ * records (counted) for that long and opens a new publisher at the channel's {@code /next} with
+ * its next segment (a writer that serves many streams must not restart all of them because one
+ * stream's server went away).
  *
  * <p>Mailbox thread only.
  */
@@ -34,7 +37,10 @@ final class ChannelOutput<T> implements SegmentEncoder.SegmentOutput {
     private static final Logger LOG = LoggerFactory.getLogger(ChannelOutput.class);
 
     private final URI channel;
-    private final TricklePublisher publisher;
+    private final java.util.function.Supplier<TricklePublisher> publishers;
+    private final long retryAfterNanos;
+    private TricklePublisher publisher;
+    private long pausedUntilNanos;
     private final SegmentEncoder.ChannelEncoder<T> encoder;
     private final TrickleSinkMetrics metrics;
     private SegmentWriter current;
@@ -43,11 +49,14 @@ final class ChannelOutput<T> implements SegmentEncoder.SegmentOutput {
 
     ChannelOutput(
             URI channel,
-            TricklePublisher publisher,
+            java.util.function.Supplier<TricklePublisher> publishers,
+            java.time.Duration retryAfter,
             SegmentEncoder.ChannelEncoder<T> encoder,
             TrickleSinkMetrics metrics) {
         this.channel = channel;
-        this.publisher = publisher;
+        this.publishers = publishers;
+        this.retryAfterNanos = retryAfter.toNanos();
+        this.publisher = publishers.get();
         this.encoder = encoder;
         this.metrics = metrics;
     }
@@ -69,7 +78,7 @@ final class ChannelOutput<T> implements SegmentEncoder.SegmentOutput {
     void finish(boolean deleteChannel) throws IOException {
         IOException failure = null;
         try {
-            if (!gone) {
+            if (!gone && publisher != null) { // a paused channel has nothing open to complete
                 encoder.finish(this);
                 endSegment();
             }
@@ -82,7 +91,9 @@ final class ChannelOutput<T> implements SegmentEncoder.SegmentOutput {
             failure = failure == null ? e : failure;
         }
         try {
-            publisher.close(deleteChannel && !gone);
+            if (publisher != null) {
+                publisher.close(deleteChannel && !gone);
+            }
         } catch (IOException e) {
             failure = failure == null ? e : failure;
         }
@@ -96,6 +107,13 @@ final class ChannelOutput<T> implements SegmentEncoder.SegmentOutput {
     @Override
     public OutputStream startSegment() throws IOException {
         endSegment();
+        if (publisher == null) {
+            if (System.nanoTime() < pausedUntilNanos) {
+                throw new IOException(channel + ": paused after its server kept failing");
+            }
+            LOG.info("trickle channel {}: trying its server again", channel);
+            publisher = publishers.get();
+        }
         current = publisher.next();
         SegmentWriter writer = current;
         currentStream =
@@ -147,7 +165,24 @@ final class ChannelOutput<T> implements SegmentEncoder.SegmentOutput {
             currentStream = null;
         }
         if (e instanceof RetriesExhaustedException) {
-            throw e;
+            if (retryAfterNanos <= 0) {
+                throw e;
+            }
+            LOG.warn(
+                    "trickle channel {}: its server keeps failing; its records are dropped for {}"
+                            + " ms, then it is tried again: {}",
+                    channel,
+                    retryAfterNanos / 1_000_000,
+                    e.getMessage());
+            metrics.publishErrors.inc();
+            try {
+                publisher.close(false);
+            } catch (IOException | RuntimeException ignored) {
+                // Dropped: a new publisher takes over after the pause.
+            }
+            publisher = null;
+            pausedUntilNanos = System.nanoTime() + retryAfterNanos;
+            return;
         }
         if (e instanceof ChannelClosedException || e instanceof ChannelNotFoundException) {
             if (!gone) {

@@ -52,6 +52,7 @@ public final class TrickleSinkWriter<T> implements SinkWriter<T> {
     private final TrickleClientConfig clientConfig;
     private final boolean deleteOnEndOfInput;
     private final boolean deleteOnClose;
+    private final java.time.Duration failedChannelRetry;
     private final int subtask;
     private final TrickleSinkMetrics metrics;
     private final TrickleHttp http;
@@ -66,8 +67,10 @@ public final class TrickleSinkWriter<T> implements SinkWriter<T> {
             TrickleClientConfig clientConfig,
             boolean deleteOnEndOfInput,
             boolean deleteOnClose,
+            java.time.Duration failedChannelRetry,
             int subtask,
             SinkWriterMetricGroup metricGroup) {
+        this.failedChannelRetry = failedChannelRetry;
         this.encoder = encoder;
         this.router = router;
         this.contentType = contentType;
@@ -106,16 +109,20 @@ public final class TrickleSinkWriter<T> implements SinkWriter<T> {
     }
 
     private ChannelOutput<T> open(URI channel) throws IOException {
-        TricklePublisher publisher =
-                TricklePublisher.builder(channel)
-                        .contentType(contentType)
-                        .startSeq(TrickleProtocol.SEQ_NEXT)
-                        .config(clientConfig)
-                        .http(http)
-                        .build();
         String path = channel.getPath();
         String name = path.substring(path.lastIndexOf('/') + 1);
-        return new ChannelOutput<>(channel, publisher, encoder.open(name), metrics);
+        return new ChannelOutput<>(
+                channel,
+                () ->
+                        TricklePublisher.builder(channel)
+                                .contentType(contentType)
+                                .startSeq(TrickleProtocol.SEQ_NEXT)
+                                .config(clientConfig)
+                                .http(http)
+                                .build(),
+                failedChannelRetry,
+                encoder.open(name),
+                metrics);
     }
 
     @Override

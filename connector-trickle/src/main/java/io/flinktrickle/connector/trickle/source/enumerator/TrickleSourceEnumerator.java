@@ -77,7 +77,13 @@ public final class TrickleSourceEnumerator
     private final Map<String, TrickleChannelSplit> pending;
     private final Set<String> assigned;
     private final Set<Integer> toldNoMoreSplits = new HashSet<>();
-    private final Map<String, StreamAnnouncement> streams;
+    private final AnnouncedStreams streams;
+
+    /** The assigned keys of the restored state not yet confirmed by a reader (restore only). */
+    private final Set<String> restoredAssigned;
+
+    /** What each reader reported it reads, until every reader did (restore only). */
+    private final Map<Integer, List<String>> heldBy = new HashMap<>();
     private final URI announcements;
     private final URI registry;
     private long announcementsSeq;
@@ -108,7 +114,8 @@ public final class TrickleSourceEnumerator
         this.clientConfig = clientConfig;
         this.pending = new LinkedHashMap<>(restored.pending());
         this.assigned = new HashSet<>(restored.assigned());
-        this.streams = new LinkedHashMap<>(restored.streams());
+        this.streams = new AnnouncedStreams(restored.streams());
+        this.restoredAssigned = new HashSet<>(restored.assigned());
         this.announcements = announcements;
         this.registry = registry;
         this.announcementsSeq = restored.announcementsSeq();
@@ -128,7 +135,7 @@ public final class TrickleSourceEnumerator
                                     context.runInCoordinatorThread(
                                             () -> onAnnouncement(message, seq)));
             announcementChannel.start();
-            if (!streams.isEmpty()) {
+            if (!streams.keys().isEmpty()) {
                 publishRegistry(); // restored: a controller sees what runs again
             }
         }
@@ -251,43 +258,27 @@ public final class TrickleSourceEnumerator
             LOG.warn("announcement {} skipped: {}", seq, e.getMessage());
             return;
         }
-        for (StreamAnnouncement active : streams.values()) {
-            if (active.id().equals(announced.id())) {
-                LOG.info("stream {} is read already; announcement {} ignored", active.id(), seq);
-                return;
-            }
+        if (streams.reads(announced.id())) {
+            LOG.info("stream {} is read already; announcement {} ignored", announced.id(), seq);
+            return;
         }
         int parallelism = context.currentParallelism();
-        Set<String> keys = streamKeys();
-        int target = StreamPlacement.leastLoaded(keys, maxParallelism, parallelism);
-        String key =
-                StreamPlacement.keyFor(announced.id(), target, keys, maxParallelism, parallelism);
-        LOG.info("stream {} placed on subtask {} as {}", announced.id(), target, key);
-        streams.put(key, announced);
-        Map<String, String> attributes = new LinkedHashMap<>(announced.attributes());
-        attributes.put(StreamAnnouncement.ID_ATTRIBUTE, announced.id());
-        for (Map.Entry<String, URI> c : announced.channels().entrySet()) {
-            String role = c.getKey();
-            boolean main = StreamAnnouncement.MAIN_ROLE.equals(role);
-            String channelKey = main ? key : key + KeyGroupSplitAssigner.ROLE_SEPARATOR + role;
-            StartPosition from = announced.start(role);
-            pending.put(
-                    channelKey,
-                    new TrickleChannelSplit(
-                            channelKey,
-                            c.getValue(),
-                            (from != null ? from : start).seq(),
-                            0,
-                            TrickleChannelSplit.NO_STOPPING_SEQ,
-                            main ? attributes : Map.of()));
-        }
+        List<TrickleChannelSplit> splits =
+                streams.place(announced, streamKeys(), start, maxParallelism, parallelism);
+        splits.forEach(split -> pending.put(split.key(), split));
+        String key = splits.get(0).key();
+        LOG.info(
+                "stream {} placed on subtask {} as {}",
+                announced.id(),
+                KeyGroupSplitAssigner.ownerOf(key, maxParallelism, parallelism),
+                key);
         assignPending();
         publishRegistry();
     }
 
     /** The stream keys of every known channel (pending or assigned). */
     private Set<String> streamKeys() {
-        Set<String> keys = new HashSet<>(streams.keySet());
+        Set<String> keys = new HashSet<>(streams.keys());
         for (String key : assigned) {
             keys.add(KeyGroupSplitAssigner.streamKeyOf(key));
         }
@@ -305,28 +296,8 @@ public final class TrickleSourceEnumerator
         if (announcementChannel == null) {
             return;
         }
-        StringBuilder json = new StringBuilder("{\"streams\":[");
-        int parallelism = context.currentParallelism();
-        boolean first = true;
-        for (Map.Entry<String, StreamAnnouncement> s : streams.entrySet()) {
-            json.append(first ? "" : ",")
-                    .append("{\"stream\":")
-                    .append(quote(s.getValue().id()))
-                    .append(",\"key\":")
-                    .append(quote(s.getKey()))
-                    .append(",\"subtask\":")
-                    .append(KeyGroupSplitAssigner.ownerOf(s.getKey(), maxParallelism, parallelism))
-                    .append(",\"announcement\":")
-                    .append(s.getValue().toJson())
-                    .append('}');
-            first = false;
-        }
-        json.append("],\"announcementsSeq\":").append(announcementsSeq).append('}');
-        announcementChannel.publishRegistry(json.toString());
-    }
-
-    private static String quote(String s) {
-        return com.fasterxml.jackson.databind.node.TextNode.valueOf(s).toString();
+        announcementChannel.publishRegistry(
+                streams.registry(announcementsSeq, maxParallelism, context.currentParallelism()));
     }
 
     /**
@@ -370,6 +341,13 @@ public final class TrickleSourceEnumerator
                 pending.put(split.key(), split);
             }
             assignPending();
+        } else if (event instanceof SplitsHeldEvent) {
+            if (!restoredAssigned.isEmpty()) {
+                heldBy.put(subtaskId, ((SplitsHeldEvent) event).keys());
+                if (heldBy.size() >= context.currentParallelism()) {
+                    forgetChannelsNobodyHolds();
+                }
+            }
         } else if (event instanceof ChannelFinishedEvent) {
             boolean streamEnded = false;
             for (String key : ((ChannelFinishedEvent) event).keys()) {
@@ -377,7 +355,7 @@ public final class TrickleSourceEnumerator
                 if (!bounded) {
                     assigned.remove(key);
                 }
-                if (streams.remove(key) != null) {
+                if (streams.ended(key)) {
                     streamEnded = true; // its main channel: the announced stream is over
                 }
             }
@@ -387,9 +365,32 @@ public final class TrickleSourceEnumerator
         }
     }
 
+    /**
+     * After a restore, once every reader said what it reads: a channel the restored state lists as
+     * assigned that no reader holds (and that is not pending again) ended between the enumerator's
+     * and the readers' parts of the checkpoint. It is let go, and so is its stream: otherwise it
+     * would count as load forever, be listed in the registry, and block a new run of its id.
+     */
+    private void forgetChannelsNobodyHolds() {
+        Set<String> alive = new HashSet<>(pending.keySet());
+        heldBy.values().forEach(alive::addAll);
+        boolean changed = false;
+        for (String key : restoredAssigned) {
+            if (!alive.contains(key) && assigned.remove(key)) {
+                LOG.info("trickle channel {} ended before the restored checkpoint completed", key);
+                changed |= streams.ended(key);
+            }
+        }
+        restoredAssigned.clear();
+        heldBy.clear();
+        if (changed) {
+            publishRegistry();
+        }
+    }
+
     @Override
     public TrickleSourceEnumState snapshotState(long checkpointId) {
-        return new TrickleSourceEnumState(pending, assigned, streams, announcementsSeq);
+        return new TrickleSourceEnumState(pending, assigned, streams.snapshot(), announcementsSeq);
     }
 
     @Override

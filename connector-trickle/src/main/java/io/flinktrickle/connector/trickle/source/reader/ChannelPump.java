@@ -1,5 +1,6 @@
 package io.flinktrickle.connector.trickle.source.reader;
 
+import io.flinktrickle.connector.trickle.protocol.ChannelNotFoundException;
 import io.flinktrickle.connector.trickle.protocol.RetriesExhaustedException;
 import io.flinktrickle.connector.trickle.protocol.TrickleClientConfig;
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
@@ -8,6 +9,7 @@ import io.flinktrickle.connector.trickle.protocol.TrickleSubscriber;
 import io.flinktrickle.connector.trickle.protocol.TrickleSubscriberMetrics;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
+import io.flinktrickle.connector.trickle.source.enumerator.KeyGroupSplitAssigner;
 import io.flinktrickle.connector.trickle.source.split.TrickleChannelSplit;
 
 import org.apache.flink.annotation.Internal;
@@ -122,6 +124,13 @@ final class ChannelPump<T> {
                             if (!isCompanion(key) || !running) {
                                 throw e;
                             }
+                            if (e.getCause() instanceof ChannelNotFoundException) {
+                                // Its server answers, without the channel, for the whole retry
+                                // budget: the channel was deleted (e.g. a stop), not lost.
+                                LOG.info("trickle channel {} is gone", key);
+                                emit(TrickleElement.finished(key));
+                                return;
+                            }
                             LOG.warn(
                                     "trickle channel {} keeps failing; reading it again in {} ms:"
                                             + " {}",
@@ -153,10 +162,7 @@ final class ChannelPump<T> {
 
     /** A stream's companion channel ({@code <stream>#<role>}), not its main one. */
     private static boolean isCompanion(String key) {
-        return key.indexOf(
-                        io.flinktrickle.connector.trickle.source.enumerator.KeyGroupSplitAssigner
-                                .ROLE_SEPARATOR)
-                >= 0;
+        return !KeyGroupSplitAssigner.streamKeyOf(key).equals(key);
     }
 
     private boolean endsBeforeStart() {

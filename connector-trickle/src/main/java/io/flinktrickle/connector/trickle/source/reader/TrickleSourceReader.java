@@ -29,6 +29,9 @@ public final class TrickleSourceReader<T>
 
     private final int maxParallelism;
 
+    /** The keys of the splits this reader reads (mailbox thread). */
+    private final java.util.Set<String> held = new java.util.HashSet<>();
+
     public TrickleSourceReader(
             Supplier<SplitReader<TrickleElement<T>, TrickleChannelSplit>> splitReader,
             Configuration config,
@@ -60,12 +63,23 @@ public final class TrickleSourceReader<T>
             context.sendSourceEventToCoordinator(new SplitsReturnedEvent(others));
         }
         if (!mine.isEmpty()) {
+            mine.forEach(split -> held.add(split.key()));
             super.addSplits(mine);
         }
     }
 
+    /** Tells the enumerator which channels it reads (its restored ones: it starts after them). */
+    @Override
+    public void start() {
+        super.start();
+        context.sendSourceEventToCoordinator(
+                new io.flinktrickle.connector.trickle.source.enumerator.SplitsHeldEvent(
+                        new ArrayList<>(held)));
+    }
+
     @Override
     protected void onSplitFinished(Map<String, TrickleChannelSplitState> finished) {
+        held.removeAll(finished.keySet());
         context.sendSourceEventToCoordinator(
                 new ChannelFinishedEvent(new ArrayList<>(finished.keySet())));
     }
