@@ -33,6 +33,10 @@ final class JobWatcher {
     private volatile boolean ready;
     private volatile String targetError;
     private int readyPolls;
+    private int healthyChecks;
+
+    /** A reachable target is asked every this many {@link #TARGET_CHECK}s. */
+    private static final int HEALTHY_CHECK_EVERY = 5;
 
     JobWatcher(StreamManager manager, FlinkTarget target, Executor workers) {
         this.manager = manager;
@@ -51,6 +55,13 @@ final class JobWatcher {
     }
 
     void checkTarget() {
+        if (ready && targetError == null && ++healthyChecks % HEALTHY_CHECK_EVERY != 0) {
+            // Reachable: asked less often (an idle runner costs nothing), a relaunch stays due.
+            if (manager.runnerLink() != null) {
+                manager.runnerLink().launchIfDue();
+            }
+            return;
+        }
         synchronized (connectLock) {
             try {
                 if (!ready) {
