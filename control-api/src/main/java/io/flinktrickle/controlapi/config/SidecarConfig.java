@@ -47,7 +47,8 @@ public final class SidecarConfig {
                         + " before IDLE); per-stream: one job per stream (isolation)");
         SETTINGS.put(
                 "SLOTS",
-                "runner slots, each with its processor and device (default: the DEVICES, else 1)");
+                "runner slots, each with its processor and device (default: one per DEVICES"
+                        + " entry, else one per CPU core, at most CAPACITY)");
         SETTINGS.put("PARALLELISM", "processor slots per stream job in per-stream mode (default 1)");
         SETTINGS.put("POLICY", "drop_oldest|block|none when a stream falls behind");
         SETTINGS.put("DEVICES", "devices when Flink has no gpu resource, e.g. gpu:0,gpu:1");
@@ -134,12 +135,19 @@ public final class SidecarConfig {
         PER_STREAM
     }
 
-    /** The runner job's slots: {@link #slots}, else one per device, else 1. */
+    /**
+     * The runner job's slots: {@link #slots}, else one per device, else one per CPU core (at most
+     * {@link #capacity}): a slot's task thread encodes its streams' output, so streams spread over
+     * the cores.
+     */
     public int runnerSlots() {
         if (slots > 0) {
             return slots;
         }
-        return devices == null ? 1 : devices.split(",").length;
+        if (devices != null) {
+            return devices.split(",").length;
+        }
+        return Math.max(1, Math.min(capacity, Runtime.getRuntime().availableProcessors()));
     }
 
     /** Task slots the embedded MiniCluster needs. */
