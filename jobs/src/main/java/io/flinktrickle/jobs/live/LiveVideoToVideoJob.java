@@ -190,6 +190,8 @@ public final class LiveVideoToVideoJob {
         // Events and data carry their stream's channel (the operator knows it: from --stream, or
         // from the stream's announcement).
         out.getSideOutput(FrameProcessing.EVENTS)
+                .filter(LiveVideoToVideoJob::hasDestination)
+                .name("events-routed")
                 .sinkTo(
                         TrickleSink.<TrickleMessage>builder()
                                 .router(JsonMessageEncoder.routeByDestination())
@@ -200,6 +202,8 @@ public final class LiveVideoToVideoJob {
                 .name("events-out")
                 .uid("events-out");
         out.getSideOutput(FrameProcessing.DATA)
+                .filter(LiveVideoToVideoJob::hasDestination)
+                .name("data-routed")
                 .sinkTo(
                         TrickleSink.<TrickleMessage>builder()
                                 .router(JsonMessageEncoder.routeByDestination())
@@ -229,5 +233,10 @@ public final class LiveVideoToVideoJob {
             urls.put("params", s.params.toString());
         }
         return urls;
+    }
+
+    /** A stream without an events (or data) channel has its messages dropped here, quietly. */
+    private static boolean hasDestination(TrickleMessage m) {
+        return m.destination != null;
     }
 }

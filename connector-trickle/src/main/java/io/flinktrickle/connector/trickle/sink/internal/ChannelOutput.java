@@ -114,7 +114,14 @@ final class ChannelOutput<T> implements SegmentEncoder.SegmentOutput {
             LOG.info("trickle channel {}: trying its server again", channel);
             publisher = publishers.get();
         }
-        current = publisher.next();
+        try {
+            current = publisher.next();
+        } catch (IOException e) {
+            if (retryAfterNanos > 0) {
+                pause(e); // its server cannot even be asked: don't ask again for every record
+            }
+            throw e;
+        }
         SegmentWriter writer = current;
         currentStream =
                 new FilterOutputStream(writer) {
@@ -153,6 +160,26 @@ final class ChannelOutput<T> implements SegmentEncoder.SegmentOutput {
         }
     }
 
+    /** Drops the publisher; records are dropped until the pause is over (retry interval set). */
+    private void pause(IOException cause) {
+        if (publisher == null) {
+            return;
+        }
+        LOG.warn(
+                "trickle channel {}: its server keeps failing; its records are dropped for {} ms,"
+                        + " then it is tried again: {}",
+                channel,
+                retryAfterNanos / 1_000_000,
+                cause.getMessage());
+        try {
+            publisher.close(false);
+        } catch (IOException | RuntimeException ignored) {
+            // Dropped: a new publisher takes over after the pause.
+        }
+        publisher = null;
+        pausedUntilNanos = System.nanoTime() + retryAfterNanos;
+    }
+
     @Override
     public boolean hasOpenSegment() {
         return current != null;
@@ -168,20 +195,8 @@ final class ChannelOutput<T> implements SegmentEncoder.SegmentOutput {
             if (retryAfterNanos <= 0) {
                 throw e;
             }
-            LOG.warn(
-                    "trickle channel {}: its server keeps failing; its records are dropped for {}"
-                            + " ms, then it is tried again: {}",
-                    channel,
-                    retryAfterNanos / 1_000_000,
-                    e.getMessage());
+            pause(e);
             metrics.publishErrors.inc();
-            try {
-                publisher.close(false);
-            } catch (IOException | RuntimeException ignored) {
-                // Dropped: a new publisher takes over after the pause.
-            }
-            publisher = null;
-            pausedUntilNanos = System.nanoTime() + retryAfterNanos;
             return;
         }
         if (e instanceof ChannelClosedException || e instanceof ChannelNotFoundException) {
