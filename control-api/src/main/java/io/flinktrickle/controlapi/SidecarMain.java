@@ -48,10 +48,10 @@ public final class SidecarMain {
 
     /**
      * Flink's RPC runs on Pekko, whose scheduler wakes every {@code tick-duration} (10 ms by
-     * default) in each of the embedded cluster's two actor systems, busy or not: 1.0 % of a core
-     * on an idle runner, measured. Flink schedules nothing that needs a finer clock than 100 ms
-     * (heartbeats, checkpoints, restart delays and timeouts are seconds); streams never wait for
-     * it (RPC messages are dispatched, not scheduled). Set before any actor system starts; {@code
+     * default) in each of the embedded cluster's two actor systems, busy or not: 1.0 % of a core on
+     * an idle runner, measured. Flink schedules nothing that needs a finer clock than 100 ms
+     * (heartbeats, checkpoints, restart delays and timeouts are seconds); streams never wait for it
+     * (RPC messages are dispatched, not scheduled). Set before any actor system starts; {@code
      * -Dpekko.scheduler.tick-duration=…} overrides it.
      */
     static void quietIdleClock() {

@@ -195,6 +195,8 @@ class SidecarFaultsITCase {
         }
     }
 
+    private static final int WARM_UP_CYCLES = 20;
+
     @Test
     void manyStartStopCyclesLeaveNothingBehind() throws Exception {
         // 100 in CI (75 s); the 1000 with -Dflinktrickle.cycles=1000 (README).
@@ -205,9 +207,13 @@ class SidecarFaultsITCase {
             api.awaitHealth("IDLE", Duration.ofSeconds(60));
             Orchestrator.Stream s = orch.stream("cycle001");
             Map<String, Object> body = s.startBody(Map.of());
-            // Warm up once, then count threads.
-            assertThat(api.post("/stream/start", body).status).isEqualTo(200);
-            assertThat(api.post("/stream/stop", null).status).isEqualTo(200);
+            // Warm up (the HTTP clients' and the server's connection pools reach their size),
+            // then count threads.
+            for (int i = 0; i < WARM_UP_CYCLES; i++) {
+                orch.channels("cycle001");
+                assertThat(api.post("/stream/start", body).status).isEqualTo(200);
+                assertThat(api.post("/stream/stop", null).status).isEqualTo(200);
+            }
             System.gc();
             Thread.sleep(1000);
             int threadsBefore = Thread.activeCount();

@@ -23,8 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The sidecar end to end: its HTTP API, an embedded MiniCluster running the real runner job (one
  * {@code LiveVideoToVideoJob} that serves every stream; the happy path and a failing job also with
- * one job per stream), and go-livepeer-shaped channels on a real embedded trickle
- * server with clip A published in real time.
+ * one job per stream), and go-livepeer-shaped channels on a real embedded trickle server with clip
+ * A published in real time.
  */
 class SidecarITCase {
 
@@ -38,7 +38,8 @@ class SidecarITCase {
         List<Long> startToFirstByte = new ArrayList<>();
         try (Orchestrator orch = new Orchestrator();
                 Sidecar sidecar =
-                        Sidecar.create(config().jobMode(mode).build(), java.util.Optional.empty())) {
+                        Sidecar.create(
+                                config().jobMode(mode).build(), java.util.Optional.empty())) {
             sidecar.start();
             Api api = new Api(sidecar.baseUri());
             api.awaitHealth("IDLE", Duration.ofSeconds(60));
@@ -130,7 +131,10 @@ class SidecarITCase {
                     "sidecar (%s): /stream/start -> first output byte %s ms (median %d ms);"
                             + " params round trip %d ms; stop %d ms%n",
                     mode,
-                    startToFirstByte, sorted.get(sorted.size() / 2), paramsMillis, stopMillis);
+                    startToFirstByte,
+                    sorted.get(sorted.size() / 2),
+                    paramsMillis,
+                    stopMillis);
             api.awaitHealth("IDLE", Duration.ofSeconds(10));
         }
     }
@@ -267,7 +271,9 @@ class SidecarITCase {
             long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             String health;
             while (!"ERROR".equals(health = api.get("/health").body.path("status").asText())) {
-                assertThat(health).as("never IDLE with a processor that cannot load").isEqualTo("LOADING");
+                assertThat(health)
+                        .as("never IDLE with a processor that cannot load")
+                        .isEqualTo("LOADING");
                 assertThat(System.nanoTime()).as("ERROR within 90 s").isLessThan(deadline);
                 Thread.sleep(100);
             }

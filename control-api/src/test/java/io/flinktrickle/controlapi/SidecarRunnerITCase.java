@@ -19,9 +19,9 @@ import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The runner job of an embedded sidecar (one long-running job, two slots): streams are added to
- * and removed from it while it runs without disturbing the others, fill its slots evenly, and get
- * a device each when the sidecar has devices.
+ * The runner job of an embedded sidecar (one long-running job, two slots): streams are added to and
+ * removed from it while it runs without disturbing the others, fill its slots evenly, and get a
+ * device each when the sidecar has devices.
  */
 class SidecarRunnerITCase {
 
@@ -38,7 +38,8 @@ class SidecarRunnerITCase {
             for (String id : List.of("live0001", "live0002", "live0003")) {
                 Orchestrator.Stream s = orch.stream(id);
                 s.publishLive();
-                Api.Answer started = api.post("/stream/start", s.startBody(Map.of()), "X-Stream-Id", id);
+                Api.Answer started =
+                        api.post("/stream/start", s.startBody(Map.of()), "X-Stream-Id", id);
                 assertThat(started.status).as(started.toString()).isEqualTo(200);
                 first.add(s);
             }
@@ -62,10 +63,18 @@ class SidecarRunnerITCase {
             Await.until(() -> middle.outputEnded, 10, "the stopped stream's output ends");
             Orchestrator.Stream next = orch.stream("live0004");
             next.publishLive();
-            assertThat(api.post("/stream/start", next.startBody(Map.of()), "X-Stream-Id", next.id).status)
+            assertThat(
+                            api.post(
+                                            "/stream/start",
+                                            next.startBody(Map.of()),
+                                            "X-Stream-Id",
+                                            next.id)
+                                    .status)
                     .isEqualTo(200);
             Await.until(() -> next.output.size() >= 2, 30, "the new stream's output");
-            assertThat(subtask(next)).as("the new stream takes the freed slot").isEqualTo(subtask(middle));
+            assertThat(subtask(next))
+                    .as("the new stream takes the freed slot")
+                    .isEqualTo(subtask(middle));
             Thread.sleep(4000);
             for (Orchestrator.Stream s : List.of(first.get(0), first.get(2))) {
                 List<Long> arrivals = new ArrayList<>(s.outputNanos);
@@ -73,11 +82,16 @@ class SidecarRunnerITCase {
                 for (int i = 1; i < arrivals.size(); i++) {
                     if (arrivals.get(i) > t0 - 3_000_000_000L) {
                         maxGapMillis =
-                                Math.max(maxGapMillis, (arrivals.get(i) - arrivals.get(i - 1)) / 1_000_000);
+                                Math.max(
+                                        maxGapMillis,
+                                        (arrivals.get(i) - arrivals.get(i - 1)) / 1_000_000);
                     }
                 }
                 assertThat(maxGapMillis)
-                        .as(s.id + ": the longest gap between 2 s output segments around the changes (ms)")
+                        .as(
+                                s.id
+                                        + ": the longest gap between 2 s output segments around the"
+                                        + " changes (ms)")
                         .isLessThan(3000);
                 assertThat(s.outputEnded).isFalse();
             }
@@ -105,7 +119,9 @@ class SidecarRunnerITCase {
             for (String id : List.of("dev00001", "dev00002", "dev00003", "dev00004")) {
                 Orchestrator.Stream s = orch.stream(id);
                 s.publishLive();
-                assertThat(api.post("/stream/start", s.startBody(Map.of()), "X-Stream-Id", id).status)
+                assertThat(
+                                api.post("/stream/start", s.startBody(Map.of()), "X-Stream-Id", id)
+                                        .status)
                         .isEqualTo(200);
                 streams.add(s);
             }

@@ -49,7 +49,8 @@ public final class SidecarConfig {
                 "SLOTS",
                 "runner slots, each with its processor and device (default: one per DEVICES"
                         + " entry, else one per CPU core, at most CAPACITY)");
-        SETTINGS.put("PARALLELISM", "processor slots per stream job in per-stream mode (default 1)");
+        SETTINGS.put(
+                "PARALLELISM", "processor slots per stream job in per-stream mode (default 1)");
         SETTINGS.put("POLICY", "drop_oldest|block|none when a stream falls behind");
         SETTINGS.put("DEVICES", "devices when Flink has no gpu resource, e.g. gpu:0,gpu:1");
         SETTINGS.put("CHECKPOINT_SECONDS", "checkpoint interval of the stream jobs (default 10)");
@@ -206,10 +207,7 @@ public final class SidecarConfig {
             ifSet(values.get("PROCESSOR"), v -> b.processorClass = v);
             ifSet(
                     values.get("JOB_MODE"),
-                    v ->
-                            b.jobMode =
-                                    JobMode.valueOf(
-                                            v.toUpperCase(Locale.ROOT).replace('-', '_')));
+                    v -> b.jobMode = JobMode.valueOf(v.toUpperCase(Locale.ROOT).replace('-', '_')));
             ifSet(values.get("SLOTS"), v -> b.slots = Integer.parseInt(v));
             ifSet(values.get("PARALLELISM"), v -> b.parallelism = Integer.parseInt(v));
             ifSet(

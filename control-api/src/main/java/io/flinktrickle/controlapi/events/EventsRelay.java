@@ -242,8 +242,8 @@ public final class EventsRelay implements AutoCloseable {
     }
 
     /**
-     * Completes when the job's events channel ends (the job ended the stream and deleted it) or
-     * can no longer be read, and when the relay closes.
+     * Completes when the job's events channel ends (the job ended the stream and deleted it) or can
+     * no longer be read, and when the relay closes.
      */
     public CompletableFuture<Void> jobEventsEnded() {
         return jobEventsEnded;

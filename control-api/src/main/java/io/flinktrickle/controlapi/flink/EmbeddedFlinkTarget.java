@@ -107,7 +107,8 @@ public final class EmbeddedFlinkTarget implements FlinkTarget {
     public boolean allTasksRunning(String jobId) throws Exception {
         var graph = get(running().getExecutionGraph(JobID.fromHexString(jobId)));
         for (var vertex : graph.getAllExecutionVertices()) {
-            if (vertex.getExecutionState() != org.apache.flink.runtime.execution.ExecutionState.RUNNING) {
+            if (vertex.getExecutionState()
+                    != org.apache.flink.runtime.execution.ExecutionState.RUNNING) {
                 return false;
             }
         }

@@ -84,8 +84,8 @@ final class JobAdoption {
     }
 
     /**
-     * Runner mode: takes over the runner job of this sidecar's address if it runs. Its channels
-     * are re-created before the sidecar serves, with a request for its registry; its streams are
+     * Runner mode: takes over the runner job of this sidecar's address if it runs. Its channels are
+     * re-created before the sidecar serves, with a request for its registry; its streams are
      * adopted from the answer ({@link RunnerLink#adoptRegistry}) once the sidecar serves.
      */
     private static void adoptRunner(StreamManager manager, FlinkTarget target, RunnerJob runner)

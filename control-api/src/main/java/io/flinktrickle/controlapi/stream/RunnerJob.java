@@ -22,11 +22,11 @@ import java.util.function.Function;
 
 /**
  * The runner job: one long-running {@code LiveVideoToVideoJob} that serves every stream of the
- * sidecar. Its slots load the processor and warm the whole path up once; it is {@linkplain
- * #isReady ready} when every one of its tasks runs (a task runs only after its operators opened).
- * Streams are announced to it on a channel of the sidecar's trickle server (written in-process: the
- * job's source long-polls it, so a stream reaches the job at once), and it publishes the streams it
- * runs to a registry channel, which a restarted sidecar asks for to adopt them.
+ * sidecar. Its slots load the processor and warm the whole path up once; it is {@linkplain #isReady
+ * ready} when every one of its tasks runs (a task runs only after its operators opened). Streams
+ * are announced to it on a channel of the sidecar's trickle server (written in-process: the job's
+ * source long-polls it, so a stream reaches the job at once), and it publishes the streams it runs
+ * to a registry channel, which a restarted sidecar asks for to adopt them.
  *
  * <p>Each launch is a run with channels of its own ({@code runner-<run>-streams|registry}), so a
  * relaunched job never reads an announcement meant for the one before. A job that fails for good
@@ -80,6 +80,7 @@ final class RunnerJob {
 
     /** An adopted job whose streams are not adopted yet: not ready for new ones. */
     private volatile boolean adopting;
+
     private String announcements;
     private String registry;
     private long nextSeq;
@@ -281,11 +282,7 @@ final class RunnerJob {
     synchronized void requestRegistry() {
         if (announcements != null) {
             trickle.write(
-                    announcements,
-                    TrickleProtocol.MIME_JSON,
-                    nextSeq++,
-                    REGISTRY_REQUEST,
-                    false);
+                    announcements, TrickleProtocol.MIME_JSON, nextSeq++, REGISTRY_REQUEST, false);
         }
     }
 
@@ -303,12 +300,7 @@ final class RunnerJob {
         registry = reg;
         trickle.createChannel(reg, TrickleProtocol.MIME_JSON);
         long edge = System.currentTimeMillis();
-        trickle.write(
-                streams,
-                TrickleProtocol.MIME_JSON,
-                edge,
-                REGISTRY_REQUEST,
-                true);
+        trickle.write(streams, TrickleProtocol.MIME_JSON, edge, REGISTRY_REQUEST, true);
         nextSeq = edge + 1;
         phase = Phase.LOADING; // READY once its tasks run and its streams are adopted
         adopting = true;

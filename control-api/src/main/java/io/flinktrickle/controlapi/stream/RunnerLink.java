@@ -57,7 +57,9 @@ final class RunnerLink {
      */
     void follow(ManagedStream stream) {
         stream.relay.jobStreamStarted().thenRun(() -> manager.markRunning(stream));
-        stream.relay.jobEventsEnded().thenRun(() -> endOnce(stream, ManagedStream.Phase.ENDED, null));
+        stream.relay
+                .jobEventsEnded()
+                .thenRun(() -> endOnce(stream, ManagedStream.Phase.ENDED, null));
     }
 
     /**
@@ -76,7 +78,9 @@ final class RunnerLink {
                 endOnce(
                         s,
                         ManagedStream.Phase.FAILED,
-                        "the runner job has not reported the stream for " + SILENCE.toSeconds() + " s");
+                        "the runner job has not reported the stream for "
+                                + SILENCE.toSeconds()
+                                + " s");
             }
         }
     }

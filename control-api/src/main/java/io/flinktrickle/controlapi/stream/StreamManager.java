@@ -80,7 +80,8 @@ public final class StreamManager implements AutoCloseable {
         this.config = config;
         this.registry = new StreamRegistry(config.capacity);
         this.target = target;
-        this.scheduler = Executors.newScheduledThreadPool(2, new DaemonThreads("sidecar-scheduler"));
+        this.scheduler =
+                Executors.newScheduledThreadPool(2, new DaemonThreads("sidecar-scheduler"));
         this.workers = Executors.newCachedThreadPool(new DaemonThreads("sidecar-worker"));
         this.channels = new StreamChannels(config, trickle, scheduler);
         this.watcher = new JobWatcher(this, target, workers);
@@ -251,7 +252,9 @@ public final class StreamManager implements AutoCloseable {
         return runnerLink;
     }
 
-    /** @throws StreamException FAILED or NOT_READY when streams cannot start now */
+    /**
+     * @throws StreamException FAILED or NOT_READY when streams cannot start now
+     */
     private void checkCanStart() {
         String failure = watcher.targetError();
         if (failure == null && runner != null && watcher.isReady()) {
@@ -345,7 +348,11 @@ public final class StreamManager implements AutoCloseable {
                     target.cancel(s.jobId);
                 }
             } catch (Exception e) {
-                LOG.warn("Stream {}: cancelling job {} failed: {}", s.id, s.jobId, StreamException.messageOf(e));
+                LOG.warn(
+                        "Stream {}: cancelling job {} failed: {}",
+                        s.id,
+                        s.jobId,
+                        StreamException.messageOf(e));
             }
             channels.deleteOutputs(s);
             end(s, ManagedStream.Phase.ENDED, null);

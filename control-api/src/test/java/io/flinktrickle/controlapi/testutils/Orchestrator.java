@@ -94,6 +94,7 @@ public final class Orchestrator implements AutoCloseable {
 
         /** When each output segment's first byte arrived ({@code System.nanoTime()}). */
         public final List<Long> outputNanos = Collections.synchronizedList(new ArrayList<>());
+
         public final List<JsonNode> events = Collections.synchronizedList(new ArrayList<>());
         public volatile long firstOutputNanos;
         public volatile boolean outputEnded;

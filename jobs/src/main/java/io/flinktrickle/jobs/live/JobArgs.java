@@ -37,9 +37,9 @@ public final class JobArgs {
                     "  --stream         a stream and its trickle channels (repeat for several);"
                             + " id is its key; params= is a second control channel (a"
                             + " sidecar's) whose end also ends the stream",
-                    "  --announcements  runner mode: a trickle channel of stream announcements (JSON:"
-                            + " start a stream while the job runs, on the least-loaded slot);"
-                            + " may be combined with --stream",
+                    "  --announcements  runner mode: a trickle channel of stream announcements"
+                        + " (JSON: start a stream while the job runs, on the least-loaded slot);"
+                        + " may be combined with --stream",
                     "  --registry       a trickle channel the job publishes its active announced"
                             + " streams to (after each change, and when asked)",
                     "  --warm-up-frames frames of the given size each slot encodes, decodes,"

@@ -132,8 +132,12 @@ class LiveVideoJobFailoverITCase {
                             StreamAnnouncement.builder(id, server.channelUri(id))
                                     .attribute("width", "256")
                                     .attribute("height", "256")
-                                    .attribute("url.publish", server.channelUri(id + "-out").toString())
-                                    .attribute("url.events", server.channelUri(id + "-events").toString())
+                                    .attribute(
+                                            "url.publish",
+                                            server.channelUri(id + "-out").toString())
+                                    .attribute(
+                                            "url.events",
+                                            server.channelUri(id + "-events").toString())
                                     .build();
                     server.write(
                             "streams",
@@ -172,7 +176,8 @@ class LiveVideoJobFailoverITCase {
                             () -> arrivals.size() >= before.get(id) + 2,
                             120,
                             id + " output after the TaskManager was killed");
-                    long resumed = arrivals.stream().filter(t -> t > killed).findFirst().orElseThrow();
+                    long resumed =
+                            arrivals.stream().filter(t -> t > killed).findFirst().orElseThrow();
                     resumedAfter.add(resumed - killed);
                 }
                 System.out.printf(

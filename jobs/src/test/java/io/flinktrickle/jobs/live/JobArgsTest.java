@@ -83,7 +83,8 @@ class JobArgsTest {
                         JobArgs.parse("--announcements", "http://s/a", "--warm-up-frames", "0")
                                 .warmUpFrames)
                 .isZero();
-        assertError("--registry needs --announcements", "--stream", STREAM, "--registry", "http://s/r");
+        assertError(
+                "--registry needs --announcements", "--stream", STREAM, "--registry", "http://s/r");
         assertError("not an http(s) URL", "--announcements", "file:///x");
         assertError("0..600", "--announcements", "http://s/a", "--warm-up-frames", "601");
     }

@@ -62,9 +62,10 @@ final class DeviceLease implements AutoCloseable {
         throw new IOException("no free seat on " + candidates + " in " + directory);
     }
 
-    private static DeviceLease tryLock(Device device, int seat, Path directory)
-            throws IOException {
-        Path file = directory.resolve(DeviceSelector.describe(device).replace(':', '-') + "." + seat + ".lock");
+    private static DeviceLease tryLock(Device device, int seat, Path directory) throws IOException {
+        Path file =
+                directory.resolve(
+                        DeviceSelector.describe(device).replace(':', '-') + "." + seat + ".lock");
         FileChannel channel =
                 FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {

@@ -51,8 +51,7 @@ final class DeviceSelector {
         return select(
                 gpus,
                 configured,
-                java.nio.file.Path.of(
-                        System.getProperty("java.io.tmpdir"), DeviceLease.DIRECTORY));
+                java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), DeviceLease.DIRECTORY));
     }
 
     /** {@link #select(Collection, List)} with the leases kept in {@code leases}. */

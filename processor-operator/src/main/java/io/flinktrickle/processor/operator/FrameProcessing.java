@@ -27,12 +27,11 @@ import java.util.Objects;
  * Puts a {@link FrameProcessor} into a job: {@code FrameProcessing.builder(processor)…build()
  * .apply(keyedFrames)} returns the processed frames, with the {@link #EVENTS} and {@link #DATA}
  * side outputs. Events and data records are {@link TrickleMessage}s whose {@code channel} is the
- * <em>stream key</em> and whose {@code destination} is the stream's events or data channel when
- * the operator knows it (from {@link Builder#streamUrls}, or the stream's in-band start); route
- * them with {@code JsonMessageEncoder.routeByDestination()}. When a stream ends in band, the
- * operator ends its channels downstream: a {@link
- * io.flinktrickle.connector.trickle.media.StreamLifecycle} end on the main output, {@link
- * TrickleMessage#endOf} markers on the side outputs.
+ * <em>stream key</em> and whose {@code destination} is the stream's events or data channel when the
+ * operator knows it (from {@link Builder#streamUrls}, or the stream's in-band start); route them
+ * with {@code JsonMessageEncoder.routeByDestination()}. When a stream ends in band, the operator
+ * ends its channels downstream: a {@link io.flinktrickle.connector.trickle.media.StreamLifecycle}
+ * end on the main output, {@link TrickleMessage#endOf} markers on the side outputs.
  */
 @PublicEvolving
 public final class FrameProcessing {

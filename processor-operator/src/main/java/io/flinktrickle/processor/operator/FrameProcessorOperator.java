@@ -37,10 +37,10 @@ import java.util.concurrent.ScheduledFuture;
  * updates are ordered with the frames.
  *
  * <p>A stream's start (from the source: a new stream, or one resumed after a restore) carries its
- * attributes: its start params, and its channels, to which its events and data are addressed; it
- * is passed on to the sinks, ahead of the stream's frames. Its end stops the stream after its
- * queued frames ({@code onStreamStop}, the last data batch, {@code stream_stopped}), then ends its
- * output channels downstream and clears its state.
+ * attributes: its start params, and its channels, to which its events and data are addressed; it is
+ * passed on to the sinks, ahead of the stream's frames. Its end stops the stream after its queued
+ * frames ({@code onStreamStop}, the last data batch, {@code stream_stopped}), then ends its output
+ * channels downstream and clears its state.
  *
  * <p>Threads: everything here runs on the task's mailbox thread, except the processor calls, which
  * {@link StreamQueues} hands to the slot's processor thread and whose results come back as mails.
@@ -134,7 +134,10 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
         ticker = getProcessingTimeService().scheduleWithFixedDelay(t -> tick(), tick, tick);
     }
 
-    /** A processing-time timer at {@code dueNanos} (whose firing is a mail), unless one is due earlier. */
+    /**
+     * A processing-time timer at {@code dueNanos} (whose firing is a mail), unless one is due
+     * earlier.
+     */
     private void wakeUpAt(long dueNanos) {
         if (wakeUpNanos != 0 && wakeUpNanos <= dueNanos && wakeUpNanos > System.nanoTime()) {
             return;
@@ -207,8 +210,7 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
     /** The stream's channels by role: announced, else configured. */
     private Map<String, String> urls(String key) {
         Map<String, String> attributes = announced.get(key);
-        Map<String, String> urls =
-                attributes == null ? Map.of() : StreamLifecycle.urls(attributes);
+        Map<String, String> urls = attributes == null ? Map.of() : StreamLifecycle.urls(attributes);
         return urls.isEmpty() ? settings.streamUrls.getOrDefault(key, Map.of()) : urls;
     }
 
@@ -241,7 +243,8 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
                 return;
             }
             if (failure != null) {
-                ObjectNode error = StreamEvents.event(StreamEvents.ERROR, System.currentTimeMillis());
+                ObjectNode error =
+                        StreamEvents.event(StreamEvents.ERROR, System.currentTimeMillis());
                 error.put("message", failure);
                 outputs.event(s, error);
             }

@@ -71,7 +71,8 @@ final class ParamsControl {
             return StreamParams.parseAndValidate(json);
         } catch (InvalidParamsException e) {
             // Announced with the stream: refusing them must not fail every stream of the job.
-            LOG.warn("Stream {}: its start params are invalid and ignored: {}", key, e.getMessage());
+            LOG.warn(
+                    "Stream {}: its start params are invalid and ignored: {}", key, e.getMessage());
             return Map.of();
         }
     }

@@ -34,8 +34,8 @@ import java.util.function.Supplier;
  * Runs a short synthetic stream through the whole path of a slot before it takes real ones, so that
  * a stream's start pays for none of it: frames are encoded to MPEG-TS, decoded, processed and
  * encoded again with the same codecs a live stream uses. That loads FFmpeg's native libraries,
- * opens x264, the H.264 decoder and the scaler once, and lets the JIT compile the frame path
- * (the processor's included), all while the runner still reports LOADING.
+ * opens x264, the H.264 decoder and the scaler once, and lets the JIT compile the frame path (the
+ * processor's included), all while the runner still reports LOADING.
  *
  * <p>The processor sees one stream, key {@value #STREAM_KEY}, through its regular calls ({@code
  * onStreamStart}, {@code processVideo}, {@code onStreamStop}); its data and events go nowhere.
@@ -100,9 +100,7 @@ final class PathWarmUp {
                     rgb[p + 2] = (byte) ((x ^ y) + i);
                 }
             }
-            frames.add(
-                    new VideoFrame(
-                            STREAM_KEY, i * FRAME_TICKS, 0, s.width, s.height, rgb, 0));
+            frames.add(new VideoFrame(STREAM_KEY, i * FRAME_TICKS, 0, s.width, s.height, rgb, 0));
         }
         return frames;
     }

@@ -29,7 +29,9 @@ final class RealTimeClock {
         }
     }
 
-    /** How many milliseconds behind its schedule a frame with {@code pts} is at {@code nowMillis}. */
+    /**
+     * How many milliseconds behind its schedule a frame with {@code pts} is at {@code nowMillis}.
+     */
     long lateMillis(long pts, long nowMillis) {
         if (anchorPts == Long.MIN_VALUE) {
             return 0;

@@ -10,8 +10,8 @@ public enum RealTimePolicy {
      * the processor; when they are waiting, the input is held back (a burst, or input faster than
      * real time, is processed as fast as the processor goes, not dropped). A frame is dropped, and
      * counted, only when it waited longer than {@code maxQueueDelay} while a newer one waits: the
-     * processor is too slow for the stream. Audio and params updates are never dropped. Latency
-     * and memory stay bounded whatever the load.
+     * processor is too slow for the stream. Audio and params updates are never dropped. Latency and
+     * memory stay bounded whatever the load.
      */
     DROP_OLDEST,
     /**

@@ -73,8 +73,7 @@ final class StreamOutputs {
         output.collect(
                 FrameProcessing.EVENTS,
                 new StreamRecord<>(
-                        new TrickleMessage(
-                                s.key, s.messageSeq++, json, s.urls.get(EVENTS_ROLE))));
+                        new TrickleMessage(s.key, s.messageSeq++, json, s.urls.get(EVENTS_ROLE))));
     }
 
     /** An event of a stream that has no runtime (yet), to its events channel if it has one. */

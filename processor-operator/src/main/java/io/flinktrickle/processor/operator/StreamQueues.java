@@ -43,6 +43,7 @@ final class StreamQueues {
 
     /** Makes the mailbox run a mail at the given {@code System.nanoTime()} at the latest. */
     private final java.util.function.LongConsumer wakeUp;
+
     private final List<StreamRuntime> active = new ArrayList<>();
     private int slotInFlight;
 
@@ -79,10 +80,10 @@ final class StreamQueues {
      * bring results) until the stream has room for it. Under {@link RealTimePolicy#BLOCK} for as
      * long as that takes. Under {@link RealTimePolicy#DROP_OLDEST} a full queue holds the input
      * back too, so a backlog that the processor clears in time (a starting stream's burst, input
-     * arriving faster than real time) is processed, not dropped: the oldest waiting frame is dropped
-     * only when it has waited {@code maxQueueDelay} for a busy processor, or when the input frame
-     * has fallen {@code maxQueueDelay} behind its real-time schedule ({@link RealTimeClock}), so
-     * that a live stream's lag never moves upstream.
+     * arriving faster than real time) is processed, not dropped: the oldest waiting frame is
+     * dropped only when it has waited {@code maxQueueDelay} for a busy processor, or when the input
+     * frame has fallen {@code maxQueueDelay} behind its real-time schedule ({@link RealTimeClock}),
+     * so that a live stream's lag never moves upstream.
      */
     void awaitRoom(StreamRuntime s, long pts) throws InterruptedException {
         if (settings.policy == RealTimePolicy.BLOCK) {
@@ -90,12 +91,14 @@ final class StreamQueues {
                 mailbox.yield();
             }
         } else if (settings.policy == RealTimePolicy.DROP_OLDEST) {
-            s.clock.arrived(pts, System.currentTimeMillis(), s.waitingVideo == 0 && s.inFlight == 0);
+            s.clock.arrived(
+                    pts, System.currentTimeMillis(), s.waitingVideo == 0 && s.inFlight == 0);
             while (s.waitingVideo >= settings.maxQueuedFrames) {
                 Entry oldest = oldestWaitingVideo(s);
                 long dueNanos = oldest.receivedNanos + settings.maxQueueDelayNanos;
                 long late = s.clock.lateMillis(pts, System.currentTimeMillis());
-                if (System.nanoTime() >= dueNanos || late * 1_000_000 > settings.maxQueueDelayNanos) {
+                if (System.nanoTime() >= dueNanos
+                        || late * 1_000_000 > settings.maxQueueDelayNanos) {
                     // It waited its time for a busy processor, or holding the input back any
                     // longer would only move a live stream's lag upstream, where nothing bounds it.
                     dropOldestVideo(s);

@@ -43,6 +43,7 @@ final class StreamRuntime implements ProcessorContext {
 
     /** The stream's real-time schedule (video pts), for the real-time policy. */
     final RealTimeClock clock = new RealTimeClock();
+
     final DataBatcher data;
     int waitingVideo;
     int inFlight;
@@ -52,6 +53,7 @@ final class StreamRuntime implements ProcessorContext {
 
     /** The source ended the stream: once stopped, its channels end and its state goes. */
     boolean ended;
+
     boolean firstInputSeen;
     boolean firstOutputSent;
     long messageSeq;

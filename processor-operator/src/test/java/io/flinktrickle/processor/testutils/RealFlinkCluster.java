@@ -231,7 +231,9 @@ public final class RealFlinkCluster implements AutoCloseable {
 
     private static String tail(String text, int lines) {
         String[] all = text.split("\n");
-        return String.join("\n", java.util.Arrays.copyOfRange(all, Math.max(0, all.length - lines), all.length));
+        return String.join(
+                "\n",
+                java.util.Arrays.copyOfRange(all, Math.max(0, all.length - lines), all.length));
     }
 
     public String log(String name) throws IOException {

@@ -79,7 +79,8 @@ public final class StreamChannelsDecoder implements SegmentDecoder<Frame> {
     }
 
     @Override
-    public void streamStarted(String streamKey, Map<String, String> attributes, Consumer<Frame> out) {
+    public void streamStarted(
+            String streamKey, Map<String, String> attributes, Consumer<Frame> out) {
         out.accept(StreamLifecycle.start(streamKey, attributes));
     }
 

@@ -74,7 +74,11 @@ public final class StreamLifecycle {
     private static ControlFrame frame(String streamKey, ObjectNode json) {
         try {
             return new ControlFrame(
-                    streamKey, 0, System.currentTimeMillis(), MAPPER.writeValueAsString(json), ROLE);
+                    streamKey,
+                    0,
+                    System.currentTimeMillis(),
+                    MAPPER.writeValueAsString(json),
+                    ROLE);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -10,16 +10,16 @@ import java.net.URI;
  * (trickle allows one publisher per channel): route by the record's stream key, which a keyed
  * upstream has already placed on one subtask, or include the subtask index in the channel.
  *
- * <p>A router may also end channels in band: a record for which {@link #endsChannel} is true is
- * not encoded; the writer finishes its channel as at the end of input (the encoder writes what it
+ * <p>A router may also end channels in band: a record for which {@link #endsChannel} is true is not
+ * encoded; the writer finishes its channel as at the end of input (the encoder writes what it
  * holds, the open segment is completed, the channel is deleted when {@code
  * trickle.sink.delete-channels-on-end-of-input} is on) and forgets it, so a writer that serves
  * streams for a long time holds only the channels of live ones. A later record for the channel
  * opens it afresh.
  *
- * <p>Each sink subtask works with its own copy of the router (deserialized with the job), called
- * on the writer's mailbox thread only, so a router may keep what it learns from the records it
- * sees (e.g. where a stream's output goes, from a start record in band).
+ * <p>Each sink subtask works with its own copy of the router (deserialized with the job), called on
+ * the writer's mailbox thread only, so a router may keep what it learns from the records it sees
+ * (e.g. where a stream's output goes, from a start record in band).
  */
 @PublicEvolving
 @FunctionalInterface

@@ -299,7 +299,12 @@ public final class StreamAnnouncement implements Serializable {
                 if (!("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))
                         || url.getHost() == null) {
                     throw new IllegalArgumentException(
-                            "channel " + role + " of stream " + id + " needs an http(s) URL: " + url);
+                            "channel "
+                                    + role
+                                    + " of stream "
+                                    + id
+                                    + " needs an http(s) URL: "
+                                    + url);
                 }
             }
             for (Map.Entry<String, Long> s : starts.entrySet()) {

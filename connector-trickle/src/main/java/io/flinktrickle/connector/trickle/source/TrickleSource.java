@@ -53,9 +53,9 @@ import java.util.Map;
  * live edge at start. Channels can be added while the job runs through a {@link ChannelDiscovery}
  * hook, and whole streams through an announcements channel ({@link StreamAnnouncement}: pushed,
  * placed on the least-loaded subtask, started and ended in band through the decoder's {@link
- * SegmentDecoder#streamStarted}/{@link SegmentDecoder#streamEnded}). Checkpoints store each channel's position (seq and records already emitted of it); a
- * restore resumes there if the server still has that segment, otherwise at the live edge (logged
- * and counted in {@code trickleJumps}).
+ * SegmentDecoder#streamStarted}/{@link SegmentDecoder#streamEnded}). Checkpoints store each
+ * channel's position (seq and records already emitted of it); a restore resumes there if the server
+ * still has that segment, otherwise at the live edge (logged and counted in {@code trickleJumps}).
  */
 @PublicEvolving
 public final class TrickleSource<T>

@@ -43,10 +43,7 @@ class StreamAnnouncementTest {
                 .hasMessageContaining("stream id");
         assertThatThrownBy(() -> StreamAnnouncement.builder("a~1", main).build())
                 .hasMessageContaining("stream id");
-        assertThatThrownBy(
-                        () ->
-                                StreamAnnouncement.builder("a", URI.create("ftp://o/x"))
-                                        .build())
+        assertThatThrownBy(() -> StreamAnnouncement.builder("a", URI.create("ftp://o/x")).build())
                 .hasMessageContaining("http(s)");
         assertThatThrownBy(() -> StreamAnnouncement.builder("a", main).start("params", 0).build())
                 .hasMessageContaining("start of role params");

@@ -124,9 +124,12 @@ class StreamAnnouncementsITCase {
                 }
                 // Every stream starts, with its attributes, before its first frame.
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (!allHaveFrames(records, ids) || !records.containsKey("dead")
+                while (!allHaveFrames(records, ids)
+                        || !records.containsKey("dead")
                         || records.get("dead").stream().noneMatch(r -> r.startsWith("end"))) {
-                    assertThat(System.nanoTime()).as("records so far: " + records).isLessThan(deadline);
+                    assertThat(System.nanoTime())
+                            .as("records so far: " + records)
+                            .isLessThan(deadline);
                     assertThat(it.hasNext()).isTrue();
                     add(records, it.next());
                 }
@@ -192,7 +195,11 @@ class StreamAnnouncementsITCase {
 
     private static void write(TrickleServer server, long seq, String json) {
         server.write(
-                "streams", TrickleProtocol.MIME_JSON, seq, json.getBytes(StandardCharsets.UTF_8), false);
+                "streams",
+                TrickleProtocol.MIME_JSON,
+                seq,
+                json.getBytes(StandardCharsets.UTF_8),
+                false);
     }
 
     /** "key start {attributes} subtask N" | "key video WxH" | "key end [failure]". */

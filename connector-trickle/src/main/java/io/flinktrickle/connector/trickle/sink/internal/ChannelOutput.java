@@ -25,9 +25,9 @@ import java.net.URI;
  * next one); a channel that was closed or deleted by its reader's side stops taking records (logged
  * once, counted); a server that stays unreachable ({@link RetriesExhaustedException}) fails the
  * writer, so Flink restarts the task, unless a retry interval is set: the channel then drops its
- * records (counted) for that long and opens a new publisher at the channel's {@code /next} with
- * its next segment (a writer that serves many streams must not restart all of them because one
- * stream's server went away).
+ * records (counted) for that long and opens a new publisher at the channel's {@code /next} with its
+ * next segment (a writer that serves many streams must not restart all of them because one stream's
+ * server went away).
  *
  * <p>Mailbox thread only.
  */

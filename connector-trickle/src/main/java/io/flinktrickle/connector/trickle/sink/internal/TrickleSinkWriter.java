@@ -34,8 +34,8 @@ import java.util.Map;
  *       buffered, the open segment is completed, the channel is DELETEd (configurable).
  *   <li>{@code close()} (cancel, failover, after end of input) completes every open segment too; it
  *       DELETEs the channels only when configured to.
- *   <li>A record the router says ends its channel ({@link ChannelRouter#endsChannel}) finishes
- *       that channel alone as at end of input, and the writer lets it go.
+ *   <li>A record the router says ends its channel ({@link ChannelRouter#endsChannel}) finishes that
+ *       channel alone as at end of input, and the writer lets it go.
  * </ul>
  *
  * <p>Threads: the task's mailbox thread, plus the HTTP client's own threads.

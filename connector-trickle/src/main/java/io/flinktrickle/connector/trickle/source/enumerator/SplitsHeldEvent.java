@@ -6,10 +6,10 @@ import org.apache.flink.api.connector.source.SourceEvent;
 import java.util.List;
 
 /**
- * Reader → enumerator, when the reader starts: the channels it reads (its restored splits). After
- * a restore, a channel the enumerator's state lists as assigned that no reader holds ended after
- * the enumerator's part of the checkpoint was taken and before the readers' parts were: the
- * enumerator lets it go (see {@link TrickleSourceEnumerator}).
+ * Reader → enumerator, when the reader starts: the channels it reads (its restored splits). After a
+ * restore, a channel the enumerator's state lists as assigned that no reader holds ended after the
+ * enumerator's part of the checkpoint was taken and before the readers' parts were: the enumerator
+ * lets it go (see {@link TrickleSourceEnumerator}).
  */
 @Internal
 public final class SplitsHeldEvent implements SourceEvent {

@@ -17,7 +17,6 @@ import org.apache.flink.api.connector.source.SplitsAssignment;
 import org.apache.flink.util.FlinkRuntimeException;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,6 +83,7 @@ public final class TrickleSourceEnumerator
 
     /** What each reader reported it reads, until every reader did (restore only). */
     private final Map<Integer, List<String>> heldBy = new HashMap<>();
+
     private final URI announcements;
     private final URI registry;
     private long announcementsSeq;

@@ -207,9 +207,7 @@ public final class TrickleSplitReader<T>
                 // The stream's main channel: the stream starts (or resumes after a restore).
                 liveStreams.add(key);
                 decoder.streamStarted(
-                        key,
-                        split.attributes(),
-                        r -> starts.add(TrickleElement.stream(key, r)));
+                        key, split.attributes(), r -> starts.add(TrickleElement.stream(key, r)));
             }
         }
         for (TrickleChannelSplit split : change.splits()) {

@@ -20,10 +20,10 @@ import java.time.Duration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The sink writer with a retry interval against a channel whose server is down: that channel
- * pauses (its records dropped without asking the server again), and carries on once its server is
- * back, while the writer and its other channels go on. A router's end of a channel finishes that
- * channel alone.
+ * The sink writer with a retry interval against a channel whose server is down: that channel pauses
+ * (its records dropped without asking the server again), and carries on once its server is back,
+ * while the writer and its other channels go on. A router's end of a channel finishes that channel
+ * alone.
  */
 class TrickleSinkWriterITCase {
     private static final TrickleClientConfig QUICK =

@@ -19,10 +19,10 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The enumerator's link to its controller against the real trickle server: announcements arrive
- * as they are written; the controller restarts (its server comes back empty on the same port, with
- * the announcements channel re-created past the old position and the registry channel new): the
- * link reads on, and the registry it publishes reaches the new channel from its first seq.
+ * The enumerator's link to its controller against the real trickle server: announcements arrive as
+ * they are written; the controller restarts (its server comes back empty on the same port, with the
+ * announcements channel re-created past the old position and the registry channel new): the link
+ * reads on, and the registry it publishes reaches the new channel from its first seq.
  */
 class AnnouncementChannelITCase {
     private static final ObjectMapper JSON = new ObjectMapper();

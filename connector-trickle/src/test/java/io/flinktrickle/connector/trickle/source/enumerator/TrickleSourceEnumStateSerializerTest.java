@@ -64,7 +64,8 @@ class TrickleSourceEnumStateSerializerTest {
     @Test
     void version0StateStaysReadable() throws IOException {
         // Version 0: split version 0, no pending split, one assigned key "a".
-        byte[] v0 = java.util.HexFormat.of().parseHex("00000000" + "00000000" + "00000001" + "000161");
+        byte[] v0 =
+                java.util.HexFormat.of().parseHex("00000000" + "00000000" + "00000001" + "000161");
         TrickleSourceEnumState state = new TrickleSourceEnumStateSerializer().deserialize(0, v0);
         assertThat(state.assigned()).containsExactly("a");
         assertThat(state.streams()).isEmpty();

@@ -35,7 +35,10 @@ class TrickleChannelSplitSerializerTest {
                             0,
                             TrickleChannelSplit.NO_STOPPING_SEQ,
                             java.util.Map.of(
-                                    "width", "512", "params", "{\"x\":\"" + "é".repeat(40_000) + "\"}")),
+                                    "width",
+                                    "512",
+                                    "params",
+                                    "{\"x\":\"" + "é".repeat(40_000) + "\"}")),
                 }) {
             byte[] bytes = SERIALIZER.serialize(split);
             assertThat(SERIALIZER.deserialize(SERIALIZER.getVersion(), bytes)).isEqualTo(split);
