@@ -4,6 +4,7 @@ import io.flinktrickle.connector.trickle.media.Frame;
 import io.flinktrickle.connector.trickle.media.MpegTsFrameDecoder;
 import io.flinktrickle.connector.trickle.media.MpegTsFrameEncoder;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
+import io.flinktrickle.connector.trickle.sink.ContinuousSegmentOutput;
 import io.flinktrickle.connector.trickle.sink.SegmentEncoder;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
@@ -215,7 +216,8 @@ public final class MediaBenchmark {
     private static void pipeline(
             MpegTsFrameDecoder decoder, MpegTsFrameEncoder encoder, List<byte[]> segments)
             throws IOException {
-        DiscardingOutput out = new DiscardingOutput();
+        CountingStream counted = new CountingStream();
+        ContinuousSegmentOutput out = new ContinuousSegmentOutput(counted);
         try (SegmentDecoder.ChannelDecoder<Frame> d = decoder.open("bench");
                 SegmentEncoder.ChannelEncoder<Frame> e = encoder.open("bench-out")) {
             IOException[] failure = {null};
@@ -242,55 +244,31 @@ public final class MediaBenchmark {
     }
 
     /** Segments that are thrown away (their bytes counted only). */
-    private static final class DiscardingOutput implements SegmentEncoder.SegmentOutput {
+    private static final class CountingStream extends OutputStream {
         long bytes;
-        boolean open;
-        private final OutputStream sink =
-                new OutputStream() {
-                    @Override
-                    public void write(int b) {
-                        bytes++;
-                    }
-
-                    @Override
-                    public void write(byte[] b, int off, int len) {
-                        bytes += len;
-                    }
-                };
 
         @Override
-        public OutputStream startSegment() {
-            open = true;
-            return sink;
+        public void write(int b) {
+            bytes++;
         }
 
         @Override
-        public OutputStream segment() {
-            open = true;
-            return sink;
-        }
-
-        @Override
-        public void endSegment() {
-            open = false;
-        }
-
-        @Override
-        public boolean hasOpenSegment() {
-            return open;
+        public void write(byte[] b, int off, int len) {
+            bytes += len;
         }
     }
 
     /** Encodes into segments that are thrown away (counted only). */
     private static long encode(MpegTsFrameEncoder encoder, List<Frame> frames) throws IOException {
-        DiscardingOutput out = new DiscardingOutput();
+        CountingStream counted = new CountingStream();
+        ContinuousSegmentOutput out = new ContinuousSegmentOutput(counted);
         try (SegmentEncoder.ChannelEncoder<Frame> e = encoder.open("bench-out")) {
             for (Frame f : frames) {
                 e.encode(f, out);
             }
             e.finish(out);
         }
-        return out.bytes;
+        return counted.bytes;
     }
 
     private static double tensorRoundTripMillis(VideoFrame frame) {

@@ -5,6 +5,7 @@ import io.flinktrickle.connector.trickle.media.MpegTsFrameDecoder;
 import io.flinktrickle.connector.trickle.media.MpegTsFrameEncoder;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
+import io.flinktrickle.connector.trickle.sink.ContinuousSegmentOutput;
 import io.flinktrickle.connector.trickle.sink.SegmentEncoder;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
@@ -22,7 +23,6 @@ import org.slf4j.LoggerFactory;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -107,7 +107,7 @@ final class PathWarmUp {
 
     private static byte[] encode(List<Frame> frames) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        Output out = new Output(bytes);
+        ContinuousSegmentOutput out = new ContinuousSegmentOutput(bytes);
         try (SegmentEncoder.ChannelEncoder<Frame> encoder =
                 MpegTsFrameEncoder.builder().audio(false).build().open(STREAM_KEY)) {
             for (Frame f : frames) {
@@ -136,38 +136,6 @@ final class PathWarmUp {
             channel.endOfStream(keep);
         }
         return frames;
-    }
-
-    /** One in-memory segment stream. */
-    private static final class Output implements SegmentEncoder.SegmentOutput {
-        private final ByteArrayOutputStream bytes;
-        private boolean open;
-
-        Output(ByteArrayOutputStream bytes) {
-            this.bytes = bytes;
-        }
-
-        @Override
-        public OutputStream startSegment() {
-            open = true;
-            return bytes;
-        }
-
-        @Override
-        public OutputStream segment() {
-            open = true;
-            return bytes;
-        }
-
-        @Override
-        public void endSegment() {
-            open = false;
-        }
-
-        @Override
-        public boolean hasOpenSegment() {
-            return open;
-        }
     }
 
     /** The warm-up stream as the processor sees it: its data and events are discarded. */
