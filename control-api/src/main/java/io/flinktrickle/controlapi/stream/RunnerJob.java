@@ -276,6 +276,7 @@ final class RunnerJob {
     /** The adopted job's streams are adopted (or never will be): it takes new ones once ready. */
     void adopted() {
         adopting = false;
+        trickle.holdMissingChannels(false);
     }
 
     /** Asks the job to publish its registry (again). */
@@ -298,6 +299,9 @@ final class RunnerJob {
         jobId = id;
         announcements = streams;
         registry = reg;
+        // Its streams' channels come back only with its registry: until then, the job's readers
+        // and writers of those channels are told to retry (a 404 would end those streams).
+        trickle.holdMissingChannels(true);
         trickle.createChannel(reg, TrickleProtocol.MIME_JSON);
         long edge = System.currentTimeMillis();
         trickle.write(streams, TrickleProtocol.MIME_JSON, edge, REGISTRY_REQUEST, true);

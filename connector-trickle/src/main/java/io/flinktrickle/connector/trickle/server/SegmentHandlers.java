@@ -37,12 +37,18 @@ final class SegmentHandlers {
     /** What a released upload may still send before its connection closes (as Go's server). */
     private static final long RELEASED_DRAIN_BYTES = 256 * 1024;
 
+    /** What a held request for a missing channel is told to wait ({@code Retry-After}). */
+    private static final long HOLD_RETRY_AFTER_SECONDS = 1;
+
     private final ChannelStore store;
     private final boolean autocreate;
     private final long maxSegmentBytes;
     private final Duration keepalive;
     private final Duration bodyIdleTimeout;
     private final LongSupplier clock;
+
+    /** While set, a request for a channel that does not exist is told to come back (503). */
+    private volatile boolean holdMissing;
 
     SegmentHandlers(
             ChannelStore store,
@@ -64,7 +70,7 @@ final class SegmentHandlers {
     void get(HttpExchange ex, String name, long seq) throws IOException {
         Channel channel = store.get(name);
         if (channel == null) {
-            streamNotFound(ex, false);
+            missing(ex, false);
             return;
         }
         if (seq < TrickleProtocol.SEQ_CURRENT) {
@@ -152,7 +158,7 @@ final class SegmentHandlers {
     void next(HttpExchange ex, String name) throws IOException {
         Channel channel = store.get(name);
         if (channel == null) {
-            streamNotFound(ex, false);
+            missing(ex, false);
             return;
         }
         long next = channel.nextWrite();
@@ -170,7 +176,7 @@ final class SegmentHandlers {
     void deleteSegment(HttpExchange ex, String name, long seq) throws IOException {
         Channel channel = store.get(name);
         if (channel == null) {
-            streamNotFound(ex, false);
+            missing(ex, false);
             return;
         }
         if (!channel.closeSegment(seq)) {
@@ -186,7 +192,7 @@ final class SegmentHandlers {
         Channel channel = store.get(name);
         if (channel == null) {
             if (!autocreate) {
-                streamNotFound(ex, true);
+                missing(ex, true);
                 return;
             }
             try {
@@ -353,6 +359,24 @@ final class SegmentHandlers {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    void holdMissing(boolean hold) {
+        holdMissing = hold;
+    }
+
+    /** A channel that does not exist: 404, or 503 with {@code Retry-After} while held. */
+    private void missing(HttpExchange ex, boolean closeConnection) throws IOException {
+        if (!holdMissing) {
+            streamNotFound(ex, closeConnection);
+            return;
+        }
+        Map<String, String> h = new LinkedHashMap<>();
+        if (closeConnection) {
+            h.put("Connection", "close");
+        }
+        h.put("Retry-After", Long.toString(HOLD_RETRY_AFTER_SECONDS));
+        text(ex, h, 503, "Service Unavailable", "Channels are being restored; try again");
     }
 
     // ---------------------------------------------------------------- shared responses

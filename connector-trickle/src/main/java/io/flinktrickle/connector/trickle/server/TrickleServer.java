@@ -44,12 +44,13 @@ public final class TrickleServer implements AutoCloseable {
     private final ChannelStore store;
     private final MiniHttpServer http;
     private final ScheduledExecutorService sweeper;
+    private final SegmentHandlers segments;
 
     private TrickleServer(Builder b) {
         this.settings = b;
         this.store =
                 new ChannelStore(b.retainedSegments, b.maxChannels, b.changefeed, System::nanoTime);
-        SegmentHandlers segments =
+        this.segments =
                 new SegmentHandlers(
                         store,
                         b.autocreate,
@@ -137,6 +138,16 @@ public final class TrickleServer implements AutoCloseable {
         channel.markStarted(seq, System.nanoTime());
         segment.append(body, 0, body.length);
         segment.close();
+    }
+
+    /**
+     * While {@code hold} is set, requests for a segment of a channel that does not exist are
+     * answered {@code 503} with {@code Retry-After} instead of {@code 404}: clients retry rather
+     * than take the channel for deleted. For a restarted controller that re-creates the channels of
+     * work it takes over before it knows all their names (a 404 would end that work).
+     */
+    public void holdMissingChannels(boolean hold) {
+        segments.holdMissing(hold);
     }
 
     /** Closes a channel in-process as {@code DELETE /{channel}} would; false if unknown. */

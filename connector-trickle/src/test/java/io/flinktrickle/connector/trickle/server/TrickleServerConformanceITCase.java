@@ -132,6 +132,38 @@ class TrickleServerConformanceITCase {
     }
 
     @Test
+    void heldMissingChannelsAreTemporarilyUnavailableUntilReleased() throws IOException {
+        try (TrickleServer strict = TrickleServer.builder().autocreate(false).build().start()) {
+            int p = strict.port();
+            strict.holdMissingChannels(true);
+            strict.createChannel("known", "application/json");
+            for (String[] request :
+                    new String[][] {
+                        {"GET", "/gone/3"}, {"GET", "/gone/next"}, {"POST", "/gone/3"}
+                    }) {
+                try (RawHttp c = new RawHttp(p)) {
+                    c.send(request[0], request[1], Map.of(), new byte[0]);
+                    Head h = c.readFinalHead(T);
+                    assertThat(h.status).as(request[1]).isEqualTo(503);
+                    assertThat(h.header("Retry-After")).as(request[1]).contains("1");
+                    assertThat(h.headers.keySet())
+                            .noneMatch(k -> k.toLowerCase().startsWith("lp-"));
+                }
+            }
+            // Existing channels are served as usual while missing ones are held.
+            try (RawHttp c = new RawHttp(p)) {
+                c.send("POST", "/known/0", Map.of(), "{}".getBytes(StandardCharsets.UTF_8));
+                assertThat(c.readFinalHead(T).status).isEqualTo(200);
+            }
+            strict.holdMissingChannels(false);
+            try (RawHttp c = new RawHttp(p)) {
+                c.send("GET", "/gone/3");
+                assertThat(c.readFinalHead(T).status).isEqualTo(404);
+            }
+        }
+    }
+
+    @Test
     void c03PublishedSegmentIsServedWithSeqAndLatest() throws IOException {
         Head p = post("/ch/0", "hello", Map.of("Content-Type", "text/plain"));
         assertThat(p.status).isEqualTo(200);
