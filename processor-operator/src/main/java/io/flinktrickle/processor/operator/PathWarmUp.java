@@ -10,13 +10,8 @@ import io.flinktrickle.connector.trickle.sink.SegmentEncoder;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
 import io.flinktrickle.processor.api.FrameProcessor;
-import io.flinktrickle.processor.api.ProcessorContext;
 import io.flinktrickle.processor.api.SlotContext;
 
-import org.apache.flink.metrics.MetricGroup;
-
-import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -139,12 +134,11 @@ final class PathWarmUp {
     }
 
     /** The warm-up stream as the processor sees it: its data and events are discarded. */
-    private static final class Context implements ProcessorContext {
-        private final SlotContext slot;
+    private static final class Context extends SlotBoundContext {
         private final Map<String, Object> state = new HashMap<>();
 
         Context(SlotContext slot) {
-            this.slot = slot;
+            super(slot);
         }
 
         @Override
@@ -168,25 +162,5 @@ final class PathWarmUp {
 
         @Override
         public void sendEvent(String type, Map<String, ?> fields) {}
-
-        @Override
-        public Device device() {
-            return slot.device();
-        }
-
-        @Override
-        public NDManager ndManager() {
-            return slot.ndManager();
-        }
-
-        @Override
-        public int subtaskIndex() {
-            return slot.subtaskIndex();
-        }
-
-        @Override
-        public MetricGroup metricGroup() {
-            return slot.metricGroup();
-        }
     }
 }

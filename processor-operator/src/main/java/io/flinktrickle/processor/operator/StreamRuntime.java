@@ -4,10 +4,7 @@ import io.flinktrickle.processor.api.ProcessorContext;
 
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
-import org.apache.flink.metrics.MetricGroup;
 
-import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayDeque;
@@ -24,7 +21,7 @@ import java.util.function.Supplier;
  * the mailbox thread sets it when the stream starts). {@link #sendData} and {@link #sendEvent} may
  * be called from any thread.
  */
-final class StreamRuntime implements ProcessorContext {
+final class StreamRuntime extends SlotBoundContext {
     /** Entries received but not yet handed to the processor, in arrival order. */
     final ArrayDeque<Entry> waiting = new ArrayDeque<>();
 
@@ -77,7 +74,6 @@ final class StreamRuntime implements ProcessorContext {
     final Histogram endToEndMillis;
     private final long[] lastCounts = new long[4];
 
-    private final ProcessorSlot slot;
     private final BiConsumer<String, String> customEvents;
     private volatile Map<String, Object> params;
     private Object state;
@@ -93,11 +89,11 @@ final class StreamRuntime implements ProcessorContext {
             StreamMetrics metrics,
             BiConsumer<String, String> customEvents,
             long now) {
+        super(slot);
         this.key = key;
         this.id = id;
         this.urls = urls;
         this.params = params;
-        this.slot = slot;
         this.customEvents = customEvents;
         this.fpsCap = new FpsCap(maxFramerate);
         this.data = new DataBatcher(settings.dataMaxItems, settings.dataMaxLineBytes);
@@ -203,25 +199,5 @@ final class StreamRuntime implements ProcessorContext {
                         StreamEvents.event(type, System.currentTimeMillis()),
                         fields == null ? Map.of() : fields);
         customEvents.accept(key, StreamEvents.wrap(event, StreamEvents.QUEUE_CUSTOM));
-    }
-
-    @Override
-    public Device device() {
-        return slot.device();
-    }
-
-    @Override
-    public NDManager ndManager() {
-        return slot.ndManager();
-    }
-
-    @Override
-    public int subtaskIndex() {
-        return slot.subtaskIndex();
-    }
-
-    @Override
-    public MetricGroup metricGroup() {
-        return slot.metricGroup();
     }
 }
