@@ -109,5 +109,6 @@ final class JobAdoption {
             manager.runnerLink().adoptRegistry(registry);
             return;
         }
+        runner.noneToAdopt();
     }
 }

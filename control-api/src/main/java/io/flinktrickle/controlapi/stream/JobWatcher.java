@@ -176,6 +176,7 @@ final class JobWatcher {
 
     private void failStart(ManagedStream s, Duration startTimeout) {
         if (s.phase != ManagedStream.Phase.STARTING) {
+            s.ending.set(false); // it started meanwhile: its end is someone else's again
             return;
         }
         try {

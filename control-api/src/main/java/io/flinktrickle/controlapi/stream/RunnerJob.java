@@ -96,6 +96,29 @@ final class RunnerJob {
         this.target = target;
         this.trickle = trickle;
         this.internal = internal;
+        if (target.outlivesSidecar()) {
+            // A runner job of a previous sidecar may run on the cluster: until it is adopted (or
+            // Flink says there is none), its readers and writers of this server's channels are
+            // told to retry; a 404 would end its streams before their channels come back.
+            trickle.holdMissingChannels(true);
+        }
+    }
+
+    /** Flink lists no runner job of this sidecar's address: nothing to adopt. */
+    void noneToAdopt() {
+        if (!adopting) {
+            trickle.holdMissingChannels(false);
+        }
+    }
+
+    /** Whether every task of the current run is running (false when Flink cannot tell). */
+    boolean allTasksRunning() {
+        String id = jobId;
+        try {
+            return id != null && target.allTasksRunning(id);
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     /** The runner job's name: one runner per sidecar trickle server address. */
@@ -145,18 +168,19 @@ final class RunnerJob {
         String run = Long.toHexString(System.nanoTime() & 0xffffffffL);
         String streams = "runner-" + run + STREAMS_SUFFIX;
         String reg = "runner-" + run + REGISTRY_SUFFIX;
-        trickle.createChannel(streams, TrickleProtocol.MIME_JSON);
-        trickle.createChannel(reg, TrickleProtocol.MIME_JSON);
-        synchronized (this) {
-            if (announcements != null) {
-                trickle.deleteChannel(announcements);
-                trickle.deleteChannel(registry);
-            }
-            announcements = streams;
-            registry = reg;
-            nextSeq = 0;
-        }
         try {
+            trickle.holdMissingChannels(false); // a new run: nothing is being restored
+            trickle.createChannel(streams, TrickleProtocol.MIME_JSON);
+            trickle.createChannel(reg, TrickleProtocol.MIME_JSON);
+            synchronized (this) {
+                if (announcements != null) {
+                    trickle.deleteChannel(announcements);
+                    trickle.deleteChannel(registry);
+                }
+                announcements = streams;
+                registry = reg;
+                nextSeq = 0;
+            }
             jobId = target.submit(jobName(), arguments(streams, reg));
             LOG.info("Runner job {} submitted ({} slots)", jobId, config.runnerSlots());
         } catch (Exception e) {

@@ -23,13 +23,30 @@ final class RunnerLink {
     private static final Logger LOG = LoggerFactory.getLogger(RunnerLink.class);
 
     private static final Duration REGISTRY_WAIT = Duration.ofSeconds(10);
-    private static final int REGISTRY_ATTEMPTS = 6;
+
+    /** How long a restarted sidecar waits for an adopted runner job to publish its streams. */
+    private static final Duration REGISTRY_DEADLINE = Duration.ofSeconds(90);
+
+    /**
+     * A silent stream fails only once every task of the runner has run this long again: a job
+     * restarting its tasks (which reload their processors) is not silent about its streams.
+     */
+    static final Duration RUNNING_AGAIN = Duration.ofSeconds(30);
 
     private final StreamManager manager;
     private final RunnerJob runner;
     private final StreamChannels channels;
     private final ExecutorService workers;
     private final ScheduledExecutorService scheduler;
+
+    /** The sidecar's trickle server serves: the registry can be read (guarded by this). */
+    private boolean serving;
+
+    /** The registry channel of an adoption that waits for the server to serve (guarded by this). */
+    private String pendingRegistry;
+
+    /** Since when every task of the runner job runs, as last seen; 0: not (scheduler thread). */
+    private long allRunningSinceNanos;
 
     RunnerLink(
             StreamManager manager,
@@ -69,12 +86,33 @@ final class RunnerLink {
      */
     static final Duration SILENCE = Duration.ofSeconds(90);
 
-    /** Fails the running streams the job has been silent about for {@link #SILENCE}. */
+    /**
+     * Fails the running streams the job has been silent about for {@link #SILENCE}, once all its
+     * tasks have run for {@link #RUNNING_AGAIN} (scheduler thread; asks Flink only while a stream
+     * is silent that long).
+     */
     void failSilent() {
+        boolean anySilent = false;
         for (ManagedStream s : manager.streams()) {
-            if (s.phase == ManagedStream.Phase.RUNNING
-                    && s.relay != null
-                    && s.relay.silentNanos() > SILENCE.toNanos()) {
+            anySilent |= isSilent(s);
+        }
+        if (!anySilent) {
+            allRunningSinceNanos = 0;
+            return;
+        }
+        long now = System.nanoTime();
+        if (!runner.allTasksRunning()) {
+            allRunningSinceNanos = 0;
+            return;
+        }
+        if (allRunningSinceNanos == 0) {
+            allRunningSinceNanos = now;
+        }
+        if (now - allRunningSinceNanos < RUNNING_AGAIN.toNanos()) {
+            return;
+        }
+        for (ManagedStream s : manager.streams()) {
+            if (isSilent(s)) {
                 endOnce(
                         s,
                         ManagedStream.Phase.FAILED,
@@ -83,6 +121,12 @@ final class RunnerLink {
                                 + " s");
             }
         }
+    }
+
+    private static boolean isSilent(ManagedStream s) {
+        return s.phase == ManagedStream.Phase.RUNNING
+                && s.relay != null
+                && s.relay.silentNanos() > SILENCE.toNanos();
     }
 
     /** The runner job failed for good: its streams failed with it. */
@@ -100,32 +144,57 @@ final class RunnerLink {
 
     /**
      * After a restart: reads the adopted runner job's registry (it answers the request {@link
-     * RunnerJob#adopt} left for it once this sidecar serves) and adopts its streams. Asks again
-     * every {@link #REGISTRY_WAIT}, a few times: the job may be restarting.
+     * RunnerJob#adopt} left for it) and adopts its streams, once this sidecar's trickle server
+     * serves. Asks again every {@link #REGISTRY_WAIT} until {@link #REGISTRY_DEADLINE}: the job may
+     * be restarting. However it ends, the runner is told ({@link RunnerJob#adopted()}).
      */
-    void adoptRegistry(String registryChannel) {
+    synchronized void adoptRegistry(String registryChannel) {
+        if (!serving) {
+            pendingRegistry = registryChannel;
+            return;
+        }
         URI url = channels.local(registryChannel);
-        workers.execute(
-                () -> {
-                    for (int attempt = 0; attempt < REGISTRY_ATTEMPTS; attempt++) {
-                        Optional<JsonNode> registry =
-                                RunnerStreams.read(url, REGISTRY_WAIT, scheduler);
-                        if (registry.isPresent()) {
-                            for (RunnerStreams.Adopted a :
-                                    RunnerStreams.adoptable(registry.get(), runner.jobId())) {
-                                ManagedStream known = manager.find(a.stream.id);
-                                if (known == null || !known.phase.isActive()) {
-                                    manager.adopt(a.stream, a.orchestratorEvents);
-                                }
+        workers.execute(() -> readRegistry(url));
+    }
+
+    /** The sidecar's trickle server serves now (after it started): a pending adoption goes on. */
+    synchronized void serving() {
+        serving = true;
+        if (pendingRegistry != null) {
+            String registry = pendingRegistry;
+            pendingRegistry = null;
+            adoptRegistry(registry);
+        }
+    }
+
+    /** Worker thread. */
+    private void readRegistry(URI url) {
+        long deadline = System.nanoTime() + REGISTRY_DEADLINE.toNanos();
+        try {
+            while (System.nanoTime() < deadline) {
+                Optional<JsonNode> registry = RunnerStreams.read(url, REGISTRY_WAIT, scheduler);
+                if (registry.isPresent()) {
+                    for (RunnerStreams.Adopted a :
+                            RunnerStreams.adoptable(registry.get(), runner.jobId())) {
+                        try {
+                            ManagedStream known = manager.find(a.stream.id);
+                            if (known == null || !known.phase.isActive()) {
+                                manager.adopt(a.stream, a.orchestratorEvents);
                             }
-                            runner.adopted();
-                            return;
+                        } catch (RuntimeException e) {
+                            LOG.error("Stream {} could not be adopted", a.stream.id, e);
                         }
-                        LOG.info("The runner job has not published its streams yet; asking again");
-                        runner.requestRegistry();
                     }
-                    LOG.warn("The runner job never published its streams: none adopted");
-                    runner.adopted();
-                });
+                    return;
+                }
+                LOG.info("The runner job has not published its streams yet; asking again");
+                runner.requestRegistry();
+            }
+            LOG.warn("The runner job never published its streams: none adopted");
+        } catch (RuntimeException e) {
+            LOG.error("The runner job's streams could not be adopted", e);
+        } finally {
+            runner.adopted();
+        }
     }
 }

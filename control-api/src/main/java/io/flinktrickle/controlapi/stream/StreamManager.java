@@ -106,6 +106,9 @@ public final class StreamManager implements AutoCloseable {
 
     /** Connects to Flink in the background (retrying) and starts polling job statuses. */
     public void start() {
+        if (runnerLink != null) {
+            runnerLink.serving(); // started after the trickle server
+        }
         long check = JobWatcher.TARGET_CHECK.toMillis();
         scheduler.scheduleWithFixedDelay(watcher::checkTarget, 0, check, TimeUnit.MILLISECONDS);
         long poll =

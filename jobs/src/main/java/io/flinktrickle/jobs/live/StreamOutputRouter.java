@@ -37,8 +37,9 @@ final class StreamOutputRouter implements ChannelRouter<Frame> {
         String key = frame.streamKey();
         if (StreamLifecycle.isStart(frame)) {
             String publish = StreamLifecycle.attributes(frame).get(PUBLISH);
-            if (publish != null) {
-                learned.put(key, URI.create(publish));
+            URI publishTo = ChannelRouter.channelUrl(publish);
+            if (publishTo != null) {
+                learned.put(key, publishTo);
             }
         } else if (StreamLifecycle.isEnd(frame)) {
             URI ended = learned.remove(key);

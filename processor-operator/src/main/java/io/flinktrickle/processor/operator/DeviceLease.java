@@ -16,14 +16,17 @@ import java.util.List;
 /**
  * A slot's hold on one device, shared with every other slot of the TaskManager (and of any process
  * on the host): each device has numbered seats, a seat is an exclusive lock on a file ({@code
- * <tmp>/flink-trickle-device-leases/<device>.<seat>.lock}), and a slot takes the lowest free seat
- * of any candidate device, in candidate order. So the slots fill every device's first seat before
- * any device gets a second one: two slots never share a GPU while another is free, whatever their
- * subtask indexes, jobs or class loaders. A lease held by a process that died is released by the
- * operating system.
+ * <tmp>/flink-trickle-device-leases-<user>/<device>.<seat>.lock}), and a slot takes the lowest free
+ * seat of any candidate device, in candidate order. So the slots fill every device's first seat
+ * before any device gets a second one: two slots never share a GPU while another is free, whatever
+ * their subtask indexes, jobs or class loaders. A lease held by a process that died is released by
+ * the operating system.
  *
  * <p>Why file locks: a TaskManager runs each job's code in a class loader of its own, so a static
  * registry would be one per job, and one placed outside the job's classes would pin its loader.
+ * Within this JVM a seat is first claimed as a system property (a string: shared by every class
+ * loader, pins none), and only then is its file opened: closing any channel on a file drops every
+ * lock the process holds on it (POSIX), so a seat this JVM holds must never be opened again.
  *
  * <p>Thread-safe; {@link #close()} releases the seat.
  */
@@ -35,17 +38,24 @@ final class DeviceLease implements AutoCloseable {
 
     static final String DIRECTORY = "flink-trickle-device-leases";
 
+    /** System property naming a seat file this JVM holds (value {@link #CLAIMED}). */
+    private static final String CLAIM_PREFIX = "flinktrickle.device-seat.";
+
+    private static final String CLAIMED = "held";
+
     final Device device;
     final int seat;
     private final FileChannel channel;
     private final FileLock lock;
+    private final String claim;
     private boolean released;
 
-    private DeviceLease(Device device, int seat, FileChannel channel, FileLock lock) {
+    private DeviceLease(Device device, int seat, FileChannel channel, FileLock lock, String claim) {
         this.device = device;
         this.seat = seat;
         this.channel = channel;
         this.lock = lock;
+        this.claim = claim;
     }
 
     /** Takes the lowest free seat of {@code candidates} (not empty) in {@code directory}. */
@@ -66,18 +76,37 @@ final class DeviceLease implements AutoCloseable {
         Path file =
                 directory.resolve(
                         DeviceSelector.describe(device).replace(':', '-') + "." + seat + ".lock");
-        FileChannel channel =
-                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        String claim = CLAIM_PREFIX + file.toAbsolutePath();
+        if (System.getProperties().putIfAbsent(claim, CLAIMED) != null) {
+            return null; // another slot of this JVM holds the seat
+        }
+        FileChannel channel = null;
         try {
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock = channel.tryLock();
             if (lock != null) {
-                return new DeviceLease(device, seat, channel, lock);
+                return new DeviceLease(device, seat, channel, lock, claim);
             }
         } catch (OverlappingFileLockException heldInThisProcess) {
-            // another slot of this TaskManager holds the seat
+            // held by code of this JVM that does not claim seats (an older version): not ours
+        } catch (IOException e) {
+            closeQuietly(channel);
+            System.getProperties().remove(claim);
+            throw e;
         }
-        channel.close();
+        closeQuietly(channel);
+        System.getProperties().remove(claim);
         return null;
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // nothing held on it
+            }
+        }
     }
 
     @Override
@@ -91,6 +120,8 @@ final class DeviceLease implements AutoCloseable {
             channel.close();
         } catch (IOException e) {
             LOG.warn("Releasing the lease on {} seat {}: {}", device, seat, e.toString());
+        } finally {
+            System.getProperties().remove(claim);
         }
     }
 }

@@ -51,7 +51,10 @@ final class DeviceSelector {
         return select(
                 gpus,
                 configured,
-                java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), DeviceLease.DIRECTORY));
+                java.nio.file.Path.of(
+                        System.getProperty("java.io.tmpdir"),
+                        // per user: another user's lock files cannot be opened for writing
+                        DeviceLease.DIRECTORY + "-" + System.getProperty("user.name", "any")));
     }
 
     /** {@link #select(Collection, List)} with the leases kept in {@code leases}. */

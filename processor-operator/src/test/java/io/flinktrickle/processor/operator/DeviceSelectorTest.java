@@ -64,6 +64,49 @@ class DeviceSelectorTest {
     }
 
     @Test
+    void aSeatHeldInThisJvmStaysLockedForOtherProcesses() throws Exception {
+        // A second slot looking at a held seat must not open its file: closing that channel
+        // would drop the holder's lock for every other process (POSIX record locks).
+        List<String> one = List.of("gpu:0");
+        Path seat0 = leases.resolve("gpu-0.0.lock");
+        try (DeviceSelector.Choice a = DeviceSelector.select(List.of(), one, leases);
+                DeviceSelector.Choice b = DeviceSelector.select(List.of(), one, leases)) {
+            assertThat(a.source).endsWith("seat 0");
+            assertThat(b.source).endsWith("seat 1");
+            assertThat(otherProcessLocks(seat0)).as("seat 0 locked for other processes").isFalse();
+        }
+        assertThat(otherProcessLocks(seat0)).as("seat 0 free after close").isTrue();
+    }
+
+    /** Whether a separate JVM can lock {@code file} ({@link LockProbe}). */
+    private static boolean otherProcessLocks(Path file) throws Exception {
+        Process p =
+                new ProcessBuilder(
+                                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                LockProbe.class.getName(),
+                                file.toString())
+                        .redirectErrorStream(true)
+                        .start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        assertThat(p.waitFor()).as(out).isZero();
+        return Boolean.parseBoolean(out);
+    }
+
+    /** Prints whether it could lock the file given (another process's view). */
+    public static final class LockProbe {
+        public static void main(String[] args) throws Exception {
+            try (java.nio.channels.FileChannel c =
+                    java.nio.channels.FileChannel.open(
+                            Path.of(args[0]), java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.channels.FileLock lock = c.tryLock();
+                System.out.println(lock != null);
+            }
+        }
+    }
+
+    @Test
     void fallsBackToConfiguredDevicesThenCpu() throws Exception {
         try (DeviceSelector.Choice c = DeviceSelector.select(List.of(), List.of("cpu"), leases)) {
             assertThat(c.device).isEqualTo(Device.cpu());

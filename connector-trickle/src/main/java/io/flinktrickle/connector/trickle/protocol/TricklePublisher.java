@@ -146,6 +146,11 @@ public final class TricklePublisher implements Closeable {
             if (r.status() == 200 && latest.isPresent()) {
                 return latest.get();
             }
+            if (r.status() >= 500) {
+                // Not a legacy server but one that cannot answer now (e.g. 503 while its
+                // channels are restored): starting at 0 with a reset would clobber the channel.
+                throw new TrickleException(TrickleException.describe(next, r.status(), null));
+            }
             // Legacy servers have no /next (400): they also ignore Reset, start from 0.
             LOG.warn("{}: server has no /next ({}), starting at seq 0", channel, r.status());
             return 0;

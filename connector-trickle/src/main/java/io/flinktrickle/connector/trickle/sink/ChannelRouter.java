@@ -38,6 +38,25 @@ public interface ChannelRouter<T> extends Serializable {
         return false;
     }
 
+    /**
+     * A channel URL from text that came with the records (e.g. an announcement's attribute): an
+     * absolute {@code http}/{@code https} URL with a host, or null (the record is then dropped and
+     * counted rather than failing the sink).
+     */
+    static URI channelUrl(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            URI u = new URI(text.trim());
+            String scheme = u.getScheme();
+            boolean web = "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
+            return web && u.getHost() != null ? u : null;
+        } catch (java.net.URISyntaxException e) {
+            return null;
+        }
+    }
+
     /** Every record to one channel. */
     static <T> ChannelRouter<T> fixed(URI channel) {
         return (record, subtask) -> channel;

@@ -45,7 +45,7 @@ public final class JsonMessageEncoder<T> implements SegmentEncoder<T> {
 
             @Override
             public java.net.URI channelFor(TrickleMessage m, int subtaskIndex) {
-                return m.destination == null ? null : java.net.URI.create(m.destination);
+                return ChannelRouter.channelUrl(m.destination);
             }
 
             @Override

@@ -35,7 +35,8 @@ public interface SegmentDecoder<T> extends Serializable, ResultTypeQueryable<T> 
 
     /**
      * Creates the decoder of one channel that has attributes (see {@link StreamAnnouncement}); by
-     * default they are ignored.
+     * default they are ignored. An {@link IOException} here (e.g. attributes it cannot use) refuses
+     * that stream only: it ends with the failure in band, the job goes on.
      */
     default ChannelDecoder<T> open(String channelKey, Map<String, String> attributes)
             throws IOException {

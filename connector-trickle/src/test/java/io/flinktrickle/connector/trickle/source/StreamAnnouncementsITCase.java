@@ -39,8 +39,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Streams announced to a running source (parallelism 2) against the real trickle server: each is
  * read from the moment it is announced, on the least-loaded subtask, starts and ends in band with
- * its attributes, and is listed in the registry; a stream whose channel fails ends alone; bad and
- * repeated announcements change nothing.
+ * its attributes, and is listed in the registry; a stream whose channel fails ends alone, as does
+ * one whose decoder refuses its attributes; bad and repeated announcements change nothing.
  */
 class StreamAnnouncementsITCase {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -114,6 +114,15 @@ class StreamAnnouncementsITCase {
                         StreamAnnouncement.builder("dead", URI.create("http://127.0.0.1:9/dead"))
                                 .build()
                                 .toJson());
+                // One stream whose size its decoder cannot use: refused, alone; the job goes on.
+                server.createChannel("odd", TrickleProtocol.MIME_MPEGTS);
+                write(
+                        server,
+                        seq++,
+                        StreamAnnouncement.builder("odd", server.channelUri("odd"))
+                                .attribute(StreamLifecycle.WIDTH, "513")
+                                .build()
+                                .toJson());
                 for (String id : ids) {
                     try (TricklePublisher pub =
                             TricklePublisher.builder(server.channelUri(id))
@@ -125,8 +134,8 @@ class StreamAnnouncementsITCase {
                 // Every stream starts, with its attributes, before its first frame.
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 while (!allHaveFrames(records, ids)
-                        || !records.containsKey("dead")
-                        || records.get("dead").stream().noneMatch(r -> r.startsWith("end"))) {
+                        || !ended(records, "dead")
+                        || !ended(records, "odd")) {
                     assertThat(System.nanoTime())
                             .as("records so far: " + records)
                             .isLessThan(deadline);
@@ -152,6 +161,13 @@ class StreamAnnouncementsITCase {
                         .as("the dead stream starts and ends with its failure")
                         .hasSize(2)
                         .satisfies(r -> assertThat(r.get(1)).contains("failed"));
+                assertThat(records.get("odd"))
+                        .as("the stream its decoder refuses starts and ends with the reason")
+                        .hasSize(2)
+                        .satisfies(
+                                r ->
+                                        assertThat(r.get(1))
+                                                .contains("stream refused", "width", "513"));
 
                 // The registry lists the live streams (published after each change; ask too).
                 write(server, seq++, "{\"op\":\"registry\"}");
@@ -175,6 +191,11 @@ class StreamAnnouncementsITCase {
                 assertThat(s2.get(s2.size() - 1)).isEqualTo("end");
             }
         }
+    }
+
+    private static boolean ended(Map<String, List<String>> records, String id) {
+        return records.containsKey(id)
+                && records.get(id).stream().anyMatch(r -> r.startsWith("end"));
     }
 
     private static boolean allHaveFrames(Map<String, List<String>> records, List<String> ids) {

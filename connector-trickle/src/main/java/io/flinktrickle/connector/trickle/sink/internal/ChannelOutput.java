@@ -78,7 +78,9 @@ final class ChannelOutput<T> implements SegmentEncoder.SegmentOutput {
     void finish(boolean deleteChannel) throws IOException {
         IOException failure = null;
         try {
-            if (!gone && publisher != null) { // a paused channel has nothing open to complete
+            // A channel still paused has nothing open to complete; one whose pause is over
+            // tries its server again for what the encoder holds.
+            if (!gone && (publisher != null || System.nanoTime() >= pausedUntilNanos)) {
                 encoder.finish(this);
                 endSegment();
             }
@@ -109,7 +111,7 @@ final class ChannelOutput<T> implements SegmentEncoder.SegmentOutput {
         endSegment();
         if (publisher == null) {
             if (System.nanoTime() < pausedUntilNanos) {
-                throw new IOException(channel + ": paused after its server kept failing");
+                throw new Paused(channel);
             }
             LOG.info("trickle channel {}: trying its server again", channel);
             publisher = publishers.get();
@@ -191,6 +193,10 @@ final class ChannelOutput<T> implements SegmentEncoder.SegmentOutput {
             current = null;
             currentStream = null;
         }
+        if (e instanceof Paused) {
+            metrics.recordErrors.inc(); // the pause was logged when it began
+            return;
+        }
         if (e instanceof RetriesExhaustedException) {
             if (retryAfterNanos <= 0) {
                 throw e;
@@ -215,5 +221,14 @@ final class ChannelOutput<T> implements SegmentEncoder.SegmentOutput {
                 "trickle channel {}: a segment could not be published and was dropped: {}",
                 channel,
                 e.getMessage());
+    }
+
+    /** A record for a paused channel: dropped and counted, not logged each time. */
+    private static final class Paused extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Paused(URI channel) {
+            super(channel + ": paused after its server kept failing");
+        }
     }
 }

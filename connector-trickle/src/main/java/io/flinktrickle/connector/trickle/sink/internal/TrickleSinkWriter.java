@@ -86,11 +86,7 @@ public final class TrickleSinkWriter<T> implements SinkWriter<T> {
     public void write(T element, Context context) throws IOException {
         URI channel = router.channelFor(element, subtask);
         if (channel == null) {
-            metrics.recordErrors.inc();
-            if (!warnedUnrouted) {
-                LOG.warn("the channel router gave no channel for {}; dropped (counted)", element);
-                warnedUnrouted = true;
-            }
+            unrouted(element, null);
             return;
         }
         if (router.endsChannel(element)) {
@@ -102,10 +98,25 @@ public final class TrickleSinkWriter<T> implements SinkWriter<T> {
         }
         ChannelOutput<T> output = outputs.get(channel);
         if (output == null) {
+            if (ChannelRouter.channelUrl(channel.toString()) == null) {
+                unrouted(element, channel);
+                return;
+            }
             output = open(channel);
             outputs.put(channel, output);
         }
         output.write(element);
+    }
+
+    private void unrouted(T element, URI channel) {
+        metrics.recordErrors.inc();
+        if (!warnedUnrouted) {
+            LOG.warn(
+                    "the channel router gave no channel{} for {}; dropped (counted)",
+                    channel == null ? "" : " but " + channel + ", not an http(s) URL",
+                    element);
+            warnedUnrouted = true;
+        }
     }
 
     private ChannelOutput<T> open(URI channel) throws IOException {

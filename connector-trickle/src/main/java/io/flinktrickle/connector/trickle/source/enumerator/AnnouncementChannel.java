@@ -150,14 +150,16 @@ final class AnnouncementChannel implements AutoCloseable {
     private void deliver(TrickleSegment segment) throws IOException {
         try (segment) {
             long seq = segment.seq();
-            nextSeq = seq + 1;
             JsonNode message;
             try {
                 message = MAPPER.readTree(segment.readAll(MAX_MESSAGE_BYTES));
             } catch (SegmentTooLargeException | JacksonException e) {
+                nextSeq = seq + 1;
                 LOG.warn("announcement {} skipped: {}", seq, e.getMessage());
                 return;
             }
+            // Only now: a body cut short (the controller went away) is read again from its seq.
+            nextSeq = seq + 1;
             if (message == null || !message.isObject()) {
                 LOG.warn("announcement {} skipped: not a JSON object", seq);
                 return;

@@ -218,6 +218,8 @@ public final class TrickleSourceEnumerator
                 LOG.info("assigning trickle channel {} to subtask {}", split.key(), owner);
                 byOwner.computeIfAbsent(owner, o -> new ArrayList<>()).add(split);
                 assigned.add(split.key());
+                // Assigned since the restore: its reader has it whatever it said it held.
+                restoredAssigned.remove(split.key());
                 it.remove();
             }
         }

@@ -99,8 +99,14 @@ final class ChannelPump<T> {
                 emit(TrickleElement.finished(key));
                 return;
             }
-            try (SegmentDecoder.ChannelDecoder<T> channelDecoder =
-                    decoder.open(key, split.attributes())) {
+            SegmentDecoder.ChannelDecoder<T> opened;
+            try {
+                opened = decoder.open(key, split.attributes());
+            } catch (IOException e) {
+                offerQuietly(TrickleElement.refused(key, e));
+                return;
+            }
+            try (SegmentDecoder.ChannelDecoder<T> channelDecoder = opened) {
                 long from = split.nextSeq();
                 long pause = FIRST_PAUSE_MILLIS;
                 boolean resumed = false;

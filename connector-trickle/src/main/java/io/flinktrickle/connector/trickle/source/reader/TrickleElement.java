@@ -15,6 +15,8 @@ public final class TrickleElement<T> {
         STREAM,
         FINISHED,
         FAILED,
+        /** The channel's decoder could not be opened for its stream: that stream ends. */
+        REFUSED,
         WAKEUP
     }
 
@@ -64,6 +66,10 @@ public final class TrickleElement<T> {
 
     static <T> TrickleElement<T> failed(String splitId, Throwable error) {
         return new TrickleElement<>(Kind.FAILED, splitId, null, 0, 0, 0, error);
+    }
+
+    static <T> TrickleElement<T> refused(String splitId, Throwable error) {
+        return new TrickleElement<>(Kind.REFUSED, splitId, null, 0, 0, 0, error);
     }
 
     static <T> TrickleElement<T> wakeUp() {

@@ -132,8 +132,9 @@ public final class TrickleSplitReader<T>
                                 e.error);
                     }
                     // fall through: the stream ends, with the failure in band
+                case REFUSED:
                 case FINISHED:
-                    if (e.kind == TrickleElement.Kind.FAILED || endsStream(e.splitId)) {
+                    if (e.kind != TrickleElement.Kind.FINISHED || endsStream(e.splitId)) {
                         if (any) {
                             // The stream's end opens the next batch: records of this one (in any
                             // of the stream's channels) must not be emitted after it.
@@ -164,6 +165,13 @@ public final class TrickleSplitReader<T>
     }
 
     private static String failureOf(TrickleElement<?> e) {
+        if (e.kind == TrickleElement.Kind.REFUSED) {
+            LOG.warn(
+                    "trickle channel {} refused: {}; its stream ends",
+                    e.splitId,
+                    e.error.getMessage());
+            return "stream refused: " + e.error.getMessage();
+        }
         if (e.kind != TrickleElement.Kind.FAILED) {
             return null;
         }

@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The sink writer with a retry interval against a channel whose server is down: that channel pauses
  * (its records dropped without asking the server again), and carries on once its server is back,
  * while the writer and its other channels go on. A router's end of a channel finishes that channel
- * alone.
+ * alone. Records routed to something that is not an http(s) URL are dropped.
  */
 class TrickleSinkWriterITCase {
     private static final TrickleClientConfig QUICK =
@@ -48,6 +48,10 @@ class TrickleSinkWriterITCase {
             assertThat((System.nanoTime() - t0) / 1_000_000)
                     .as("a paused channel costs its records nothing (ms)")
                     .isLessThan(50);
+            // Destinations that are not http(s) URLs (they come with the records): dropped.
+            for (String bad : new String[] {"not a url", "file:///etc/passwd", "http:no-host"}) {
+                writer.write(new TrickleMessage("k", 0, "{}", bad), null);
+            }
             writer.write(message(otherChannel, "{\"other\":1}"), null);
             assertThat(read(otherChannel, 0)).isEqualTo("{\"other\":1}");
 
