@@ -181,10 +181,29 @@ final class RunnerJob {
                 registry = reg;
                 nextSeq = 0;
             }
+            cancelOrphans();
             jobId = target.submit(jobName(), arguments(streams, reg));
             LOG.info("Runner job {} submitted ({} slots)", jobId, config.runnerSlots());
         } catch (Exception e) {
             failed("the runner job could not be submitted: " + StreamException.messageOf(e));
+        }
+    }
+
+    /**
+     * Cancels runner jobs of this sidecar's name that no one follows: a submission that timed out
+     * after Flink had started the job leaves one behind, holding slots (and GPUs) the new run
+     * needs.
+     */
+    private void cancelOrphans() {
+        try {
+            for (FlinkTarget.JobSummary job : target.list()) {
+                if (jobName().equals(job.name) && !job.status.isGloballyTerminalState()) {
+                    LOG.warn("Cancelling runner job {}: a previous run nobody follows", job.id);
+                    target.cancel(job.id);
+                }
+            }
+        } catch (Exception e) {
+            LOG.warn("Looking for runner jobs left behind: {}", StreamException.messageOf(e));
         }
     }
 
