@@ -7,6 +7,8 @@ import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
 import io.flinktrickle.jobs.media.ClipFiles;
+import io.flinktrickle.processor.operator.HarnessStream;
+import io.flinktrickle.processor.operator.ProcessorTestHarness;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +24,10 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The example processors on real decoded frames of clip A (its first segment). */
+/**
+ * The example processors on real decoded frames of clip A (its first segment), run through the
+ * {@link ProcessorTestHarness} as a processor author would test theirs.
+ */
 class ExampleProcessorsTest {
     private static final List<VideoFrame> VIDEO = new ArrayList<>();
     private static final List<AudioFrame> AUDIO = new ArrayList<>();
@@ -50,21 +56,25 @@ class ExampleProcessorsTest {
     }
 
     @Test
-    void passthroughReturnsTheFrame() {
+    void passthroughReturnsTheFrame() throws Exception {
         VideoFrame f = VIDEO.get(0);
-        assertThat(new Passthrough().processVideo(f, null)).isSameAs(f);
+        try (ProcessorTestHarness harness =
+                ProcessorTestHarness.builder(new Passthrough()).build()) {
+            assertThat(harness.startStream("a").processVideo(f)).isSameAs(f);
+        }
     }
 
     @Test
     void simulatedModelLoadTakesItsTimeInOpenAndPassesFramesThrough() throws Exception {
         String previous = System.setProperty(SimulatedModelLoad.PROPERTY, "300");
-        try (TestContext ctx = new TestContext()) {
-            SimulatedModelLoad p = new SimulatedModelLoad();
+        try {
             long t0 = System.nanoTime();
-            p.open(ctx);
-            assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(300);
-            VideoFrame f = VIDEO.get(0);
-            assertThat(p.processVideo(f, ctx)).isSameAs(f);
+            try (ProcessorTestHarness harness =
+                    ProcessorTestHarness.builder(new SimulatedModelLoad()).build()) {
+                assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(300);
+                VideoFrame f = VIDEO.get(0);
+                assertThat(harness.startStream("a").processVideo(f)).isSameAs(f);
+            }
         } finally {
             if (previous == null) {
                 System.clearProperty(SimulatedModelLoad.PROPERTY);
@@ -75,92 +85,87 @@ class ExampleProcessorsTest {
     }
 
     @Test
-    void invertColorsInvertsAndBlendsByParams() {
+    void invertColorsInvertsAndBlendsByParams() throws Exception {
         VideoFrame f = VIDEO.get(10);
-        try (TestContext ctx = new TestContext()) {
-            VideoFrame inverted = new InvertColors().processVideo(f, ctx);
+        try (ProcessorTestHarness harness =
+                ProcessorTestHarness.builder(new InvertColors()).build()) {
+            HarnessStream s = harness.startStream("a");
+            VideoFrame inverted = s.processVideo(f);
             for (int i = 0; i < f.rgb().length; i += 997) {
                 assertThat(inverted.rgb()[i] & 0xff)
                         .isCloseTo(
                                 255 - (f.rgb()[i] & 0xff), org.assertj.core.data.Offset.offset(1));
             }
-            ctx.params = Map.of("amount", 0.0);
-            VideoFrame same = new InvertColors().processVideo(f, ctx);
-            assertThat(same.rgb()).isEqualTo(f.rgb());
-            ctx.params = Map.of("amount", 2);
-            assertThatThrownBy(() -> new InvertColors().updateParams(Map.of(), ctx))
+            s.updateParams(Map.of("amount", 0.0));
+            assertThat(s.processVideo(f).rgb()).isEqualTo(f.rgb());
+            assertThatThrownBy(() -> s.updateParams(Map.of("amount", 2)))
                     .hasMessageContaining("[0, 1]");
+            assertThat(s.params()).containsEntry("amount", 0.0);
         }
     }
 
     @Test
     void blurModelSmoothsWithAModelGeneratedInCode() throws Exception {
         VideoFrame f = VIDEO.get(20);
-        BlurModel blur = new BlurModel();
-        try (TestContext ctx = new TestContext()) {
-            blur.open(ctx);
-            blur.warmUp(ctx);
-            VideoFrame out = blur.processVideo(f, ctx);
+        try (ProcessorTestHarness harness = ProcessorTestHarness.builder(new BlurModel()).build()) {
+            VideoFrame out = harness.startStream("a").processVideo(f);
             assertThat(out.width()).isEqualTo(f.width());
             assertThat(out.height()).isEqualTo(f.height());
             // An interior pixel is the mean of its 3x3 neighbourhood (per channel).
-            int w = f.width();
             for (int[] p : new int[][] {{100, 100}, {256, 300}, {400, 50}}) {
                 for (int c = 0; c < 3; c++) {
                     double sum = 0;
                     for (int dy = -1; dy <= 1; dy++) {
                         for (int dx = -1; dx <= 1; dx++) {
-                            sum += f.rgb()[((p[1] + dy) * w + p[0] + dx) * 3 + c] & 0xff;
+                            sum += f.rgb()[f.indexOf(p[0] + dx, p[1] + dy) + c] & 0xff;
                         }
                     }
-                    assertThat((double) (out.rgb()[(p[1] * w + p[0]) * 3 + c] & 0xff))
+                    assertThat((double) (out.rgb()[out.indexOf(p[0], p[1]) + c] & 0xff))
                             .isCloseTo(sum / 9, org.assertj.core.data.Offset.offset(1.0));
                 }
             }
             assertThat(variance(out)).isLessThan(variance(f));
-        } finally {
-            blur.close();
         }
     }
 
     @Test
     void audioGainScalesAndClips() throws Exception {
         AudioFrame a = AUDIO.get(5);
-        try (TestContext ctx = new TestContext()) {
-            AudioGain gain = new AudioGain();
-            assertThat(gain.processAudio(a, ctx)).containsExactly(a);
-            ctx.params = Map.of("gain", 0.5);
-            short[] half = gain.processAudio(a, ctx).get(0).samples();
+        try (ProcessorTestHarness harness = ProcessorTestHarness.builder(new AudioGain()).build()) {
+            HarnessStream s = harness.startStream("a");
+            assertThat(s.processAudio(a)).containsExactly(a);
+            s.updateParams(Map.of("gain", 0.5));
+            short[] half = s.processAudio(a).get(0).samples();
             for (int i = 0; i < half.length; i += 37) {
                 assertThat((int) half[i])
                         .isCloseTo(a.samples()[i] / 2, org.assertj.core.data.Offset.offset(1));
             }
-            ctx.params = Map.of("gain", 16);
-            for (short s : gain.processAudio(a, ctx).get(0).samples()) {
-                assertThat(s).isBetween(Short.MIN_VALUE, Short.MAX_VALUE);
+            s.updateParams(Map.of("gain", 16));
+            for (short v : s.processAudio(a).get(0).samples()) {
+                assertThat(v).isBetween(Short.MIN_VALUE, Short.MAX_VALUE);
             }
-            ctx.params = Map.of("gain", "loud");
-            assertThatThrownBy(() -> gain.updateParams(Map.of(), ctx))
+            assertThatThrownBy(() -> s.updateParams(Map.of("gain", "loud")))
                     .hasMessageContaining("number");
         }
     }
 
     @Test
-    void frameStatsSendsDataAndCustomEvents() {
-        FrameStats stats = new FrameStats();
-        try (TestContext ctx = new TestContext()) {
+    void frameStatsSendsDataAndCustomEvents() throws Exception {
+        try (ProcessorTestHarness harness =
+                ProcessorTestHarness.builder(new FrameStats()).build()) {
+            HarnessStream s = harness.startStream("a");
             for (int i = 0; i < 30; i++) {
-                assertThat(stats.processVideo(VIDEO.get(i), ctx)).isSameAs(VIDEO.get(i));
+                assertThat(s.processVideo(VIDEO.get(i))).isSameAs(VIDEO.get(i));
             }
-            assertThat(ctx.data).hasSize(3);
-            Object first = ctx.data.get(0);
-            assertThat(first)
+            harness.advance(Duration.ofSeconds(1)); // past the data flush interval
+            assertThat(s.data()).hasSize(3);
+            assertThat(s.data().get(0))
                     .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
                     .containsKeys("pts", "mean_luma");
             // A black frame after real content is a brightness change.
             VideoFrame black = VIDEO.get(30).withPixels(512, 512, new byte[512 * 512 * 3]);
-            stats.processVideo(black, ctx);
-            assertThat(ctx.events)
+            s.processVideo(black);
+            assertThat(s.events())
                     .anySatisfy(e -> assertThat(e).containsEntry("type", "brightness_change"));
         }
     }

@@ -57,6 +57,10 @@ public final class FrameProcessing {
         return new Builder(processor);
     }
 
+    ProcessingSettings settings() {
+        return settings;
+    }
+
     /**
      * Adds the operator on {@code frames}: video, audio and {@link ControlFrame}s keyed by stream
      * key. For live streams use one {@code TrickleSource} with a {@link
