@@ -7,7 +7,7 @@ import io.flinktrickle.controlapi.testutils.Api;
 import io.flinktrickle.controlapi.testutils.Await;
 import io.flinktrickle.controlapi.testutils.Frames;
 import io.flinktrickle.controlapi.testutils.Orchestrator;
-import io.flinktrickle.controlapi.testutils.TestJars;
+import io.flinktrickle.processor.testutils.TestJars;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,6 +1,6 @@
 package io.flinktrickle.controlapi;
 
-import io.flinktrickle.controlapi.testutils.TestJars;
+import io.flinktrickle.processor.testutils.TestJars;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

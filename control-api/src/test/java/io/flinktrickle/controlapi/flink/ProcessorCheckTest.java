@@ -1,7 +1,7 @@
 package io.flinktrickle.controlapi.flink;
 
-import io.flinktrickle.controlapi.testutils.TestJars;
 import io.flinktrickle.jobs.live.JobArgs;
+import io.flinktrickle.processor.testutils.TestJars;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

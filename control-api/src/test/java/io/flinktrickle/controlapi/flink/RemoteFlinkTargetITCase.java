@@ -2,8 +2,8 @@ package io.flinktrickle.controlapi.flink;
 
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
-import io.flinktrickle.controlapi.testutils.TestJars;
 import io.flinktrickle.processor.testutils.RealFlinkCluster;
+import io.flinktrickle.processor.testutils.TestJars;
 
 import org.apache.flink.api.common.JobStatus;
 

@@ -1,4 +1,4 @@
-package io.flinktrickle.controlapi.testutils;
+package io.flinktrickle.processor.testutils;
 
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
