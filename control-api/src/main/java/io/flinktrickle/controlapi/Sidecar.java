@@ -50,6 +50,8 @@ public final class Sidecar implements AutoCloseable {
 
     private Sidecar(
             SidecarConfig config, FlinkTarget target, Optional<CapabilityRegistrar> registrar) {
+        // An unknown processor fails the launch, not every stream start.
+        target.checkProcessor(config.processorClass);
         this.config = config;
         this.target = target;
         this.registrar = registrar;
@@ -66,12 +68,27 @@ public final class Sidecar implements AutoCloseable {
         this.app = SidecarApp.create(manager, new GpuInfo());
     }
 
-    /** A sidecar for {@code config}: its Flink target and, when set, its BYOC registration. */
+    /**
+     * A sidecar for {@code config}: its Flink target and, when set, its BYOC registration.
+     *
+     * @throws IllegalArgumentException when the processor class is not where the jobs load it from
+     *     (the classpath or {@code PROCESSOR_JAR}; a remote cluster's {@code JOB_JAR})
+     */
     public static Sidecar create(SidecarConfig config, Optional<CapabilityRegistrar> registrar) {
-        return new Sidecar(config, targetFor(config), registrar);
+        FlinkTarget target = targetFor(config);
+        try {
+            return new Sidecar(config, target, registrar);
+        } catch (RuntimeException e) {
+            try {
+                target.close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
-    /** A sidecar with a given target (tests). */
+    /** A sidecar with a given target (tests); checks the processor as the other does. */
     public static Sidecar create(SidecarConfig config, FlinkTarget target) {
         return new Sidecar(config, target, Optional.empty());
     }
@@ -83,7 +100,11 @@ public final class Sidecar implements AutoCloseable {
                     .jobJar(config.jobJar)
                     .build();
         }
-        return new EmbeddedFlinkTarget(config.embeddedSlots(), new Configuration());
+        return EmbeddedFlinkTarget.builder()
+                .slots(config.embeddedSlots())
+                .configuration(new Configuration())
+                .processorJars(config.processorJars)
+                .build();
     }
 
     /** Starts everything and binds the HTTP API to the configured host and port. */

@@ -41,7 +41,16 @@ public final class SidecarMain {
             System.exit(2);
             return;
         }
-        Sidecar sidecar = Sidecar.create(config, registrar).start();
+        Sidecar sidecar;
+        try {
+            sidecar = Sidecar.create(config, registrar);
+        } catch (IllegalArgumentException e) {
+            // e.g. the processor class is not where the jobs load it from: no launch at all.
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        sidecar.start();
         Runtime.getRuntime().addShutdownHook(new Thread(sidecar::close, "sidecar-shutdown"));
         Thread.currentThread().join();
     }

@@ -1,11 +1,14 @@
 package io.flinktrickle.controlapi.config;
 
+import io.flinktrickle.jobs.processors.BuiltInProcessors;
 import io.flinktrickle.processor.operator.RealTimePolicy;
 
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -40,7 +43,15 @@ public final class SidecarConfig {
         SETTINGS.put(
                 "FLINK_REST_URL", "a session cluster's REST address; unset: embedded MiniCluster");
         SETTINGS.put("JOB_JAR", "the shaded job jar uploaded to a remote cluster");
-        SETTINGS.put("PROCESSOR", "FrameProcessor class (default the passthrough)");
+        SETTINGS.put(
+                "PROCESSOR",
+                "FrameProcessor class, or passthrough|invert|blur|gain|stats (default"
+                        + " passthrough); checked at launch");
+        SETTINGS.put(
+                "PROCESSOR_JAR",
+                "jars with the processor and its libraries for the embedded MiniCluster's jobs"
+                        + " (comma list; --processor-jar may be repeated; on a cluster the"
+                        + " processor comes in JOB_JAR)");
         SETTINGS.put(
                 "JOB_MODE",
                 "runner (default): one long-running job serves every stream (models load once,"
@@ -67,6 +78,9 @@ public final class SidecarConfig {
         SETTINGS.put("START_TIMEOUT_MS", "a job not running by then is an error (120000)");
     }
 
+    /** The one setting whose repeated arguments add up. */
+    private static final String LIST_SETTING = "PROCESSOR_JAR";
+
     /** The sidecar's trickle port with a remote cluster (fixed: the jobs keep it in their URLs). */
     public static final int DEFAULT_REMOTE_TRICKLE_PORT = 2940;
 
@@ -82,6 +96,10 @@ public final class SidecarConfig {
     public final URI flinkRestUrl;
     public final Path jobJar;
     public final String processorClass;
+
+    /** The processor author's jars (embedded MiniCluster only); may be empty. */
+    public final List<Path> processorJars;
+
     public final JobMode jobMode;
     public final int slots;
     public final int parallelism;
@@ -109,6 +127,7 @@ public final class SidecarConfig {
         this.flinkRestUrl = b.flinkRestUrl;
         this.jobJar = b.jobJar;
         this.processorClass = b.processorClass;
+        this.processorJars = List.copyOf(b.processorJars);
         this.jobMode = b.jobMode;
         this.slots = b.slots;
         this.parallelism = b.parallelism;
@@ -163,12 +182,14 @@ public final class SidecarConfig {
 
     /**
      * Reads the settings from {@code env} (e.g. {@code System.getenv()}), then from {@code args}
-     * ({@code --flink-rest-url http://jm:8081} overrides {@code FLINK_REST_URL}).
+     * ({@code --flink-rest-url http://jm:8081} overrides {@code FLINK_REST_URL}; a repeated {@code
+     * --processor-jar} adds to the list).
      *
      * @throws IllegalArgumentException naming the setting that is unknown or malformed
      */
     public static SidecarConfig fromEnvAndArgs(Map<String, String> env, String... args) {
         Map<String, String> values = new LinkedHashMap<>();
+        java.util.Set<String> fromArgs = new java.util.HashSet<>();
         for (String name : SETTINGS.keySet()) {
             String v = env.get(name);
             if (v != null && !v.isBlank()) {
@@ -184,7 +205,11 @@ public final class SidecarConfig {
             if (!SETTINGS.containsKey(name)) {
                 throw new IllegalArgumentException("unknown setting " + a);
             }
-            values.put(name, args[++i]);
+            String value = args[++i];
+            if (LIST_SETTING.equals(name) && !fromArgs.add(name)) {
+                value = values.get(name) + "," + value;
+            }
+            values.put(name, value);
         }
         Builder b = builder();
         String capacity = values.getOrDefault("CAPACITY", env.get("CAPABILITY_CAPACITY"));
@@ -205,6 +230,15 @@ public final class SidecarConfig {
             ifSet(values.get("FLINK_REST_URL"), v -> b.flinkRestUrl = URI.create(v));
             ifSet(values.get("JOB_JAR"), v -> b.jobJar = Path.of(v));
             ifSet(values.get("PROCESSOR"), v -> b.processorClass = v);
+            ifSet(
+                    values.get(LIST_SETTING),
+                    v -> {
+                        for (String jar : v.split(",")) {
+                            if (!jar.isBlank()) {
+                                b.processorJars.add(Path.of(jar.trim()));
+                            }
+                        }
+                    });
             ifSet(
                     values.get("JOB_MODE"),
                     v -> b.jobMode = JobMode.valueOf(v.toUpperCase(Locale.ROOT).replace('-', '_')));
@@ -254,6 +288,7 @@ public final class SidecarConfig {
         private URI flinkRestUrl;
         private Path jobJar;
         private String processorClass = "io.flinktrickle.jobs.processors.Passthrough";
+        private final List<Path> processorJars = new ArrayList<>();
         private JobMode jobMode = JobMode.RUNNER;
         private int slots;
         private int parallelism = 1;
@@ -327,8 +362,16 @@ public final class SidecarConfig {
             return this;
         }
 
+        /** A FrameProcessor class, or the short name of an example processor ({@code invert}). */
         public Builder processorClass(String processorClass) {
             this.processorClass = processorClass;
+            return this;
+        }
+
+        /** Jars with the processor and its libraries, for the embedded MiniCluster's jobs. */
+        public Builder processorJars(List<Path> jars) {
+            processorJars.clear();
+            processorJars.addAll(jars);
             return this;
         }
 
@@ -423,6 +466,12 @@ public final class SidecarConfig {
             check(
                     processorClass != null && !processorClass.isBlank(),
                     "PROCESSOR must name a class");
+            processorClass = BuiltInProcessors.className(processorClass.trim());
+            for (Path jar : processorJars) {
+                check(
+                        java.nio.file.Files.isRegularFile(jar),
+                        "PROCESSOR_JAR " + jar + " is not a file");
+            }
             check(
                     advertisedHost != null && !advertisedHost.isBlank(),
                     "ADVERTISED_HOST must not be empty");
@@ -440,6 +489,10 @@ public final class SidecarConfig {
                                 && flinkRestUrl.getHost() != null,
                         "FLINK_REST_URL must be an http(s) URL but is " + flinkRestUrl);
                 check(jobJar != null, "JOB_JAR is required with FLINK_REST_URL");
+                check(
+                        processorJars.isEmpty(),
+                        "PROCESSOR_JAR is for the embedded MiniCluster; with FLINK_REST_URL the"
+                                + " processor's classes go into JOB_JAR");
                 check(
                         java.nio.file.Files.isRegularFile(jobJar),
                         "JOB_JAR " + jobJar + " is not a file (build it: ./mvnw package)");

@@ -2,6 +2,7 @@ package io.flinktrickle.controlapi.flink;
 
 import io.flinktrickle.jobs.live.JobArgs;
 import io.flinktrickle.jobs.live.LiveVideoToVideoJob;
+import io.flinktrickle.jobs.live.ProcessorJars;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
@@ -16,8 +17,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.util.ExceptionUtils;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +29,9 @@ import java.util.concurrent.TimeUnit;
  * Runs the stream jobs in a Flink MiniCluster inside the sidecar's JVM (the default, as the demo
  * does): one TaskManager with {@code slots} slots. Job graphs are built here, from the same {@link
  * LiveVideoToVideoJob#build} a cluster submission runs, so bad arguments fail in {@link #submit}
- * with the job's own usage message.
+ * with the job's own usage message. A processor author's jars ({@link ProcessorJars}) go with each
+ * job graph as its user jars, so the tasks load the processor through Flink's user-code class
+ * loader, as on a session cluster; the graph is built with a class loader over them.
  *
  * <p>Threads: every method may be called from any thread; the MiniCluster is thread-safe, and calls
  * wait for its futures at most {@link #TIMEOUT_SECONDS}.
@@ -37,20 +42,46 @@ public final class EmbeddedFlinkTarget implements FlinkTarget {
 
     private final int slots;
     private final Configuration configuration;
+    private final ProcessorJars jars;
     private volatile MiniCluster cluster;
 
-    /**
-     * @param slots task slots (streams × parallelism)
-     * @param configuration extra Flink settings (may be empty)
-     */
-    public EmbeddedFlinkTarget(int slots, Configuration configuration) {
-        if (slots < 1) {
-            throw new IllegalArgumentException("slots must be positive but is " + slots);
-        }
-        this.slots = slots;
-        this.configuration = new Configuration(configuration);
+    private EmbeddedFlinkTarget(Builder b) {
+        this.slots = b.slots;
+        this.jars = ProcessorJars.of(b.processorJars);
+        this.configuration = jars.configure(new Configuration(b.configuration));
         // No fixed REST port: a real cluster's 8081 may be taken on this host.
         this.configuration.set(RestOptions.BIND_PORT, "0");
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Looks the class up on this JVM's classpath and in the processor jars, and creates one. */
+    @Override
+    public void checkProcessor(String processorClass) {
+        try {
+            JobArgs.checkProcessor(jars.classLoader(), processorClass);
+        } catch (JobArgs.UsageException e) {
+            throw new IllegalArgumentException(
+                    "PROCESSOR "
+                            + processorClass
+                            + ": "
+                            + e.getMessage().replaceFirst("^--processor: ", "")
+                            + (jars.jars().isEmpty()
+                                    ? " (not on the sidecar's classpath; give its jar with"
+                                            + " --processor-jar)"
+                                    : " (looked up on the sidecar's classpath and in"
+                                            + " PROCESSOR_JAR "
+                                            + jars
+                                            + ")"),
+                    e);
+        }
+    }
+
+    @Override
+    public JobArgs parseArguments(List<String> programArgs) throws JobArgs.UsageException {
+        return JobArgs.parse(jars.classLoader(), programArgs.toArray(new String[0]));
     }
 
     @Override
@@ -79,15 +110,18 @@ public final class EmbeddedFlinkTarget implements FlinkTarget {
     public String submit(String jobName, List<String> programArgs) throws Exception {
         JobArgs args;
         try {
-            args = JobArgs.parse(programArgs.toArray(new String[0]));
+            args = parseArguments(programArgs);
         } catch (JobArgs.UsageException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        StreamExecutionEnvironment env = new StreamExecutionEnvironment(new Configuration());
+        StreamExecutionEnvironment env =
+                new StreamExecutionEnvironment(new Configuration(), jars.classLoader());
         LiveVideoToVideoJob.build(env, args);
         StreamGraph graph = env.getStreamGraph();
         graph.setJobName(jobName);
-        JobGraph job = graph.getJobGraph();
+        JobGraph job = graph.getJobGraph(jars.classLoader());
+        // What pipeline.jars gives a job: uploaded with it, loaded by its user-code class loader.
+        job.addJars(jars.urls());
         return get(running().submitJob(job)).getJobID().toHexString();
     }
 
@@ -119,7 +153,7 @@ public final class EmbeddedFlinkTarget implements FlinkTarget {
     public Optional<String> failureCause(String jobId) throws Exception {
         JobResult result = get(running().requestJobResult(JobID.fromHexString(jobId)));
         return result.getSerializedThrowable()
-                .map(t -> t.deserializeError(getClass().getClassLoader()))
+                .map(t -> t.deserializeError(jars.classLoader()))
                 .map(t -> ExceptionUtils.stripExecutionException(t))
                 .map(EmbeddedFlinkTarget::rootMessage);
     }
@@ -160,8 +194,12 @@ public final class EmbeddedFlinkTarget implements FlinkTarget {
     public synchronized void close() throws Exception {
         MiniCluster mc = cluster;
         cluster = null;
-        if (mc != null) {
-            mc.closeAsync().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        try {
+            if (mc != null) {
+                mc.closeAsync().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            }
+        } finally {
+            jars.close();
         }
     }
 
@@ -179,6 +217,43 @@ public final class EmbeddedFlinkTarget implements FlinkTarget {
 
     private static boolean isNotFound(Throwable t) {
         return ExceptionUtils.findThrowable(t, FlinkJobNotFoundException.class).isPresent();
+    }
+
+    /** Builds an {@link EmbeddedFlinkTarget}; {@link #build()} checks the values. */
+    public static final class Builder {
+        private int slots = 1;
+        private Configuration configuration = new Configuration();
+        private List<Path> processorJars = List.of();
+
+        private Builder() {}
+
+        /** Task slots (runner slots, or streams × parallelism); default 1. */
+        public Builder slots(int slots) {
+            this.slots = slots;
+            return this;
+        }
+
+        /** Extra Flink settings of the MiniCluster. */
+        public Builder configuration(Configuration configuration) {
+            this.configuration = Objects.requireNonNull(configuration, "configuration");
+            return this;
+        }
+
+        /** A processor author's jars, the jobs' user jars (default none). */
+        public Builder processorJars(List<Path> processorJars) {
+            this.processorJars = List.copyOf(processorJars);
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException for a slot count below 1 or a jar that is no file
+         */
+        public EmbeddedFlinkTarget build() {
+            if (slots < 1) {
+                throw new IllegalArgumentException("slots must be positive but is " + slots);
+            }
+            return new EmbeddedFlinkTarget(this);
+        }
     }
 
     static String rootMessage(Throwable t) {

@@ -1,5 +1,7 @@
 package io.flinktrickle.controlapi.flink;
 
+import io.flinktrickle.jobs.live.JobArgs;
+
 import org.apache.flink.api.common.JobStatus;
 
 import java.util.List;
@@ -21,6 +23,21 @@ public interface FlinkTarget extends AutoCloseable {
      * job jar. Throws when the target cannot be reached; may be called again after a failure.
      */
     void open() throws Exception;
+
+    /**
+     * Checks, at the sidecar's launch, that the processor class is where this target's jobs load it
+     * from: this JVM's classpath or the processor jars (embedded), the job jar (remote).
+     *
+     * @throws IllegalArgumentException naming the class and where it was looked for
+     */
+    void checkProcessor(String processorClass);
+
+    /**
+     * Parses and checks a job's program arguments with the job's own parser, the processor class
+     * looked up where this target can see it (a remote cluster's job jar is checked once, by {@link
+     * #checkProcessor}).
+     */
+    JobArgs parseArguments(List<String> programArgs) throws JobArgs.UsageException;
 
     /** Whether {@link #open()} succeeded and the target answered its last call. */
     boolean isReachable();

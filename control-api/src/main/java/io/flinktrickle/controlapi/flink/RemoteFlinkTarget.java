@@ -1,5 +1,7 @@
 package io.flinktrickle.controlapi.flink;
 
+import io.flinktrickle.jobs.live.JobArgs;
+
 import org.apache.flink.api.common.JobStatus;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -94,6 +96,20 @@ public final class RemoteFlinkTarget implements FlinkTarget {
         LOG.info("Flink at {}: {}", base, overview);
         jarId = upload();
         opened = true;
+    }
+
+    /** The class must be in the job jar: the cluster loads the processor from it. */
+    @Override
+    public void checkProcessor(String processorClass) {
+        JobJarCheck.processorIn(jobJar, processorClass);
+    }
+
+    /**
+     * The processor class is not looked up here: it is in the job jar ({@link #checkProcessor}).
+     */
+    @Override
+    public JobArgs parseArguments(List<String> programArgs) throws JobArgs.UsageException {
+        return JobArgs.parse((ClassLoader) null, programArgs.toArray(new String[0]));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.flinktrickle.controlapi.stream;
 
 import io.flinktrickle.controlapi.config.SidecarConfig;
+import io.flinktrickle.controlapi.flink.FlinkTarget;
 import io.flinktrickle.jobs.live.JobArgs;
 import io.flinktrickle.processor.params.StreamParams;
 
@@ -13,8 +14,8 @@ import java.util.function.Function;
  * The {@code LiveVideoToVideoJob} arguments for one stream: its orchestrator channels, plus the
  * sidecar's params channel (a second control channel whose deletion ends the stream) and events
  * channel (relayed), the start params, and the sidecar's job settings. The arguments are parsed
- * here with the job's own parser, so settings it refuses fail the start before anything is
- * submitted.
+ * here with the job's own parser ({@link FlinkTarget#parseArguments}), so settings it refuses fail
+ * the start before anything is submitted.
  *
  * <p>Stateless; thread-safe.
  */
@@ -27,10 +28,12 @@ final class JobArguments {
     static final String LABEL_EVENTS_URL = "sidecar.events-url";
 
     private final SidecarConfig config;
+    private final FlinkTarget target;
     private final Function<String, URI> internalChannel;
 
-    JobArguments(SidecarConfig config, Function<String, URI> internalChannel) {
+    JobArguments(SidecarConfig config, FlinkTarget target, Function<String, URI> internalChannel) {
         this.config = config;
+        this.target = target;
         this.internalChannel = internalChannel;
     }
 
@@ -72,7 +75,7 @@ final class JobArguments {
             add(args, "--label", LABEL_EVENTS_URL + "=" + r.events);
         }
         try {
-            JobArgs.parse(args.toArray(new String[0]));
+            target.parseArguments(args);
         } catch (JobArgs.UsageException e) {
             // The request was validated already: what is left is the sidecar's own settings.
             throw new StreamException(

@@ -225,7 +225,7 @@ final class RunnerJob {
         add(args, "--label", LABEL_ANNOUNCEMENTS + "=" + streams);
         add(args, "--label", LABEL_REGISTRY + "=" + reg);
         try {
-            JobArgs.parse(args.toArray(new String[0]));
+            target.parseArguments(args);
         } catch (JobArgs.UsageException e) {
             throw new StreamException(
                     StreamException.Reason.FAILED,

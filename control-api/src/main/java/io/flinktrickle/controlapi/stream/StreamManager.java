@@ -86,7 +86,8 @@ public final class StreamManager implements AutoCloseable {
         this.channels = new StreamChannels(config, trickle, scheduler);
         this.watcher = new JobWatcher(this, target, workers);
         this.perStream =
-                new PerStreamJobs(this, target, new JobArguments(config, channels::internal));
+                new PerStreamJobs(
+                        this, target, new JobArguments(config, target, channels::internal));
         this.runner =
                 config.jobMode == SidecarConfig.JobMode.RUNNER
                         ? new RunnerJob(config, target, trickle, channels::internal)

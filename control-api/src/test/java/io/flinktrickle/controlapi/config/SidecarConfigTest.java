@@ -3,8 +3,12 @@ package io.flinktrickle.controlapi.config;
 import io.flinktrickle.processor.operator.RealTimePolicy;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -82,5 +86,49 @@ class SidecarConfigTest {
                 .hasMessageContaining("ROUTE_PREFIX");
         assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of("POLICY", "fast")))
                 .hasMessageContaining("bad setting");
+    }
+
+    @Test
+    void processorShortNamesAndProcessorJars(@TempDir Path tmp) throws Exception {
+        assertThat(SidecarConfig.fromEnvAndArgs(Map.of("PROCESSOR", "Invert")).processorClass)
+                .isEqualTo("io.flinktrickle.jobs.processors.InvertColors");
+        assertThat(SidecarConfig.fromEnvAndArgs(Map.of()).processorClass)
+                .isEqualTo("io.flinktrickle.jobs.processors.Passthrough");
+        Path a = Files.writeString(tmp.resolve("a.jar"), "");
+        Path b = Files.writeString(tmp.resolve("b.jar"), "");
+        Path c = Files.writeString(tmp.resolve("c.jar"), "");
+        assertThat(
+                        SidecarConfig.fromEnvAndArgs(
+                                        Map.of("PROCESSOR_JAR", a + "," + b),
+                                        "--processor",
+                                        "com.example.X")
+                                .processorJars)
+                .containsExactly(a, b);
+        assertThat(
+                        SidecarConfig.fromEnvAndArgs(
+                                        Map.of("PROCESSOR_JAR", a.toString()),
+                                        "--processor-jar",
+                                        b.toString(),
+                                        "--processor-jar",
+                                        c.toString())
+                                .processorJars)
+                .as("arguments replace the environment; repeated ones add up")
+                .containsExactly(b, c);
+        assertThatThrownBy(
+                        () ->
+                                SidecarConfig.fromEnvAndArgs(
+                                        Map.of(),
+                                        "--processor-jar",
+                                        tmp.resolve("x.jar").toString()))
+                .hasMessageContaining("PROCESSOR_JAR " + tmp.resolve("x.jar") + " is not a file");
+        assertThatThrownBy(
+                        () ->
+                                SidecarConfig.builder()
+                                        .flinkRestUrl(java.net.URI.create("http://jm:8081"))
+                                        .jobJar(a)
+                                        .processorJars(List.of(b))
+                                        .build())
+                .hasMessageContaining(
+                        "with FLINK_REST_URL the processor's classes go into JOB_JAR");
     }
 }

@@ -3,10 +3,12 @@ package io.flinktrickle.controlapi.flink;
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
 import io.flinktrickle.processor.testutils.RealFlinkCluster;
+import io.flinktrickle.processor.testutils.TestJars;
 
 import org.apache.flink.api.common.JobStatus;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -208,6 +210,81 @@ class RemoteFlinkTargetITCase {
         assertThat(cause).hasValueSatisfying(c -> assertThat(c).contains(nowhere.toString()));
         assertThat(cause.get()).doesNotContain("\n");
         target.cancel(jobId); // FAILED: left alone
+    }
+
+    /**
+     * {@code bin/cluster submit --jar JAR ARGS} uploads that jar (a path relative to the caller's
+     * directory), not the project's job jar, and runs its manifest's main class with the arguments.
+     */
+    @Test
+    void binClusterSubmitRunsTheGivenJar(@TempDir Path dir) throws Exception {
+        TestJars.compile(dir, "my-job.jar", Map.of("tiny.TinyJob", TINY_JOB), "tiny.TinyJob");
+        // bin/cluster finds the cluster through $CLUSTER_HOME/rest.port, as its start writes it.
+        Files.writeString(dir.resolve("rest.port"), Integer.toString(cluster.restPort()));
+        String name = "my-own-job-" + System.nanoTime();
+        Script run = binCluster(dir, "submit", "--jar", "my-job.jar", name);
+        assertThat(run.exitCode).as(run.toString()).isZero();
+        String jobId = new ObjectMapper().readTree(run.stdout).path("jobid").asText();
+        awaitStatus(jobId, JobStatus.FINISHED);
+        assertThat(cluster.rest("/jobs/" + jobId).path("name").asText()).isEqualTo(name);
+
+        Script missing = binCluster(dir, "submit", "--jar", "nope.jar");
+        assertThat(missing.exitCode).as(missing.toString()).isEqualTo(2);
+        assertThat(missing.stderr).contains(dir.resolve("nope.jar") + " is not a file");
+    }
+
+    /** A job of its own: ten numbers into a discarding sink, named by its first argument. */
+    private static final String TINY_JOB =
+            String.join(
+                    "\n",
+                    "package tiny;",
+                    "import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;",
+                    "import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;",
+                    "public class TinyJob {",
+                    "  public static void main(String[] args) throws Exception {",
+                    "    StreamExecutionEnvironment env =",
+                    "        StreamExecutionEnvironment.getExecutionEnvironment();",
+                    "    env.fromSequence(1, 10).sinkTo(new DiscardingSink<>());",
+                    "    env.execute(args[0]);",
+                    "  }",
+                    "}");
+
+    private static final class Script {
+        final int exitCode;
+        final String stdout;
+        final String stderr;
+
+        Script(int exitCode, String stdout, String stderr) {
+            this.exitCode = exitCode;
+            this.stdout = stdout;
+            this.stderr = stderr;
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exitCode + ", stdout: " + stdout + ", stderr: " + stderr;
+        }
+    }
+
+    /** Runs the repository's {@code bin/cluster} in {@code dir}, with it as CLUSTER_HOME. */
+    private static Script binCluster(Path dir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of("..", "bin", "cluster").toAbsolutePath().normalize().toString());
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile(dir, "cluster", ".out");
+        Path err = Files.createTempFile(dir, "cluster", ".err");
+        ProcessBuilder pb =
+                new ProcessBuilder(cmd)
+                        .directory(dir.toFile())
+                        .redirectOutput(out.toFile())
+                        .redirectError(err.toFile());
+        pb.environment().put("CLUSTER_HOME", dir.toString());
+        Process p = pb.start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+            throw new AssertionError("bin/cluster did not end: " + Files.readString(err));
+        }
+        return new Script(p.exitValue(), Files.readString(out), Files.readString(err));
     }
 
     private static List<String> streamArgs(String id, URI subscribe) {

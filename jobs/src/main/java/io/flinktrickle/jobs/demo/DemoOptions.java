@@ -1,30 +1,28 @@
 package io.flinktrickle.jobs.demo;
 
+import io.flinktrickle.jobs.processors.BuiltInProcessors;
+
 import java.nio.file.Path;
-import java.util.Locale;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The demo's command line. */
 final class DemoOptions {
-    static final Map<String, String> PROCESSORS =
-            Map.of(
-                    "passthrough", "io.flinktrickle.jobs.processors.Passthrough",
-                    "invert", "io.flinktrickle.jobs.processors.InvertColors",
-                    "blur", "io.flinktrickle.jobs.processors.BlurModel",
-                    "gain", "io.flinktrickle.jobs.processors.AudioGain",
-                    "stats", "io.flinktrickle.jobs.processors.FrameStats");
 
     static final String USAGE =
             String.join(
                     "\n",
-                    "usage: ./bin/demo [--processor NAME|CLASS] [--seconds N] [--width N --height"
-                            + " N]",
+                    "usage: ./bin/demo [--processor NAME|CLASS] [--processor-jar JAR[,JAR]]"
+                            + " [--seconds N]",
+                    "                  [--width N --height N]",
                     "                  [--input FILE.ts|DIR] [--params JSON] [--out FILE]",
                     "",
                     "  --processor  passthrough, invert (DJL tensor filter), blur (DJL model),"
                             + " gain (audio),",
                     "               stats (data + events), or a FrameProcessor class;"
                             + " default invert",
+                    "  --processor-jar  jars with the processor class and its libraries (comma"
+                            + " list, may be repeated)",
                     "  --seconds    how long to stream the input, looping (default 20)",
                     "  --width/--height  processing size (default 512x512)",
                     "  --input      a .ts file or a folder with clip A's segments"
@@ -33,6 +31,7 @@ final class DemoOptions {
                     "  --out        the output file (default out/demo-output.ts)");
 
     String processor = "invert";
+    final List<Path> processorJars = new ArrayList<>();
     int seconds = 20;
     int width = 512;
     int height = 512;
@@ -41,7 +40,7 @@ final class DemoOptions {
     Path out = Path.of("out", "demo-output.ts");
 
     String processorClass() {
-        return PROCESSORS.getOrDefault(processor.toLowerCase(Locale.ROOT), processor);
+        return BuiltInProcessors.className(processor);
     }
 
     static DemoOptions parse(String... args) {
@@ -58,6 +57,13 @@ final class DemoOptions {
             switch (flag) {
                 case "--processor":
                     o.processor = v;
+                    break;
+                case "--processor-jar":
+                    for (String jar : v.split(",")) {
+                        if (!jar.isBlank()) {
+                            o.processorJars.add(Path.of(jar.trim()));
+                        }
+                    }
                     break;
                 case "--seconds":
                     o.seconds = positive(flag, v);

@@ -10,6 +10,7 @@ import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
 import io.flinktrickle.jobs.live.JobArgs;
 import io.flinktrickle.jobs.live.LiveVideoToVideoJob;
+import io.flinktrickle.jobs.live.ProcessorJars;
 import io.flinktrickle.jobs.media.LivePacing;
 
 import org.apache.flink.configuration.Configuration;
@@ -53,19 +54,28 @@ public final class LiveVideoDemo {
             System.exit("help".equals(e.getMessage()) ? 0 : 2);
             return;
         }
-        DemoSummary s = new LiveVideoDemo(options, System.out).run();
+        DemoSummary s;
+        try {
+            s = new LiveVideoDemo(options, System.out).run();
+        } catch (IllegalArgumentException | JobArgs.UsageException e) {
+            // An unknown processor class (or a bad processor jar) is named before anything runs.
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         System.exit(s.decodedFrames > 0 ? 0 : 1);
     }
 
     DemoSummary run() throws Exception {
         DemoInput input = DemoInput.load(options.input, options.width, options.height);
         Files.createDirectories(options.out.toAbsolutePath().getParent());
-        try (TrickleServer server =
-                TrickleServer.builder()
-                        .basePath("/ai/trickle/")
-                        .retainedSegments(8)
-                        .build()
-                        .start()) {
+        try (ProcessorJars jars = ProcessorJars.of(options.processorJars);
+                TrickleServer server =
+                        TrickleServer.builder()
+                                .basePath("/ai/trickle/")
+                                .retainedSegments(8)
+                                .build()
+                                .start()) {
             String id = "demo";
             for (String c : List.of(id, id + "-out")) {
                 server.createChannel(c, TrickleProtocol.MIME_MPEGTS);
@@ -75,6 +85,7 @@ public final class LiveVideoDemo {
             server.createChannel(id + "-data", TrickleProtocol.MIME_JSONL);
             JobArgs jobArgs =
                     JobArgs.parse(
+                            jars.classLoader(),
                             "--stream",
                             "id="
                                     + id
@@ -114,7 +125,8 @@ public final class LiveVideoDemo {
                             options.out,
                             out);
             StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration());
+                    StreamExecutionEnvironment.createLocalEnvironment(
+                            1, jars.configure(new Configuration()));
             LiveVideoToVideoJob.build(env, jobArgs);
             JobClient job = env.executeAsync("demo: live-video-to-video");
             try {

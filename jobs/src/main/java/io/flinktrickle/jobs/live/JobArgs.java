@@ -97,6 +97,9 @@ public final class JobArgs {
     /** {@code --label} pairs, kept in the job's global parameters. */
     public final Map<String, String> labels;
 
+    /** Where {@link #newProcessor()} finds the processor class. */
+    private final ClassLoader processorLoader;
+
     private JobArgs(
             List<StreamSpec> streams,
             URI announcements,
@@ -114,7 +117,8 @@ public final class JobArgs {
             int heartbeatSeconds,
             int checkpointSeconds,
             int maxRestarts,
-            Map<String, String> labels) {
+            Map<String, String> labels,
+            ClassLoader processorLoader) {
         this.streams = List.copyOf(streams);
         this.announcements = announcements;
         this.registry = registry;
@@ -132,6 +136,7 @@ public final class JobArgs {
         this.checkpointSeconds = checkpointSeconds;
         this.maxRestarts = maxRestarts;
         this.labels = Map.copyOf(labels);
+        this.processorLoader = processorLoader;
     }
 
     /** Thrown for arguments that cannot run; the message says which and why. */
@@ -143,7 +148,18 @@ public final class JobArgs {
         }
     }
 
+    /** Parses {@code args}; the processor class is looked up with this class's own loader. */
     public static JobArgs parse(String... args) throws UsageException {
+        return parse(JobArgs.class.getClassLoader(), args);
+    }
+
+    /**
+     * Parses {@code args}, looking the processor class up with {@code processorLoader} (e.g. one
+     * over a processor author's jars, see {@link ProcessorJars}); {@code null}: the processor class
+     * is not looked up here, but where the job runs (a client that submits to a cluster whose job
+     * jar holds the class); {@link #newProcessor()} then uses this class's own loader.
+     */
+    public static JobArgs parse(ClassLoader processorLoader, String... args) throws UsageException {
         List<StreamSpec> streams = new ArrayList<>();
         URI announcements = null;
         URI registry = null;
@@ -287,7 +303,9 @@ public final class JobArgs {
         if (sizeGiven && (width % 2 != 0 || height % 2 != 0)) {
             throw new UsageException("--width and --height must be even (H.264 4:2:0)");
         }
-        checkProcessor(processor);
+        if (processorLoader != null) {
+            checkProcessor(processorLoader, processor);
+        }
         return new JobArgs(
                 streams,
                 announcements,
@@ -305,23 +323,32 @@ public final class JobArgs {
                 heartbeatSeconds,
                 checkpointSeconds,
                 maxRestarts,
-                labels);
+                labels,
+                processorLoader != null ? processorLoader : JobArgs.class.getClassLoader());
     }
 
     /** Instantiates the processor (each call a new instance). */
     public FrameProcessor newProcessor() {
         try {
             return (FrameProcessor)
-                    Class.forName(processorClass).getDeclaredConstructor().newInstance();
+                    Class.forName(processorClass, true, processorLoader)
+                            .getDeclaredConstructor()
+                            .newInstance();
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot create " + processorClass, e);
         }
     }
 
-    private static void checkProcessor(String name) throws UsageException {
+    /**
+     * Checks that {@code name} is a {@link FrameProcessor} that {@code loader} finds and that its
+     * no-argument constructor creates.
+     *
+     * @throws UsageException naming the class and what is wrong with it
+     */
+    public static void checkProcessor(ClassLoader loader, String name) throws UsageException {
         Class<?> c;
         try {
-            c = Class.forName(name);
+            c = Class.forName(name, true, loader);
         } catch (ClassNotFoundException e) {
             throw new UsageException("--processor: class " + name + " not found");
         }

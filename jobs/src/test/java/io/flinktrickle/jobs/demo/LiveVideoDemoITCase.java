@@ -1,13 +1,23 @@
 package io.flinktrickle.jobs.demo;
 
+import io.flinktrickle.connector.trickle.media.Frame;
+import io.flinktrickle.connector.trickle.media.MpegTsFrameDecoder;
+import io.flinktrickle.connector.trickle.media.VideoFrame;
+import io.flinktrickle.connector.trickle.source.SegmentDecoder;
+import io.flinktrickle.connector.trickle.source.SegmentInfo;
+import io.flinktrickle.processor.testutils.TestJars;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -40,6 +50,84 @@ class LiveVideoDemoITCase {
         assertThat(text).contains("fps in", "summary", "output file decodes        yes");
     }
 
+    /**
+     * {@code ./bin/demo --processor-jar white-box.jar --processor com.example.WhiteBox}: a jar
+     * built at test time (its classes are not on this classpath) goes to the local MiniCluster as
+     * the job's {@code pipeline.jars}; its white box is in the output file's pixels.
+     */
+    @Test
+    void aProcessorFromItsOwnJar(@TempDir Path dir) throws Exception {
+        Path jar = TestJars.compile(dir, "white-box.jar", TestJars.WHITE_BOX, null);
+        assertThatThrownBy(() -> Class.forName("com.example.WhiteBox"))
+                .isInstanceOf(ClassNotFoundException.class);
+        Path out = dir.resolve("demo.ts");
+        DemoSummary s =
+                new LiveVideoDemo(
+                                DemoOptions.parse(
+                                        "--seconds",
+                                        "4",
+                                        "--processor",
+                                        "com.example.WhiteBox",
+                                        "--processor-jar",
+                                        jar.toString(),
+                                        "--out",
+                                        out.toString()),
+                                new PrintStream(new ByteArrayOutputStream(), true))
+                        .run();
+        assertThat(s.decodedFrames).isGreaterThanOrEqualTo(60);
+        List<VideoFrame> frames = decode(out);
+        for (VideoFrame f : List.of(frames.get(0), frames.get(frames.size() - 1))) {
+            // Inside the box, off its edges (H.264 and 4:2:0 chroma blur the border).
+            assertThat(mean(f, 8, TestJars.BOX - 8)).as("the box is white").isGreaterThan(240);
+        }
+        assertThatThrownBy(
+                        () ->
+                                new LiveVideoDemo(
+                                                DemoOptions.parse(
+                                                        "--processor",
+                                                        "com.example.Missing",
+                                                        "--processor-jar",
+                                                        jar.toString(),
+                                                        "--out",
+                                                        out.toString()),
+                                                new PrintStream(new ByteArrayOutputStream(), true))
+                                        .run())
+                .hasMessageContaining("class com.example.Missing not found");
+    }
+
+    private static List<VideoFrame> decode(Path file) throws Exception {
+        List<Frame> frames = new ArrayList<>();
+        try (SegmentDecoder.ChannelDecoder<Frame> d =
+                        MpegTsFrameDecoder.builder().maxFramerate(0).build().open("out");
+                InputStream in = Files.newInputStream(file)) {
+            d.decode(new SegmentInfo("out", 0, "video/MP2T", 0), in, frames::add);
+            d.endOfStream(frames::add);
+        }
+        List<VideoFrame> video = new ArrayList<>();
+        for (Frame f : frames) {
+            if (f instanceof VideoFrame) {
+                video.add((VideoFrame) f);
+            }
+        }
+        return video;
+    }
+
+    /** Mean of R, G and B over the square [from, to)² of the frame. */
+    private static double mean(VideoFrame f, int from, int to) {
+        byte[] rgb = f.rgb();
+        long sum = 0;
+        int n = 0;
+        for (int y = from; y < to; y++) {
+            for (int x = from; x < to; x++) {
+                for (int c = 0; c < 3; c++) {
+                    sum += rgb[(y * f.width() + x) * 3 + c] & 0xff;
+                    n++;
+                }
+            }
+        }
+        return (double) sum / n;
+    }
+
     @Test
     void aGeneratedTestPatternStandsInWithoutAClip() throws Exception {
         DemoInput pattern = DemoInput.testPattern(128, 96, 4);
@@ -57,5 +145,13 @@ class LiveVideoDemoITCase {
         assertThatThrownBy(() -> DemoOptions.parse("--colour"))
                 .hasMessageContaining("needs a value");
         assertThat(DemoOptions.parse("--processor", "blur").processorClass()).endsWith("BlurModel");
+        assertThat(
+                        DemoOptions.parse(
+                                        "--processor-jar",
+                                        "a.jar,b.jar",
+                                        "--processor-jar",
+                                        "c.jar")
+                                .processorJars)
+                .containsExactly(Path.of("a.jar"), Path.of("b.jar"), Path.of("c.jar"));
     }
 }
