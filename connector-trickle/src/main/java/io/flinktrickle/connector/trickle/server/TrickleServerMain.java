@@ -1,6 +1,7 @@
 package io.flinktrickle.connector.trickle.server;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -22,6 +23,10 @@ public final class TrickleServerMain {
     private TrickleServerMain() {}
 
     public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.println(USAGE);
+            return;
+        }
         TrickleServer server;
         try {
             server = parse(args).build();
