@@ -64,7 +64,7 @@ public final class SidecarMain {
     private static final String PEKKO_TICK = "pekko.scheduler.tick-duration";
 
     static String usage() {
-        StringBuilder b = new StringBuilder("usage: sidecar [--name value ...]\n\n");
+        StringBuilder b = new StringBuilder("usage: bin/sidecar [--name value ...]\n\n");
         b.append("Settings (environment variable, or --lower-case-name):\n");
         for (Map.Entry<String, String> s : SidecarConfig.SETTINGS.entrySet()) {
             b.append(String.format("  %-20s %s%n", s.getKey(), s.getValue()));

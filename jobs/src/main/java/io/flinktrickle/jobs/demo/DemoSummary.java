@@ -83,24 +83,23 @@ final class DemoSummary {
         }
     }
 
-    /** Why frames were dropped: the real-time policy, while the job started or all along. */
+    /**
+     * Why frames were dropped: the real-time policy dropped the oldest waiting frames (the job fell
+     * behind the live input), while the job started or all along.
+     */
     String dropReason() {
         if (framesDropped == 0) {
             return "";
         }
-        String why =
-                " (the job fell behind the live input, so its real-time policy dropped the oldest"
-                        + " waiting frames; ";
         if (droppedInLastHeartbeat == 0) {
-            return why
-                    + "all by "
+            return " (real-time policy: the job fell behind the live input while it started, JIT"
+                    + " and model loading; none after "
                     + lastDropSeconds
-                    + " s, while the job started: JIT compilation, model loading)";
+                    + " s)";
         }
-        return why
-                + "still at the end, "
+        return " (real-time policy: the job falls behind the live input, "
                 + droppedInLastHeartbeat
-                + " in the last heartbeat: the processor does not keep up with real time here)";
+                + " in the last heartbeat: the processor is slower than real time here)";
     }
 
     private static void line(PrintStream out, int label, String format, Object... args) {

@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
 public final class TrickleRelayDemo {
 
     static final String USAGE =
-            "usage: TrickleRelayDemo [--media-dir DIR] [--clip PREFIX] [--loops N] [--out FILE]"
+            "usage: bin/relay-demo [--media-dir DIR] [--clip PREFIX] [--loops N] [--out FILE]"
                     + " [--fast]\n"
                     + "  --media-dir  folder with the clip segments (default: the repository's"
                     + " media/)\n"

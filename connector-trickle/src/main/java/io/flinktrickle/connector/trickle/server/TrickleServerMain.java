@@ -16,7 +16,7 @@ import java.util.concurrent.CountDownLatch;
 public final class TrickleServerMain {
 
     static final String USAGE =
-            "usage: TrickleServerMain [--host H] [--port P] [--path /base/] [--no-autocreate]"
+            "usage: bin/trickle-server [--host H] [--port P] [--path /base/] [--no-autocreate]"
                     + " [--changefeed] [--retained N] [--max-segment-bytes N] [--max-channels N]"
                     + " [--idle-timeout-s N]";
 
