@@ -3,6 +3,7 @@ package io.flinktrickle.controlapi;
 import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.controlapi.registration.CapabilityRegistrar;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -15,7 +16,7 @@ public final class SidecarMain {
     private SidecarMain() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length > 0 && ("--help".equals(args[0]) || "-h".equals(args[0]))) {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
             System.out.println(usage());
             return;
         }
@@ -72,7 +73,7 @@ public final class SidecarMain {
     private static final String PEKKO_TICK = "pekko.scheduler.tick-duration";
 
     static String usage() {
-        StringBuilder b = new StringBuilder("usage: sidecar [--name value ...]\n\n");
+        StringBuilder b = new StringBuilder("usage: bin/sidecar [--name value ...]\n\n");
         b.append("Settings (environment variable, or --lower-case-name):\n");
         for (Map.Entry<String, String> s : SidecarConfig.SETTINGS.entrySet()) {
             b.append(String.format("  %-20s %s%n", s.getKey(), s.getValue()));

@@ -33,6 +33,10 @@ import java.util.Optional;
  * [--parallelism 1]}. Main thread only; the work runs in the sidecar's and the runs' threads.
  */
 public final class EndToEndBenchmark {
+    static final String USAGE =
+            "usage: bin/bench-e2e [--streams 1,2,4] [--find-max] [--seconds 20] [--warmup 10]"
+                    + " [--parallelism 1] [--profile]";
+
     private static final double MIN_REALTIME_FPS = 29.0;
 
     /** {@code --profile}: the CPU per thread group of each run. */
@@ -51,6 +55,10 @@ public final class EndToEndBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.println(USAGE);
+            return;
+        }
         System.setProperty("ai.djl.offline", "true");
         List<Integer> counts = List.of(1, 2, 4);
         boolean findMax = false;
@@ -81,9 +89,7 @@ public final class EndToEndBenchmark {
                     parallelism = Integer.parseInt(args[++i]);
                     break;
                 default:
-                    System.err.println(
-                            "usage: bench-e2e [--streams 1,2,4] [--find-max] [--seconds 20]"
-                                    + " [--warmup 10] [--parallelism 1]");
+                    System.err.println("error: unknown option " + args[i] + "\n" + USAGE);
                     System.exit(2);
             }
         }

@@ -24,12 +24,18 @@ import java.util.Optional;
  * <p>Run it with {@code ./bin/soak [--streams 4] [--minutes 10]}.
  */
 public final class Soak {
+    static final String USAGE = "usage: bin/soak [--streams 4] [--minutes 10]";
+
     private static final Duration SAMPLE = Duration.ofSeconds(10);
     private static final int WARMUP_SAMPLES = 3;
 
     private Soak() {}
 
     public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.println(USAGE);
+            return;
+        }
         System.setProperty("ai.djl.offline", "true");
         int streams = 4;
         int minutes = 10;
@@ -39,7 +45,7 @@ public final class Soak {
             } else if ("--minutes".equals(args[i])) {
                 minutes = Integer.parseInt(args[++i]);
             } else {
-                System.err.println("usage: soak [--streams 4] [--minutes 10]");
+                System.err.println("error: unknown option " + args[i] + "\n" + USAGE);
                 System.exit(2);
             }
         }

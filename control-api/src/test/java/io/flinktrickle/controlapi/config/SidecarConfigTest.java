@@ -27,6 +27,12 @@ class SidecarConfigTest {
         assertThat(c.authToken).isNull();
         assertThat(c.isRemote()).isFalse();
         assertThat(c.paramsTimeout).isEqualTo(Duration.ofSeconds(2));
+        // the defaults --help and the README state
+        assertThat(c.stopTimeout).isEqualTo(Duration.ofMillis(8000));
+        assertThat(c.startTimeout).isEqualTo(Duration.ofMillis(120000));
+        assertThat(SidecarConfig.SETTINGS.get("STOP_TIMEOUT_MS")).endsWith("(8000)");
+        assertThat(SidecarConfig.SETTINGS.get("START_TIMEOUT_MS")).endsWith("(120000)");
+        assertThat(SidecarConfig.SETTINGS.get("PARAMS_TIMEOUT_MS")).endsWith("(2000)");
     }
 
     @Test

@@ -82,12 +82,19 @@ public final class MediaBenchmark {
      */
     private static final long SETTLED_COMPILE_MILLIS = 1;
 
+    static final String USAGE =
+            "usage: bin/bench-media [MEDIA_DIR]   (the folder with clip A; default media/)";
+
     private static final int MIN_WARMUP_RUNS = 3;
     private static final int MAX_WARMUP_RUNS = 60;
 
     private MediaBenchmark() {}
 
     public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.println(USAGE);
+            return;
+        }
         System.setProperty("ai.djl.offline", "true");
         Path media = args.length > 0 ? Path.of(args[0]) : ClipFiles.findMediaDir();
         List<byte[]> segments = new ArrayList<>();

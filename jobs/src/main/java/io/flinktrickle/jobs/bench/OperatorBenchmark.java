@@ -25,6 +25,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The operator benchmark of issue 5: the per-frame cost of running a passthrough processor through
@@ -36,6 +37,9 @@ import java.util.Arrays;
  * <p>Run it with {@code ./bin/bench-operator [frames]}.
  */
 public final class OperatorBenchmark {
+    static final String USAGE =
+            "usage: bin/bench-operator [FRAMES]   (512x512 frames per run; default 3000)";
+
     private static final int WIDTH = 512;
     private static final int HEIGHT = 512;
     private static final int RUNS = 5;
@@ -44,6 +48,10 @@ public final class OperatorBenchmark {
     private OperatorBenchmark() {}
 
     public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.println(USAGE);
+            return;
+        }
         int frames = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
         if (frames < 2) {
             throw new IllegalArgumentException("frames must be at least 2");

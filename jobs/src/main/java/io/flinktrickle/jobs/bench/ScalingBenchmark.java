@@ -42,6 +42,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * work runs in the MiniCluster's task threads and the operator's processor threads.
  */
 public final class ScalingBenchmark {
+    static final String USAGE =
+            "usage: bin/bench-scaling [--cluster HOST:REST_PORT JOB_JAR] [STREAMS] [SECONDS]"
+                    + "   (default 4 streams, 20 s measured per run)";
+
     private static final int WIDTH = 512;
     private static final int HEIGHT = 512;
     private static final int FPS = 30;
@@ -50,6 +54,10 @@ public final class ScalingBenchmark {
     private ScalingBenchmark() {}
 
     public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.println(USAGE);
+            return;
+        }
         String cluster = null;
         String jar = null;
         int a = 0;

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Follows the job's output channels, each on a thread of its own until the channel ends: the video
- * goes to the output file, the events' heartbeats become progress lines, data lines are counted.
+ * goes to the output file, the events' heartbeats become progress lines (and the summary's drop
+ * counts: by the real-time policy, over the fps cap, failed), data lines are counted.
  */
 final class DemoMonitor {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -29,6 +30,7 @@ final class DemoMonitor {
     private final PrintStream out;
     private final DemoSummary summary = new DemoSummary();
     private final List<Thread> threads = new ArrayList<>();
+    private long startNanos;
     private volatile Exception failure;
 
     DemoMonitor(URI video, URI events, URI data, Path file, PrintStream out) {
@@ -41,6 +43,7 @@ final class DemoMonitor {
     }
 
     void start() {
+        startNanos = System.nanoTime();
         threads.add(follow("demo-video", video, this::onVideo));
         threads.add(follow("demo-events", events, this::onEvent));
         threads.add(follow("demo-data", data, b -> onData()));
@@ -93,7 +96,15 @@ final class DemoMonitor {
         if ("heartbeat".equals(type)) {
             JsonNode fps = event.path("fps");
             JsonNode latency = event.path("latency_ms");
-            summary.framesDropped = event.path("frames_dropped").asLong();
+            long dropped = event.path("frames_dropped").asLong();
+            summary.droppedInLastHeartbeat = dropped - summary.framesDropped;
+            if (dropped > summary.framesDropped) {
+                summary.lastDropSeconds =
+                        TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startNanos);
+            }
+            summary.framesDropped = dropped;
+            summary.framesSkippedByFpsCap = event.path("frames_skipped_by_fps_cap").asLong();
+            summary.processingFailures = event.path("processing_failures").asLong();
             summary.latencyP50 = latency.path("end_to_end_p50").asDouble();
             summary.latencyP95 = latency.path("end_to_end_p95").asDouble();
             summary.fpsOut = fps.path("egress_video_fps").asDouble();

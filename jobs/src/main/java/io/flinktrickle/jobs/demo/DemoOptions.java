@@ -16,6 +16,7 @@ final class DemoOptions {
                             + " [--seconds N]",
                     "                  [--width N --height N]",
                     "                  [--input FILE.ts|DIR] [--params JSON] [--out FILE]",
+                    "                  [--log FILE] [--verbose]",
                     "",
                     "  --processor  passthrough, invert (DJL tensor filter), blur (DJL model),"
                             + " gain (audio),",
@@ -28,7 +29,9 @@ final class DemoOptions {
                     "  --input      a .ts file or a folder with clip A's segments"
                             + " (default media/, else a generated test pattern)",
                     "  --params     start params (JSON), e.g. {\"amount\":0.5}",
-                    "  --out        the output file (default out/demo-output.ts)");
+                    "  --out        the output file (default out/demo-output.ts)",
+                    "  --log        where Flink's and FFmpeg's messages go (default out/demo.log)",
+                    "  --verbose    show them on the console instead");
 
     String processor = "invert";
     final List<Path> processorJars = new ArrayList<>();
@@ -38,6 +41,18 @@ final class DemoOptions {
     Path input;
     String params = "{}";
     Path out = Path.of("out", "demo-output.ts");
+    Path log = Path.of("out", "demo.log");
+    boolean verbose;
+
+    /** Whether the command line asks for the usage (then nothing else is parsed). */
+    static boolean helpRequested(String... args) {
+        for (String a : args) {
+            if (a.equals("--help") || a.equals("-h")) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     String processorClass() {
         return BuiltInProcessors.className(processor);
@@ -47,8 +62,9 @@ final class DemoOptions {
         DemoOptions o = new DemoOptions();
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
-            if (flag.equals("--help") || flag.equals("-h")) {
-                throw new IllegalArgumentException("help");
+            if (flag.equals("--verbose")) {
+                o.verbose = true;
+                continue;
             }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException(flag + " needs a value");
@@ -85,6 +101,9 @@ final class DemoOptions {
                     break;
                 case "--out":
                     o.out = Path.of(v);
+                    break;
+                case "--log":
+                    o.log = Path.of(v);
                     break;
                 default:
                     throw new IllegalArgumentException("unknown option " + flag);

@@ -17,6 +17,8 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import org.slf4j.LoggerFactory;
+
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -31,9 +33,13 @@ import java.util.concurrent.TimeUnit;
  * clip A (or a file, or a generated test pattern) in real time, looping, as an orchestrator would,
  * and subscribers that write the processed output to a playable {@code .ts} file and follow the
  * job's heartbeat events for progress. Ends with a summary (the output file is decoded to check it)
- * and the file's path. {@code ./bin/demo --help} lists the options.
+ * and the file's path. Flink's, FFmpeg's and the libraries' messages go to a log file ({@link
+ * DemoLogging}), so that the console shows only the demo's lines. {@code ./bin/demo --help} lists
+ * the options. The main thread publishes; the monitor's threads print the progress lines.
  */
 public final class LiveVideoDemo {
+    private static final int MAX_FRAMERATE = 30;
+
     private final DemoOptions options;
     private final PrintStream out;
 
@@ -43,24 +49,42 @@ public final class LiveVideoDemo {
     }
 
     public static void main(String[] args) throws Exception {
+        if (DemoOptions.helpRequested(args)) {
+            System.out.println(DemoOptions.USAGE);
+            return;
+        }
         DemoOptions options;
         try {
             options = DemoOptions.parse(args);
         } catch (IllegalArgumentException e) {
-            if (!"help".equals(e.getMessage())) {
-                System.err.println("error: " + e.getMessage());
-            }
+            System.err.println("error: " + e.getMessage());
             System.err.println(DemoOptions.USAGE);
-            System.exit("help".equals(e.getMessage()) ? 0 : 2);
+            System.exit(2);
             return;
+        }
+        PrintStream console = System.err;
+        if (options.verbose) {
+            DemoLogging.toConsole();
+        } else {
+            console = DemoLogging.toFile(options.log);
         }
         DemoSummary s;
         try {
             s = new LiveVideoDemo(options, System.out).run();
         } catch (IllegalArgumentException | JobArgs.UsageException e) {
             // An unknown processor class (or a bad processor jar) is named before anything runs.
-            System.err.println("error: " + e.getMessage());
+            console.println("error: " + e.getMessage());
             System.exit(2);
+            return;
+        } catch (Exception e) {
+            LoggerFactory.getLogger(LiveVideoDemo.class).error("the demo failed", e);
+            console.println(
+                    "the demo failed: "
+                            + e
+                            + (options.verbose
+                                    ? ""
+                                    : " (details in " + options.log.toAbsolutePath() + ")"));
+            System.exit(1);
             return;
         }
         System.exit(s.decodedFrames > 0 ? 0 : 1);
@@ -106,7 +130,7 @@ public final class LiveVideoDemo {
                             "--height",
                             Integer.toString(options.height),
                             "--max-framerate",
-                            "30",
+                            Integer.toString(MAX_FRAMERATE),
                             "--heartbeat-seconds",
                             "2",
                             "--params",
@@ -169,6 +193,8 @@ public final class LiveVideoDemo {
 
         DemoSummary s = monitor.summary();
         s.inputSegments = published;
+        s.maxFramerate = MAX_FRAMERATE;
+        s.log = options.verbose ? null : options.log;
         s.decodedFrames = decodedFrames(options.out, s);
         s.print(out);
         return s;

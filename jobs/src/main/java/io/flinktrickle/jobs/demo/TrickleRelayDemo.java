@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
 public final class TrickleRelayDemo {
 
     static final String USAGE =
-            "usage: TrickleRelayDemo [--media-dir DIR] [--clip PREFIX] [--loops N] [--out FILE]"
+            "usage: bin/relay-demo [--media-dir DIR] [--clip PREFIX] [--loops N] [--out FILE]"
                     + " [--fast]\n"
                     + "  --media-dir  folder with the clip segments (default: the repository's"
                     + " media/)\n"
@@ -54,6 +54,10 @@ public final class TrickleRelayDemo {
     }
 
     public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.println(USAGE);
+            return;
+        }
         Options options;
         try {
             options = Options.parse(args);
@@ -249,9 +253,6 @@ public final class TrickleRelayDemo {
                     case "--fast":
                         o.fast = true;
                         break;
-                    case "--help":
-                    case "-h":
-                        throw new IllegalArgumentException("help requested");
                     default:
                         throw new IllegalArgumentException("unknown argument " + a);
                 }

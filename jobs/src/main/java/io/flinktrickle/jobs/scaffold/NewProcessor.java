@@ -2,45 +2,94 @@ package io.flinktrickle.jobs.scaffold;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
- * The counterpart of {@code pytrickle init}: writes a new processor project (a Maven build that
- * makes a job jar with {@code LiveVideoToVideoJob} and the processor, a processor class, its test
- * and a README) from the templates in {@code /scaffold}. Run it with {@code bin/new-processor}.
+ * The counterpart of {@code pytrickle init}: writes a new processor project (a Maven build with the
+ * Maven wrapper that makes a job jar with {@code LiveVideoToVideoJob} and the processor, a
+ * processor class, its test and a README) from the templates in {@code /scaffold}. The build's
+ * versions (flink-trickle, Flink, JUnit and every Maven plugin) are this repository's, filtered
+ * into {@code /scaffold/versions.properties} by Maven. Run it with {@code bin/new-processor}; it
+ * runs on the caller's thread and writes nothing outside the new project's folder.
  */
 public final class NewProcessor {
     static final String USAGE =
-            "usage: bin/new-processor ClassName [--package com.example.video] [--dir DIR]"
-                    + " [--group-id com.example] [--artifact-id NAME]";
+            String.join(
+                    "\n",
+                    "usage: bin/new-processor ClassName [--package PKG] [--dir DIR]"
+                            + " [--group-id ID] [--artifact-id NAME]",
+                    "",
+                    "  ClassName      the processor class, a Java identifier starting upper case",
+                    "  --package      its package (default com.example.video)",
+                    "  --dir          the project's folder, absent or empty (default ./NAME)",
+                    "  --group-id     the project's Maven groupId (default com.example)",
+                    "  --artifact-id  the project's artifactId, NAME (default: the class name in"
+                            + " kebab case, MyFilter -> my-filter)");
+
+    /** System property naming the flink-trickle checkout (set by {@code bin/new-processor}). */
+    static final String HOME_PROPERTY = "flinktrickle.home";
 
     private static final Pattern JAVA_IDENTIFIER = Pattern.compile("[A-Z][A-Za-z0-9_]*");
     private static final Pattern PACKAGE =
             Pattern.compile("[a-z_][a-z0-9_]*(\\.[a-z_][a-z0-9_]*)*");
-    private static final String VERSION = "0.1.0-SNAPSHOT";
+    private static final String TEMPLATES = "/scaffold/";
+    private static final String VERSIONS = "versions.properties";
+    private static final String WRAPPER_SCRIPT = "mvnw";
+
+    /** Templates filled with the project's values: template name, then the file it becomes. */
+    private static final String[][] TEMPLATED = {
+        {"pom.xml.template", "pom.xml"},
+        {"README.md.template", "README.md"},
+    };
+
+    /** Files copied as they are: resource name, then the file it becomes. */
+    private static final String[][] VERBATIM = {
+        {WRAPPER_SCRIPT, WRAPPER_SCRIPT},
+        {"maven-wrapper.properties", ".mvn/wrapper/maven-wrapper.properties"},
+    };
 
     private NewProcessor() {}
 
     public static void main(String[] args) throws IOException {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.println(USAGE);
+            return;
+        }
+        Path dir;
         try {
-            Path dir = generate(args);
-            System.out.println("created " + dir.toAbsolutePath());
-            System.out.println("next: (once, in flink-trickle) ./mvnw install -DskipTests");
-            System.out.println("      cd " + dir + " && mvn verify");
+            dir = generate(args);
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             System.err.println(USAGE);
             System.exit(2);
+            return;
         }
+        printNextSteps(dir, System.getProperty(HOME_PROPERTY), System.out);
     }
 
-    /** Writes the project; returns its folder. */
+    /** What to do with the new project: its absolute path and the commands that build it. */
+    static void printNextSteps(Path dir, String flinkTrickleHome, PrintStream out) {
+        String home =
+                flinkTrickleHome == null
+                        ? "your flink-trickle checkout"
+                        : Path.of(flinkTrickleHome).toAbsolutePath().normalize().toString();
+        out.println("created " + dir);
+        out.println("next: (once, in " + home + ") ./mvnw install -DskipTests");
+        out.println("      cd " + dir + " && ./mvnw verify");
+    }
+
+    /** Writes the project; returns its folder (absolute, normalised). */
     public static Path generate(String... args) throws IOException {
         if (args.length == 0 || args[0].startsWith("-")) {
             throw new IllegalArgumentException("the processor's class name comes first");
@@ -81,51 +130,81 @@ public final class NewProcessor {
         if (artifactId == null) {
             artifactId = className.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase();
         }
-        if (dir == null) {
-            dir = Path.of(artifactId);
-        }
+        dir = (dir == null ? Path.of(artifactId) : dir).toAbsolutePath().normalize();
         if (Files.exists(dir)) {
-            try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+            try (Stream<Path> entries = Files.list(dir)) {
                 if (entries.findAny().isPresent()) {
                     throw new IllegalArgumentException(dir + " exists and is not empty");
                 }
             }
         }
-        Map<String, String> values =
-                Map.of(
-                        "className", className,
-                        "package", pkg,
-                        "groupId", groupId,
-                        "artifactId", artifactId,
-                        "flinkTrickleVersion", VERSION);
+        Map<String, String> values = new HashMap<>(versions());
+        values.put("className", className);
+        values.put("package", pkg);
+        values.put("groupId", groupId);
+        values.put("artifactId", artifactId);
+
         String pkgPath = pkg.replace('.', '/');
-        List<String[]> files = new ArrayList<>();
-        files.add(new String[] {"pom.xml.template", "pom.xml"});
-        files.add(new String[] {"README.md.template", "README.md"});
-        files.add(
-                new String[] {
-                    "Processor.java.template",
-                    "src/main/java/" + pkgPath + "/" + className + ".java"
-                });
-        files.add(
-                new String[] {
-                    "ProcessorTest.java.template",
-                    "src/test/java/" + pkgPath + "/" + className + "Test.java"
-                });
-        for (String[] f : files) {
-            Path target = dir.resolve(f[1]);
-            Files.createDirectories(target.getParent());
-            Files.writeString(target, fill(template(f[0]), values));
+        String[][] sources = {
+            {"Processor.java.template", "src/main/java/" + pkgPath + "/" + className + ".java"},
+            {
+                "ProcessorTest.java.template",
+                "src/test/java/" + pkgPath + "/" + className + "Test.java"
+            },
+        };
+        for (String[][] group : new String[][][] {TEMPLATED, sources}) {
+            for (String[] f : group) {
+                write(dir.resolve(f[1]), fill(text(f[0]), values).getBytes(StandardCharsets.UTF_8));
+            }
         }
+        for (String[] f : VERBATIM) {
+            write(dir.resolve(f[1]), bytes(f[0]));
+        }
+        makeExecutable(dir.resolve(WRAPPER_SCRIPT));
         return dir;
     }
 
-    private static String template(String name) throws IOException {
-        try (InputStream in = NewProcessor.class.getResourceAsStream("/scaffold/" + name)) {
+    /** The versions the generated build uses: this repository's, filled in by Maven. */
+    static Map<String, String> versions() throws IOException {
+        Properties p = new Properties();
+        p.load(new StringReader(text(VERSIONS)));
+        Map<String, String> versions = new HashMap<>();
+        for (String name : p.stringPropertyNames()) {
+            String value = p.getProperty(name);
+            if (value.contains("${")) {
+                throw new IOException(
+                        TEMPLATES + VERSIONS + " was not filtered by Maven: " + name + "=" + value);
+            }
+            versions.put(name, value);
+        }
+        return versions;
+    }
+
+    private static void write(Path target, byte[] content) throws IOException {
+        Files.createDirectories(target.getParent());
+        Files.write(target, content);
+    }
+
+    private static void makeExecutable(Path file) throws IOException {
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (UnsupportedOperationException e) {
+            if (!file.toFile().setExecutable(true, false)) {
+                throw new IOException("cannot make " + file + " executable", e);
+            }
+        }
+    }
+
+    private static String text(String name) throws IOException {
+        return new String(bytes(name), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] bytes(String name) throws IOException {
+        try (InputStream in = NewProcessor.class.getResourceAsStream(TEMPLATES + name)) {
             if (in == null) {
                 throw new IOException("template " + name + " missing from the jar");
             }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return in.readAllBytes();
         }
     }
 

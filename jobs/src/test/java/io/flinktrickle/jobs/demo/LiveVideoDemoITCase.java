@@ -5,6 +5,7 @@ import io.flinktrickle.connector.trickle.media.MpegTsFrameDecoder;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
+import io.flinktrickle.connector.trickle.testutils.ChildProcess;
 import io.flinktrickle.processor.testutils.TestJars;
 
 import org.junit.jupiter.api.Test;
@@ -16,8 +17,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -126,6 +130,51 @@ class LiveVideoDemoITCase {
             }
         }
         return (double) sum / n;
+    }
+
+    /**
+     * The demo as {@code ./bin/demo} runs it, in a JVM of its own: its console (standard output and
+     * error) shows only its progress lines and the summary; Flink's, DJL's and FFmpeg's messages
+     * are in the log file the summary names.
+     */
+    @Test
+    void theConsoleShowsOnlyTheDemosOwnLines(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("demo.log");
+        ChildProcess.Result run =
+                ChildProcess.runMain(
+                        Duration.ofMinutes(3),
+                        List.of("-Dai.djl.offline=true"),
+                        LiveVideoDemo.class,
+                        "--seconds",
+                        "4",
+                        "--processor",
+                        "invert",
+                        "--out",
+                        dir.resolve("demo.ts").toString(),
+                        "--log",
+                        log.toString());
+        assertThat(run.exitCode).as("%s", run).isZero();
+        assertThat(run.stderr.lines().filter(l -> !l.startsWith("Picked up "))) // JVM's notice
+                .as("standard error")
+                .isEmpty();
+        String labels =
+                DemoSummary.LABELS.stream().map(Pattern::quote).collect(Collectors.joining("|"));
+        Pattern demoLine =
+                Pattern.compile(
+                        "(trickle server|job|input): .+|  event: \\S+|  fps in .+|summary|"
+                                + "|  (" // (a blank line is one too)
+                                + labels
+                                + ") +\\S.*");
+        assertThat(run.stdoutLines())
+                .as("the console")
+                .allSatisfy(line -> assertThat(line).matches(demoLine))
+                .anySatisfy(line -> assertThat(line).startsWith("  fps in"))
+                .contains("  log (Flink, FFmpeg)        " + log.toAbsolutePath());
+        assertThat(Files.readString(log))
+                .as("the log")
+                .contains("ffmpeg - Input #0, mpegts")
+                .contains("ffmpeg - [libx264 @")
+                .contains("WARN ");
     }
 
     @Test

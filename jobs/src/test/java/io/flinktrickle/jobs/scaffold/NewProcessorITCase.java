@@ -1,20 +1,20 @@
 package io.flinktrickle.jobs.scaffold;
 
+import io.flinktrickle.connector.trickle.testutils.ChildProcess;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
-
 import java.io.ByteArrayOutputStream;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.Method;
-import java.net.URL;
-import java.net.URLClassLoader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.jar.JarFile;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -22,64 +22,85 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * A generated processor project compiles against flink-trickle and passes its own test (compiled
- * with the JDK's compiler on this classpath and run here; {@code bin/new-processor} prints the
- * Maven commands for the real build, which needs flink-trickle installed in the local repository).
+ * A generated processor project builds as its user builds it: {@code ./mvnw -B -o verify} with its
+ * own Maven wrapper, offline, compiles it, passes its own test and makes the job jar. This
+ * reactor's artifacts are not installed anywhere: the test lays them out (the parent pom and the
+ * modules {@code jobs} depends on, from their {@code target/} folders) in a local repository of its
+ * own, chained in front of the build's read-only local repository (Maven 3.9's {@code
+ * maven.repo.local.tail}), which holds every plugin and third-party artifact.
  */
 class NewProcessorITCase {
+    /** The reactor's artifacts a generated project resolves: the parent, then jobs' closure. */
+    private static final List<String> MODULES =
+            List.of("connector-trickle", "processor-operator", "jobs");
+
+    private static final String PARENT = "flink-trickle-parent";
+    private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(3);
 
     @Test
-    void aGeneratedProjectCompilesAndPassesItsOwnTest(@TempDir Path tmp) throws Exception {
+    void aGeneratedProjectBuildsOfflineWithItsOwnWrapper(@TempDir Path tmp) throws Exception {
         Path dir =
                 NewProcessor.generate(
                         "MyFilter",
                         "--package",
                         "org.acme.video",
                         "--dir",
-                        tmp.resolve("my-filter").toString());
-        assertThat(Files.readString(dir.resolve("pom.xml")))
+                        tmp.resolve("x/../my-filter").toString());
+        assertThat(dir).isEqualTo(tmp.resolve("my-filter").toAbsolutePath().normalize());
+        String pom = Files.readString(dir.resolve("pom.xml"));
+        assertThat(pom)
                 .contains("<artifactId>my-filter</artifactId>")
                 .contains("<groupId>com.example</groupId>")
-                .contains("${flink-trickle.version}");
-        Path main = dir.resolve("src/main/java/org/acme/video/MyFilter.java");
-        Path test = dir.resolve("src/test/java/org/acme/video/MyFilterTest.java");
-        assertThat(main).exists();
-        assertThat(test).exists();
+                .doesNotContain("${groupId}", "${shadePluginVersion}");
+        Path root = repositoryRoot();
+        assertThat(dir.resolve("mvnw")).isExecutable().hasSameBinaryContentAs(root.resolve("mvnw"));
+        assertThat(dir.resolve(".mvn/wrapper/maven-wrapper.properties"))
+                .hasSameBinaryContentAs(root.resolve(".mvn/wrapper/maven-wrapper.properties"));
 
-        Path classes = tmp.resolve("classes");
-        Files.createDirectories(classes);
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        ByteArrayOutputStream errors = new ByteArrayOutputStream();
-        int rc =
-                javac.run(
-                        null,
-                        null,
-                        errors,
-                        "-d",
-                        classes.toString(),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        main.toString(),
-                        test.toString());
-        assertThat(rc).as("javac: %s", errors).isZero();
+        String version = NewProcessor.versions().get("flinkTrickleVersion");
+        Path repo = reactorRepository(root, tmp.resolve("repo"), version);
+        ChildProcess.Result build =
+                ChildProcess.run(
+                        BUILD_TIMEOUT,
+                        dir,
+                        Map.of("JAVA_HOME", System.getProperty("java.home")),
+                        List.of(
+                                "./mvnw",
+                                "-B",
+                                "-o",
+                                "verify",
+                                "-Dmaven.repo.local=" + repo,
+                                "-Dmaven.repo.local.tail=" + localRepository()));
+        assertThat(build.exitCode).as("./mvnw -B -o verify: %s", build).isZero();
 
-        try (URLClassLoader loader =
-                new URLClassLoader(
-                        new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
-            Class<?> testClass = loader.loadClass("org.acme.video.MyFilterTest");
-            Constructor<?> ctor = testClass.getDeclaredConstructor();
-            ctor.setAccessible(true);
-            Object instance = ctor.newInstance();
-            List<String> ran = new ArrayList<>();
-            for (Method m : testClass.getDeclaredMethods()) {
-                if (m.isAnnotationPresent(org.junit.jupiter.api.Test.class)) {
-                    m.setAccessible(true);
-                    m.invoke(instance); // an assertion failure fails this test
-                    ran.add(m.getName());
-                }
-            }
-            assertThat(ran).hasSize(2);
+        Path report = dir.resolve("target/surefire-reports/TEST-org.acme.video.MyFilterTest.xml");
+        assertThat(report).exists();
+        assertThat(Files.readString(report))
+                .contains("tests=\"2\"")
+                .contains("failures=\"0\"")
+                .contains("errors=\"0\"");
+        Path jobJar = dir.resolve("target/my-filter-0.1.0-SNAPSHOT-job.jar");
+        assertThat(jobJar).exists();
+        try (JarFile jar = new JarFile(jobJar.toFile())) {
+            assertThat(jar.getEntry("org/acme/video/MyFilter.class")).isNotNull();
+            assertThat(jar.getEntry("io/flinktrickle/jobs/live/LiveVideoToVideoJob.class"))
+                    .isNotNull();
+            assertThat(jar.getManifest().getMainAttributes().getValue("Main-Class"))
+                    .isEqualTo("io.flinktrickle.jobs.live.LiveVideoToVideoJob");
         }
+    }
+
+    @Test
+    void theNextStepsNameTheProjectAndItsWrapper(@TempDir Path tmp) {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        NewProcessor.printNextSteps(
+                tmp.resolve("my-filter"),
+                tmp.resolve("checkout/../flink-trickle").toString(),
+                new PrintStream(printed, true, StandardCharsets.UTF_8));
+        assertThat(printed.toString(StandardCharsets.UTF_8))
+                .contains("created " + tmp.resolve("my-filter"))
+                .contains("(once, in " + tmp.resolve("flink-trickle") + ") ./mvnw install")
+                .contains("cd " + tmp.resolve("my-filter") + " && ./mvnw verify");
     }
 
     @Test
@@ -93,6 +114,42 @@ class NewProcessorITCase {
                 .hasMessageContaining("not empty");
         try (Stream<Path> files = Files.list(tmp)) {
             assertThat(files.collect(Collectors.toList())).hasSize(1);
+        }
+    }
+
+    /** The checkout: failsafe runs in the jobs module's folder. */
+    private static Path repositoryRoot() {
+        Path root = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent();
+        assertThat(root.resolve("mvnw")).as("the repository root").exists();
+        return root;
+    }
+
+    /** The build's own local repository (set by the jobs pom), read-only here. */
+    private static Path localRepository() {
+        String configured = System.getProperty("flinktrickle.localRepository");
+        return configured != null
+                ? Path.of(configured)
+                : Path.of(System.getProperty("user.home"), ".m2", "repository");
+    }
+
+    /** A local repository holding this reactor's parent pom and jobs' modules, as installed. */
+    private static Path reactorRepository(Path root, Path repo, String version) throws IOException {
+        put(repo, PARENT, version, root.resolve("pom.xml"), null);
+        for (String module : MODULES) {
+            Path jar = root.resolve(module).resolve("target/" + module + "-" + version + ".jar");
+            assertThat(jar).as("%s is packaged before the integration tests", module).exists();
+            put(repo, module, version, root.resolve(module).resolve("pom.xml"), jar);
+        }
+        return repo;
+    }
+
+    private static void put(Path repo, String artifactId, String version, Path pom, Path jar)
+            throws IOException {
+        Path dir = repo.resolve("io/flinktrickle").resolve(artifactId).resolve(version);
+        Files.createDirectories(dir);
+        Files.copy(pom, dir.resolve(artifactId + "-" + version + ".pom"));
+        if (jar != null) {
+            Files.copy(jar, dir.resolve(artifactId + "-" + version + ".jar"));
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.flinktrickle.connector.trickle.server;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -15,13 +16,17 @@ import java.util.concurrent.CountDownLatch;
 public final class TrickleServerMain {
 
     static final String USAGE =
-            "usage: TrickleServerMain [--host H] [--port P] [--path /base/] [--no-autocreate]"
+            "usage: bin/trickle-server [--host H] [--port P] [--path /base/] [--no-autocreate]"
                     + " [--changefeed] [--retained N] [--max-segment-bytes N] [--max-channels N]"
                     + " [--idle-timeout-s N]";
 
     private TrickleServerMain() {}
 
     public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.println(USAGE);
+            return;
+        }
         TrickleServer server;
         try {
             server = parse(args).build();
