@@ -165,7 +165,7 @@ public final class NewProcessor {
     }
 
     /** The versions the generated build uses: this repository's, filled in by Maven. */
-    static Map<String, String> versions() throws IOException {
+    public static Map<String, String> versions() throws IOException {
         Properties p = new Properties();
         p.load(new StringReader(text(VERSIONS)));
         Map<String, String> versions = new HashMap<>();

@@ -1,19 +1,16 @@
 package io.flinktrickle.jobs.scaffold;
 
 import io.flinktrickle.connector.trickle.testutils.ChildProcess;
+import io.flinktrickle.jobs.testutils.GeneratedProjects;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.jar.JarFile;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -30,13 +27,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * maven.repo.local.tail}), which holds every plugin and third-party artifact.
  */
 class NewProcessorITCase {
-    /** The reactor's artifacts a generated project resolves: the parent, then jobs' closure. */
-    private static final List<String> MODULES =
-            List.of("connector-trickle", "processor-operator", "jobs");
-
-    private static final String PARENT = "flink-trickle-parent";
-    private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(3);
-
     @Test
     void aGeneratedProjectBuildsOfflineWithItsOwnWrapper(@TempDir Path tmp) throws Exception {
         Path dir =
@@ -52,25 +42,12 @@ class NewProcessorITCase {
                 .contains("<artifactId>my-filter</artifactId>")
                 .contains("<groupId>com.example</groupId>")
                 .doesNotContain("${groupId}", "${shadePluginVersion}");
-        Path root = repositoryRoot();
+        Path root = GeneratedProjects.repositoryRoot();
         assertThat(dir.resolve("mvnw")).isExecutable().hasSameBinaryContentAs(root.resolve("mvnw"));
         assertThat(dir.resolve(".mvn/wrapper/maven-wrapper.properties"))
                 .hasSameBinaryContentAs(root.resolve(".mvn/wrapper/maven-wrapper.properties"));
 
-        String version = NewProcessor.versions().get("flinkTrickleVersion");
-        Path repo = reactorRepository(root, tmp.resolve("repo"), version);
-        ChildProcess.Result build =
-                ChildProcess.run(
-                        BUILD_TIMEOUT,
-                        dir,
-                        Map.of("JAVA_HOME", System.getProperty("java.home")),
-                        List.of(
-                                "./mvnw",
-                                "-B",
-                                "-o",
-                                "verify",
-                                "-Dmaven.repo.local=" + repo,
-                                "-Dmaven.repo.local.tail=" + localRepository()));
+        ChildProcess.Result build = GeneratedProjects.build(dir, tmp);
         assertThat(build.exitCode).as("./mvnw -B -o verify: %s", build).isZero();
 
         Path report = dir.resolve("target/surefire-reports/TEST-org.acme.video.MyFilterTest.xml");
@@ -114,42 +91,6 @@ class NewProcessorITCase {
                 .hasMessageContaining("not empty");
         try (Stream<Path> files = Files.list(tmp)) {
             assertThat(files.collect(Collectors.toList())).hasSize(1);
-        }
-    }
-
-    /** The checkout: failsafe runs in the jobs module's folder. */
-    private static Path repositoryRoot() {
-        Path root = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent();
-        assertThat(root.resolve("mvnw")).as("the repository root").exists();
-        return root;
-    }
-
-    /** The build's own local repository (set by the jobs pom), read-only here. */
-    private static Path localRepository() {
-        String configured = System.getProperty("flinktrickle.localRepository");
-        return configured != null
-                ? Path.of(configured)
-                : Path.of(System.getProperty("user.home"), ".m2", "repository");
-    }
-
-    /** A local repository holding this reactor's parent pom and jobs' modules, as installed. */
-    private static Path reactorRepository(Path root, Path repo, String version) throws IOException {
-        put(repo, PARENT, version, root.resolve("pom.xml"), null);
-        for (String module : MODULES) {
-            Path jar = root.resolve(module).resolve("target/" + module + "-" + version + ".jar");
-            assertThat(jar).as("%s is packaged before the integration tests", module).exists();
-            put(repo, module, version, root.resolve(module).resolve("pom.xml"), jar);
-        }
-        return repo;
-    }
-
-    private static void put(Path repo, String artifactId, String version, Path pom, Path jar)
-            throws IOException {
-        Path dir = repo.resolve("io/flinktrickle").resolve(artifactId).resolve(version);
-        Files.createDirectories(dir);
-        Files.copy(pom, dir.resolve(artifactId + "-" + version + ".pom"));
-        if (jar != null) {
-            Files.copy(jar, dir.resolve(artifactId + "-" + version + ".jar"));
         }
     }
 }
