@@ -9,6 +9,7 @@ import io.flinktrickle.controlapi.testutils.Orchestrator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +50,14 @@ class SidecarInputErrorsITCase {
                         .start();
         api = new Api(sidecar.baseUri());
         api.awaitHealth("IDLE", Duration.ofSeconds(60));
+    }
+
+    /** Each test's stream goes, whatever happened to it: the next test starts from IDLE. */
+    @AfterEach
+    void stopStreams() throws Exception {
+        for (String id : List.of("nochan01", "textin01", "audio001")) {
+            api.post("/stream/stop", null, "X-Stream-Id", id);
+        }
     }
 
     @AfterAll
@@ -95,12 +104,17 @@ class SidecarInputErrorsITCase {
     void aStreamWhoseInputIsNotMpegTsFailsSayingSo() throws Exception {
         Orchestrator.Stream s = orch.stream("textin01", "text/plain");
         assertThat(api.post("/stream/start", s.startBody(Map.of())).status).isEqualTo(200);
+        awaitState(s.id, "RUNNING");
         try (TricklePublisher in =
                 TricklePublisher.builder(s.url(""))
                         .contentType("text/plain")
                         .deleteOnClose(false)
                         .build()) {
-            in.publish("not video at all".getBytes(StandardCharsets.UTF_8));
+            // A few, a little apart: the job's reader joins at the segment being written.
+            for (int i = 0; i < 5; i++) {
+                in.publish("not video at all".getBytes(StandardCharsets.UTF_8));
+                Thread.sleep(300);
+            }
         }
         String reason =
                 "input channel "
