@@ -385,7 +385,7 @@ public final class StreamManager implements AutoCloseable {
         try {
             if (phase == ManagedStream.Phase.FAILED
                     && s.relay != null
-                    && !error.equals(s.relay.jobStopError())) {
+                    && !java.util.Objects.equals(error, s.relay.jobStopError())) {
                 s.relay.send(SidecarEvents.error(error)); // the job did not report it itself
             }
             if (s.relay != null) {

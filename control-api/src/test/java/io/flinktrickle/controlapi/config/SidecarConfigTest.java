@@ -23,6 +23,17 @@ class SidecarConfigTest {
         assertThat(c.authToken).isNull();
         assertThat(c.isRemote()).isFalse();
         assertThat(c.paramsTimeout).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.inputWait).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void theInputWaitIsWholeSecondsUpToTenMinutes() {
+        assertThat(SidecarConfig.fromEnvAndArgs(Map.of(), "--input-wait-seconds", "0").inputWait)
+                .isZero();
+        assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of("INPUT_WAIT_SECONDS", "601")))
+                .hasMessageContaining("INPUT_WAIT_SECONDS");
+        assertThatThrownBy(() -> SidecarConfig.builder().inputWait(Duration.ofMillis(1500)).build())
+                .hasMessageContaining("whole seconds");
     }
 
     @Test

@@ -121,7 +121,9 @@ final class ChannelPump<T> {
                             TrickleSubscriber.builder(split.uri())
                                     .startSeq(from)
                                     .config(config)
-                                    .awaitChannel(awaitChannel)
+                                    // A companion that is gone ends at once (a stop
+                                    // deletes a sidecar's params channel).
+                                    .awaitChannel(isCompanion(key) ? Duration.ZERO : awaitChannel)
                                     .keepEverySegment(decoder.keepsEverySegment(key))
                                     .resumeAfterFailure(resumed)
                                     .build()) {
