@@ -113,9 +113,12 @@ public final class TrickleOptions {
                     .durationType()
                     .defaultValue(Duration.ZERO)
                     .withDescription(
-                            "How long a channel that does not exist yet is waited for before it"
-                                    + " counts as ended (0: a 404 ends it, as for go-livepeer's"
-                                    + " pre-created channels).");
+                            "How long a stream's main channel that does not exist yet is waited"
+                                    + " for before it counts as never found: its stream ends with"
+                                    + " 'input channel URL not found after N s' (0: the first 404,"
+                                    + " as for go-livepeer's pre-created channels). A stream's"
+                                    + " companion channels (<stream>#<role>) end at their first"
+                                    + " 404.");
 
     public static final ConfigOption<List<String>> STREAM_ENDING_ROLES =
             ConfigOptions.key("trickle.source.stream-ending-roles")

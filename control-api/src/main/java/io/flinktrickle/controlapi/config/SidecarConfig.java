@@ -76,6 +76,10 @@ public final class SidecarConfig {
         SETTINGS.put("PARAMS_TIMEOUT_MS", "how long /stream/params waits for the verdict (2000)");
         SETTINGS.put("STOP_TIMEOUT_MS", "how long /stream/stop waits for the job to end (8000)");
         SETTINGS.put("START_TIMEOUT_MS", "a job not running by then is an error (120000)");
+        SETTINGS.put(
+                "INPUT_WAIT_SECONDS",
+                "how long a stream's input channel that does not exist yet is waited for before"
+                        + " the stream fails with 'input channel URL not found' (10; 0: at once)");
     }
 
     /** The one setting whose repeated arguments add up. */
@@ -113,6 +117,7 @@ public final class SidecarConfig {
     public final Duration startTimeout;
     public final Duration heartbeatInterval;
     public final Duration pollInterval;
+    public final Duration inputWait;
 
     private SidecarConfig(Builder b) {
         this.host = b.host;
@@ -141,6 +146,7 @@ public final class SidecarConfig {
         this.startTimeout = b.startTimeout;
         this.heartbeatInterval = b.heartbeatInterval;
         this.pollInterval = b.pollInterval;
+        this.inputWait = b.inputWait;
     }
 
     public static Builder builder() {
@@ -254,6 +260,9 @@ public final class SidecarConfig {
             ifSet(values.get("PARAMS_TIMEOUT_MS"), v -> b.paramsTimeout = millis(v));
             ifSet(values.get("STOP_TIMEOUT_MS"), v -> b.stopTimeout = millis(v));
             ifSet(values.get("START_TIMEOUT_MS"), v -> b.startTimeout = millis(v));
+            ifSet(
+                    values.get("INPUT_WAIT_SECONDS"),
+                    v -> b.inputWait = Duration.ofSeconds(Long.parseLong(v)));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("bad setting: " + e.getMessage(), e);
         }
@@ -303,6 +312,8 @@ public final class SidecarConfig {
         private Duration startTimeout = Duration.ofMinutes(2);
         private Duration heartbeatInterval = Duration.ofSeconds(10);
         private Duration pollInterval = Duration.ofMillis(250);
+        private Duration inputWait =
+                Duration.ofSeconds(io.flinktrickle.jobs.live.JobArgs.DEFAULT_INPUT_WAIT_SECONDS);
 
         private Builder() {}
 
@@ -444,6 +455,15 @@ public final class SidecarConfig {
             return this;
         }
 
+        /**
+         * How long a stream's input channel that does not exist yet is waited for, in whole seconds
+         * (10 s; zero: a 404 fails the stream at once).
+         */
+        public Builder inputWait(Duration inputWait) {
+            this.inputWait = inputWait;
+            return this;
+        }
+
         public SidecarConfig build() {
             Objects.requireNonNull(host, "host");
             check(port >= 0 && port <= 65535, "PORT must be 0..65535 but is " + port);
@@ -482,6 +502,12 @@ public final class SidecarConfig {
             check(
                     !heartbeatInterval.isNegative() && !heartbeatInterval.isZero(),
                     "heartbeat interval must be positive");
+            check(
+                    inputWait != null
+                            && !inputWait.isNegative()
+                            && inputWait.toSeconds() <= 600
+                            && inputWait.toMillis() % 1000 == 0,
+                    "INPUT_WAIT_SECONDS must be whole seconds 0..600 but is " + inputWait);
             if (flinkRestUrl != null) {
                 String scheme = flinkRestUrl.getScheme();
                 check(

@@ -32,8 +32,10 @@ import java.util.function.Supplier;
  * forwards them to the orchestrator's {@code events_url} (with the heartbeat's {@code urls} set to
  * the orchestrator's channels), and adds its own: a heartbeat from the moment the stream is
  * accepted whenever no heartbeat went out for an interval, an error when the job fails, {@code
- * stream_stopped} at the end. What it reads also feeds {@code /stream/status} (the last heartbeat)
- * and {@code /stream/params} (the processor's verdict, by control message seq).
+ * stream_stopped} at the end. What it reads also feeds {@code /stream/status} (the last heartbeat,
+ * the last {@code error} the job reported) and {@code /stream/params} (the processor's verdict, by
+ * control message seq), and tells the sidecar why the job stopped the stream: the {@code error} of
+ * its {@code stream_stopped}.
  *
  * <p>Threads: one reader thread per stream ({@code events-relay-<stream>}) reads the job's channel;
  * heartbeats run on the shared scheduler; other methods run on request threads. Publishing is done
@@ -86,6 +88,8 @@ public final class EventsRelay implements AutoCloseable {
     private volatile JsonNode lastJobHeartbeat;
     private volatile long lastJobEventNanos = System.nanoTime();
     private volatile boolean sawStopped;
+    private volatile String lastJobError;
+    private final CompletableFuture<String> jobStreamFailed = new CompletableFuture<>();
     private boolean closed;
 
     /**
@@ -195,6 +199,12 @@ public final class EventsRelay implements AutoCloseable {
             lastJobHeartbeat = event;
         } else if (SidecarEvents.STREAM_STOPPED.equals(type)) {
             sawStopped = true;
+            String error = event.path("error").asText(null);
+            if (error != null && !error.isEmpty()) {
+                jobStreamFailed.complete(error);
+            }
+        } else if (SidecarEvents.ERROR.equals(type)) {
+            lastJobError = event.path("message").asText(null);
         } else if (SidecarEvents.STREAM_STARTED.equals(type)) {
             jobStreamStarted.complete(null);
         } else if (SidecarEvents.PARAMS_UPDATED.equals(type)) {
@@ -257,6 +267,25 @@ public final class EventsRelay implements AutoCloseable {
     /** Completes with the job's first {@code stream_started} event. */
     public CompletableFuture<Void> jobStreamStarted() {
         return jobStreamStarted;
+    }
+
+    /**
+     * Completes with the reason when the job stops the stream because it failed (its {@code
+     * stream_stopped} has an {@code error}: e.g. its input was never found, is not MPEG-TS, or
+     * stalled).
+     */
+    public CompletableFuture<String> jobStreamFailed() {
+        return jobStreamFailed;
+    }
+
+    /** The reason the job stopped the stream with, or null (not stopped, or a regular end). */
+    public String jobStopError() {
+        return jobStreamFailed.getNow(null);
+    }
+
+    /** The message of the last {@code error} event the job sent for the stream, or null. */
+    public String lastJobError() {
+        return lastJobError;
     }
 
     /** The job's last heartbeat event (fps, dimensions, …), or null before the first. */

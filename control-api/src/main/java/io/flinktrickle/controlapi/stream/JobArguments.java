@@ -67,6 +67,7 @@ final class JobArguments {
         }
         add(args, "--heartbeat-seconds", Long.toString(config.heartbeatInterval.toSeconds()));
         add(args, "--checkpoint-seconds", Integer.toString(config.checkpointSeconds));
+        add(args, "--input-wait-seconds", Long.toString(config.inputWait.toSeconds()));
         add(args, "--max-restarts", Integer.toString(MAX_RESTARTS));
         add(args, "--job-name", StreamManager.JOB_PREFIX + r.streamId);
         // What a restarted sidecar needs to adopt the job (see JobAdoption).

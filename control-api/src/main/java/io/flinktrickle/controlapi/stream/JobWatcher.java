@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Follows Flink for the {@link StreamManager}: connects to the target (retrying every {@link
@@ -25,6 +26,9 @@ final class JobWatcher {
     private static final Logger LOG = LoggerFactory.getLogger(JobWatcher.class);
 
     static final Duration TARGET_CHECK = Duration.ofSeconds(2);
+
+    /** How long a finished stream job's events channel is waited for (its last events). */
+    private static final Duration FINISHED_EVENTS_WAIT = Duration.ofSeconds(2);
 
     private final StreamManager manager;
     private final FlinkTarget target;
@@ -161,7 +165,9 @@ final class JobWatcher {
                 break;
             case FINISHED:
             case CANCELED:
-                endOnce(s, ManagedStream.Phase.ENDED, null);
+                if (s.ending.compareAndSet(false, true)) {
+                    workers.execute(() -> endFinished(s));
+                }
                 break;
             case FAILED:
                 if (!s.ending.get()) {
@@ -172,6 +178,29 @@ final class JobWatcher {
             default:
                 // CREATED, INITIALIZING, RESTARTING, FAILING, …: wait
         }
+    }
+
+    /**
+     * A stream job that finished: the stream ended, or failed if the job's {@code stream_stopped}
+     * said why (read once the job's events channel ended, or after a moment).
+     */
+    private void endFinished(ManagedStream s) {
+        String error = null;
+        if (s.relay != null) {
+            try {
+                s.relay
+                        .jobEventsEnded()
+                        .get(FINISHED_EVENTS_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException
+                    | java.util.concurrent.TimeoutException e) {
+                // its last events are not there: a regular end
+            }
+            error = s.relay.jobStopError();
+        }
+        manager.end(
+                s, error == null ? ManagedStream.Phase.ENDED : ManagedStream.Phase.FAILED, error);
     }
 
     private void failStart(ManagedStream s, Duration startTimeout) {

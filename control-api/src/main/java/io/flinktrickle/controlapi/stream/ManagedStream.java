@@ -92,9 +92,14 @@ public final class ManagedStream {
         return jobId;
     }
 
-    /** Why the stream failed, or null. */
+    /**
+     * Why the stream failed; for an active stream, the last error its job reported (e.g. its input
+     * cannot be decoded, or its processor failed), or null.
+     */
     public String error() {
-        return error;
+        String e = error;
+        EventsRelay r = relay;
+        return e != null || r == null || !phase.isActive() ? e : r.lastJobError();
     }
 
     public long endedMillis() {

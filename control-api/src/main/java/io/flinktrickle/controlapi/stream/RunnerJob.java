@@ -220,6 +220,7 @@ final class RunnerJob {
         }
         add(args, "--heartbeat-seconds", Long.toString(config.heartbeatInterval.toSeconds()));
         add(args, "--checkpoint-seconds", Integer.toString(config.checkpointSeconds));
+        add(args, "--input-wait-seconds", Long.toString(config.inputWait.toSeconds()));
         add(args, "--max-restarts", Integer.toString(JobArguments.MAX_RESTARTS));
         add(args, "--job-name", jobName());
         add(args, "--label", LABEL_ANNOUNCEMENTS + "=" + streams);

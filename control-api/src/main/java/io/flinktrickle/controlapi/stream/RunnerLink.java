@@ -70,13 +70,21 @@ final class RunnerLink {
 
     /**
      * The stream runs once the job reports it started, and ends when the job ends its events
-     * channel (after {@code stream_stopped}).
+     * channel (after {@code stream_stopped}); it fails, with the job's reason, as soon as the job
+     * stops it with an error (also when the job keeps the stream's channels: an idle input).
      */
     void follow(ManagedStream stream) {
         stream.relay.jobStreamStarted().thenRun(() -> manager.markRunning(stream));
         stream.relay
-                .jobEventsEnded()
-                .thenRun(() -> endOnce(stream, ManagedStream.Phase.ENDED, null));
+                .jobStreamFailed()
+                .thenAccept(error -> endOnce(stream, ManagedStream.Phase.FAILED, error));
+        stream.relay.jobEventsEnded().thenRun(() -> endByJob(stream));
+    }
+
+    /** The job ended the stream: as it said in its {@code stream_stopped}. */
+    private void endByJob(ManagedStream s) {
+        String error = s.relay.jobStopError();
+        endOnce(s, error == null ? ManagedStream.Phase.ENDED : ManagedStream.Phase.FAILED, error);
     }
 
     /**

@@ -384,8 +384,10 @@ public final class StreamManager implements AutoCloseable {
         }
         LOG.info("Stream {} {}{}", s.id, phase, error == null ? "" : ": " + error);
         try {
-            if (phase == ManagedStream.Phase.FAILED && s.relay != null) {
-                s.relay.send(SidecarEvents.error(error));
+            if (phase == ManagedStream.Phase.FAILED
+                    && s.relay != null
+                    && !java.util.Objects.equals(error, s.relay.jobStopError())) {
+                s.relay.send(SidecarEvents.error(error)); // the job did not report it itself
             }
             if (s.relay != null) {
                 boolean newerRun;

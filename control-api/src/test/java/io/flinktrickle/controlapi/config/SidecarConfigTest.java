@@ -33,6 +33,17 @@ class SidecarConfigTest {
         assertThat(SidecarConfig.SETTINGS.get("STOP_TIMEOUT_MS")).endsWith("(8000)");
         assertThat(SidecarConfig.SETTINGS.get("START_TIMEOUT_MS")).endsWith("(120000)");
         assertThat(SidecarConfig.SETTINGS.get("PARAMS_TIMEOUT_MS")).endsWith("(2000)");
+        assertThat(c.inputWait).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void theInputWaitIsWholeSecondsUpToTenMinutes() {
+        assertThat(SidecarConfig.fromEnvAndArgs(Map.of(), "--input-wait-seconds", "0").inputWait)
+                .isZero();
+        assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of("INPUT_WAIT_SECONDS", "601")))
+                .hasMessageContaining("INPUT_WAIT_SECONDS");
+        assertThatThrownBy(() -> SidecarConfig.builder().inputWait(Duration.ofMillis(1500)).build())
+                .hasMessageContaining("whole seconds");
     }
 
     @Test

@@ -54,7 +54,14 @@ public final class Orchestrator implements AutoCloseable {
     }
 
     private static void createChannels(TrickleServer s, String id) {
-        s.createChannel(id, TrickleProtocol.MIME_MPEGTS);
+        createChannels(s, id, TrickleProtocol.MIME_MPEGTS);
+    }
+
+    /** The stream's channels; its input channel with {@code inputMime}, or none if null. */
+    private static void createChannels(TrickleServer s, String id, String inputMime) {
+        if (inputMime != null) {
+            s.createChannel(id, inputMime);
+        }
         s.createChannel(id + "-out", TrickleProtocol.MIME_MPEGTS);
         s.createChannel(id + "-control", TrickleProtocol.MIME_JSON);
         s.createChannel(id + "-events", TrickleProtocol.MIME_JSON);
@@ -76,6 +83,16 @@ public final class Orchestrator implements AutoCloseable {
     /** The channels of stream {@code id}, as the orchestrator creates them before a start. */
     public Stream stream(String id) {
         channels(id);
+        return new Stream(id);
+    }
+
+    /**
+     * The channels of stream {@code id} as a misbehaving orchestrator creates them: its input
+     * channel with {@code inputMime} (e.g. {@code text/plain}), or none at all if null.
+     */
+    public Stream stream(String id, String inputMime) {
+        ids.add(id);
+        createChannels(server, id, inputMime);
         return new Stream(id);
     }
 

@@ -32,7 +32,7 @@ public final class JobArgs {
                             + " [--policy drop_oldest|block|none]",
                     "         [--devices cpu|gpu:N,...] [--heartbeat-seconds N]"
                             + " [--checkpoint-seconds N] [--max-restarts N] [--job-name NAME]",
-                    "         [--label KEY=VALUE ...]",
+                    "         [--input-wait-seconds N] [--label KEY=VALUE ...]",
                     "",
                     "  --stream         a stream and its trickle channels (repeat for several);"
                             + " id is its key; params= is a second control channel (a"
@@ -59,6 +59,9 @@ public final class JobArgs {
                             + " the gateway needs one within 30 s)",
                     "  --checkpoint-seconds  checkpoint interval: params and source positions"
                             + " (default 10; 0 = off)",
+                    "  --input-wait-seconds  how long a stream's input channel that does not exist"
+                            + " yet is waited for before the stream ends with 'input channel URL"
+                            + " not found' (default 10; 0: a 404 ends it at once)",
                     "  --label          kept in the job's global parameters as"
                             + " flink-trickle.label.KEY (e.g. for the sidecar that submitted it)",
                     "  --max-restarts   restarts in a row (1 s doubling to 10 s; the count resets"
@@ -67,6 +70,13 @@ public final class JobArgs {
 
     /** A second of video at 30 fps: enough to load the codecs and compile the frame path. */
     static final int DEFAULT_RUNNER_WARM_UP_FRAMES = 30;
+
+    /**
+     * go-livepeer's orchestrator creates a stream's channels before it calls the runner, so a
+     * missing one is normally a wrong URL; on a server that creates channels on the first publish a
+     * gateway that publishes a little late still makes it.
+     */
+    public static final int DEFAULT_INPUT_WAIT_SECONDS = 10;
 
     public final List<StreamSpec> streams;
 
@@ -94,6 +104,9 @@ public final class JobArgs {
     /** Restarts before the job fails; -1: Flink's configured restart strategy. */
     public final int maxRestarts;
 
+    /** How long a stream's input channel that does not exist yet is waited for. */
+    public final int inputWaitSeconds;
+
     /** {@code --label} pairs, kept in the job's global parameters. */
     public final Map<String, String> labels;
 
@@ -117,6 +130,7 @@ public final class JobArgs {
             int heartbeatSeconds,
             int checkpointSeconds,
             int maxRestarts,
+            int inputWaitSeconds,
             Map<String, String> labels,
             ClassLoader processorLoader) {
         this.streams = List.copyOf(streams);
@@ -135,6 +149,7 @@ public final class JobArgs {
         this.heartbeatSeconds = heartbeatSeconds;
         this.checkpointSeconds = checkpointSeconds;
         this.maxRestarts = maxRestarts;
+        this.inputWaitSeconds = inputWaitSeconds;
         this.labels = Map.copyOf(labels);
         this.processorLoader = processorLoader;
     }
@@ -176,6 +191,7 @@ public final class JobArgs {
         int heartbeatSeconds = 10;
         int checkpointSeconds = 10;
         int maxRestarts = -1;
+        int inputWaitSeconds = DEFAULT_INPUT_WAIT_SECONDS;
         Map<String, String> labels = new LinkedHashMap<>();
         boolean sizeGiven = false;
         for (int i = 0; i < args.length; i++) {
@@ -263,6 +279,12 @@ public final class JobArgs {
                         throw new UsageException("--max-restarts must not be negative");
                     }
                     break;
+                case "--input-wait-seconds":
+                    inputWaitSeconds = integer(flag, value);
+                    if (inputWaitSeconds < 0 || inputWaitSeconds > 600) {
+                        throw new UsageException("--input-wait-seconds must be 0..600");
+                    }
+                    break;
                 case "--checkpoint-seconds":
                     checkpointSeconds = integer(flag, value);
                     if (checkpointSeconds < 0) {
@@ -323,6 +345,7 @@ public final class JobArgs {
                 heartbeatSeconds,
                 checkpointSeconds,
                 maxRestarts,
+                inputWaitSeconds,
                 labels,
                 processorLoader != null ? processorLoader : JobArgs.class.getClassLoader());
     }

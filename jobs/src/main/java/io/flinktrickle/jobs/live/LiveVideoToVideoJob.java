@@ -120,6 +120,10 @@ public final class LiveVideoToVideoJob {
                                                 .size(args.width, args.height)
                                                 .maxFramerate(0) // the operator caps, live
                                                 .build()))
+                        // A gateway may publish (create) the input channel a little late.
+                        .setOption(
+                                TrickleOptions.AWAIT_CHANNEL,
+                                java.time.Duration.ofSeconds(args.inputWaitSeconds))
                         // A sidecar ends a stream by deleting its params channel.
                         .setOption(
                                 TrickleOptions.STREAM_ENDING_ROLES,

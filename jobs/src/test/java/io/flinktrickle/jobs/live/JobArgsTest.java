@@ -62,6 +62,10 @@ class JobArgsTest {
         assertThat(JobArgs.parse("--stream", STREAM).maxRestarts).isEqualTo(-1);
         assertError("KEY=VALUE", "--stream", STREAM, "--label", "novalue");
         assertError("must not be negative", "--stream", STREAM, "--max-restarts", "-1");
+        assertThat(JobArgs.parse("--stream", STREAM).inputWaitSeconds).isEqualTo(10);
+        assertThat(JobArgs.parse("--stream", STREAM, "--input-wait-seconds", "0").inputWaitSeconds)
+                .isZero();
+        assertError("0..600", "--stream", STREAM, "--input-wait-seconds", "-1");
     }
 
     @Test

@@ -40,7 +40,9 @@ import java.util.concurrent.ScheduledFuture;
  * attributes: its start params, and its channels, to which its events and data are addressed; it is
  * passed on to the sinks, ahead of the stream's frames. Its end stops the stream after its queued
  * frames ({@code onStreamStop}, the last data batch, {@code stream_stopped}), then ends its output
- * channels downstream and clears its state.
+ * channels downstream and clears its state. A failure (the end's, or no input for the idle timeout)
+ * is an {@code error} event and the {@code error} of its {@code stream_stopped}; an input problem
+ * of a running stream (a {@link StreamLifecycle#error} frame) an {@code error} event.
  *
  * <p>Threads: everything here runs on the task's mailbox thread, except the processor calls, which
  * {@link StreamQueues} hands to the slot's processor thread and whose results come back as mails.
@@ -243,14 +245,15 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
                 return;
             }
             if (failure != null) {
-                ObjectNode error =
-                        StreamEvents.event(StreamEvents.ERROR, System.currentTimeMillis());
-                error.put("message", failure);
-                outputs.event(s, error);
+                outputs.failed(s, failure);
             }
             s.ended = true;
             if (!s.stopping) {
                 stop(s);
+            }
+        } else if (StreamLifecycle.isError(frame)) {
+            if (s != null && !s.stopping) { // the stream goes on; its caller hears why
+                outputs.event(s, StreamEvents.error(StreamLifecycle.failure(frame), "input"));
             }
         }
     }
@@ -294,6 +297,8 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
                         "Stream {} had no input for {} ms; stopping it",
                         s.key,
                         now - s.lastInputMillis);
+                // Stalled (a gateway that is done ends its channel): the caller hears why.
+                outputs.failed(s, StreamEvents.noInput(s, settings.streamIdleMillis));
                 stop(s);
             }
         }
@@ -381,7 +386,7 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
         void stopped(StreamRuntime s) {
             long now = System.currentTimeMillis();
             outputs.flushData(s, now, true);
-            outputs.event(s, StreamEvents.event(StreamEvents.STREAM_STOPPED, now));
+            outputs.event(s, StreamEvents.stopped(s, now));
             streams.remove(s.key);
             List<Entry> rest = new ArrayList<>(s.waiting);
             s.waiting.clear();

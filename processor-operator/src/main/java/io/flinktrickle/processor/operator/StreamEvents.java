@@ -35,6 +35,34 @@ final class StreamEvents {
         return event;
     }
 
+    /** An {@code error} event with {@code message}, and its {@code source} if not null. */
+    static ObjectNode error(String message, String source) {
+        ObjectNode event = event(ERROR, System.currentTimeMillis());
+        event.put("message", message);
+        if (source != null) {
+            event.put("source", source);
+        }
+        return event;
+    }
+
+    /** The {@code stream_stopped} event of {@code s}, with its failure ({@code error}) if any. */
+    static ObjectNode stopped(StreamRuntime s, long now) {
+        ObjectNode event = event(STREAM_STOPPED, now);
+        if (s.failure != null) {
+            event.put("error", s.failure);
+        }
+        return event;
+    }
+
+    /** Why a stream without input for {@code idleMillis} stops. */
+    static String noInput(StreamRuntime s, long idleMillis) {
+        String idle = idleMillis % 1000 == 0 ? idleMillis / 1000 + " s" : idleMillis + " ms";
+        String input = s.urls.getOrDefault("subscribe", "stream " + s.id);
+        return s.firstInputSeen
+                ? "no input on " + input + " for " + idle
+                : "no input on " + input + " within " + idle + " of the stream's start";
+    }
+
     /**
      * A {@code params_updated} event naming the control message it answers: {@code source} (the
      * channel role, e.g. {@code params} for a sidecar's) and {@code seq} (its segment), so that a

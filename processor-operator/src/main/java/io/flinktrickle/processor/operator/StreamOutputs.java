@@ -34,6 +34,17 @@ final class StreamOutputs {
         this.settings = settings;
     }
 
+    /**
+     * Stream {@code s} fails: an {@code error} event now, and its {@code stream_stopped} will say
+     * why (the first failure counts).
+     */
+    void failed(StreamRuntime s, String failure) {
+        event(s, StreamEvents.error(failure, null));
+        if (s.failure == null) {
+            s.failure = failure;
+        }
+    }
+
     /** A processed frame of {@code s}. */
     void frame(StreamRuntime s, Frame f) {
         long now = System.currentTimeMillis();

@@ -51,6 +51,9 @@ final class StreamRuntime extends SlotBoundContext {
     /** The source ended the stream: once stopped, its channels end and its state goes. */
     boolean ended;
 
+    /** Why the stream stops, if it failed (its {@code stream_stopped} event says it), or null. */
+    String failure;
+
     boolean firstInputSeen;
     boolean firstOutputSent;
     long messageSeq;

@@ -237,6 +237,11 @@ class FrameProcessorOperatorITCase {
         assertThat(types.stream().filter("stream_started"::equals).count()).isEqualTo(2);
         assertThat(types.stream().filter("stream_stopped"::equals).count()).isEqualTo(2);
         assertThat(TestProcessors.STARTS.get("i")).hasSize(2);
+        // The idle stop says why, in an error event and in its stream_stopped.
+        List<JsonNode> stopped = ofType(events("idle"), "stream_stopped");
+        assertThat(stopped.get(0).path("error").asText())
+                .isEqualTo("no input on stream i for 400 ms");
+        assertThat(types).contains("error");
     }
 
     @Test

@@ -51,7 +51,9 @@ class StreamLifecycleITCase {
         addVideo(input, 30, 0);
         input.add(StreamLifecycle.end("k", null));
         input.add(StreamLifecycle.start("k", attributes("{\"b\":2}")));
-        addVideo(input, 10, 30);
+        addVideo(input, 5, 30);
+        input.add(StreamLifecycle.error("k", "the input could not be decoded: noise"));
+        addVideo(input, 5, 35);
         input.add(StreamLifecycle.end("k", "trickle channel k failed: gone"));
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -106,9 +108,20 @@ class StreamLifecycleITCase {
                 .as("the second run does not inherit the first one's params")
                 .isFalse();
         assertThat(started.get(1).path("params").path("b").asInt()).isEqualTo(2);
-        assertThat(ofType(messages, "stream_stopped")).hasSize(2);
+        List<JsonNode> stopped = ofType(messages, "stream_stopped");
+        assertThat(stopped).hasSize(2);
+        assertThat(stopped.get(0).has("error")).as("a regular end").isFalse();
+        assertThat(stopped.get(1).path("error").asText())
+                .as("a failed end says why")
+                .isEqualTo("trickle channel k failed: gone");
         assertThat(ofType(messages, "error"))
-                .anySatisfy(e -> assertThat(e.path("message").asText()).contains("gone"));
+                .extracting(e -> e.path("message").asText() + " " + e.path("source").asText())
+                .as(
+                        "an input problem (the stream goes on: its frames after it leave), then"
+                                + " the failure")
+                .containsExactly(
+                        "the input could not be decoded: noise input",
+                        "trickle channel k failed: gone ");
         assertThat(ofType(messages, "heartbeat").get(0).path("urls").path("events").asText())
                 .isEqualTo("http://e/k-events");
 

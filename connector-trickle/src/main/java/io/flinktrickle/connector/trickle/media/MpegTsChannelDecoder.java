@@ -98,7 +98,7 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
     public void decode(SegmentInfo segment, InputStream body, Consumer<Frame> out)
             throws IOException {
         if (!MpegTsFrameDecoder.isMpegTs(segment.contentType())) {
-            throw MpegTsFrameDecoder.wrongContentType(channel, segment.contentType());
+            throw MpegTsFrameDecoder.wrongContentType(segment.contentType());
         }
         arrivalMillis = segment.arrivalTimeMillis();
         if (grab == null || restart || grab.failure != null || !grab.thread.isAlive()) {
@@ -152,7 +152,7 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
             }
             consecutiveFailures = 0;
         } catch (IOException e) {
-            failed(segment, e);
+            failed(segment, e, out);
             throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -162,7 +162,11 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
         }
     }
 
-    private void failed(SegmentInfo segment, IOException e) {
+    /**
+     * Counts a failed segment; the {@code errorBudget}-th in a row is reported in band (a {@link
+     * StreamLifecycle#error} frame to {@code out}, under the lock the frames leave under).
+     */
+    private void failed(SegmentInfo segment, IOException e, Consumer<Frame> out) {
         failures++;
         consecutiveFailures++;
         restart = true; // resynchronize on the next segment, which starts with a keyframe
@@ -174,6 +178,16 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
                     consecutiveFailures,
                     segment,
                     e.getMessage());
+            String problem =
+                    "the input could not be decoded: "
+                            + consecutiveFailures
+                            + " segments in a row failed, the last (seq "
+                            + segment.seq()
+                            + ") with: "
+                            + e.getMessage();
+            synchronized (this) {
+                out.accept(StreamLifecycle.error(channel, problem));
+            }
         } else {
             LOG.warn(
                     "stream {}: segment {} could not be decoded: {}",
@@ -308,7 +322,7 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
                 grabber.start();
                 started = true;
                 if (grabber.getVideoStream() < 0) {
-                    throw new IOException("no video stream in " + channel);
+                    throw new IOException("the input has no video stream");
                 }
                 int srcW = grabber.getImageWidth();
                 int srcH = grabber.getImageHeight();

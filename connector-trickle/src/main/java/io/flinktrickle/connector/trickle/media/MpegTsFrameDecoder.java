@@ -29,8 +29,12 @@ import java.util.Locale;
  *   <li>After a jump or a reconnect the decoder starts afresh at the next segment (segments start
  *       with PAT/PMT and a keyframe), so no garbage frames appear.
  *   <li>A segment that fails to decode is counted and skipped, the next one starts a fresh decoder;
- *       {@code errorBudget} failures in a row are reported as an error (the decoder keeps trying: a
- *       live stream may recover). A channel whose content type is not MPEG-TS is refused up front.
+ *       {@code errorBudget} failures in a row (e.g. noise, or an input without a video stream) are
+ *       reported in band, as a {@link StreamLifecycle#error} frame that names the last failure (the
+ *       decoder keeps trying: a live stream may recover). A channel whose content type is not
+ *       MPEG-TS is refused ({@link
+ *       io.flinktrickle.connector.trickle.source.InputRefusedException}): its stream ends with the
+ *       reason.
  * </ul>
  */
 @PublicEvolving
@@ -138,7 +142,10 @@ public final class MpegTsFrameDecoder implements SegmentDecoder<Frame> {
             return this;
         }
 
-        /** Consecutive failed segments before the stream is reported as broken. Default 5. */
+        /**
+         * Consecutive failed segments before the stream's input is reported as broken (in band, a
+         * {@link StreamLifecycle#error} frame). Default 5.
+         */
         public Builder errorBudget(int errorBudget) {
             this.errorBudget = errorBudget;
             return this;
@@ -165,12 +172,8 @@ public final class MpegTsFrameDecoder implements SegmentDecoder<Frame> {
         }
     }
 
-    static IOException wrongContentType(String channel, String contentType) {
-        return new IOException(
-                "channel "
-                        + channel
-                        + " carries '"
-                        + contentType
-                        + "', not MPEG-TS (video/MP2T): refusing to decode it");
+    static IOException wrongContentType(String contentType) {
+        return new io.flinktrickle.connector.trickle.source.InputRefusedException(
+                "its content type is '" + contentType + "', not MPEG-TS (video/MP2T)");
     }
 }

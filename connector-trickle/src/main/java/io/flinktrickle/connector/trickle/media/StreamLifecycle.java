@@ -20,10 +20,12 @@ import java.util.Map;
  * io.flinktrickle.connector.trickle.source.SegmentDecoder#streamStarted}). A start carries the
  * stream's attributes (from its {@link StreamAnnouncement}: its id, frame size, start params and
  * output channels), so that operators and sinks downstream learn about a stream that was added
- * while the job runs; an end may carry why the stream failed.
+ * while the job runs; an end may carry why the stream failed. Between the two, an error frame
+ * reports a problem with the stream's input that does not end it (e.g. its decoder failing segment
+ * after segment): the stream goes on, and its caller should hear why it has no output.
  *
- * <p>The frame's JSON: {@code {"op":"start","attributes":{…}}} or {@code
- * {"op":"end"[,"failure":"…"]}}.
+ * <p>The frame's JSON: {@code {"op":"start","attributes":{…}}}, {@code
+ * {"op":"end"[,"failure":"…"]}} or {@code {"op":"error","failure":"…"}}.
  */
 @PublicEvolving
 public final class StreamLifecycle {
@@ -48,6 +50,8 @@ public final class StreamLifecycle {
 
     private static final String OP_START = "start";
     private static final String OP_END = "end";
+    private static final String OP_ERROR = "error";
+    private static final String FAILURE = "failure";
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private StreamLifecycle() {}
@@ -66,8 +70,16 @@ public final class StreamLifecycle {
         ObjectNode json = MAPPER.createObjectNode();
         json.put("op", OP_END);
         if (failure != null) {
-            json.put("failure", failure);
+            json.put(FAILURE, failure);
         }
+        return frame(streamKey, json);
+    }
+
+    /** A problem with stream {@code streamKey}'s input that does not end it (yet). */
+    public static ControlFrame error(String streamKey, String failure) {
+        ObjectNode json = MAPPER.createObjectNode();
+        json.put("op", OP_ERROR);
+        json.put(FAILURE, failure);
         return frame(streamKey, json);
     }
 
@@ -97,6 +109,11 @@ public final class StreamLifecycle {
         return isLifecycle(frame) && OP_END.equals(op(frame));
     }
 
+    /** Whether {@code frame} reports a problem with a running stream's input. */
+    public static boolean isError(Frame frame) {
+        return isLifecycle(frame) && OP_ERROR.equals(op(frame));
+    }
+
     /** The attributes of a start frame (empty for any other frame). */
     public static Map<String, String> attributes(Frame frame) {
         if (!isStart(frame)) {
@@ -111,9 +128,9 @@ public final class StreamLifecycle {
         return Collections.unmodifiableMap(attributes);
     }
 
-    /** Why the stream of an end frame failed, or null. */
+    /** Why the stream of an end frame failed, or an error frame's problem; else null. */
     public static String failure(Frame frame) {
-        JsonNode f = isEnd(frame) ? read(frame).get("failure") : null;
+        JsonNode f = isEnd(frame) || isError(frame) ? read(frame).get(FAILURE) : null;
         return f == null || f.isNull() ? null : f.asText();
     }
 

@@ -111,6 +111,15 @@ public final class TrickleSubscriber implements Closeable {
     }
 
     /**
+     * Whether the server ever answered for the channel with a segment or its position (200, 470):
+     * false after an end of stream means the channel was never found (404 from the start, also
+     * after the {@code awaitChannel} wait). Called by the consumer thread.
+     */
+    public boolean channelSeen() {
+        return channelSeen;
+    }
+
+    /**
      * Waits for the next non-empty segment and returns it as soon as its first bytes exist; the
      * previous segment is closed first if it is still open.
      *

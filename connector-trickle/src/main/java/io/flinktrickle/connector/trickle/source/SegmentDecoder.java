@@ -74,7 +74,8 @@ public interface SegmentDecoder<T> extends Serializable, ResultTypeQueryable<T> 
 
         /**
          * Reads one segment's body (to its end, or until it fails) and passes each record to {@code
-         * out} as soon as it is decoded.
+         * out} as soon as it is decoded. An {@link IOException} skips the segment; an {@link
+         * InputRefusedException} ends the stream with its message (the input is unusable).
          */
         void decode(SegmentInfo segment, InputStream body, Consumer<T> out) throws IOException;
 

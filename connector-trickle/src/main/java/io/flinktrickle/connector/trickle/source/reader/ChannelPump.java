@@ -7,6 +7,7 @@ import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.protocol.TrickleSegment;
 import io.flinktrickle.connector.trickle.protocol.TrickleSubscriber;
 import io.flinktrickle.connector.trickle.protocol.TrickleSubscriberMetrics;
+import io.flinktrickle.connector.trickle.source.InputRefusedException;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
 import io.flinktrickle.connector.trickle.source.enumerator.KeyGroupSplitAssigner;
@@ -38,6 +39,11 @@ import java.util.concurrent.TimeUnit;
  * <stream>#<role>}, e.g. a controller's params) does not: its reader starts again at the same seq
  * after a pause, for as long as it takes (a controller that restarts must not end its streams); its
  * end (404, {@code Lp-Trickle-Closed}) still ends it.
+ *
+ * <p>A stream whose input is unusable ends with the reason in band (a {@code REFUSED} element): its
+ * decoder cannot be opened, refuses the input ({@link InputRefusedException}, e.g. not MPEG-TS), or
+ * its main channel was never found (404 from the start, also after the {@code awaitChannel} wait; a
+ * channel that was read and went away is a regular end).
  */
 @Internal
 final class ChannelPump<T> {
@@ -115,7 +121,9 @@ final class ChannelPump<T> {
                             TrickleSubscriber.builder(split.uri())
                                     .startSeq(from)
                                     .config(config)
-                                    .awaitChannel(awaitChannel)
+                                    // A companion that is gone ends at once (a stop
+                                    // deletes a sidecar's params channel).
+                                    .awaitChannel(isCompanion(key) ? Duration.ZERO : awaitChannel)
                                     .keepEverySegment(decoder.keepsEverySegment(key))
                                     .resumeAfterFailure(resumed)
                                     .build()) {
@@ -154,6 +162,11 @@ final class ChannelPump<T> {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (InputRefusedException e) {
+            if (running) {
+                LOG.warn("trickle channel {}: {}", key, e.getMessage());
+                offerQuietly(TrickleElement.refused(key, e));
+            }
         } catch (Stopped stopped) {
             // Closed while the queue was full.
         } catch (Exception e) {
@@ -169,6 +182,19 @@ final class ChannelPump<T> {
     /** A stream's companion channel ({@code <stream>#<role>}), not its main one. */
     private static boolean isCompanion(String key) {
         return !KeyGroupSplitAssigner.streamKeyOf(key).equals(key);
+    }
+
+    /**
+     * A stream's main channel that ended before the server ever answered this reader for it (a
+     * companion channel that is not there just ends: the stream may do without it).
+     */
+    private boolean neverFound(TrickleSubscriber sub) {
+        return !sub.channelSeen() && !isCompanion(split.key());
+    }
+
+    private String waited() {
+        long ms = awaitChannel.toMillis();
+        return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
     }
 
     private boolean endsBeforeStart() {
@@ -197,6 +223,13 @@ final class ChannelPump<T> {
             }
             Optional<TrickleSegment> next = sub.next();
             if (next.isEmpty()) {
+                if (neverFound(sub)) {
+                    throw new InputRefusedException(
+                            "input channel "
+                                    + split.uri()
+                                    + " not found"
+                                    + (awaitChannel.isZero() ? "" : " after " + waited()));
+                }
                 LOG.info("trickle channel {} ended", key);
                 // The tail belongs to the last segment: its records go on with that segment's
                 // index.
@@ -240,6 +273,9 @@ final class ChannelPump<T> {
                 // handed to the reader as a record in numRecordsIn.
                 decodeSegment(segment, channelDecoder, skip);
                 expected = seq + 1;
+            } catch (InputRefusedException e) {
+                throw new InputRefusedException(
+                        "input channel " + split.uri() + " refused: " + e.getMessage());
             } catch (IOException e) {
                 if (!running) {
                     return;

@@ -15,7 +15,10 @@ public final class TrickleElement<T> {
         STREAM,
         FINISHED,
         FAILED,
-        /** The channel's decoder could not be opened for its stream: that stream ends. */
+        /**
+         * The channel's input is unusable (its decoder could not be opened or refused it, or it was
+         * never found): that stream ends with the reason.
+         */
         REFUSED,
         WAKEUP
     }

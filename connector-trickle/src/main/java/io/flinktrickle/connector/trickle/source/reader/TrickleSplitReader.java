@@ -1,6 +1,7 @@
 package io.flinktrickle.connector.trickle.source.reader;
 
 import io.flinktrickle.connector.trickle.protocol.TrickleClientConfig;
+import io.flinktrickle.connector.trickle.source.InputRefusedException;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.enumerator.KeyGroupSplitAssigner;
 import io.flinktrickle.connector.trickle.source.split.TrickleChannelSplit;
@@ -170,7 +171,10 @@ public final class TrickleSplitReader<T>
                     "trickle channel {} refused: {}; its stream ends",
                     e.splitId,
                     e.error.getMessage());
-            return "stream refused: " + e.error.getMessage();
+            // A refused input says itself what is wrong; a decoder that cannot open says why.
+            return e.error instanceof InputRefusedException
+                    ? e.error.getMessage()
+                    : "stream refused: " + e.error.getMessage();
         }
         if (e.kind != TrickleElement.Kind.FAILED) {
             return null;
