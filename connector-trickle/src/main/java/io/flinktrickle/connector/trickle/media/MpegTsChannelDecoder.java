@@ -153,6 +153,12 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
             consecutiveFailures = 0;
         } catch (IOException e) {
             failed(segment, e, out);
+            if (grab != null) {
+                drain(grab.frames, out);
+            }
+            // Now, not at the next segment: a grabber stuck in FFmpeg's probing holds JavaCV's
+            // JVM-wide start lock, which every other stream's decoder needs to start.
+            stopGrab();
             throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
