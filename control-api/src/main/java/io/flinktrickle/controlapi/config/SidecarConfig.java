@@ -78,8 +78,9 @@ public final class SidecarConfig {
         SETTINGS.put("START_TIMEOUT_MS", "a job not running by then is an error (120000)");
         SETTINGS.put(
                 "INPUT_WAIT_SECONDS",
-                "how long a stream's input channel that does not exist yet is waited for before"
-                        + " the stream fails with 'input channel URL not found' (10; 0: at once)");
+                "how long a stream's input channel that does not exist yet is waited for before the"
+                        + " stream fails with 'input channel URL not found' (10, at most 50; 0: at"
+                        + " once)");
     }
 
     /** The one setting whose repeated arguments add up. */
@@ -505,9 +506,13 @@ public final class SidecarConfig {
             check(
                     inputWait != null
                             && !inputWait.isNegative()
-                            && inputWait.toSeconds() <= 600
+                            && inputWait.toSeconds()
+                                    <= io.flinktrickle.jobs.live.JobArgs.MAX_INPUT_WAIT_SECONDS
                             && inputWait.toMillis() % 1000 == 0,
-                    "INPUT_WAIT_SECONDS must be whole seconds 0..600 but is " + inputWait);
+                    "INPUT_WAIT_SECONDS must be whole seconds 0.."
+                            + io.flinktrickle.jobs.live.JobArgs.MAX_INPUT_WAIT_SECONDS
+                            + " (below the 60 s stream idle timeout) but is "
+                            + inputWait);
             if (flinkRestUrl != null) {
                 String scheme = flinkRestUrl.getScheme();
                 check(

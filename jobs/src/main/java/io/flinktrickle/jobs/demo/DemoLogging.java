@@ -65,7 +65,7 @@ final class DemoLogging {
         check(libc.dup2(fd, STDERR), "dup2 onto stderr");
         libc.close(fd);
         configure();
-        return new PrintStream(new FileOutputStream("/dev/fd/" + console), true, "UTF-8");
+        return new PrintStream(new FileOutputStream("/dev/fd/" + console, true), true, "UTF-8");
     }
 
     /** Leaves standard error on the console. */

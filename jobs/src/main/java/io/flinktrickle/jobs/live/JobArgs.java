@@ -61,7 +61,7 @@ public final class JobArgs {
                             + " (default 10; 0 = off)",
                     "  --input-wait-seconds  how long a stream's input channel that does not exist"
                             + " yet is waited for before the stream ends with 'input channel URL"
-                            + " not found' (default 10; 0: a 404 ends it at once)",
+                            + " not found' (default 10, at most 50; 0: a 404 ends it at once)",
                     "  --label          kept in the job's global parameters as"
                             + " flink-trickle.label.KEY (e.g. for the sidecar that submitted it)",
                     "  --max-restarts   restarts in a row (1 s doubling to 10 s; the count resets"
@@ -77,6 +77,12 @@ public final class JobArgs {
      * gateway that publishes a little late still makes it.
      */
     public static final int DEFAULT_INPUT_WAIT_SECONDS = 10;
+
+    /**
+     * The longest input wait: below the operator's stream idle timeout (60 s), which would end a
+     * stream without input first.
+     */
+    public static final int MAX_INPUT_WAIT_SECONDS = 50;
 
     public final List<StreamSpec> streams;
 
@@ -281,8 +287,11 @@ public final class JobArgs {
                     break;
                 case "--input-wait-seconds":
                     inputWaitSeconds = integer(flag, value);
-                    if (inputWaitSeconds < 0 || inputWaitSeconds > 600) {
-                        throw new UsageException("--input-wait-seconds must be 0..600");
+                    if (inputWaitSeconds < 0 || inputWaitSeconds > MAX_INPUT_WAIT_SECONDS) {
+                        throw new UsageException(
+                                "--input-wait-seconds must be 0.."
+                                        + MAX_INPUT_WAIT_SECONDS
+                                        + " (below the stream idle timeout)");
                     }
                     break;
                 case "--checkpoint-seconds":

@@ -65,7 +65,8 @@ class JobArgsTest {
         assertThat(JobArgs.parse("--stream", STREAM).inputWaitSeconds).isEqualTo(10);
         assertThat(JobArgs.parse("--stream", STREAM, "--input-wait-seconds", "0").inputWaitSeconds)
                 .isZero();
-        assertError("0..600", "--stream", STREAM, "--input-wait-seconds", "-1");
+        assertError("0..50", "--stream", STREAM, "--input-wait-seconds", "-1");
+        assertError("0..50", "--stream", STREAM, "--input-wait-seconds", "51");
     }
 
     @Test

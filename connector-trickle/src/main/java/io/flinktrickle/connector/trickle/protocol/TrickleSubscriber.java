@@ -178,6 +178,8 @@ public final class TrickleSubscriber implements Closeable {
         if (response.header(TrickleProtocol.HEADER_CLOSED).isPresent()) {
             response.close();
             LOG.debug("{}: channel closed (end of stream)", channel);
+            channelSeen = true; // it existed: closed before its first segment is an end, not "never
+            // found"
             ended = true;
             return Optional.empty();
         }

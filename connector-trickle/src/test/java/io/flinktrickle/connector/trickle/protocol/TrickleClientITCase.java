@@ -333,6 +333,20 @@ class TrickleClientITCase {
     }
 
     @Test
+    void aChannelDeletedBeforeItsFirstSegmentWasSeenNotMissing() throws Exception {
+        // The reader waits on seq 0 of an existing channel; its deletion is an end of stream,
+        // not a channel that never existed (which the source reports as "not found").
+        server.createChannel("torn-down", TrickleProtocol.MIME_MPEGTS);
+        TrickleSubscriber sub = subscriber("torn-down", 0);
+        CompletableFuture<Optional<TrickleSegment>> waiting =
+                CompletableFuture.supplyAsync(() -> unchecked(sub));
+        Thread.sleep(200); // the long poll is waiting
+        server.deleteChannel("torn-down");
+        assertThat(waiting.get(5, TimeUnit.SECONDS)).isEmpty();
+        assertThat(sub.channelSeen()).isTrue();
+    }
+
+    @Test
     void deleteEndsTheStreamForSubscribers() throws Exception {
         TricklePublisher pub = publisher("eos");
         TrickleSubscriber sub = subscriber("eos", 0);
