@@ -9,6 +9,7 @@ import io.flinktrickle.controlapi.testutils.Frames;
 import io.flinktrickle.controlapi.testutils.Orchestrator;
 import io.flinktrickle.jobs.scaffold.NewProcessor;
 import io.flinktrickle.jobs.testutils.GeneratedProjects;
+import io.flinktrickle.processor.testutils.TestJars;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -97,8 +98,10 @@ class ProcessorAuthorPathITCase {
             assertThat(frames).hasSizeGreaterThan(30);
             for (VideoFrame f : List.of(frames.get(0), frames.get(frames.size() - 1))) {
                 // The README asks for a 96-pixel box: white inside, clip A outside.
-                assertThat(mean(f, 8, 88)).as("inside the box").isGreaterThan(240);
-                assertThat(mean(f, 104, 200)).as("below and right of it").isLessThan(235);
+                assertThat(TestJars.meanRgb(f, 8, 88)).as("inside the box").isGreaterThan(240);
+                assertThat(TestJars.meanRgb(f, 104, 200))
+                        .as("below and right of it")
+                        .isLessThan(235);
             }
 
             Api.Answer resized = api.post("/stream/params", Map.of("size", 32));
@@ -107,8 +110,8 @@ class ProcessorAuthorPathITCase {
             Await.until(() -> s.output.size() >= seen + 2, 30, "output after the update");
             List<VideoFrame> after = Frames.videoOf(s.output.get(s.output.size() - 1));
             VideoFrame last = after.get(after.size() - 1);
-            assertThat(mean(last, 4, 28)).as("the smaller box").isGreaterThan(240);
-            assertThat(mean(last, 48, 88)).as("where the big box was").isLessThan(235);
+            assertThat(TestJars.meanRgb(last, 4, 28)).as("the smaller box").isGreaterThan(240);
+            assertThat(TestJars.meanRgb(last, 48, 88)).as("where the big box was").isLessThan(235);
 
             assertThat(api.post("/stream/stop", null).status).isEqualTo(200);
             Await.until(() -> s.outputEnded, 10, "the output channel ends");
@@ -125,21 +128,5 @@ class ProcessorAuthorPathITCase {
         }
         assertThat(blocks).containsOnlyKeys("WhiteBox.java", "WhiteBoxTest.java", "start.json");
         return blocks;
-    }
-
-    /** Mean of R, G and B over the square [from, to)² of the frame. */
-    private static double mean(VideoFrame f, int from, int to) {
-        long sum = 0;
-        int n = 0;
-        for (int y = from; y < to; y++) {
-            for (int x = from; x < to; x++) {
-                int i = f.indexOf(x, y);
-                for (int c = 0; c < 3; c++) {
-                    sum += f.rgb()[i + c] & 0xff;
-                    n++;
-                }
-            }
-        }
-        return (double) sum / n;
     }
 }

@@ -73,7 +73,7 @@ class ProcessorJarITCase {
                     "processor jar: box mean in %.1f, out %.1f%n", inputCorner, meanOfBox(frames));
             for (VideoFrame f : List.of(frames.get(0), frames.get(frames.size() - 1))) {
                 assertThat(meanOfBox(List.of(f))).as("the box is white").isGreaterThan(240);
-                assertThat(mean(f, 256, 320)).as("the rest is clip A").isLessThan(235);
+                assertThat(TestJars.meanRgb(f, 256, 320)).as("the rest is clip A").isLessThan(235);
             }
             assertThat(api.post("/stream/stop", null).status).isEqualTo(200);
             Await.until(() -> s.outputEnded, 10, "the output channel ends");
@@ -81,22 +81,6 @@ class ProcessorJarITCase {
     }
 
     private static double meanOfBox(List<VideoFrame> frames) {
-        return mean(frames.get(0), INNER_FROM, INNER_TO);
-    }
-
-    /** Mean of R, G and B over the square [from, to)² of the frame. */
-    private static double mean(VideoFrame f, int from, int to) {
-        byte[] rgb = f.rgb();
-        long sum = 0;
-        int n = 0;
-        for (int y = from; y < to; y++) {
-            for (int x = from; x < to; x++) {
-                for (int c = 0; c < 3; c++) {
-                    sum += rgb[(y * f.width() + x) * 3 + c] & 0xff;
-                    n++;
-                }
-            }
-        }
-        return (double) sum / n;
+        return TestJars.meanRgb(frames.get(0), INNER_FROM, INNER_TO);
     }
 }

@@ -82,7 +82,9 @@ class LiveVideoDemoITCase {
         List<VideoFrame> frames = decode(out);
         for (VideoFrame f : List.of(frames.get(0), frames.get(frames.size() - 1))) {
             // Inside the box, off its edges (H.264 and 4:2:0 chroma blur the border).
-            assertThat(mean(f, 8, TestJars.BOX - 8)).as("the box is white").isGreaterThan(240);
+            assertThat(TestJars.meanRgb(f, 8, TestJars.BOX - 8))
+                    .as("the box is white")
+                    .isGreaterThan(240);
         }
         assertThatThrownBy(
                         () ->
@@ -114,22 +116,6 @@ class LiveVideoDemoITCase {
             }
         }
         return video;
-    }
-
-    /** Mean of R, G and B over the square [from, to)² of the frame. */
-    private static double mean(VideoFrame f, int from, int to) {
-        byte[] rgb = f.rgb();
-        long sum = 0;
-        int n = 0;
-        for (int y = from; y < to; y++) {
-            for (int x = from; x < to; x++) {
-                for (int c = 0; c < 3; c++) {
-                    sum += rgb[(y * f.width() + x) * 3 + c] & 0xff;
-                    n++;
-                }
-            }
-        }
-        return (double) sum / n;
     }
 
     /**

@@ -111,4 +111,21 @@ public final class TestJars {
         }
         return jar;
     }
+
+    /** Mean of R, G and B over the square [from, to)² of a frame: where a white box shows. */
+    public static double meanRgb(
+            io.flinktrickle.connector.trickle.media.VideoFrame f, int from, int to) {
+        long sum = 0;
+        int n = 0;
+        for (int y = from; y < to; y++) {
+            for (int x = from; x < to; x++) {
+                int i = f.indexOf(x, y);
+                for (int c = 0; c < 3; c++) {
+                    sum += f.rgb()[i + c] & 0xff;
+                    n++;
+                }
+            }
+        }
+        return (double) sum / n;
+    }
 }
