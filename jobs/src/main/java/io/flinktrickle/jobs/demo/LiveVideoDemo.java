@@ -40,6 +40,9 @@ import java.util.concurrent.TimeUnit;
 public final class LiveVideoDemo {
     private static final int MAX_FRAMERATE = 30;
 
+    /** Durations by pts are estimates: --seconds is met within half a frame. */
+    private static final long HALF_FRAME_NANOS = 1_000_000_000L / MAX_FRAMERATE / 2;
+
     private final DemoOptions options;
     private final PrintStream out;
 
@@ -168,7 +171,10 @@ public final class LiveVideoDemo {
         monitor.start();
 
         int published = 0;
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.seconds);
+        // By video time, not wall time: --seconds 6 of 2 s segments is 3 segments, however long
+        // each took to send.
+        long videoNanos = 0;
+        long wanted = TimeUnit.SECONDS.toNanos(options.seconds);
         try (TricklePublisher pub =
                         TricklePublisher.builder(server.channelUri(id))
                                 .deleteOnClose(false)
@@ -179,10 +185,12 @@ public final class LiveVideoDemo {
                                 .build()) {
             control.publish(
                     "{\"keep\":\"alive\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            while (System.nanoTime() < end) {
+            while (videoNanos + HALF_FRAME_NANOS < wanted) {
                 byte[] segment = input.segments.get(published % input.segments.size());
-                LivePacing.publishPaced(pub, segment, LivePacing.segmentDuration(segment));
+                java.time.Duration duration = LivePacing.segmentDuration(segment);
+                LivePacing.publishPaced(pub, segment, duration);
                 published++;
+                videoNanos += duration.toNanos();
             }
         }
         // End of input: the job finishes its last segment, closes its outputs and ends.
