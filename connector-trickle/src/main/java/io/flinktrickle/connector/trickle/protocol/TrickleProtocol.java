@@ -17,9 +17,6 @@ public final class TrickleProtocol {
     /** Status: the channel exists but the requested segment does not (too old or too new). */
     public static final int STATUS_SEGMENT_NOT_FOUND = 470;
 
-    /** Go's reason phrase for the non-standard 470 status. */
-    public static final String REASON_SEGMENT_NOT_FOUND = "status code 470";
-
     /** The seq the server resolved for this GET or POST. */
     public static final String HEADER_SEQ = "Lp-Trickle-Seq";
 

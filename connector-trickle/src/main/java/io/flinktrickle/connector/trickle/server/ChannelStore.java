@@ -68,6 +68,7 @@ final class ChannelStore {
 
     /** Returns the existing channel, or creates it with {@code mimeType}. */
     Channel getOrCreate(String name, String mimeType) throws TooManyChannelsException {
+        checkMimeType(mimeType);
         Channel existing = channels.get(name);
         if (existing != null) {
             return existing;
@@ -87,6 +88,22 @@ final class ChannelStore {
         LOG.debug("created channel {} ({})", name, mimeType);
         publishChange("added", name);
         return channel;
+    }
+
+    /**
+     * A channel's type is sent back in every subscriber's {@code Content-Type}: a control character
+     * in it (CR, LF, NUL, ...) would split or corrupt those responses' heads, so it is refused.
+     *
+     * @throws IllegalArgumentException for a type with a control character other than tab
+     */
+    static void checkMimeType(String mimeType) {
+        for (int i = 0; i < mimeType.length(); i++) {
+            char c = mimeType.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                throw new IllegalArgumentException(
+                        "invalid mime type: control character at index " + i);
+            }
+        }
     }
 
     /** Closes and removes a channel; false when it does not exist. */

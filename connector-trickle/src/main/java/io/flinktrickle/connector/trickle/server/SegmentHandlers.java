@@ -75,7 +75,7 @@ final class SegmentHandlers {
         }
         if (seq < TrickleProtocol.SEQ_CURRENT) {
             // The reference servers crash on seq <= -3 (negative ring index); we answer 400.
-            text(ex, 400, "Bad Request", "Invalid idx");
+            text(ex, 400, "Invalid idx");
             return;
         }
         Channel.ReadTarget target = channel.forRead(seq);
@@ -86,14 +86,9 @@ final class SegmentHandlers {
             if (target.channelClosed) {
                 // A short race while the channel is being deleted: go-livepeer answers 200.
                 h.put(TrickleProtocol.HEADER_CLOSED, TrickleProtocol.CLOSED_VALUE);
-                text(ex, h, 200, "OK", "Entry not found");
+                text(ex, h, 200, "Entry not found");
             } else {
-                text(
-                        ex,
-                        h,
-                        TrickleProtocol.STATUS_SEGMENT_NOT_FOUND,
-                        TrickleProtocol.REASON_SEGMENT_NOT_FOUND,
-                        "Entry not found");
+                text(ex, h, TrickleProtocol.STATUS_SEGMENT_NOT_FOUND, "Entry not found");
             }
             return;
         }
@@ -113,7 +108,7 @@ final class SegmentHandlers {
                 if (channel.isClosed()) {
                     h.put(TrickleProtocol.HEADER_CLOSED, TrickleProtocol.CLOSED_VALUE);
                 }
-                ex.respond(200, "OK", h, new byte[0]);
+                ex.respond(200, h, new byte[0]);
                 return;
             }
             if (!channel.mimeType.isEmpty()) {
@@ -133,10 +128,10 @@ final class SegmentHandlers {
     private static void streamSegment(HttpExchange ex, Segment segment, Map<String, String> h)
             throws IOException, InterruptedException {
         if ("HEAD".equals(ex.request().method())) {
-            ex.respondChunked(200, "OK", h).close(); // headers only: the connection is free again
+            ex.respondStreamed(200, h).close(); // headers only: the connection is free again
             return;
         }
-        try (OutputStream body = ex.respondChunked(200, "OK", h)) {
+        try (OutputStream body = ex.respondStreamed(200, h)) {
             byte[] buf = new byte[64 * 1024];
             long offset = 0;
             while (true) {
@@ -168,7 +163,7 @@ final class SegmentHandlers {
             h.put(TrickleProtocol.HEADER_CLOSED, TrickleProtocol.CLOSED_VALUE);
         }
         h.put("Content-Type", "text/plain; charset=utf-8");
-        ex.respond(200, "OK", h, Long.toString(next).getBytes(StandardCharsets.US_ASCII));
+        ex.respond(200, h, Long.toString(next).getBytes(StandardCharsets.US_ASCII));
     }
 
     // ---------------------------------------------------------------- DELETE /{ch}/{seq}
@@ -180,10 +175,10 @@ final class SegmentHandlers {
             return;
         }
         if (!channel.closeSegment(seq)) {
-            text(ex, 400, "Bad Request", "Nonexistent segment");
+            text(ex, 400, "Nonexistent segment");
             return;
         }
-        ex.respond(200, "OK", new LinkedHashMap<>(), new byte[0]);
+        ex.respond(200, new LinkedHashMap<>(), new byte[0]);
     }
 
     // ---------------------------------------------------------------- POST /{ch}/{seq}
@@ -200,11 +195,15 @@ final class SegmentHandlers {
             } catch (ChannelStore.TooManyChannelsException e) {
                 tooManyChannels(ex, e);
                 return;
+            } catch (IllegalArgumentException badType) {
+                ex.closeConnectionAfterResponse();
+                text(ex, 400, "Invalid mime type");
+                return;
             }
         }
         if (seq < TrickleProtocol.SEQ_NEXT) {
             ex.closeConnectionAfterResponse();
-            text(ex, 400, "Bad Request", "Invalid idx");
+            text(ex, 400, "Invalid idx");
             return;
         }
         long resolved = channel.resolveWriteSeq(seq);
@@ -213,7 +212,7 @@ final class SegmentHandlers {
         long declared = contentLength(ex);
         if (declared > maxSegmentBytes) {
             ex.closeConnectionAfterResponse();
-            text(ex, h, 413, "Request Entity Too Large", tooLarge());
+            text(ex, h, 413, tooLarge());
             return;
         }
         boolean reset =
@@ -242,7 +241,7 @@ final class SegmentHandlers {
             // A body that ended with no byte: an empty segment (current semantics advance
             // nextWrite).
             segment.close();
-            ex.respond(200, "OK", h, new byte[0]);
+            ex.respond(200, h, new byte[0]);
             return;
         }
         ex.setReadTimeout(bodyIdleTimeout);
@@ -252,7 +251,7 @@ final class SegmentHandlers {
                 if (written + n > maxSegmentBytes) {
                     segment.close();
                     ex.closeConnectionAfterResponse();
-                    text(ex, h, 413, "Request Entity Too Large", tooLarge());
+                    text(ex, h, 413, tooLarge());
                     return;
                 }
                 segment.append(buf, 0, n);
@@ -264,7 +263,7 @@ final class SegmentHandlers {
             return;
         }
         segment.close();
-        ex.respond(200, "OK", h, new byte[0]);
+        ex.respond(200, h, new byte[0]);
     }
 
     /**
@@ -315,7 +314,7 @@ final class SegmentHandlers {
                 cause == null ? "no data" : cause.toString());
         ex.closeConnectionAfterResponse();
         try {
-            text(ex, 500, "Internal Server Error", "Server error");
+            text(ex, 500, "Server error");
         } catch (IOException | IllegalStateException unreachable) {
             // The client is gone; nobody reads this answer.
             ex.abandon();
@@ -334,7 +333,7 @@ final class SegmentHandlers {
         if (channel.isClosed()) {
             h.put(TrickleProtocol.HEADER_CLOSED, TrickleProtocol.CLOSED_VALUE);
         }
-        ex.respond(200, "OK", h, new byte[0]);
+        ex.respond(200, h, new byte[0]);
         ex.setReadTimeout(bodyIdleTimeout);
         InputStream body = ex.request().body();
         byte[] buf = new byte[8 * 1024];
@@ -376,7 +375,7 @@ final class SegmentHandlers {
             h.put("Connection", "close");
         }
         h.put("Retry-After", Long.toString(HOLD_RETRY_AFTER_SECONDS));
-        text(ex, h, 503, "Service Unavailable", "Channels are being restored; try again");
+        text(ex, h, 503, "Channels are being restored; try again");
     }
 
     // ---------------------------------------------------------------- shared responses
@@ -386,20 +385,20 @@ final class SegmentHandlers {
         if (closeConnection) {
             h.put("Connection", "close");
         }
-        text(ex, h, 404, "Not Found", "Stream not found");
+        text(ex, h, 404, "Stream not found");
     }
 
     static void tooManyChannels(HttpExchange ex, Exception e) throws IOException {
         ex.closeConnectionAfterResponse();
-        text(ex, 503, "Service Unavailable", e.getMessage());
+        text(ex, 503, e.getMessage());
     }
 
-    static void text(HttpExchange ex, int status, String reason, String body) throws IOException {
-        text(ex, new LinkedHashMap<>(), status, reason, body);
+    static void text(HttpExchange ex, int status, String body) throws IOException {
+        text(ex, new LinkedHashMap<>(), status, body);
     }
 
-    static void text(HttpExchange ex, Map<String, String> h, int status, String reason, String body)
+    static void text(HttpExchange ex, Map<String, String> h, int status, String body)
             throws IOException {
-        ex.respondText(status, reason, h, body);
+        ex.respondText(status, h, body);
     }
 }

@@ -52,7 +52,7 @@ final class TrickleRequestHandler implements HttpHandler {
         try {
             channel = URLDecoder.decode(parts[0].replace("+", "%2B"), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            SegmentHandlers.text(ex, 400, "Bad Request", "Invalid channel name");
+            SegmentHandlers.text(ex, 400, "Invalid channel name");
             return;
         }
         if (parts.length == 1) {
@@ -88,7 +88,7 @@ final class TrickleRequestHandler implements HttpHandler {
         try {
             seq = Long.parseLong(seqText);
         } catch (NumberFormatException e) {
-            SegmentHandlers.text(ex, 400, "Bad Request", "Invalid idx");
+            SegmentHandlers.text(ex, 400, "Invalid idx");
             return;
         }
         switch (method) {
@@ -120,25 +120,28 @@ final class TrickleRequestHandler implements HttpHandler {
         } catch (ChannelStore.TooManyChannelsException e) {
             SegmentHandlers.tooManyChannels(ex, e);
             return;
+        } catch (IllegalArgumentException badType) {
+            SegmentHandlers.text(ex, 400, "Invalid mime type");
+            return;
         }
-        ex.respond(200, "OK", new LinkedHashMap<>(), new byte[0]);
+        ex.respond(200, new LinkedHashMap<>(), new byte[0]);
     }
 
     private void deleteChannel(HttpExchange ex, String name) throws IOException {
         if (!store.delete(name)) {
-            SegmentHandlers.text(ex, 400, "Bad Request", "Invalid stream");
+            SegmentHandlers.text(ex, 400, "Invalid stream");
             return;
         }
-        ex.respond(200, "OK", new LinkedHashMap<>(), new byte[0]);
+        ex.respond(200, new LinkedHashMap<>(), new byte[0]);
     }
 
     private static void notFoundPage(HttpExchange ex) throws IOException {
-        SegmentHandlers.text(ex, 404, "Not Found", "404 page not found");
+        SegmentHandlers.text(ex, 404, "404 page not found");
     }
 
     private static void methodNotAllowed(HttpExchange ex, String allow) throws IOException {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Allow", allow);
-        ex.respondText(405, "Method Not Allowed", headers, "Method Not Allowed");
+        ex.respondText(405, headers, "Method Not Allowed");
     }
 }

@@ -1,7 +1,7 @@
 package io.flinktrickle.connector.trickle.server;
 
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
-import io.flinktrickle.connector.trickle.server.http.MiniHttpServer;
+import io.flinktrickle.connector.trickle.server.http.JettyHttpServer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,9 +40,12 @@ public final class TrickleServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrickleServer.class);
 
+    /** How long a connection may take to send a request head (see {@link Builder#headTimeout}). */
+    public static final Duration DEFAULT_HEAD_TIMEOUT = Duration.ofSeconds(30);
+
     private final Builder settings;
     private final ChannelStore store;
-    private final MiniHttpServer http;
+    private final JettyHttpServer http;
     private final ScheduledExecutorService sweeper;
     private final SegmentHandlers segments;
 
@@ -59,10 +62,11 @@ public final class TrickleServer implements AutoCloseable {
                         b.uploadIdleTimeout,
                         System::nanoTime);
         this.http =
-                new MiniHttpServer(
+                new JettyHttpServer(
                         b.host,
                         b.port,
                         b.maxConnections,
+                        b.headTimeout,
                         new TrickleRequestHandler(b.basePath, store, b.autocreate, segments),
                         "trickle-server");
         this.sweeper =
@@ -108,6 +112,8 @@ public final class TrickleServer implements AutoCloseable {
      * server does not autocreate). Creating an existing channel changes nothing.
      *
      * @throws IllegalStateException when the channel limit is reached
+     * @throws IllegalArgumentException for a mime type with a control character (it is sent back in
+     *     subscribers' {@code Content-Type})
      */
     public void createChannel(String name, String mimeType) {
         try {
@@ -200,6 +206,7 @@ public final class TrickleServer implements AutoCloseable {
         private Duration sweepInterval = TrickleProtocol.IDLE_SWEEP_INTERVAL;
         private Duration keepaliveInterval = TrickleProtocol.PRECONNECT_KEEPALIVE;
         private Duration uploadIdleTimeout = Duration.ofMinutes(5);
+        private Duration headTimeout = DEFAULT_HEAD_TIMEOUT;
 
         private Builder() {}
 
@@ -281,6 +288,15 @@ public final class TrickleServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A connection that has not sent a complete request head within this long of opening or of
+         * its previous response is closed (slow heads, idle keep-alive connections). Default 30 s.
+         */
+        public Builder headTimeout(Duration headTimeout) {
+            this.headTimeout = headTimeout;
+            return this;
+        }
+
         public TrickleServer build() {
             Objects.requireNonNull(host, "host is required but not provided");
             Objects.requireNonNull(basePath, "basePath is required but not provided");
@@ -301,6 +317,7 @@ public final class TrickleServer implements AutoCloseable {
             checkPositive(sweepInterval, "sweepInterval");
             checkPositive(keepaliveInterval, "keepaliveInterval");
             checkPositive(uploadIdleTimeout, "uploadIdleTimeout");
+            checkPositive(headTimeout, "headTimeout");
             return new TrickleServer(this);
         }
 

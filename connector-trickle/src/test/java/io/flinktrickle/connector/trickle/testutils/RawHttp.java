@@ -26,6 +26,7 @@ public final class RawHttp implements Closeable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
+    private boolean chunkEndPending;
 
     public RawHttp(int port) throws IOException {
         this.socket = new Socket(InetAddress.getLoopbackAddress(), port);
@@ -151,6 +152,15 @@ public final class RawHttp implements Closeable {
 
     /** Reads one chunk of a chunked body; null at the terminating chunk. */
     public byte[] readChunk() throws IOException {
+        if (chunkEndPending) {
+            // A chunk's data is delivered as soon as it is read; its closing CRLF may come with the
+            // next chunk (Jetty writes it so), as HTTP clients parse it.
+            String end = readLine();
+            chunkEndPending = false;
+            if (!end.isEmpty()) {
+                throw new IOException("chunk data not followed by CRLF: " + end);
+            }
+        }
         String size = readLine();
         int n = Integer.parseInt(size.trim(), 16);
         if (n == 0) {
@@ -158,7 +168,7 @@ public final class RawHttp implements Closeable {
             return null;
         }
         byte[] data = in.readNBytes(n);
-        readLine();
+        chunkEndPending = true;
         return data;
     }
 

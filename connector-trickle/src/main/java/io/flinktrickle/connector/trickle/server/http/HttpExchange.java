@@ -1,210 +1,233 @@
 package io.flinktrickle.connector.trickle.server.http;
 
-import java.io.BufferedInputStream;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Blocker;
+import org.eclipse.jetty.util.Callback;
+
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritePendingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 
 /**
- * One request/response on a connection: the handler reads {@link #request()} and answers with
+ * One request and its response on Jetty: the handler reads {@link #request()} and answers with
  * exactly one final response, optionally preceded by interim {@code 100 Continue} responses.
+ * Responses are written with blocking calls, so a slow client slows only its own handler.
  *
- * <p>All methods are called by the connection's own thread.
+ * <p>The exchange completes when the handler returns ({@link #finish}): a handler may still read
+ * the body after its response was written (a released upload is drained that way).
+ *
+ * <p>All methods are called by the thread that runs the request's handler.
  */
 public final class HttpExchange {
 
-    private final Socket socket;
-    private final BufferedInputStream in;
-    private final OutputStream out;
-    private final HttpRequest request;
-    private boolean responded;
-    private boolean closeConnection;
+    /** The interim response go-livepeer sends as a keepalive on a silent upload. */
+    private static final byte[] CONTINUE =
+            "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
-    HttpExchange(Socket socket, BufferedInputStream in, OutputStream out, HttpRequest request) {
-        this.socket = socket;
-        this.in = in;
-        this.out = out;
-        this.request = request;
+    private final Request jettyRequest;
+    private final Response response;
+    private final Callback callback;
+    private final RequestBody body;
+    private final HttpRequest request;
+    private PeerWatch peerWatch;
+    private boolean responded;
+    private boolean ended;
+    private volatile boolean writing;
+    private boolean broken;
+    private boolean completed;
+
+    HttpExchange(Request jettyRequest, Response response, Callback callback) {
+        this.jettyRequest = jettyRequest;
+        this.response = response;
+        this.callback = callback;
+        this.body = new RequestBody(jettyRequest);
+        this.request = new HttpRequest(jettyRequest, body);
     }
 
     public HttpRequest request() {
         return request;
     }
 
-    /** Sends an interim {@code 100 Continue}; allowed any number of times before the response. */
+    /**
+     * Sends an interim {@code 100 Continue}; allowed any number of times before the response.
+     *
+     * <p>Jetty sends a 100 only once and only to a client that asked with {@code Expect} (RFC 9110
+     * §10.1.1 lets a server send it unasked, and go-livepeer repeats it every 10 s on a silent
+     * upload), so the bytes go to the connection directly. That is safe here: nothing else writes
+     * to an HTTP/1.1 connection before its response is committed.
+     */
     public void sendContinue() throws IOException {
-        if (responded) {
+        if (responded || response.isCommitted()) {
             throw new IllegalStateException("response already started");
         }
-        out.write(HttpRequest.ascii("HTTP/1.1 100 Continue\r\n\r\n"));
-        out.flush();
+        EndPoint endPoint = jettyRequest.getConnectionMetaData().getConnection().getEndPoint();
+        try (Blocker.Callback written = Blocker.callback()) {
+            endPoint.write(written, ByteBuffer.wrap(CONTINUE));
+            written.block();
+        } catch (WritePendingException busy) {
+            // Jetty's own 100 (the client sent Expect) is still on its way: that one will do.
+        }
     }
 
     /** Sends a complete response with a fixed-length body (which may be empty). */
-    public void respond(int status, String reason, Map<String, String> headers, byte[] body)
-            throws IOException {
-        writeHead(status, reason, headers, "Content-Length: " + body.length);
-        if (!"HEAD".equals(request.method())) {
-            out.write(body);
-        }
-        out.flush();
+    public void respond(int status, Map<String, String> headers, byte[] bytes) throws IOException {
+        head(status, headers);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, Long.toString(bytes.length));
+        boolean head = "HEAD".equals(request.method());
+        write(true, head ? ByteBuffer.allocate(0) : ByteBuffer.wrap(bytes));
+        ended = true;
     }
 
     /** Sends a {@code text/plain} response the way Go's {@code http.Error} does. */
-    public void respondText(int status, String reason, Map<String, String> headers, String text)
+    public void respondText(int status, Map<String, String> headers, String text)
             throws IOException {
         headers.put("Content-Type", "text/plain; charset=utf-8");
         headers.put("X-Content-Type-Options", "nosniff");
-        respond(status, reason, headers, (text + "\n").getBytes(StandardCharsets.UTF_8));
+        respond(status, headers, (text + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     /**
-     * Starts a chunked response; every {@code flush()} of the returned stream sends what was
-     * written so far as one chunk, and {@code close()} ends the body. A client that does not speak
-     * HTTP/1.1 gets a body delimited by connection close instead.
+     * Starts a streamed response (chunked on HTTP/1.1, delimited by connection close on 1.0); every
+     * {@code flush()} of the returned stream sends what was written so far, and {@code close()}
+     * ends the body.
      */
-    public OutputStream respondChunked(int status, String reason, Map<String, String> headers)
+    public OutputStream respondStreamed(int status, Map<String, String> headers)
             throws IOException {
-        if (!request.isHttp11()) {
-            closeConnection = true;
-            writeHead(status, reason, headers, null);
-            out.flush();
-            return new ChunkedOutputStream(out, false, "HEAD".equals(request.method()));
-        }
-        writeHead(status, reason, headers, "Transfer-Encoding: chunked");
-        out.flush();
-        return new ChunkedOutputStream(out, true, "HEAD".equals(request.method()));
+        head(status, headers);
+        boolean head = "HEAD".equals(request.method());
+        write(false, ByteBuffer.allocate(0)); // commit the head now: readers see it at once
+        return new OutputStream() {
+            private boolean closed;
+
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (len > 0 && !head) {
+                    HttpExchange.this.write(false, ByteBuffer.wrap(b, off, len));
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                if (!closed && !broken) {
+                    closed = true;
+                    HttpExchange.this.write(true, ByteBuffer.allocate(0));
+                    ended = true;
+                }
+            }
+        };
     }
 
-    private void writeHead(int status, String reason, Map<String, String> headers, String framing)
-            throws IOException {
+    private void head(int status, Map<String, String> headers) {
         if (responded) {
             throw new IllegalStateException("response already sent");
         }
         responded = true;
-        if ("close".equalsIgnoreCase(headers.get("Connection"))) {
-            closeConnection = true;
+        stopWatching();
+        response.setStatus(status);
+        headers.forEach((name, value) -> response.getHeaders().put(name, value));
+        if (peerWatch != null && peerWatch.consumedBytes()) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
         }
-        StringBuilder sb = new StringBuilder(256);
-        sb.append("HTTP/1.1 ").append(status).append(' ').append(reason).append("\r\n");
-        for (Map.Entry<String, String> h : headers.entrySet()) {
-            sb.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
+    }
+
+    private void write(boolean last, ByteBuffer bytes) throws IOException {
+        writing = true;
+        try (Blocker.Callback written = Blocker.callback()) {
+            response.write(last, bytes, written);
+            written.block();
+        } catch (IOException | RuntimeException e) {
+            broken = true; // the client is gone: nothing more goes out
+            throw e;
+        } finally {
+            writing = false;
         }
-        if (closeConnection && !headers.containsKey("Connection")) {
-            sb.append("Connection: close\r\n");
-        }
-        if (framing != null) {
-            sb.append(framing).append("\r\n");
-        }
-        sb.append("\r\n");
-        out.write(HttpRequest.ascii(sb.toString()));
+    }
+
+    /** Whether a response write is in progress (Jetty's idle timeout may fail only that). */
+    boolean isWriting() {
+        return writing;
     }
 
     /** Gives up on a request whose client left: no response, the connection closes. */
     public void abandon() {
         responded = true;
-        closeConnection = true;
+        stopWatching();
+        jettyRequest.getConnectionMetaData().getConnection().getEndPoint().close();
+        fail(new EofException("client gone"));
     }
 
     /** Closes the connection after this response instead of keeping it alive. */
     public void closeConnectionAfterResponse() {
-        closeConnection = true;
-    }
-
-    boolean closeConnection() {
-        return closeConnection;
-    }
-
-    boolean responded() {
-        return responded;
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
     }
 
     /**
-     * Sets how long one body read may block before {@link SocketTimeoutException}; a zero duration
-     * blocks without limit.
+     * Sets how long one body read may block before {@link java.net.SocketTimeoutException}; a zero
+     * duration blocks without limit.
      */
-    public void setReadTimeout(Duration timeout) throws IOException {
-        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+    public void setReadTimeout(Duration timeout) {
+        body.setTimeoutMillis(timeout.toMillis());
     }
 
     /**
-     * Whether the peer has closed its side. Used while a long-poll waits for data, so that an
-     * abandoned request does not hold its thread until the segment starts.
+     * Whether the client has closed its side. Polled while a long-poll waits for data, so that an
+     * abandoned request does not hold its thread until the segment starts (see {@link PeerWatch}).
      */
     public boolean isPeerGone() {
-        try {
-            int old = socket.getSoTimeout();
-            socket.setSoTimeout(1);
-            try {
-                in.mark(1);
-                int b = in.read();
-                if (b < 0) {
-                    return true;
-                }
-                in.reset();
-                return false;
-            } catch (SocketTimeoutException stillThere) {
-                return false;
-            } finally {
-                socket.setSoTimeout(old);
-            }
-        } catch (IOException e) {
-            return true;
+        if (peerWatch == null) {
+            peerWatch =
+                    new PeerWatch(
+                            jettyRequest.getConnectionMetaData().getConnection().getEndPoint());
+        }
+        return peerWatch.isPeerGone();
+    }
+
+    private void stopWatching() {
+        if (peerWatch != null) {
+            peerWatch.stop();
         }
     }
 
-    /** Writes HTTP/1.1 chunks; a flush emits one chunk, close emits the terminating chunk. */
-    private static final class ChunkedOutputStream extends OutputStream {
-        private final OutputStream out;
-        private final boolean chunked;
-        private final boolean discard;
-        private boolean closed;
-
-        ChunkedOutputStream(OutputStream out, boolean chunked, boolean discard) {
-            this.out = out;
-            this.chunked = chunked;
-            this.discard = discard;
+    /** Ends the exchange after its handler returned or threw. */
+    void finish(Throwable failure) {
+        stopWatching();
+        body.close();
+        if (completed) {
+            return;
         }
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
+        if (failure == null && ended) {
+            completed = true;
+            callback.succeeded();
+            return;
         }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            if (len == 0 || discard) {
-                return;
-            }
-            if (chunked) {
-                out.write(HttpRequest.ascii(Integer.toHexString(len) + "\r\n"));
-                out.write(b, off, len);
-                out.write('\r');
-                out.write('\n');
-            } else {
-                out.write(b, off, len);
-            }
+        if (failure == null) {
+            failure =
+                    new IllegalStateException(
+                            (responded
+                                            ? "handler left the response unfinished for "
+                                            : "handler sent no response for ")
+                                    + request);
         }
+        fail(failure);
+    }
 
-        @Override
-        public void flush() throws IOException {
-            out.flush();
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            if (chunked && !discard) {
-                out.write(HttpRequest.ascii("0\r\n\r\n"));
-            }
-            out.flush();
+    private void fail(Throwable failure) {
+        if (!completed) {
+            completed = true;
+            callback.failed(failure);
         }
     }
 }

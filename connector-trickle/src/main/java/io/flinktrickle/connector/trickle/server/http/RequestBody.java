@@ -1,0 +1,120 @@
+package io.flinktrickle.connector.trickle.server.http;
+
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A request body as a blocking {@link InputStream} over Jetty's {@code read()}/{@code demand()},
+ * with a per-read timeout: a read that gets no byte within it throws {@link
+ * SocketTimeoutException}, and the stream stays usable (a silent preconnected upload is polled this
+ * way). Jetty's own {@code Content.Source.asInputStream} blocks without limit, hence this class.
+ *
+ * <p>Read by the handler's thread; Jetty's demand callback only releases a permit.
+ */
+final class RequestBody extends InputStream {
+
+    private final Request request;
+    private final Semaphore available = new Semaphore(0);
+    private final AtomicBoolean demandPending = new AtomicBoolean();
+    private Content.Chunk chunk;
+    private boolean ended;
+    private long timeoutMillis;
+
+    RequestBody(Request request) {
+        this.request = request;
+    }
+
+    /** How long one read may wait for a byte; 0 waits without limit. */
+    void setTimeoutMillis(long timeoutMillis) {
+        this.timeoutMillis = timeoutMillis;
+    }
+
+    /** Whether the whole body has been read (so the connection can carry another request). */
+    boolean isFinished() {
+        return ended;
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xFF;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) {
+            return 0;
+        }
+        while (true) {
+            if (ended) {
+                return -1;
+            }
+            if (chunk != null) {
+                if (chunk.hasRemaining()) {
+                    int n = Math.min(len, chunk.remaining());
+                    chunk.getByteBuffer().get(b, off, n);
+                    return n;
+                }
+                boolean last = chunk.isLast();
+                chunk.release();
+                chunk = null;
+                if (last) {
+                    ended = true;
+                    return -1;
+                }
+            }
+            Content.Chunk next = request.read();
+            if (next == null) {
+                awaitContent();
+                continue;
+            }
+            if (Content.Chunk.isFailure(next)) {
+                Throwable failure = next.getFailure();
+                if (next.isLast()) {
+                    ended = true;
+                }
+                throw failure instanceof IOException
+                        ? (IOException) failure
+                        : new IOException("upload failed: " + failure, failure);
+            }
+            chunk = next;
+        }
+    }
+
+    private void awaitContent() throws IOException {
+        if (demandPending.compareAndSet(false, true)) {
+            request.demand(
+                    () -> {
+                        demandPending.set(false);
+                        available.release();
+                    });
+        }
+        try {
+            if (timeoutMillis <= 0) {
+                available.acquire();
+            } else if (!available.tryAcquire(timeoutMillis, TimeUnit.MILLISECONDS)) {
+                throw new SocketTimeoutException("no body byte within " + timeoutMillis + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while reading a request body");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (chunk != null) {
+            chunk.release();
+            chunk = null;
+        }
+    }
+}
