@@ -16,8 +16,8 @@ import java.util.random.RandomGenerator;
  * <p>Attempts are counted one way everywhere: {@link #delay(int) delay(n)} is the wait after the
  * {@code n}-th consecutive failed attempt ({@code n ≥ 1}), before attempt {@code n + 1}. Its cap is
  * {@code min(max, initial × 2^(n−1))}, and the wait is drawn uniformly from {@code [cap − ⌊cap/2⌋,
- * cap]}, i.e. between half the cap and the cap. Large {@code n} and durations too long for a {@code
- * long} of nanoseconds saturate at {@code max}; they never overflow.
+ * cap]}, i.e. between half the cap and the cap. Nothing overflows: a large {@code n} gives {@code
+ * max}, and a duration beyond a {@code long} of nanoseconds (about 292 years) counts as that long.
  *
  * <p>Why equal jitter and not full jitter ({@code [0, cap]}): both end the lockstep in which every
  * stream of a runner would otherwise retry a restarted orchestrator at the same instants, but equal
