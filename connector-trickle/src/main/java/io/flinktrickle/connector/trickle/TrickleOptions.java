@@ -61,7 +61,9 @@ public final class TrickleOptions {
                     .durationType()
                     .defaultValue(Duration.ofMillis(250))
                     .withDescription(
-                            "First wait after a failed attempt; doubles up to the maximum.");
+                            "Cap of the first wait after a failed attempt; the cap doubles per"
+                                    + " failure up to the maximum. Each wait is random between"
+                                    + " half its cap and its cap (equal jitter).");
 
     public static final ConfigOption<Duration> MAX_BACKOFF =
             ConfigOptions.key("trickle.client.retry.max-backoff")
@@ -172,9 +174,11 @@ public final class TrickleOptions {
                     .withDescription(
                             "0: a channel whose server stays unreachable beyond the retries fails"
                                     + " the task (Flink restarts it). Above 0: the channel drops"
-                                    + " its records (counted) for this long, then tries its server"
-                                    + " again with a new publisher, and the task and its other"
-                                    + " channels go on: right for a sink that serves many"
+                                    + " its records (counted) for a pause between half this"
+                                    + " interval and all of it (random, so that channels whose"
+                                    + " server restarted do not all retry at once), then tries its"
+                                    + " server again with a new publisher, and the task and its"
+                                    + " other channels go on: right for a sink that serves many"
                                     + " independent streams.");
 
     private TrickleOptions() {}

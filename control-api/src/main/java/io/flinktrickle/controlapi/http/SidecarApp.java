@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The sidecar's HTTP API, PyTrickle's contract (docs: README "Control API"). {@link #create} builds
@@ -37,6 +38,10 @@ import java.util.Map;
  * /live-video-to-video}, whose caller, go-livepeer's worker, only treats 400/401/422/500 as
  * failures; Flink unreachable 500; bad token 401; body too large 413; unknown route 404.
  *
+ * <p>Error bodies carry only messages written for the client. An unexpected exception answers 500
+ * with a generic message and a random error id ({@code error_id}, also in the message), never the
+ * exception's text; the log has the same id with the stack trace, so an operator can match them.
+ *
  * <p>Threads: handlers run on Jetty's request threads; slow work (job submission) happens in the
  * {@link StreamManager}'s threads, so a start answers at once.
  */
@@ -44,6 +49,15 @@ public final class SidecarApp {
     private static final Logger LOG = LoggerFactory.getLogger(SidecarApp.class);
     private static final String JSON = "application/json";
     static final String STREAM_ID_HEADER = "X-Stream-Id";
+
+    /** The body field with the error id of an unexpected failure. */
+    static final String ERROR_ID_FIELD = "error_id";
+
+    /** Hex digits of an error id: 48 random bits, unique enough to find one failure in a log. */
+    private static final int ERROR_ID_HEX_DIGITS = 12;
+
+    private static final long ERROR_ID_MASK = (1L << (4 * ERROR_ID_HEX_DIGITS)) - 1;
+    private static final String ERROR_ID_FORMAT = "%0" + ERROR_ID_HEX_DIGITS + "x";
 
     private final StreamManager manager;
     private final SidecarConfig config;
@@ -85,15 +99,31 @@ public final class SidecarApp {
         cfg.routes.exception(
                 HttpResponseException.class,
                 (e, ctx) -> ctx.status(e.getStatus()).json(ApiResponses.error(e.getMessage())));
-        cfg.routes.exception(
-                Exception.class,
-                (e, ctx) -> {
-                    LOG.warn("{} {} failed", ctx.method(), ctx.path(), e);
-                    ctx.status(500).json(ApiResponses.error("Internal error: " + e));
-                });
+        cfg.routes.exception(Exception.class, SidecarApp::internalError);
         notFound(cfg, 404, "Not found");
         notFound(cfg, 405, "Method not allowed");
         notFound(cfg, 413, "Request body too large (limit " + config.maxBodyBytes + " bytes)");
+    }
+
+    /**
+     * An unexpected failure: a generic answer with a new error id, and the id with the stack trace
+     * in the log. The exception's text (a library's message, paths, hosts) never reaches the
+     * client.
+     */
+    static void internalError(Exception e, Context ctx) {
+        String id = newErrorId();
+        LOG.error("{} {} failed (error id {})", ctx.method(), ctx.path(), id, e);
+        Map<String, Object> body =
+                ApiResponses.error(
+                        "Internal error (error id " + id + "); the sidecar's log has the details");
+        body.put(ERROR_ID_FIELD, id);
+        ctx.status(500).json(body);
+    }
+
+    /** A random id of {@link #ERROR_ID_HEX_DIGITS} hex digits. */
+    static String newErrorId() {
+        long bits = ThreadLocalRandom.current().nextLong() & ERROR_ID_MASK;
+        return String.format(ERROR_ID_FORMAT, bits);
     }
 
     private void notFound(JavalinConfig cfg, int status, String message) {
@@ -254,7 +284,8 @@ public final class SidecarApp {
             throw new ApiError(
                     400, prefix + "the body is not valid JSON: " + e.getOriginalMessage());
         } catch (java.io.IOException e) {
-            throw new ApiError(400, prefix + "the body could not be read: " + e.getMessage());
+            LOG.warn("{} {}: the body could not be read", ctx.method(), ctx.path(), e);
+            throw new ApiError(400, prefix + "the body could not be read");
         }
     }
 

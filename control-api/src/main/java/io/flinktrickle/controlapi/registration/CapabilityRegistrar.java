@@ -1,5 +1,7 @@
 package io.flinktrickle.controlapi.registration;
 
+import io.flinktrickle.connector.trickle.retry.RetryBackoff;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.slf4j.Logger;
@@ -23,11 +25,17 @@ import java.util.Optional;
  * timeouts and 5xx/408/429 answers are retried; any other non-200 answer (400: wrong secret or
  * settings) is final. Failure never throws: it is logged and returned, so that startup goes on.
  *
+ * <p>Waits between attempts: {@code retryDelay} is the <em>initial</em> delay. The wait after the
+ * {@code n}-th failed attempt is jittered ({@link RetryBackoff}: random between half and all of
+ * {@code min(max(retryDelay, }{@link #MAX_RETRY_DELAY}{@code ), retryDelay × 2^(n−1))}), so the
+ * runners of an orchestrator that restarted do not all register again at the same instant.
+ *
  * <p>Threads: immutable and thread-safe. {@link #register()} blocks its caller for up to {@code
- * attempts × timeout + (attempts − 1) × retryDelay} (about 8.5 s by default), so call it from a
- * startup or background thread, never from a Javalin request thread. {@link #unregister()} makes
- * one attempt (at most one timeout) and is meant for a shutdown hook. The JDK {@link HttpClient}'s
- * own daemon threads do the I/O.
+ * attempts × timeout} plus the sum of those caps for {@code n = 1 … attempts − 1} (by default 3 ×
+ * 1.5 s + 2 s + 4 s = 10.5 s), so call it from a startup or background thread ({@code
+ * byoc-register}), never from a Javalin request thread; the waits run on that thread. {@link
+ * #unregister()} makes one attempt (at most one timeout) and is meant for a shutdown hook. The JDK
+ * {@link HttpClient}'s own daemon threads do the I/O.
  */
 public final class CapabilityRegistrar {
 
@@ -35,6 +43,10 @@ public final class CapabilityRegistrar {
 
     public static final int DEFAULT_ATTEMPTS = 3;
     public static final Duration DEFAULT_RETRY_DELAY = Duration.ofSeconds(2);
+
+    /** The longest wait between attempts, unless {@code retryDelay} itself is longer. */
+    public static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(30);
+
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(1_500);
 
     /** PyTrickle's default name, used when {@code CAPABILITY_NAME} is unset. */
@@ -86,7 +98,7 @@ public final class CapabilityRegistrar {
     private final String name;
     private final String registerBody;
     private final int attempts;
-    private final Duration retryDelay;
+    private final RetryBackoff backoff;
     private final Duration timeout;
     private final HttpClient client;
 
@@ -95,7 +107,7 @@ public final class CapabilityRegistrar {
         secret = b.secret;
         name = b.name;
         attempts = b.attempts;
-        retryDelay = b.retryDelay;
+        backoff = backoff(b.retryDelay);
         timeout = b.timeout;
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", b.name);
@@ -140,7 +152,7 @@ public final class CapabilityRegistrar {
         for (int attempt = 1; attempt <= attempts; attempt++) {
             try {
                 if (attempt > 1) {
-                    Thread.sleep(retryDelay.toMillis());
+                    backoff.sleep(attempt - 1); // the failures so far
                 }
                 HttpResponse<String> response =
                         client.send(request, HttpResponse.BodyHandlers.ofString());
@@ -221,6 +233,13 @@ public final class CapabilityRegistrar {
                 .build();
     }
 
+    /** The waits between attempts: from {@code retryDelay}, doubling, jittered. */
+    static RetryBackoff backoff(Duration retryDelay) {
+        return new RetryBackoff(
+                retryDelay,
+                retryDelay.compareTo(MAX_RETRY_DELAY) > 0 ? retryDelay : MAX_RETRY_DELAY);
+    }
+
     private static boolean retryable(int status) {
         return status >= HTTP_SERVER_ERROR
                 || status == HTTP_REQUEST_TIMEOUT
@@ -271,7 +290,8 @@ public final class CapabilityRegistrar {
      * are required; description defaults to "", capacity to 1 (≥ 1), pricePerUnit to 0 (≥ 0),
      * priceScaling to 1 (≥ 1); currency (e.g. {@code wei}) and token (which the orchestrator sends
      * back as {@code Authorization: Bearer <token>}) are omitted when null; attempts default to 3
-     * (≥ 1), retryDelay to 2 s (≥ 0) and the per-attempt timeout to 1.5 s (> 0).
+     * (≥ 1), retryDelay to 2 s (≥ 0; the initial wait between attempts, see the class) and the
+     * per-attempt timeout to 1.5 s (> 0).
      */
     public static final class Builder {
         private URI orchUrl;
@@ -345,6 +365,11 @@ public final class CapabilityRegistrar {
             return this;
         }
 
+        /**
+         * The cap of the first wait between attempts; it doubles per failed attempt up to {@link
+         * #MAX_RETRY_DELAY} (or itself, if longer), and each wait is random between half its cap
+         * and its cap. Zero: no waits.
+         */
         public Builder retryDelay(Duration retryDelay) {
             this.retryDelay = retryDelay;
             return this;

@@ -4,6 +4,8 @@ import io.flinktrickle.processor.params.InvalidParamsException;
 import io.flinktrickle.processor.params.StreamParams;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -22,6 +24,7 @@ import java.util.concurrent.TimeoutException;
  * so their order is the order of the seqs.
  */
 public final class ParamsUpdates {
+    private static final Logger LOG = LoggerFactory.getLogger(ParamsUpdates.class);
 
     /** The outcome of an update that was not refused. */
     public enum Outcome {
@@ -71,9 +74,11 @@ public final class ParamsUpdates {
                 }
             } catch (IOException e) {
                 s.relay.forget(seq);
+                // The I/O error names internal channels and hosts: the log has it, not the answer.
+                LOG.warn("Stream {}: a params update could not be sent to its job", s.id, e);
                 throw new StreamException(
                         StreamException.Reason.FAILED,
-                        "Parameter update failed: the stream's job cannot be reached: " + e,
+                        "Parameter update failed: the stream's job cannot be reached",
                         e);
             }
         }

@@ -1,6 +1,7 @@
 package io.flinktrickle.controlapi.stream;
 
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
+import io.flinktrickle.connector.trickle.retry.RetryBackoff;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
 import io.flinktrickle.connector.trickle.source.StreamAnnouncement;
 import io.flinktrickle.controlapi.config.SidecarConfig;
@@ -30,7 +31,8 @@ import java.util.function.Function;
  *
  * <p>Each launch is a run with channels of its own ({@code runner-<run>-streams|registry}), so a
  * relaunched job never reads an announcement meant for the one before. A job that fails for good
- * (its restarts exhausted) is relaunched after a pause (5 s, doubling to 60 s).
+ * (its restarts exhausted) is relaunched after a pause (5 s, doubling to 60 s, jittered: {@link
+ * RetryBackoff}).
  *
  * <p>Threads: {@link #launch} and {@link #poll} on the manager's scheduler and worker threads,
  * {@link #announce} on request threads; the state is volatile and the announcement seq is guarded
@@ -56,6 +58,8 @@ final class RunnerJob {
 
     private static final Duration FIRST_RELAUNCH = Duration.ofSeconds(5);
     private static final Duration MAX_RELAUNCH = Duration.ofSeconds(60);
+    private static final RetryBackoff RELAUNCH_PAUSES =
+            new RetryBackoff(FIRST_RELAUNCH, MAX_RELAUNCH);
 
     /** Where a runner is in its life. */
     enum Phase {
@@ -85,7 +89,9 @@ final class RunnerJob {
     private String registry;
     private long nextSeq;
     private long relaunchAtNanos;
-    private Duration relaunchPause = FIRST_RELAUNCH;
+
+    /** Runs that failed since the last ready one (guarded by this object). */
+    private int failedRuns;
 
     RunnerJob(
             SidecarConfig config,
@@ -263,7 +269,7 @@ final class RunnerJob {
                         phase = Phase.READY;
                         failure = null;
                         everReady = true;
-                        relaunchPause = FIRST_RELAUNCH;
+                        failedRuns = 0;
                     }
                     LOG.info("Runner job {} is ready: every slot is loaded and warm", id);
                 }
@@ -281,14 +287,11 @@ final class RunnerJob {
     }
 
     private synchronized String failed(String cause) {
-        LOG.error("{}; launching another in {} s", cause, relaunchPause.toSeconds());
+        Duration pause = RELAUNCH_PAUSES.delay(++failedRuns);
+        LOG.error("{}; launching another in {} ms", cause, pause.toMillis());
         phase = Phase.FAILED;
         failure = cause;
-        relaunchAtNanos = System.nanoTime() + relaunchPause.toNanos();
-        relaunchPause = relaunchPause.multipliedBy(2);
-        if (relaunchPause.compareTo(MAX_RELAUNCH) > 0) {
-            relaunchPause = MAX_RELAUNCH;
-        }
+        relaunchAtNanos = System.nanoTime() + pause.toNanos();
         return cause;
     }
 

@@ -1,5 +1,6 @@
 package io.flinktrickle.controlapi.registration;
 
+import io.flinktrickle.connector.trickle.retry.RetryBackoff;
 import io.flinktrickle.controlapi.registration.CapabilityRegistrar.Outcome;
 import io.flinktrickle.controlapi.registration.CapabilityRegistrar.Result;
 
@@ -207,9 +208,35 @@ class CapabilityRegistrarTest {
         assertThat(result.attempts()).isEqualTo(4);
         assertThat(result.status()).isEqualTo(CapabilityRegistrar.NO_STATUS);
         assertThat(result.detail()).contains("ConnectException");
+        // Three waits, doubling from the retry delay, each at least half its cap: 10 + 20 + 40 ms.
         assertThat(Duration.ofNanos(System.nanoTime() - start))
-                .isGreaterThanOrEqualTo(SHORT_DELAY.multipliedBy(3));
+                .isGreaterThanOrEqualTo(SHORT_DELAY.multipliedBy(1 + 2 + 4).dividedBy(2));
         assertThat(registrar.unregister()).isFalse();
+    }
+
+    @Test
+    void retryDelayIsTheInitialWaitDoublingToTheMaximumWithTheDocumentedWorstCase() {
+        RetryBackoff waits = CapabilityRegistrar.backoff(CapabilityRegistrar.DEFAULT_RETRY_DELAY);
+        assertThat(waits.cap(1)).isEqualTo(Duration.ofSeconds(2));
+        assertThat(waits.cap(2)).isEqualTo(Duration.ofSeconds(4));
+        assertThat(waits.cap(5)).isEqualTo(CapabilityRegistrar.MAX_RETRY_DELAY);
+        assertThat(waits.cap(1000)).isEqualTo(CapabilityRegistrar.MAX_RETRY_DELAY);
+        for (int failures = 1; failures <= 6; failures++) {
+            assertThat(waits.delay(failures))
+                    .isBetween(waits.cap(failures).dividedBy(2), waits.cap(failures));
+        }
+        // The class javadoc's worst case for the defaults: 3 × 1.5 s + 2 s + 4 s.
+        Duration worst =
+                CapabilityRegistrar.DEFAULT_TIMEOUT.multipliedBy(
+                        CapabilityRegistrar.DEFAULT_ATTEMPTS);
+        for (int failures = 1; failures < CapabilityRegistrar.DEFAULT_ATTEMPTS; failures++) {
+            worst = worst.plus(waits.cap(failures));
+        }
+        assertThat(worst).isEqualTo(Duration.ofMillis(10_500));
+        // A retry delay above the maximum is kept as it is; zero means no waits.
+        assertThat(CapabilityRegistrar.backoff(Duration.ofMinutes(1)).cap(3))
+                .isEqualTo(Duration.ofMinutes(1));
+        assertThat(CapabilityRegistrar.backoff(Duration.ZERO).delay(2)).isZero();
     }
 
     @Test

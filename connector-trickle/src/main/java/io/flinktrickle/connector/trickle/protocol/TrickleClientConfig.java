@@ -1,5 +1,7 @@
 package io.flinktrickle.connector.trickle.protocol;
 
+import io.flinktrickle.connector.trickle.retry.RetryBackoff;
+
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Objects;
@@ -11,8 +13,9 @@ import java.util.Objects;
  *
  * <p>Defaults: connect timeout 5 s; a GET without response headers is re-issued after 20 s (as
  * go-livepeer's subscriber); a segment body silent for 30 s fails; other requests time out after 10
- * s; 5 attempts per request with backoff from 250 ms doubling to 5 s; at most 1 MiB queued per
- * upload; TLS certificates verified.
+ * s; 5 attempts per request with jittered backoff from 250 ms doubling to 5 s (each wait random
+ * between half and all of that: {@link RetryBackoff}); at most 1 MiB queued per upload; TLS
+ * certificates verified.
  */
 public final class TrickleClientConfig implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -123,10 +126,12 @@ public final class TrickleClientConfig implements Serializable {
                 insecureSkipVerify);
     }
 
-    /** Backoff before attempt {@code attempt} (1-based count of failures so far). */
-    Duration backoff(int failures) {
-        long millis = initialBackoff.toMillis() << Math.min(20, Math.max(0, failures - 1));
-        return Duration.ofMillis(Math.min(millis, maxBackoff.toMillis()));
+    /**
+     * The waits between attempts: from {@link #initialBackoff()} doubling to {@link #maxBackoff()},
+     * jittered ({@link RetryBackoff}). A new helper each call; it is immutable and thread-safe.
+     */
+    public RetryBackoff retryBackoff() {
+        return new RetryBackoff(initialBackoff, maxBackoff);
     }
 
     /** Builder of {@link TrickleClientConfig}; {@link #build()} validates. */
@@ -171,18 +176,26 @@ public final class TrickleClientConfig implements Serializable {
             return this;
         }
 
-        /** Consecutive failed attempts before a request gives up. */
+        /**
+         * Consecutive failed attempts before a subscriber's request gives up; a publisher re-opens
+         * the POST of a segment that never reached its server up to this many times.
+         */
         public Builder maxAttempts(int n) {
             this.maxAttempts = n;
             return this;
         }
 
-        /** First backoff after a failure; doubles up to {@link #maxBackoff}. */
+        /**
+         * Cap of the first wait after a failure; doubles per consecutive failure up to {@link
+         * #maxBackoff}. Each wait is random between half the cap and the cap ({@link
+         * RetryBackoff}).
+         */
         public Builder initialBackoff(Duration d) {
             this.initialBackoff = d;
             return this;
         }
 
+        /** The largest cap of a wait between attempts (see {@link #initialBackoff}). */
         public Builder maxBackoff(Duration d) {
             this.maxBackoff = d;
             return this;

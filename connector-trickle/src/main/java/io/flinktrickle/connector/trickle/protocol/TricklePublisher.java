@@ -1,5 +1,7 @@
 package io.flinktrickle.connector.trickle.protocol;
 
+import io.flinktrickle.connector.trickle.retry.RetryBackoff;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +56,7 @@ public final class TricklePublisher implements Closeable {
     private final TrickleHttp http;
     private final boolean ownsHttp;
     private final TrickleClientConfig config;
+    private final RetryBackoff backoff;
     private final boolean deleteOnClose;
     private final TricklePublisherMetrics metrics = new TricklePublisherMetrics();
     private final List<SegmentWriter> openWriters = new ArrayList<>();
@@ -70,6 +73,7 @@ public final class TricklePublisher implements Closeable {
         this.channel = TrickleHeaders.stripSlash(b.channel);
         this.contentType = b.contentType;
         this.config = b.config;
+        this.backoff = b.config.retryBackoff();
         this.ownsHttp = b.http == null;
         this.http = b.http != null ? b.http : JdkTrickleHttp.shared(b.config);
         this.deleteOnClose = b.deleteOnClose;
@@ -190,7 +194,8 @@ public final class TricklePublisher implements Closeable {
 
     /**
      * Opens a new POST for {@code seq} in place of one that failed before reaching the server, and
-     * sends {@code replay} on it; failures are retried with backoff up to {@code maxAttempts}.
+     * sends {@code replay} on it; failures are retried with jittered backoff ({@link RetryBackoff},
+     * the failed POST counting as the first failure), re-opening up to {@code maxAttempts} times.
      */
     TrickleHttp.Upload reopen(
             long seq, TrickleHttp.Upload previous, List<ByteBuffer> replay, IOException cause)
@@ -211,7 +216,7 @@ public final class TricklePublisher implements Closeable {
                                 + (cause == null ? "" : ", last: " + cause.getMessage()),
                         cause);
             }
-            sleep(config.backoff(failures).toMillis());
+            sleep(failures);
             TrickleHttp.Upload current = open(seq);
             try {
                 for (ByteBuffer b : replay) {
@@ -348,9 +353,10 @@ public final class TricklePublisher implements Closeable {
         }
     }
 
-    private static void sleep(long millis) throws InterruptedIOException {
+    /** The wait after {@code failures} consecutive failures. */
+    private void sleep(int failures) throws InterruptedIOException {
         try {
-            Thread.sleep(millis);
+            backoff.sleep(failures);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted during backoff");

@@ -1,5 +1,7 @@
 package io.flinktrickle.connector.trickle.protocol;
 
+import io.flinktrickle.connector.trickle.retry.RetryBackoff;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +39,9 @@ import java.util.concurrent.ExecutionException;
  *   <li>End of stream ({@link #next()} returns empty) on {@code Lp-Trickle-Closed}, or on 404
  *       unless the channel vanished right after a connection failure (a restarted server), which is
  *       retried.
- *   <li>Connection and 5xx errors are retried with exponential backoff, up to {@code maxAttempts}
- *       consecutive failures ({@link RetriesExhaustedException}).
+ *   <li>Connection and 5xx errors are retried with jittered exponential backoff ({@link
+ *       RetryBackoff}), up to {@code maxAttempts} consecutive failures ({@link
+ *       RetriesExhaustedException}).
  *   <li>The GET of the next segment is sent as soon as a segment is returned (preconnect), and
  *       re-issued when it has had no response headers for the refresh interval (20 s).
  * </ul>
@@ -54,6 +57,7 @@ public final class TrickleSubscriber implements Closeable {
     private final TrickleHttp http;
     private final boolean ownsHttp;
     private final TrickleClientConfig config;
+    private final RetryBackoff backoff;
     private final TrickleSubscriberMetrics metrics = new TrickleSubscriberMetrics();
 
     private long nextSeq;
@@ -74,6 +78,7 @@ public final class TrickleSubscriber implements Closeable {
     TrickleSubscriber(TrickleSubscriberBuilder b) {
         this.channel = TrickleHeaders.stripSlash(b.channel);
         this.config = b.config;
+        this.backoff = b.config.retryBackoff();
         this.ownsHttp = b.http == null; // a lease on the shared client, given back on close
         this.http = b.http != null ? b.http : JdkTrickleHttp.shared(b.config);
         this.nextSeq = b.startSeq;
@@ -383,7 +388,7 @@ public final class TrickleSubscriber implements Closeable {
                     failure);
         }
         LOG.debug("{}: attempt {} failed, retrying: {}", channel, failures, failure.toString());
-        Thread.sleep(config.backoff(failures).toMillis());
+        backoff.sleep(failures);
     }
 
     private synchronized CompletableFuture<TrickleHttp.Response> pendingRequest() {

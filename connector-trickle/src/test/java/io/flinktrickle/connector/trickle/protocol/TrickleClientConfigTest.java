@@ -1,5 +1,7 @@
 package io.flinktrickle.connector.trickle.protocol;
 
+import io.flinktrickle.connector.trickle.retry.RetryBackoff;
+
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -12,17 +14,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class TrickleClientConfigTest {
 
     @Test
-    void backoffDoublesUpToTheMaximum() {
+    void backoffCapsDoubleUpToTheMaximumAndEachWaitIsJitteredBelowItsCap() {
         TrickleClientConfig c =
                 TrickleClientConfig.builder()
                         .initialBackoff(Duration.ofMillis(100))
                         .maxBackoff(Duration.ofMillis(700))
                         .build();
-        assertThat(c.backoff(1)).isEqualTo(Duration.ofMillis(100));
-        assertThat(c.backoff(2)).isEqualTo(Duration.ofMillis(200));
-        assertThat(c.backoff(3)).isEqualTo(Duration.ofMillis(400));
-        assertThat(c.backoff(4)).isEqualTo(Duration.ofMillis(700));
-        assertThat(c.backoff(60)).isEqualTo(Duration.ofMillis(700));
+        RetryBackoff b = c.retryBackoff();
+        assertThat(b.cap(1)).isEqualTo(Duration.ofMillis(100));
+        assertThat(b.cap(2)).isEqualTo(Duration.ofMillis(200));
+        assertThat(b.cap(3)).isEqualTo(Duration.ofMillis(400));
+        assertThat(b.cap(4)).isEqualTo(Duration.ofMillis(700));
+        assertThat(b.cap(60)).isEqualTo(Duration.ofMillis(700));
+        for (int failures : new int[] {1, 2, 3, 4, 60}) {
+            assertThat(b.delay(failures)).isBetween(b.cap(failures).dividedBy(2), b.cap(failures));
+        }
     }
 
     @Test

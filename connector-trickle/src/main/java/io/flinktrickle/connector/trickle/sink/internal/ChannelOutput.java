@@ -5,6 +5,7 @@ import io.flinktrickle.connector.trickle.protocol.ChannelNotFoundException;
 import io.flinktrickle.connector.trickle.protocol.RetriesExhaustedException;
 import io.flinktrickle.connector.trickle.protocol.SegmentWriter;
 import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
+import io.flinktrickle.connector.trickle.retry.RetryBackoff;
 import io.flinktrickle.connector.trickle.sink.SegmentEncoder;
 
 import org.apache.flink.annotation.Internal;
@@ -25,9 +26,11 @@ import java.net.URI;
  * next one); a channel that was closed or deleted by its reader's side stops taking records (logged
  * once, counted); a server that stays unreachable ({@link RetriesExhaustedException}) fails the
  * writer, so Flink restarts the task, unless a retry interval is set: the channel then drops its
- * records (counted) for that long and opens a new publisher at the channel's {@code /next} with its
+ * records (counted) for a pause and opens a new publisher at the channel's {@code /next} with its
  * next segment (a writer that serves many streams must not restart all of them because one stream's
- * server went away).
+ * server went away). The pause is random between half the interval and the interval ({@link
+ * RetryBackoff#constant}), so the channels of many streams whose server restarted do not all come
+ * back at the same instant.
  *
  * <p>Mailbox thread only.
  */
@@ -35,10 +38,16 @@ import java.net.URI;
 final class ChannelOutput<T> implements SegmentEncoder.SegmentOutput {
 
     private static final Logger LOG = LoggerFactory.getLogger(ChannelOutput.class);
+    private static final int FIRST_FAILURE = 1;
+    private static final long NANOS_PER_MILLI = 1_000_000;
 
     private final URI channel;
     private final java.util.function.Supplier<TricklePublisher> publishers;
     private final long retryAfterNanos;
+
+    /** The jittered pauses of a failed channel (retry interval set), else null. */
+    private final RetryBackoff retryPauses;
+
     private TricklePublisher publisher;
     private long pausedUntilNanos;
     private final SegmentEncoder.ChannelEncoder<T> encoder;
@@ -56,6 +65,7 @@ final class ChannelOutput<T> implements SegmentEncoder.SegmentOutput {
         this.channel = channel;
         this.publishers = publishers;
         this.retryAfterNanos = retryAfter.toNanos();
+        this.retryPauses = retryAfterNanos > 0 ? RetryBackoff.constant(retryAfter) : null;
         this.publisher = publishers.get();
         this.encoder = encoder;
         this.metrics = metrics;
@@ -167,11 +177,13 @@ final class ChannelOutput<T> implements SegmentEncoder.SegmentOutput {
         if (publisher == null) {
             return;
         }
+        // Every cap is the interval, so the count of pauses in a row does not matter.
+        long pauseNanos = retryPauses.delay(FIRST_FAILURE).toNanos();
         LOG.warn(
                 "trickle channel {}: its server keeps failing; its records are dropped for {} ms,"
                         + " then it is tried again: {}",
                 channel,
-                retryAfterNanos / 1_000_000,
+                pauseNanos / NANOS_PER_MILLI,
                 cause.getMessage());
         try {
             publisher.close(false);
@@ -179,7 +191,7 @@ final class ChannelOutput<T> implements SegmentEncoder.SegmentOutput {
             // Dropped: a new publisher takes over after the pause.
         }
         publisher = null;
-        pausedUntilNanos = System.nanoTime() + retryAfterNanos;
+        pausedUntilNanos = System.nanoTime() + pauseNanos;
     }
 
     @Override

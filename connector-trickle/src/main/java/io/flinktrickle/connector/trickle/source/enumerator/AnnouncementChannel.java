@@ -6,6 +6,7 @@ import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
 import io.flinktrickle.connector.trickle.protocol.TrickleSegment;
 import io.flinktrickle.connector.trickle.protocol.TrickleSubscriber;
+import io.flinktrickle.connector.trickle.retry.RetryBackoff;
 
 import org.apache.flink.annotation.Internal;
 
@@ -30,9 +31,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * publishes the registry of active streams to another one.
  *
  * <p>A controller may go away and come back (a restarted sidecar re-creates its channels): reading
- * never gives up, it resumes at the next seq after a pause (250 ms, doubling to 5 s), and a
- * registry that could not be published is published again with the next change or request. Neither
- * fails the job.
+ * never gives up, it resumes at the next seq after a pause (250 ms, doubling to 5 s, jittered:
+ * {@link RetryBackoff}), and a registry that could not be published is published again with the
+ * next change or request. Neither fails the job.
  *
  * <p>Threads: one reader thread ({@code trickle-announcements}) hands each message with its seq to
  * the handler (the enumerator, which moves it to its coordinator thread); one publisher thread
@@ -45,6 +46,7 @@ final class AnnouncementChannel implements AutoCloseable {
     private static final long MAX_MESSAGE_BYTES = 1024 * 1024;
     private static final Duration FIRST_PAUSE = Duration.ofMillis(250);
     private static final Duration MAX_PAUSE = Duration.ofSeconds(5);
+    private static final RetryBackoff PAUSES = new RetryBackoff(FIRST_PAUSE, MAX_PAUSE);
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** Receives each announcement message (reader thread). */
@@ -95,7 +97,7 @@ final class AnnouncementChannel implements AutoCloseable {
     }
 
     private void read() {
-        long pause = FIRST_PAUSE.toMillis();
+        int failures = 0; // consecutive reads that ended or failed without a message
         boolean failing = false;
         while (running) {
             try (TrickleSubscriber sub =
@@ -120,7 +122,7 @@ final class AnnouncementChannel implements AutoCloseable {
                         LOG.info("announcements channel {} is back", announcements);
                         failing = false;
                     }
-                    pause = FIRST_PAUSE.toMillis();
+                    failures = 0;
                     deliver(next.get());
                 }
             } catch (InterruptedException e) {
@@ -139,11 +141,10 @@ final class AnnouncementChannel implements AutoCloseable {
                 failing = true;
             }
             try {
-                Thread.sleep(pause);
+                PAUSES.sleep(++failures);
             } catch (InterruptedException e) {
                 return;
             }
-            pause = Math.min(pause * 2, MAX_PAUSE.toMillis());
         }
     }
 

@@ -7,6 +7,7 @@ import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.protocol.TrickleSegment;
 import io.flinktrickle.connector.trickle.protocol.TrickleSubscriber;
 import io.flinktrickle.connector.trickle.protocol.TrickleSubscriberMetrics;
+import io.flinktrickle.connector.trickle.retry.RetryBackoff;
 import io.flinktrickle.connector.trickle.source.InputRefusedException;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
@@ -37,8 +38,9 @@ import java.util.concurrent.TimeUnit;
  * RetriesExhaustedException}) fails the split, which fails the task (Flink restarts it from the
  * last checkpoint) or ends its stream (see the split reader). A stream's companion channel ({@code
  * <stream>#<role>}, e.g. a controller's params) does not: its reader starts again at the same seq
- * after a pause, for as long as it takes (a controller that restarts must not end its streams); its
- * end (404, {@code Lp-Trickle-Closed}) still ends it.
+ * after a pause (1 s doubling to 5 s, jittered: {@link RetryBackoff}), for as long as it takes (a
+ * controller that restarts must not end its streams); its end (404, {@code Lp-Trickle-Closed})
+ * still ends it.
  *
  * <p>A stream whose input is unusable ends with the reason in band (a {@code REFUSED} element): its
  * decoder cannot be opened, refuses the input ({@link InputRefusedException}, e.g. not MPEG-TS), or
@@ -59,8 +61,9 @@ final class ChannelPump<T> {
         }
     }
 
-    private static final long FIRST_PAUSE_MILLIS = 1_000;
-    private static final long MAX_PAUSE_MILLIS = 5_000;
+    /** Pauses before a companion channel that kept failing is read again. */
+    private static final RetryBackoff PAUSES =
+            new RetryBackoff(Duration.ofSeconds(1), Duration.ofSeconds(5));
 
     private final TrickleChannelSplit split;
     private final SegmentDecoder<T> decoder;
@@ -114,7 +117,8 @@ final class ChannelPump<T> {
             }
             try (SegmentDecoder.ChannelDecoder<T> channelDecoder = opened) {
                 long from = split.nextSeq();
-                long pause = FIRST_PAUSE_MILLIS;
+                int rereads = 0;
+                Duration pause = Duration.ZERO;
                 boolean resumed = false;
                 while (running) {
                     try (TrickleSubscriber sub =
@@ -145,19 +149,19 @@ final class ChannelPump<T> {
                                 emit(TrickleElement.finished(key));
                                 return;
                             }
+                            pause = PAUSES.delay(++rereads);
                             LOG.warn(
                                     "trickle channel {} keeps failing; reading it again in {} ms:"
                                             + " {}",
                                     key,
-                                    pause,
+                                    pause.toMillis(),
                                     e.getMessage());
                             from = sub.nextSeq();
                         }
                     }
                     resumed = true;
                     channelDecoder.discontinuity();
-                    Thread.sleep(pause);
-                    pause = Math.min(pause * 2, MAX_PAUSE_MILLIS);
+                    Thread.sleep(pause.toMillis());
                 }
             }
         } catch (InterruptedException e) {
