@@ -1,5 +1,6 @@
 package io.flinktrickle.connector.trickle.server;
 
+import io.flinktrickle.connector.trickle.protocol.AccessToken;
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.server.http.MiniHttpServer;
 
@@ -29,6 +30,9 @@ import java.util.concurrent.TimeUnit;
  * retained segments per channel, 64 MiB per segment, 1024 channels, 1024 connections, idle channels
  * closed after 5 min (swept every minute), a {@code 100 Continue} keepalive every 10 s on silent
  * uploads, changefeed off.
+ *
+ * <p>With {@link Builder#accessToken}, every request must carry {@code Authorization: Bearer
+ * <token>} (401 otherwise).
  *
  * <p>Memory is bounded by {@code maxChannels × retainedSegments × maxSegmentBytes}: a larger upload
  * gets 413, a channel past the limit 503.
@@ -63,7 +67,8 @@ public final class TrickleServer implements AutoCloseable {
                         b.host,
                         b.port,
                         b.maxConnections,
-                        new TrickleRequestHandler(b.basePath, store, b.autocreate, segments),
+                        new TrickleRequestHandler(
+                                b.basePath, store, b.autocreate, segments, b.accessToken),
                         "trickle-server");
         this.sweeper =
                 Executors.newSingleThreadScheduledExecutor(
@@ -200,6 +205,7 @@ public final class TrickleServer implements AutoCloseable {
         private Duration sweepInterval = TrickleProtocol.IDLE_SWEEP_INTERVAL;
         private Duration keepaliveInterval = TrickleProtocol.PRECONNECT_KEEPALIVE;
         private Duration uploadIdleTimeout = Duration.ofMinutes(5);
+        private String accessToken;
 
         private Builder() {}
 
@@ -281,6 +287,17 @@ public final class TrickleServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Every request must carry {@code Authorization: Bearer <accessToken>}; any other gets 401
+         * with a fixed body before anything is done (nothing stored, nothing read). Default: none
+         * (open). The token is never logged nor printed; see {@link
+         * io.flinktrickle.connector.trickle.protocol.AccessToken#check} for what it may hold.
+         */
+        public Builder accessToken(String accessToken) {
+            this.accessToken = accessToken;
+            return this;
+        }
+
         public TrickleServer build() {
             Objects.requireNonNull(host, "host is required but not provided");
             Objects.requireNonNull(basePath, "basePath is required but not provided");
@@ -301,6 +318,9 @@ public final class TrickleServer implements AutoCloseable {
             checkPositive(sweepInterval, "sweepInterval");
             checkPositive(keepaliveInterval, "keepaliveInterval");
             checkPositive(uploadIdleTimeout, "uploadIdleTimeout");
+            if (accessToken != null) {
+                AccessToken.check(accessToken); // its message never holds the token
+            }
             return new TrickleServer(this);
         }
 
