@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * An embedded trickle server with go-livepeer v0.9 semantics (docs: trickle-protocol.md), for local
@@ -88,10 +89,20 @@ public final class TrickleServer implements AutoCloseable {
         http.start();
         long sweepMillis = settings.sweepInterval.toMillis();
         long idleNanos = settings.idleTimeout.toNanos();
+        Predicate<String> spared = settings.sweepSpares;
         sweeper.scheduleWithFixedDelay(
-                () -> store.sweep(idleNanos), sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
+                () -> sweep(idleNanos, spared), sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
         LOG.info("trickle server listening on {}", baseUri());
         return this;
+    }
+
+    /** One sweep (sweeper thread): a failing spare predicate spares everything this time. */
+    private void sweep(long idleNanos, Predicate<String> spared) {
+        try {
+            store.sweep(idleNanos, spared);
+        } catch (RuntimeException e) {
+            LOG.warn("idle sweep skipped: {}", e.toString()); // never kill the scheduled sweep
+        }
     }
 
     public int port() {
@@ -206,6 +217,7 @@ public final class TrickleServer implements AutoCloseable {
         private Duration keepaliveInterval = TrickleProtocol.PRECONNECT_KEEPALIVE;
         private Duration uploadIdleTimeout = Duration.ofMinutes(5);
         private String accessToken;
+        private Predicate<String> sweepSpares = name -> false;
 
         private Builder() {}
 
@@ -269,6 +281,16 @@ public final class TrickleServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Channels the idle sweep leaves alone although idle (e.g. those of a live stream, whose
+         * control channel may be silent for hours): asked on the sweeper thread with each idle
+         * channel's name, so it must be thread-safe and quick. Default: none.
+         */
+        public Builder sweepSpares(Predicate<String> sweepSpares) {
+            this.sweepSpares = sweepSpares;
+            return this;
+        }
+
         /** How often idle channels are looked for. Default 1 min. */
         public Builder sweepInterval(Duration sweepInterval) {
             this.sweepInterval = sweepInterval;
@@ -318,6 +340,7 @@ public final class TrickleServer implements AutoCloseable {
             checkPositive(sweepInterval, "sweepInterval");
             checkPositive(keepaliveInterval, "keepaliveInterval");
             checkPositive(uploadIdleTimeout, "uploadIdleTimeout");
+            Objects.requireNonNull(sweepSpares, "sweepSpares is required but not provided");
             if (accessToken != null) {
                 AccessToken.check(accessToken); // its message never holds the token
             }
