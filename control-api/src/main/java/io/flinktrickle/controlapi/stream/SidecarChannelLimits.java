@@ -56,13 +56,14 @@ public final class SidecarChannelLimits {
      * lost (the reader resumes at the oldest one kept; the newest is never lost).
      *
      * <p>Measured ({@code ParamsRetentionITCase}, HTTP callers sending updates back to back from a
-     * stream's start): each caller waits for its verdict (at most {@code PARAMS_TIMEOUT_MS}, 2 s),
-     * so while the job reads, the reader is never more than callers + 1 updates behind (5 with 4
-     * callers, 17 with 16, also with 100 ms per update; runner and per-stream mode, whose jobs read
-     * 50-300 ms after the start); while it does not read, each caller adds one update per 2 s (a
-     * reader stalled 6 s: 14 behind with 4 callers, 24 with 8). 64 holds 16 callers through an 8 s
-     * stall, 4 through 30 s. The runner's announcements channel needs one message per start between
-     * two checkpoints of the job. It was 256, a guess.
+     * stream's start; three runs): each caller waits for its verdict (at most {@code
+     * PARAMS_TIMEOUT_MS}, 2 s), so while the job reads, the reader is at most a few updates more
+     * than the callers behind (5-6 with 4 callers, 17-19 with 16, also with 100 ms per update;
+     * runner and per-stream mode, whose jobs read 40-300 ms after the start); while it does not
+     * read, each caller adds one update per 2 s (a reader stalled 6 s: 14-16 behind with 4 callers,
+     * 24-26 with 8). 64 holds 16 callers through a 7 s stall, 4 through 30 s. The runner's
+     * announcements channel needs one message per start between two checkpoints of the job. It was
+     * 256, a guess.
      */
     public static final int RETAINED_MESSAGES = 64;
 

@@ -38,7 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>Each client waits for its update's verdict (at most {@code PARAMS_TIMEOUT_MS}, 2 s) before it
  * sends the next, as an HTTP caller of {@code /stream/params} does: while the job does not read, a
- * client adds one update per 2 s, so the lag is about clients × (outage / 2 s + 1).
+ * client adds one update per 2 s, so the lag is about clients × outage / 2 s, plus a few.
  */
 class ParamsRetentionITCase {
     private static final ObjectMapper JSON = new ObjectMapper();
