@@ -218,16 +218,7 @@ public final class StreamManager implements AutoCloseable {
      * spares those (called on the trickle server's sweeper thread).
      */
     public synchronized boolean ownsChannel(String channel) {
-        if (runner != null && runner.ownsChannel(channel)) {
-            return true;
-        }
-        for (ManagedStream s : registry.all()) {
-            if ((s.phase.isActive() || s.cleaned.getCount() > 0)
-                    && (channel.equals(s.paramsChannel) || channel.equals(s.eventsChannel))) {
-                return true;
-            }
-        }
-        return false;
+        return (runner != null && runner.ownsChannel(channel)) || registry.ownsChannel(channel);
     }
 
     // ---------------------------------------------------------------- start
