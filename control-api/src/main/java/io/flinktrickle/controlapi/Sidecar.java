@@ -1,6 +1,7 @@
 package io.flinktrickle.controlapi;
 
 import io.flinktrickle.connector.trickle.server.TrickleServer;
+import io.flinktrickle.controlapi.config.ChannelAccess;
 import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.controlapi.flink.EmbeddedFlinkTarget;
 import io.flinktrickle.controlapi.flink.FlinkTarget;
@@ -8,6 +9,7 @@ import io.flinktrickle.controlapi.flink.RemoteFlinkTarget;
 import io.flinktrickle.controlapi.hardware.GpuInfo;
 import io.flinktrickle.controlapi.http.SidecarApp;
 import io.flinktrickle.controlapi.registration.CapabilityRegistrar;
+import io.flinktrickle.controlapi.stream.SidecarChannelLimits;
 import io.flinktrickle.controlapi.stream.StreamManager;
 
 import org.apache.flink.configuration.Configuration;
@@ -23,25 +25,26 @@ import java.util.Optional;
 /**
  * The control-api sidecar: its HTTP API ({@link SidecarApp}), its streams ({@link StreamManager}),
  * its own trickle server (each stream's params and events channels to its job), the Flink target,
- * and the optional BYOC registration. {@link #start()} binds everything; {@link #close()} stops the
- * sidecar. Jobs on a remote cluster keep running when the sidecar stops (a restarted sidecar adopts
- * them); an embedded MiniCluster ends with the sidecar.
+ * and the optional BYOC registration. The trickle server is locked down ({@link ChannelAccess},
+ * {@link SidecarChannelLimits}): loopback (embedded) or the advertised address only (remote), a
+ * secret on every request, no autocreate, capped messages, and an idle sweep that spares the
+ * channels of live streams. {@link #start()} binds everything; {@link #close()} stops the sidecar.
+ * Jobs on a remote cluster keep running when the sidecar stops (a restarted sidecar adopts them);
+ * an embedded MiniCluster ends with the sidecar.
  *
- * <p>Threads: {@code start} and {@code close} on the caller's thread (main, or a test); see the
- * parts for theirs.
+ * <p>Threads: {@code start} and {@code close} on the caller's thread (main, or a test); the trickle
+ * server's sweeper thread asks {@link StreamManager#ownsChannel}; see the parts for theirs.
  */
 public final class Sidecar implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sidecar.class);
 
-    /** Channels of the sidecar's trickle server are never swept: a params channel may idle. */
-    private static final Duration NEVER = Duration.ofDays(3650);
+    /** The idle sweep runs this many times per idle timeout (at most once a minute). */
+    private static final int SWEEPS_PER_TIMEOUT = 4;
 
-    /** Enough for any burst of params updates sent while a job starts (read from seq 0). */
-    private static final int RETAINED_MESSAGES = 256;
-
-    private static final String LOOPBACK = "127.0.0.1";
+    private static final Duration MAX_SWEEP_INTERVAL = Duration.ofMinutes(1);
 
     private final SidecarConfig config;
+    private final ChannelAccess access;
     private final FlinkTarget target;
     private final TrickleServer trickle;
     private final StreamManager manager;
@@ -55,16 +58,25 @@ public final class Sidecar implements AutoCloseable {
         this.config = config;
         this.target = target;
         this.registrar = registrar;
+        this.access = ChannelAccess.of(config);
         this.trickle =
                 TrickleServer.builder()
-                        // Embedded jobs are in this JVM: the channels stay on loopback. A remote
-                        // cluster's TaskManagers must reach them (see ADVERTISED_HOST).
-                        .host(config.isRemote() ? config.host : LOOPBACK)
+                        // Embedded jobs are in this JVM: loopback. A remote cluster's JobManager
+                        // and TaskManagers reach the advertised address, and only it is bound.
+                        .host(access.bindHost())
                         .port(config.tricklePort)
-                        .idleTimeout(NEVER)
-                        .retainedSegments(RETAINED_MESSAGES)
+                        // Every request carries the secret; only the sidecar creates channels.
+                        .accessToken(access.secret())
+                        .autocreate(false)
+                        .maxSegmentBytes(SidecarChannelLimits.segmentBytes(config.capacity))
+                        .retainedSegments(SidecarChannelLimits.RETAINED_MESSAGES)
+                        .maxChannels(SidecarChannelLimits.channels(config.capacity))
+                        // Left-behind channels go; a live stream's never (they may idle for hours).
+                        .idleTimeout(config.channelIdleTimeout)
+                        .sweepInterval(sweepInterval(config.channelIdleTimeout))
+                        .sweepSpares(this::isLiveChannel)
                         .build();
-        this.manager = new StreamManager(config, target, trickle);
+        this.manager = new StreamManager(config, target, trickle, access);
         this.app = SidecarApp.create(manager, new GpuInfo());
     }
 
@@ -86,6 +98,19 @@ public final class Sidecar implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** Sweeper thread: whether {@code channel} belongs to a live stream or the runner job. */
+    private boolean isLiveChannel(String channel) {
+        StreamManager m = manager;
+        return m == null || m.ownsChannel(channel); // null: not built yet, nothing is swept
+    }
+
+    private static Duration sweepInterval(Duration idleTimeout) {
+        Duration d = idleTimeout.dividedBy(SWEEPS_PER_TIMEOUT);
+        return d.isZero()
+                ? Duration.ofMillis(1)
+                : d.compareTo(MAX_SWEEP_INTERVAL) > 0 ? MAX_SWEEP_INTERVAL : d;
     }
 
     /** A sidecar with a given target (tests); checks the processor as the other does. */
@@ -112,9 +137,11 @@ public final class Sidecar implements AutoCloseable {
         startServices();
         app.start(config.host, config.port);
         LOG.info(
-                "control-api on port {} ({}), trickle server on {}, capacity {}",
+                "control-api on port {} ({}), trickle server on {}:{} (token required),"
+                        + " capacity {}",
                 app.port(),
                 target.describe(),
+                access.bindHost(),
                 trickle.port(),
                 config.capacity);
         registrar.ifPresent(
@@ -153,6 +180,11 @@ public final class Sidecar implements AutoCloseable {
 
     public TrickleServer trickleServer() {
         return trickle;
+    }
+
+    /** Where the trickle server listens and its secret (tests in this package). */
+    ChannelAccess channelAccess() {
+        return access;
     }
 
     public Javalin app() {

@@ -132,9 +132,14 @@ class SidecarFaultsITCase {
             Api.Answer wrongType = api.post("/stream/params", Map.of("max_framerate", "fast"));
             assertThat(wrongType.status).isEqualTo(400);
             assertThat(wrongType.body.path("message").asText()).contains("max_framerate");
-            String prompt = "x".repeat(1024 * 1024);
+            // Params travel in 1 MiB messages of the sidecar's channels: 900 KiB fit, 1 MiB not.
+            Api.Answer tooLarge =
+                    api.post("/stream/params", Map.of("prompt", "x".repeat(1024 * 1024)));
+            assertThat(tooLarge.status).as("a 1 MiB params message").isEqualTo(400);
+            assertThat(tooLarge.body.path("message").asText()).contains("too large");
+            String prompt = "x".repeat(900 * 1024);
             Api.Answer huge = api.post("/stream/params", Map.of("prompt", prompt));
-            assertThat(huge.status).as("a 1 MB params message").isEqualTo(200);
+            assertThat(huge.status).as("a 900 KiB params message").isEqualTo(200);
             assertThat(
                             api.get("/stream/status")
                                     .body

@@ -1,5 +1,6 @@
 package io.flinktrickle.connector.trickle;
 
+import io.flinktrickle.connector.trickle.protocol.AccessToken;
 import io.flinktrickle.connector.trickle.protocol.TrickleClientConfig;
 
 import org.apache.flink.annotation.PublicEvolving;
@@ -146,6 +147,17 @@ public final class TrickleOptions {
                                     + " independent streams, where one orchestrator that went"
                                     + " away must not restart all of them.");
 
+    public static final ConfigOption<List<String>> REGISTRY_OMITTED_ATTRIBUTES =
+            ConfigOptions.key("trickle.source.registry-omitted-attributes")
+                    .stringType()
+                    .asList()
+                    .defaultValues()
+                    .withDescription(
+                            "Attributes of an announced stream left out of its registry entry"
+                                    + " (the source reads them as announced): e.g. large ones,"
+                                    + " so that a registry of many streams stays within its"
+                                    + " server's segment size limit.");
+
     // ------------------------------------------------------------------ sink
 
     public static final ConfigOption<Boolean> DELETE_ON_END_OF_INPUT =
@@ -185,6 +197,15 @@ public final class TrickleOptions {
 
     /** The HTTP client settings of {@code config}, validated. */
     public static TrickleClientConfig clientConfig(Configuration config) {
+        return clientConfig(config, null);
+    }
+
+    /**
+     * The HTTP client settings of {@code config}, validated, with an access token for one server
+     * (or null). The token is not an option: options may be shown (e.g. in a job's configuration),
+     * a token must not.
+     */
+    public static TrickleClientConfig clientConfig(Configuration config, AccessToken accessToken) {
         return TrickleClientConfig.builder()
                 .connectTimeout(config.get(CONNECT_TIMEOUT))
                 .refreshInterval(config.get(REFRESH_INTERVAL))
@@ -196,6 +217,7 @@ public final class TrickleOptions {
                 .insecureSkipVerify(config.get(INSECURE_SKIP_VERIFY))
                 .uploadBufferBytes(config.get(UPLOAD_BUFFER_BYTES))
                 .replayBufferBytes(config.get(REPLAY_BUFFER_BYTES))
+                .accessToken(accessToken)
                 .build();
     }
 }

@@ -71,8 +71,15 @@ public final class SidecarConfig {
                         + " cluster, whose jobs outlive a sidecar restart)");
         SETTINGS.put(
                 "ADVERTISED_HOST",
-                "host the jobs reach the sidecar's trickle server at (default localhost;"
-                        + " set it for a remote cluster)");
+                "host the jobs reach the sidecar's trickle server at (default localhost; set it"
+                        + " for a remote cluster: the server then listens on that address only,"
+                        + " which must be one of this machine's)");
+        SETTINGS.put(
+                "TRICKLE_SECRET_FILE",
+                "remote cluster: the secret the jobs present to the sidecar's trickle server,"
+                        + " created (0600) when missing; keep it across restarts to adopt running"
+                        + " jobs (default ~/.flink-trickle/sidecar-<ADVERTISED_HOST>-<TRICKLE_PORT>"
+                        + ".secret)");
         SETTINGS.put("PARAMS_TIMEOUT_MS", "how long /stream/params waits for the verdict (2000)");
         SETTINGS.put("STOP_TIMEOUT_MS", "how long /stream/stop waits for the job to end (8000)");
         SETTINGS.put("START_TIMEOUT_MS", "a job not running by then is an error (120000)");
@@ -120,6 +127,12 @@ public final class SidecarConfig {
     public final Duration pollInterval;
     public final Duration inputWait;
 
+    /** The secret file of a remote cluster's sidecar, or null for the default (ChannelAccess). */
+    public final Path trickleSecretFile;
+
+    /** Idle channels of the sidecar's trickle server that belong to no live stream go after it. */
+    public final Duration channelIdleTimeout;
+
     private SidecarConfig(Builder b) {
         this.host = b.host;
         this.port = b.port;
@@ -148,6 +161,8 @@ public final class SidecarConfig {
         this.heartbeatInterval = b.heartbeatInterval;
         this.pollInterval = b.pollInterval;
         this.inputWait = b.inputWait;
+        this.trickleSecretFile = b.trickleSecretFile;
+        this.channelIdleTimeout = b.channelIdleTimeout;
     }
 
     public static Builder builder() {
@@ -258,6 +273,7 @@ public final class SidecarConfig {
             ifSet(values.get("CHECKPOINT_SECONDS"), v -> b.checkpointSeconds = Integer.parseInt(v));
             ifSet(values.get("TRICKLE_PORT"), v -> b.tricklePort = Integer.parseInt(v));
             ifSet(values.get("ADVERTISED_HOST"), v -> b.advertisedHost = v);
+            ifSet(values.get("TRICKLE_SECRET_FILE"), v -> b.trickleSecretFile = Path.of(v));
             ifSet(values.get("PARAMS_TIMEOUT_MS"), v -> b.paramsTimeout = millis(v));
             ifSet(values.get("STOP_TIMEOUT_MS"), v -> b.stopTimeout = millis(v));
             ifSet(values.get("START_TIMEOUT_MS"), v -> b.startTimeout = millis(v));
@@ -315,6 +331,8 @@ public final class SidecarConfig {
         private Duration pollInterval = Duration.ofMillis(250);
         private Duration inputWait =
                 Duration.ofSeconds(io.flinktrickle.jobs.live.JobArgs.DEFAULT_INPUT_WAIT_SECONDS);
+        private Path trickleSecretFile;
+        private Duration channelIdleTimeout = Duration.ofMinutes(5);
 
         private Builder() {}
 
@@ -465,6 +483,18 @@ public final class SidecarConfig {
             return this;
         }
 
+        /** Remote cluster: where the channel secret is kept (see {@link ChannelAccess}). */
+        public Builder trickleSecretFile(Path trickleSecretFile) {
+            this.trickleSecretFile = trickleSecretFile;
+            return this;
+        }
+
+        /** Idle channels of no live stream are swept after this (5 min). */
+        public Builder channelIdleTimeout(Duration channelIdleTimeout) {
+            this.channelIdleTimeout = channelIdleTimeout;
+            return this;
+        }
+
         public SidecarConfig build() {
             Objects.requireNonNull(host, "host");
             check(port >= 0 && port <= 65535, "PORT must be 0..65535 but is " + port);
@@ -503,6 +533,11 @@ public final class SidecarConfig {
             check(
                     !heartbeatInterval.isNegative() && !heartbeatInterval.isZero(),
                     "heartbeat interval must be positive");
+            check(
+                    channelIdleTimeout != null
+                            && !channelIdleTimeout.isNegative()
+                            && !channelIdleTimeout.isZero(),
+                    "channel idle timeout must be positive");
             check(
                     inputWait != null
                             && !inputWait.isNegative()

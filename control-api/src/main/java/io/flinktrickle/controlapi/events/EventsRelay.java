@@ -49,12 +49,13 @@ public final class EventsRelay implements AutoCloseable {
     private static final int KEPT_VERDICTS = 64;
     private static final int OUTBOX_CAPACITY = 256;
     private static final Duration QUIET = Duration.ofMillis(300);
-    private static final TrickleClientConfig NEW_JOB = TrickleClientConfig.defaults();
-    private static final TrickleClientConfig ADOPTED_JOB =
-            TrickleClientConfig.builder().refreshInterval(Duration.ofSeconds(1)).build();
+
+    /** An adopted job writes past the new channel's start: a short refresh finds its edge. */
+    private static final Duration ADOPTED_JOB_REFRESH = Duration.ofSeconds(1);
 
     private final String stream;
     private final URI jobEvents;
+    private final TrickleClientConfig jobEventsClient;
     private final long jobEventsFrom;
     private final URI orchestratorEvents;
     private final Map<String, String> urls;
@@ -94,6 +95,7 @@ public final class EventsRelay implements AutoCloseable {
 
     /**
      * @param jobEvents the sidecar channel the job publishes its events to
+     * @param jobEventsClient the client settings for the sidecar's server (its secret)
      * @param jobEventsFrom where to start reading it: 0 for a new job, next for an adopted one
      * @param orchestratorEvents the stream's {@code events_url}, or null (events are still read)
      * @param urls the orchestrator's channels, for the heartbeats' {@code urls}
@@ -104,6 +106,7 @@ public final class EventsRelay implements AutoCloseable {
     public EventsRelay(
             String stream,
             URI jobEvents,
+            TrickleClientConfig jobEventsClient,
             long jobEventsFrom,
             URI orchestratorEvents,
             Map<String, String> urls,
@@ -113,6 +116,7 @@ public final class EventsRelay implements AutoCloseable {
         this.onParamsAccepted = onParamsAccepted;
         this.stream = stream;
         this.jobEvents = jobEvents;
+        this.jobEventsClient = jobEventsClient;
         this.jobEventsFrom = jobEventsFrom;
         this.orchestratorEvents = orchestratorEvents;
         this.urls = urls;
@@ -145,7 +149,12 @@ public final class EventsRelay implements AutoCloseable {
                                 .startSeq(jobEventsFrom)
                                 // An adopted job writes past the new channel's start: a short
                                 // refresh finds its live edge within a second.
-                                .config(jobEventsFrom == 0 ? NEW_JOB : ADOPTED_JOB)
+                                .config(
+                                        jobEventsFrom == 0
+                                                ? jobEventsClient
+                                                : jobEventsClient.toBuilder()
+                                                        .refreshInterval(ADOPTED_JOB_REFRESH)
+                                                        .build())
                                 .keepEverySegment(true)
                                 .build(),
                         SidecarEvents.MAPPER);

@@ -15,7 +15,8 @@ import java.util.Map;
  * run: jobs named {@link StreamManager#JOB_PREFIX}{@code <id>}, their channels read from the job's
  * global parameters ({@link LiveVideoToVideoJob#STREAM_PARAMETER}). Their params and events
  * channels are created again on the sidecar's trickle server, so the job's readers and writers,
- * which retry, reconnect to them.
+ * which retry, reconnect to them. Only with the secret those jobs hold: a sidecar whose secret is
+ * new leaves them behind (see {@link #leaveBehind}).
  *
  * <p>Runs once on the scheduler thread, when the Flink target first answers.
  */
@@ -25,6 +26,10 @@ final class JobAdoption {
     private JobAdoption() {}
 
     static void adopt(StreamManager manager, FlinkTarget target) throws Exception {
+        if (manager.access().secretIsNew() && target.outlivesSidecar()) {
+            leaveBehind(manager, target);
+            return;
+        }
         if (manager.runner() != null) {
             adoptRunner(manager, target, manager.runner());
             return;
@@ -80,6 +85,38 @@ final class JobAdoption {
                             eventsChannel);
             stream.jobId = job.id;
             manager.adopt(stream, events == null ? null : URI.create(events));
+        }
+    }
+
+    /**
+     * This sidecar's channel secret is new (its secret file was missing): jobs a previous sidecar
+     * left running hold another secret, or none, and cannot reach this sidecar's channels. Its
+     * runner job is cancelled when the new one launches ({@link RunnerJob#launch}); its stream jobs
+     * are cancelled here.
+     */
+    private static void leaveBehind(StreamManager manager, FlinkTarget target) throws Exception {
+        for (FlinkTarget.JobSummary job : target.list()) {
+            if (job.status.isGloballyTerminalState() || job.name == null) {
+                continue;
+            }
+            if (manager.runner() != null && manager.runner().jobName().equals(job.name)) {
+                LOG.warn(
+                        "Runner job {} of a previous sidecar is not adopted: the channel secret"
+                                + " is new (TRICKLE_SECRET_FILE was missing); a new runner"
+                                + " replaces it",
+                        job.id);
+            } else if (manager.runner() == null && job.name.startsWith(StreamManager.JOB_PREFIX)) {
+                LOG.warn(
+                        "Cancelling job {} ({}) of a previous sidecar: the channel secret is new"
+                                + " (TRICKLE_SECRET_FILE was missing), so it cannot reach this"
+                                + " sidecar's channels",
+                        job.id,
+                        job.name);
+                target.cancel(job.id);
+            }
+        }
+        if (manager.runner() != null) {
+            manager.runner().noneToAdopt();
         }
     }
 

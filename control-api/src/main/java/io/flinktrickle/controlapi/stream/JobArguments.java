@@ -9,13 +9,16 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The {@code LiveVideoToVideoJob} arguments for one stream: its orchestrator channels, plus the
  * sidecar's params channel (a second control channel whose deletion ends the stream) and events
- * channel (relayed), the start params, and the sidecar's job settings. The arguments are parsed
- * here with the job's own parser ({@link FlinkTarget#parseArguments}), so settings it refuses fail
- * the start before anything is submitted.
+ * channel (relayed), the start params, the sidecar's job settings, and the secret for the sidecar's
+ * channels ({@code --sidecar-url}, {@code --sidecar-token}: program arguments, which Flink's REST
+ * API does not show, unlike the labels in the global job parameters). The arguments are parsed here
+ * with the job's own parser ({@link FlinkTarget#parseArguments}), so settings it refuses fail the
+ * start before anything is submitted.
  *
  * <p>Stateless; thread-safe.
  */
@@ -30,11 +33,17 @@ final class JobArguments {
     private final SidecarConfig config;
     private final FlinkTarget target;
     private final Function<String, URI> internalChannel;
+    private final Supplier<List<String>> accessArguments;
 
-    JobArguments(SidecarConfig config, FlinkTarget target, Function<String, URI> internalChannel) {
+    JobArguments(
+            SidecarConfig config,
+            FlinkTarget target,
+            Function<String, URI> internalChannel,
+            Supplier<List<String>> accessArguments) {
         this.config = config;
         this.target = target;
         this.internalChannel = internalChannel;
+        this.accessArguments = accessArguments;
     }
 
     /**
@@ -75,6 +84,7 @@ final class JobArguments {
         if (r.events != null) {
             add(args, "--label", LABEL_EVENTS_URL + "=" + r.events);
         }
+        args.addAll(accessArguments.get()); // in the job's arguments only: never in a label
         try {
             target.parseArguments(args);
         } catch (JobArgs.UsageException e) {

@@ -62,6 +62,16 @@ public final class ParamsUpdates {
         if (StreamParams.isKeepAlive(update)) {
             return Outcome.IGNORED;
         }
+        try {
+            // The update is one message; the merged params travel in the job's verdict event.
+            StartRequest.checkParamsSize(update, "the params");
+            StartRequest.checkParamsSize(
+                    StreamParams.merge(s.params(), update), "the params with this update");
+        } catch (StreamException e) {
+            throw new StreamException(
+                    StreamException.Reason.BAD_REQUEST,
+                    "Parameter update failed: " + e.getMessage());
+        }
         CompletableFuture<JsonNode> verdict;
         synchronized (s.paramsLock) {
             long seq = s.paramsPublisher.publisher().nextSeq();

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The runner job: one long-running {@code LiveVideoToVideoJob} that serves every stream of the
@@ -77,6 +78,7 @@ final class RunnerJob {
     private final FlinkTarget target;
     private final TrickleServer trickle;
     private final Function<String, URI> internal;
+    private final Supplier<List<String>> accessArguments;
     private volatile Phase phase = Phase.NONE;
     private volatile String jobId;
     private volatile String failure;
@@ -97,11 +99,13 @@ final class RunnerJob {
             SidecarConfig config,
             FlinkTarget target,
             TrickleServer trickle,
-            Function<String, URI> internal) {
+            Function<String, URI> internal,
+            Supplier<List<String>> accessArguments) {
         this.config = config;
         this.target = target;
         this.trickle = trickle;
         this.internal = internal;
+        this.accessArguments = accessArguments;
         if (target.outlivesSidecar()) {
             // A runner job of a previous sidecar may run on the cluster: until it is adopted (or
             // Flink says there is none), its readers and writers of this server's channels are
@@ -134,6 +138,11 @@ final class RunnerJob {
 
     Phase phase() {
         return phase;
+    }
+
+    /** Whether {@code channel} is the current run's announcements or registry channel. */
+    synchronized boolean ownsChannel(String channel) {
+        return channel.equals(announcements) || channel.equals(registry);
     }
 
     boolean isReady() {
@@ -231,6 +240,7 @@ final class RunnerJob {
         add(args, "--job-name", jobName());
         add(args, "--label", LABEL_ANNOUNCEMENTS + "=" + streams);
         add(args, "--label", LABEL_REGISTRY + "=" + reg);
+        args.addAll(accessArguments.get()); // in the job's arguments only: never in a label
         try {
             target.parseArguments(args);
         } catch (JobArgs.UsageException e) {

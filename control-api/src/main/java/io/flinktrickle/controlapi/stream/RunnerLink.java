@@ -180,7 +180,8 @@ final class RunnerLink {
         long deadline = System.nanoTime() + REGISTRY_DEADLINE.toNanos();
         try {
             while (System.nanoTime() < deadline) {
-                Optional<JsonNode> registry = RunnerStreams.read(url, REGISTRY_WAIT, scheduler);
+                Optional<JsonNode> registry =
+                        RunnerStreams.read(url, channels.client(), REGISTRY_WAIT, scheduler);
                 if (registry.isPresent()) {
                     for (RunnerStreams.Adopted a :
                             RunnerStreams.adoptable(registry.get(), runner.jobId())) {

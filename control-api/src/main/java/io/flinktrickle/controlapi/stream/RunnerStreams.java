@@ -161,11 +161,15 @@ final class RunnerStreams {
 
     /** The first registry message on {@code registry}, waiting up to {@code wait}; or empty. */
     static java.util.Optional<JsonNode> read(
-            URI registry, Duration wait, java.util.concurrent.ScheduledExecutorService timer) {
+            URI registry,
+            io.flinktrickle.connector.trickle.protocol.TrickleClientConfig client,
+            Duration wait,
+            java.util.concurrent.ScheduledExecutorService timer) {
         try (io.flinktrickle.connector.trickle.protocol.JsonMessageSubscriber sub =
                 new io.flinktrickle.connector.trickle.protocol.JsonMessageSubscriber(
                         io.flinktrickle.connector.trickle.protocol.TrickleSubscriber.builder(
                                         registry)
+                                .config(client)
                                 .startSeq(0)
                                 .keepEverySegment(true)
                                 .build(),

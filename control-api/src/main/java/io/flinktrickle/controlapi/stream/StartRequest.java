@@ -16,6 +16,8 @@ import java.util.regex.Pattern;
  * ({@code stream_id, manifest_id, model_id, request_id}) are ignored. Params are validated exactly
  * as PyTrickle does ({@link StreamParams#validate}); {@code width}/{@code height} default to 512.
  * This runner transforms video, so {@code subscribe_url} and {@code publish_url} are required.
+ * Sizes are bounded so that every message about the stream fits the sidecar's channels ({@link
+ * SidecarChannelLimits}): each URL, the request id, the params.
  *
  * <p>Immutable.
  */
@@ -66,6 +68,12 @@ public final class StartRequest {
             throw bad("gateway_request_id is required");
         }
         String requestId = rid.asText();
+        if (utf8Bytes(requestId) > SidecarChannelLimits.MAX_REQUEST_ID_BYTES) {
+            throw bad(
+                    "gateway_request_id must be at most "
+                            + SidecarChannelLimits.MAX_REQUEST_ID_BYTES
+                            + " bytes");
+        }
         String streamId =
                 streamIdHeader != null && !streamIdHeader.isBlank()
                         ? streamIdHeader.trim()
@@ -105,6 +113,7 @@ public final class StartRequest {
             } catch (InvalidParamsException e) {
                 throw bad(e.getMessage());
             }
+            checkParamsSize(params, "params");
         }
         for (String side : new String[] {StreamParams.WIDTH, StreamParams.HEIGHT}) {
             Object v = params.get(side);
@@ -133,7 +142,37 @@ public final class StartRequest {
         if (text.indexOf(',') >= 0) {
             throw bad(field + " must not contain ',': " + quote(text));
         }
+        if (utf8Bytes(text) > SidecarChannelLimits.MAX_URL_BYTES) {
+            throw bad(
+                    field
+                            + " must be at most "
+                            + SidecarChannelLimits.MAX_URL_BYTES
+                            + " bytes: "
+                            + quote(text));
+        }
         return u;
+    }
+
+    /**
+     * Params travel in messages of the sidecar's channels (an update; the events that carry them):
+     * at most {@link SidecarChannelLimits#MAX_PARAMS_BYTES} as JSON.
+     *
+     * @throws StreamException BAD_REQUEST when larger
+     */
+    static void checkParamsSize(java.util.Map<String, ?> params, String what) {
+        int bytes = utf8Bytes(StreamParams.toJson(params));
+        if (bytes > SidecarChannelLimits.MAX_PARAMS_BYTES) {
+            throw bad(
+                    what
+                            + " are too large: "
+                            + bytes
+                            + " bytes of JSON, at most "
+                            + SidecarChannelLimits.MAX_PARAMS_BYTES);
+        }
+    }
+
+    private static int utf8Bytes(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     private static String quote(String s) {

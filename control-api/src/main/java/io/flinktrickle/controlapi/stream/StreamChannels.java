@@ -1,9 +1,11 @@
 package io.flinktrickle.controlapi.stream;
 
 import io.flinktrickle.connector.trickle.protocol.JsonMessagePublisher;
+import io.flinktrickle.connector.trickle.protocol.TrickleClientConfig;
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
+import io.flinktrickle.controlapi.config.ChannelAccess;
 import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.controlapi.events.EventsRelay;
 import io.flinktrickle.controlapi.events.SidecarEvents;
@@ -16,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.net.URI;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -43,13 +46,46 @@ final class StreamChannels {
     private final SidecarConfig config;
     private final TrickleServer trickle;
     private final ScheduledExecutorService scheduler;
+    private final ChannelAccess access;
     private final ObjectMapper mapper = new ObjectMapper();
 
+    /** The sidecar's own client settings for its server (with the secret); made once known. */
+    private volatile TrickleClientConfig client;
+
     StreamChannels(
-            SidecarConfig config, TrickleServer trickle, ScheduledExecutorService scheduler) {
+            SidecarConfig config,
+            TrickleServer trickle,
+            ScheduledExecutorService scheduler,
+            ChannelAccess access) {
         this.config = config;
         this.trickle = trickle;
         this.scheduler = scheduler;
+        this.access = access;
+    }
+
+    /**
+     * The client settings of the sidecar's own publishers and subscribers of its server: they
+     * present the secret to it (and to no other server).
+     */
+    TrickleClientConfig client() {
+        TrickleClientConfig c = client;
+        if (c == null) {
+            c =
+                    TrickleClientConfig.builder()
+                            .accessToken(access.tokenFor(access.localBase(port())))
+                            .build();
+            client = c;
+        }
+        return c;
+    }
+
+    /**
+     * The job arguments that give a job the secret for this server ({@code --sidecar-url}, {@code
+     * --sidecar-token}); program arguments, never labels (Flink's REST API shows those).
+     */
+    List<String> accessArguments() {
+        return List.of(
+                "--sidecar-url", internal("").toString(), "--sidecar-token", access.secret());
     }
 
     /**
@@ -75,6 +111,7 @@ final class StreamChannels {
         stream.paramsPublisher =
                 new JsonMessagePublisher(
                         TricklePublisher.builder(local(stream.paramsChannel))
+                                .config(client())
                                 .contentType(TrickleProtocol.MIME_JSON)
                                 .startSeq(firstSeq)
                                 .deleteOnClose(false)
@@ -84,6 +121,7 @@ final class StreamChannels {
                 new EventsRelay(
                         stream.id,
                         local(stream.eventsChannel),
+                        client(),
                         eventsFrom,
                         orchestratorEvents,
                         stream.urls,
@@ -141,15 +179,12 @@ final class StreamChannels {
     }
 
     /**
-     * {@code name}'s URL as the sidecar reaches it. Known before the server serves (a fixed port):
-     * adopted streams get their channels before their jobs can reach them.
+     * {@code name}'s URL as the sidecar reaches it: the address its server binds. Known before the
+     * server serves (a fixed port): adopted streams get their channels before their jobs can reach
+     * them.
      */
     URI local(String name) {
-        String host = config.isRemote() ? config.host : LOOPBACK;
-        if ("0.0.0.0".equals(host) || "::".equals(host)) {
-            host = "127.0.0.1";
-        }
-        return URI.create("http://" + host + ":" + port() + "/" + name);
+        return access.localBase(port()).resolve(name);
     }
 
     private int port() {

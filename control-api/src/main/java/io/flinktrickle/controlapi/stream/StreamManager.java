@@ -2,6 +2,7 @@ package io.flinktrickle.controlapi.stream;
 
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
+import io.flinktrickle.controlapi.config.ChannelAccess;
 import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.controlapi.events.EventsRelay;
 import io.flinktrickle.controlapi.events.SidecarEvents;
@@ -68,6 +69,8 @@ public final class StreamManager implements AutoCloseable {
 
     private final RunnerLink runnerLink;
 
+    private final ChannelAccess access;
+
     /** Runner states, as {@code /health} reports them. */
     public enum RunnerState {
         LOADING,
@@ -76,21 +79,31 @@ public final class StreamManager implements AutoCloseable {
         ERROR
     }
 
-    public StreamManager(SidecarConfig config, FlinkTarget target, TrickleServer trickle) {
+    public StreamManager(
+            SidecarConfig config, FlinkTarget target, TrickleServer trickle, ChannelAccess access) {
         this.config = config;
+        this.access = access;
         this.registry = new StreamRegistry(config.capacity);
         this.target = target;
         this.scheduler =
                 Executors.newScheduledThreadPool(2, new DaemonThreads("sidecar-scheduler"));
         this.workers = Executors.newCachedThreadPool(new DaemonThreads("sidecar-worker"));
-        this.channels = new StreamChannels(config, trickle, scheduler);
+        this.channels = new StreamChannels(config, trickle, scheduler, access);
         this.watcher = new JobWatcher(this, target, workers);
         this.perStream =
                 new PerStreamJobs(
-                        this, target, new JobArguments(config, target, channels::internal));
+                        this,
+                        target,
+                        new JobArguments(
+                                config, target, channels::internal, channels::accessArguments));
         this.runner =
                 config.jobMode == SidecarConfig.JobMode.RUNNER
-                        ? new RunnerJob(config, target, trickle, channels::internal)
+                        ? new RunnerJob(
+                                config,
+                                target,
+                                trickle,
+                                channels::internal,
+                                channels::accessArguments)
                         : null;
         this.runnerLink =
                 runner == null ? null : new RunnerLink(this, runner, channels, workers, scheduler);
@@ -187,6 +200,25 @@ public final class StreamManager implements AutoCloseable {
 
     public SidecarConfig config() {
         return config;
+    }
+
+    /** Where the sidecar's trickle server listens and its secret. */
+    ChannelAccess access() {
+        return access;
+    }
+
+    /** The sidecar's own clients of its trickle server: they present the secret. */
+    StreamChannels channels() {
+        return channels;
+    }
+
+    /**
+     * Whether {@code channel} (on the sidecar's trickle server) belongs to a stream that is not
+     * over yet (active, or still ending: its relay drains) or to the runner job; the idle sweep
+     * spares those (called on the trickle server's sweeper thread).
+     */
+    public synchronized boolean ownsChannel(String channel) {
+        return (runner != null && runner.ownsChannel(channel)) || registry.ownsChannel(channel);
     }
 
     // ---------------------------------------------------------------- start

@@ -70,6 +70,20 @@ final class StreamRegistry {
         return null;
     }
 
+    /**
+     * Whether {@code channel} is a channel of a stream that is not over: active, or ending (its
+     * relay drains, its channels are not deleted yet).
+     */
+    boolean ownsChannel(String channel) {
+        for (ManagedStream s : all()) {
+            if ((s.phase.isActive() || s.cleaned.getCount() > 0)
+                    && (channel.equals(s.paramsChannel) || channel.equals(s.eventsChannel))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Active and failed streams, then recently ended ones (newest first). */
     List<ManagedStream> all() {
         List<ManagedStream> all = new ArrayList<>(streams.values());

@@ -1,5 +1,6 @@
 package io.flinktrickle.controlapi.http;
 
+import io.flinktrickle.controlapi.config.ChannelAccess;
 import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.controlapi.flink.FlinkTarget;
 import io.flinktrickle.controlapi.hardware.GpuInfo;
@@ -48,11 +49,14 @@ class SidecarAppInternalErrorTest {
         captured.start();
         appLogger = (Logger) LogManager.getLogger(SidecarApp.class);
         appLogger.addAppender(captured);
+        SidecarConfig config =
+                SidecarConfig.builder().host("127.0.0.1").port(0).modelId("noop").build();
         manager =
                 new StreamManager(
-                        SidecarConfig.builder().host("127.0.0.1").port(0).modelId("noop").build(),
+                        config,
                         failingTarget(),
-                        null); // no trickle server: the route under test never reaches it
+                        null, // no trickle server: the route under test never reaches it
+                        ChannelAccess.of(config));
     }
 
     @AfterEach

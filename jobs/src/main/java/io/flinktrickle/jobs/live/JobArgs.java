@@ -1,5 +1,6 @@
 package io.flinktrickle.jobs.live;
 
+import io.flinktrickle.connector.trickle.protocol.AccessToken;
 import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.operator.RealTimePolicy;
 import io.flinktrickle.processor.params.InvalidParamsException;
@@ -33,6 +34,7 @@ public final class JobArgs {
                     "         [--devices cpu|gpu:N,...] [--heartbeat-seconds N]"
                             + " [--checkpoint-seconds N] [--max-restarts N] [--job-name NAME]",
                     "         [--input-wait-seconds N] [--label KEY=VALUE ...]",
+                    "         [--sidecar-url URL --sidecar-token TOKEN]",
                     "",
                     "  --stream         a stream and its trickle channels (repeat for several);"
                             + " id is its key; params= is a second control channel (a"
@@ -66,7 +68,11 @@ public final class JobArgs {
                             + " flink-trickle.label.KEY (e.g. for the sidecar that submitted it)",
                     "  --max-restarts   restarts in a row (1 s doubling to 10 s; the count resets"
                             + " after a minute of running) before the job fails (default: Flink's"
-                            + " restart strategy)");
+                            + " restart strategy)",
+                    "  --sidecar-url    a sidecar's trickle server (http://host:port/): every"
+                            + " request to it carries --sidecar-token as a bearer token, no"
+                            + " request to another server does; the token is kept in the job's"
+                            + " sources and sinks, never in its configuration");
 
     /** A second of video at 30 fps: enough to load the codecs and compile the frame path. */
     static final int DEFAULT_RUNNER_WARM_UP_FRAMES = 30;
@@ -116,6 +122,12 @@ public final class JobArgs {
     /** {@code --label} pairs, kept in the job's global parameters. */
     public final Map<String, String> labels;
 
+    /**
+     * The token for the sidecar's trickle server ({@code --sidecar-url}, {@code --sidecar-token}),
+     * or null; presented to that server only, and kept out of the job's configuration.
+     */
+    public final AccessToken sidecarToken;
+
     /** Where {@link #newProcessor()} finds the processor class. */
     private final ClassLoader processorLoader;
 
@@ -138,6 +150,7 @@ public final class JobArgs {
             int maxRestarts,
             int inputWaitSeconds,
             Map<String, String> labels,
+            AccessToken sidecarToken,
             ClassLoader processorLoader) {
         this.streams = List.copyOf(streams);
         this.announcements = announcements;
@@ -157,6 +170,7 @@ public final class JobArgs {
         this.maxRestarts = maxRestarts;
         this.inputWaitSeconds = inputWaitSeconds;
         this.labels = Map.copyOf(labels);
+        this.sidecarToken = sidecarToken;
         this.processorLoader = processorLoader;
     }
 
@@ -200,6 +214,8 @@ public final class JobArgs {
         int inputWaitSeconds = DEFAULT_INPUT_WAIT_SECONDS;
         Map<String, String> labels = new LinkedHashMap<>();
         boolean sizeGiven = false;
+        URI sidecarUrl = null;
+        String sidecarSecret = null;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (flag.equals("--help") || flag.equals("-h")) {
@@ -312,6 +328,12 @@ public final class JobArgs {
                 case "--job-name":
                     jobName = value;
                     break;
+                case "--sidecar-url":
+                    sidecarUrl = url(value);
+                    break;
+                case "--sidecar-token":
+                    sidecarSecret = value; // checked below; never part of a message
+                    break;
                 default:
                     throw new UsageException("unknown argument " + flag);
             }
@@ -337,6 +359,7 @@ public final class JobArgs {
         if (processorLoader != null) {
             checkProcessor(processorLoader, processor);
         }
+        AccessToken sidecarToken = sidecarToken(sidecarUrl, sidecarSecret);
         return new JobArgs(
                 streams,
                 announcements,
@@ -356,7 +379,22 @@ public final class JobArgs {
                 maxRestarts,
                 inputWaitSeconds,
                 labels,
+                sidecarToken,
                 processorLoader != null ? processorLoader : JobArgs.class.getClassLoader());
+    }
+
+    private static AccessToken sidecarToken(URI url, String secret) throws UsageException {
+        if (url == null && secret == null) {
+            return null;
+        }
+        if (url == null || secret == null) {
+            throw new UsageException("--sidecar-url and --sidecar-token go together");
+        }
+        try {
+            return AccessToken.forServer(url, secret);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--sidecar-token: " + e.getMessage()); // never the token
+        }
     }
 
     /** Instantiates the processor (each call a new instance). */

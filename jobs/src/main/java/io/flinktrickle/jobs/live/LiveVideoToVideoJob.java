@@ -5,6 +5,7 @@ import io.flinktrickle.connector.trickle.media.Frame;
 import io.flinktrickle.connector.trickle.media.MpegTsFrameDecoder;
 import io.flinktrickle.connector.trickle.media.MpegTsFrameEncoder;
 import io.flinktrickle.connector.trickle.media.StreamChannelsDecoder;
+import io.flinktrickle.connector.trickle.media.StreamLifecycle;
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.sink.JsonMessageEncoder;
 import io.flinktrickle.connector.trickle.sink.TrickleSink;
@@ -134,9 +135,17 @@ public final class LiveVideoToVideoJob {
             source.announcements(args.announcements)
                     .setOption(TrickleOptions.FAILED_CHANNEL_ENDS_STREAM, true);
             if (args.registry != null) {
-                source.registry(args.registry);
+                // A registry lists every stream: without their start params (a stream's may be
+                // large), so that it fits a message channel's segment limit with many streams.
+                source.registry(args.registry)
+                        .setOption(
+                                TrickleOptions.REGISTRY_OMITTED_ATTRIBUTES,
+                                java.util.List.of(StreamLifecycle.PARAMS));
             }
         }
+        // The sidecar's channels want its token; the orchestrator's never see it (see
+        // AccessToken#appliesTo). A field of the sources and sinks, not in the job's config.
+        source.accessToken(args.sidecarToken);
         FrameProcessing.Builder processing =
                 FrameProcessing.builder(args.newProcessor())
                         .policy(args.policy)
@@ -188,6 +197,7 @@ public final class LiveVideoToVideoJob {
                                 .router(new StreamOutputRouter(publish))
                                 .encoder(MpegTsFrameEncoder.builder().build())
                                 .setOption(TrickleOptions.FAILED_CHANNEL_RETRY, outputRetry)
+                                .accessToken(args.sidecarToken)
                                 .build())
                 .name("video-out")
                 .uid("video-out");
@@ -202,6 +212,7 @@ public final class LiveVideoToVideoJob {
                                 .contentType(TrickleProtocol.MIME_JSON)
                                 .encoder(new JsonMessageEncoder<>())
                                 .setOption(TrickleOptions.FAILED_CHANNEL_RETRY, outputRetry)
+                                .accessToken(args.sidecarToken)
                                 .build())
                 .name("events-out")
                 .uid("events-out");
@@ -214,6 +225,7 @@ public final class LiveVideoToVideoJob {
                                 .contentType(TrickleProtocol.MIME_JSONL)
                                 .encoder(new JsonMessageEncoder<>())
                                 .setOption(TrickleOptions.FAILED_CHANNEL_RETRY, outputRetry)
+                                .accessToken(args.sidecarToken)
                                 .build())
                 .name("data-out")
                 .uid("data-out");

@@ -2,6 +2,9 @@ package io.flinktrickle.jobs.live;
 
 import io.flinktrickle.processor.operator.RealTimePolicy;
 
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -115,6 +118,49 @@ class JobArgsTest {
         assertError("must be even", "--stream", STREAM, "--width", "511", "--height", "512");
         assertError("needs a value", "--stream");
         assertError("unknown argument", "--stream", STREAM, "--colour", "red");
+    }
+
+    @Test
+    void theSidecarTokenStaysOutOfTheJobsConfigurationAndMessages() throws Exception {
+        String token = "Aa1Bb2Cc3Dd4Ee5Ff6Gg7Hh8Ii9Jj0Kk";
+        JobArgs a =
+                JobArgs.parse(
+                        "--stream",
+                        STREAM + ",params=http://sidecar:2940/abc-params",
+                        "--sidecar-url",
+                        "http://sidecar:2940/",
+                        "--sidecar-token",
+                        token,
+                        "--label",
+                        "sidecar.request-id=r-1");
+        assertThat(a.sidecarToken.appliesTo(a.streams.get(0).params)).isTrue();
+        assertThat(a.sidecarToken.appliesTo(a.streams.get(0).subscribe)).isFalse();
+        assertThat(a.sidecarToken.secret()).isEqualTo(token);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        LiveVideoToVideoJob.build(env, a);
+        StreamGraph graph = env.getStreamGraph(false);
+        assertThat(env.getConfig().getGlobalJobParameters().toMap().toString())
+                .contains("sidecar:2940")
+                .doesNotContain(token);
+        assertThat(graph.getStreamingPlanAsJSON()).doesNotContain(token);
+        assertThat(graph.getJobGraph().getJobConfiguration().toString()).doesNotContain(token);
+        assertThat(env.getConfiguration().toString()).doesNotContain(token);
+
+        assertError("go together", "--stream", STREAM, "--sidecar-token", token);
+        assertError("go together", "--stream", STREAM, "--sidecar-url", "http://s:1/");
+        String shortToken = "tooShort";
+        assertThatThrownBy(
+                        () ->
+                                JobArgs.parse(
+                                        "--stream",
+                                        STREAM,
+                                        "--sidecar-url",
+                                        "http://s:1/",
+                                        "--sidecar-token",
+                                        shortToken))
+                .isInstanceOf(JobArgs.UsageException.class)
+                .hasMessageContaining("--sidecar-token")
+                .hasMessageNotContaining(shortToken);
     }
 
     @Test

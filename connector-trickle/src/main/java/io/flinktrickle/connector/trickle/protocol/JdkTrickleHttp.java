@@ -39,11 +39,16 @@ import java.util.concurrent.CompletableFuture;
  * cluster. Clients are built with no context class loader, so their threads do not hold on to a
  * job's classes either.
  *
+ * <p>A configured {@link AccessToken} is sent as {@code Authorization: Bearer} on the requests to
+ * its server only ({@link AccessToken#appliesTo}).
+ *
  * <p>Threads: the client's selector and worker threads; all methods are thread-safe.
  */
 public final class JdkTrickleHttp implements TrickleHttp {
 
     private static final Map<TrickleClientConfig, Shared> SHARED = new HashMap<>();
+
+    private static final String AUTHORIZATION = "Authorization";
 
     /** How long a shared client outlives its last lease. */
     static final Duration SHARED_LINGER = Duration.ofSeconds(30);
@@ -134,7 +139,8 @@ public final class JdkTrickleHttp implements TrickleHttp {
 
     @Override
     public CompletableFuture<Response> get(URI uri, Duration headersTimeout) {
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(headersTimeout).GET().build();
+        HttpRequest request =
+                authorized(HttpRequest.newBuilder(uri), uri).timeout(headersTimeout).GET().build();
         return client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream())
                 .thenApply(JdkResponse::new);
     }
@@ -145,7 +151,8 @@ public final class JdkTrickleHttp implements TrickleHttp {
                 new StreamingBodyPublisher(
                         config.uploadBufferBytes(), config.readIdleTimeout().toMillis());
         HttpRequest.Builder rb =
-                HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.fromPublisher(body));
+                authorized(HttpRequest.newBuilder(uri), uri)
+                        .POST(HttpRequest.BodyPublishers.fromPublisher(body));
         headers.forEach(rb::header);
         CompletableFuture<Response> response =
                 client.sendAsync(rb.build(), HttpResponse.BodyHandlers.ofInputStream())
@@ -162,9 +169,21 @@ public final class JdkTrickleHttp implements TrickleHttp {
     @Override
     public CompletableFuture<Response> delete(URI uri) {
         HttpRequest request =
-                HttpRequest.newBuilder(uri).timeout(config.requestTimeout()).DELETE().build();
+                authorized(HttpRequest.newBuilder(uri), uri)
+                        .timeout(config.requestTimeout())
+                        .DELETE()
+                        .build();
         return client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream())
                 .thenApply(JdkResponse::new);
+    }
+
+    /** Adds the access token's header when the request goes to its server. */
+    private HttpRequest.Builder authorized(HttpRequest.Builder request, URI uri) {
+        AccessToken token = config.accessToken();
+        if (token != null && token.appliesTo(uri)) {
+            request.header(AUTHORIZATION, token.headerValue());
+        }
+        return request;
     }
 
     /**

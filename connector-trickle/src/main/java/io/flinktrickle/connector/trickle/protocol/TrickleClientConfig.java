@@ -15,7 +15,11 @@ import java.util.Objects;
  * go-livepeer's subscriber); a segment body silent for 30 s fails; other requests time out after 10
  * s; 5 attempts per request with jittered backoff from 250 ms doubling to 5 s (each wait random
  * between half and all of that: {@link RetryBackoff}); at most 1 MiB queued per upload; TLS
- * certificates verified.
+ * certificates verified; no access token.
+ *
+ * <p>An {@link AccessToken} goes only to its own server: requests to other URLs (an orchestrator's
+ * channels read by the same source) never carry it. It is never printed: this class has no {@code
+ * toString} of its own.
  */
 public final class TrickleClientConfig implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -30,6 +34,7 @@ public final class TrickleClientConfig implements Serializable {
     private final long uploadBufferBytes;
     private final long replayBufferBytes;
     private final boolean insecureSkipVerify;
+    private final AccessToken accessToken;
 
     private TrickleClientConfig(Builder b) {
         this.connectTimeout = b.connectTimeout;
@@ -42,6 +47,7 @@ public final class TrickleClientConfig implements Serializable {
         this.uploadBufferBytes = b.uploadBufferBytes;
         this.replayBufferBytes = b.replayBufferBytes;
         this.insecureSkipVerify = b.insecureSkipVerify;
+        this.accessToken = b.accessToken;
     }
 
     public static TrickleClientConfig defaults() {
@@ -93,6 +99,28 @@ public final class TrickleClientConfig implements Serializable {
         return insecureSkipVerify;
     }
 
+    /** The token presented to its server, or null. */
+    public AccessToken accessToken() {
+        return accessToken;
+    }
+
+    /** A builder with these settings. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.connectTimeout = connectTimeout;
+        b.refreshInterval = refreshInterval;
+        b.readIdleTimeout = readIdleTimeout;
+        b.requestTimeout = requestTimeout;
+        b.maxAttempts = maxAttempts;
+        b.initialBackoff = initialBackoff;
+        b.maxBackoff = maxBackoff;
+        b.uploadBufferBytes = uploadBufferBytes;
+        b.replayBufferBytes = replayBufferBytes;
+        b.insecureSkipVerify = insecureSkipVerify;
+        b.accessToken = accessToken;
+        return b;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof TrickleClientConfig)) {
@@ -108,7 +136,8 @@ public final class TrickleClientConfig implements Serializable {
                 && readIdleTimeout.equals(c.readIdleTimeout)
                 && requestTimeout.equals(c.requestTimeout)
                 && initialBackoff.equals(c.initialBackoff)
-                && maxBackoff.equals(c.maxBackoff);
+                && maxBackoff.equals(c.maxBackoff)
+                && Objects.equals(accessToken, c.accessToken);
     }
 
     @Override
@@ -123,7 +152,8 @@ public final class TrickleClientConfig implements Serializable {
                 maxBackoff,
                 uploadBufferBytes,
                 replayBufferBytes,
-                insecureSkipVerify);
+                insecureSkipVerify,
+                accessToken);
     }
 
     /**
@@ -146,6 +176,7 @@ public final class TrickleClientConfig implements Serializable {
         private long uploadBufferBytes = 1024 * 1024;
         private long replayBufferBytes = 32L * 1024 * 1024;
         private boolean insecureSkipVerify;
+        private AccessToken accessToken;
 
         private Builder() {}
 
@@ -224,6 +255,15 @@ public final class TrickleClientConfig implements Serializable {
          */
         public Builder insecureSkipVerify(boolean skip) {
             this.insecureSkipVerify = skip;
+            return this;
+        }
+
+        /**
+         * Sent as {@code Authorization: Bearer} on every request to the token's server, and on no
+         * other request; null (the default) for none.
+         */
+        public Builder accessToken(AccessToken accessToken) {
+            this.accessToken = accessToken;
             return this;
         }
 

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /**
  * All channels of one server, the channel limit, the idle sweep and the optional changefeed.
@@ -121,13 +122,17 @@ final class ChannelStore {
         return true;
     }
 
-    /** Closes every channel whose last segment started longer than {@code idleNanos} ago. */
-    void sweep(long idleNanos) {
+    /**
+     * Closes every channel whose last segment started longer than {@code idleNanos} ago, except
+     * those {@code spared} names (asked only about idle channels).
+     */
+    void sweep(long idleNanos, Predicate<String> spared) {
         long now = clock.getAsLong();
         List<String> idle = new ArrayList<>();
         for (Channel c : channels.values()) {
             if (!c.name.startsWith(TrickleProtocol.SYSTEM_CHANNEL_PREFIX)
-                    && now - c.lastWriteNanos() > idleNanos) {
+                    && now - c.lastWriteNanos() > idleNanos
+                    && !spared.test(c.name)) {
                 idle.add(c.name);
             }
         }

@@ -1,5 +1,6 @@
 package io.flinktrickle.connector.trickle.server;
 
+import io.flinktrickle.connector.trickle.protocol.AccessToken;
 import io.flinktrickle.connector.trickle.server.http.HttpExchange;
 import io.flinktrickle.connector.trickle.server.http.HttpHandler;
 
@@ -12,7 +13,8 @@ import java.util.Map;
 /**
  * Routes trickle requests under the base path, as go-livepeer's {@code ConfigureServer} does:
  * {@code POST|DELETE /{ch}}, {@code GET /{ch}/next}, {@code GET|HEAD|POST|DELETE /{ch}/{seq}};
- * other methods on those shapes get 405 with {@code Allow}, other paths 404.
+ * other methods on those shapes get 405 with {@code Allow}, other paths 404. With an access token,
+ * a request without {@code Authorization: Bearer <token>} gets 401 before any of that.
  *
  * <p>Runs on the connection threads of {@link
  * io.flinktrickle.connector.trickle.server.http.MiniHttpServer}.
@@ -21,22 +23,41 @@ final class TrickleRequestHandler implements HttpHandler {
 
     private static final String ALLOW_CHANNEL = "DELETE, POST";
     private static final String ALLOW_SEGMENT = "DELETE, GET, HEAD, POST";
+    private static final String AUTHORIZATION = "Authorization";
+
+    /** The body of every 401 (plus the newline Go's {@code http.Error} adds). */
+    private static final String UNAUTHORIZED_BODY = "Unauthorized";
 
     private final String basePath;
     private final SegmentHandlers segments;
     private final ChannelStore store;
     private final boolean autocreate;
 
+    /** The access token's bytes, or null: every request is served. */
+    private final byte[] accessToken;
+
     TrickleRequestHandler(
-            String basePath, ChannelStore store, boolean autocreate, SegmentHandlers segments) {
+            String basePath,
+            ChannelStore store,
+            boolean autocreate,
+            SegmentHandlers segments,
+            String accessToken) {
         this.basePath = basePath;
         this.store = store;
         this.autocreate = autocreate;
         this.segments = segments;
+        this.accessToken =
+                accessToken == null ? null : accessToken.getBytes(StandardCharsets.US_ASCII);
     }
 
     @Override
     public void handle(HttpExchange ex) throws IOException {
+        if (accessToken != null
+                && !AccessToken.matches(
+                        accessToken, ex.request().header(AUTHORIZATION).orElse(null))) {
+            unauthorized(ex); // before anything is looked at: nothing read, nothing stored
+            return;
+        }
         String path = ex.request().rawPath();
         String method = ex.request().method();
         if (!path.startsWith(basePath)) {
@@ -133,6 +154,14 @@ final class TrickleRequestHandler implements HttpHandler {
             return;
         }
         ex.respond(200, new LinkedHashMap<>(), new byte[0]);
+    }
+
+    /** 401 with a fixed body (a missing and a wrong token look alike); the connection closes. */
+    private static void unauthorized(HttpExchange ex) throws IOException {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("WWW-Authenticate", "Bearer");
+        ex.closeConnectionAfterResponse();
+        ex.respondText(401, headers, UNAUTHORIZED_BODY);
     }
 
     private static void notFoundPage(HttpExchange ex) throws IOException {

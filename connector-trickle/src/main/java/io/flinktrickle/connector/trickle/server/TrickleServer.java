@@ -1,5 +1,6 @@
 package io.flinktrickle.connector.trickle.server;
 
+import io.flinktrickle.connector.trickle.protocol.AccessToken;
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.server.http.JettyHttpServer;
 
@@ -13,6 +14,7 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * An embedded trickle server with go-livepeer v0.9 semantics (docs: trickle-protocol.md), for local
@@ -29,6 +31,9 @@ import java.util.concurrent.TimeUnit;
  * retained segments per channel, 64 MiB per segment, 1024 channels, 1024 connections, idle channels
  * closed after 5 min (swept every minute), a {@code 100 Continue} keepalive every 10 s on silent
  * uploads, changefeed off.
+ *
+ * <p>With {@link Builder#accessToken}, every request must carry {@code Authorization: Bearer
+ * <token>} (401 otherwise).
  *
  * <p>Memory is bounded by {@code maxChannels × retainedSegments × maxSegmentBytes}: a larger upload
  * gets 413, a channel past the limit 503.
@@ -67,7 +72,8 @@ public final class TrickleServer implements AutoCloseable {
                         b.port,
                         b.maxConnections,
                         b.headTimeout,
-                        new TrickleRequestHandler(b.basePath, store, b.autocreate, segments),
+                        new TrickleRequestHandler(
+                                b.basePath, store, b.autocreate, segments, b.accessToken),
                         "trickle-server");
         this.sweeper =
                 Executors.newSingleThreadScheduledExecutor(
@@ -87,10 +93,20 @@ public final class TrickleServer implements AutoCloseable {
         http.start();
         long sweepMillis = settings.sweepInterval.toMillis();
         long idleNanos = settings.idleTimeout.toNanos();
+        Predicate<String> spared = settings.sweepSpares;
         sweeper.scheduleWithFixedDelay(
-                () -> store.sweep(idleNanos), sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
+                () -> sweep(idleNanos, spared), sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
         LOG.info("trickle server listening on {}", baseUri());
         return this;
+    }
+
+    /** One sweep (sweeper thread): a failing spare predicate spares everything this time. */
+    private void sweep(long idleNanos, Predicate<String> spared) {
+        try {
+            store.sweep(idleNanos, spared);
+        } catch (RuntimeException e) {
+            LOG.warn("idle sweep skipped: {}", e.toString()); // never kill the scheduled sweep
+        }
     }
 
     public int port() {
@@ -207,6 +223,8 @@ public final class TrickleServer implements AutoCloseable {
         private Duration keepaliveInterval = TrickleProtocol.PRECONNECT_KEEPALIVE;
         private Duration uploadIdleTimeout = Duration.ofMinutes(5);
         private Duration headTimeout = DEFAULT_HEAD_TIMEOUT;
+        private String accessToken;
+        private Predicate<String> sweepSpares = name -> false;
 
         private Builder() {}
 
@@ -270,6 +288,16 @@ public final class TrickleServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Channels the idle sweep leaves alone although idle (e.g. those of a live stream, whose
+         * control channel may be silent for hours): asked on the sweeper thread with each idle
+         * channel's name, so it must be thread-safe and quick. Default: none.
+         */
+        public Builder sweepSpares(Predicate<String> sweepSpares) {
+            this.sweepSpares = sweepSpares;
+            return this;
+        }
+
         /** How often idle channels are looked for. Default 1 min. */
         public Builder sweepInterval(Duration sweepInterval) {
             this.sweepInterval = sweepInterval;
@@ -297,6 +325,17 @@ public final class TrickleServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Every request must carry {@code Authorization: Bearer <accessToken>}; any other gets 401
+         * with a fixed body before anything is done (nothing stored, nothing read). Default: none
+         * (open). The token is never logged nor printed; see {@link
+         * io.flinktrickle.connector.trickle.protocol.AccessToken#check} for what it may hold.
+         */
+        public Builder accessToken(String accessToken) {
+            this.accessToken = accessToken;
+            return this;
+        }
+
         public TrickleServer build() {
             Objects.requireNonNull(host, "host is required but not provided");
             Objects.requireNonNull(basePath, "basePath is required but not provided");
@@ -318,6 +357,10 @@ public final class TrickleServer implements AutoCloseable {
             checkPositive(keepaliveInterval, "keepaliveInterval");
             checkPositive(uploadIdleTimeout, "uploadIdleTimeout");
             checkPositive(headTimeout, "headTimeout");
+            Objects.requireNonNull(sweepSpares, "sweepSpares is required but not provided");
+            if (accessToken != null) {
+                AccessToken.check(accessToken); // its message never holds the token
+            }
             return new TrickleServer(this);
         }
 

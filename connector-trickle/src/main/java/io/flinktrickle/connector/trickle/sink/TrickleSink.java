@@ -1,6 +1,7 @@
 package io.flinktrickle.connector.trickle.sink;
 
 import io.flinktrickle.connector.trickle.TrickleOptions;
+import io.flinktrickle.connector.trickle.protocol.AccessToken;
 import io.flinktrickle.connector.trickle.sink.internal.TrickleSinkWriter;
 
 import org.apache.flink.annotation.Internal;
@@ -34,15 +35,20 @@ public final class TrickleSink<T> implements Sink<T> {
     private final String contentType;
     private final Configuration options;
 
+    /** Presented to its server only; a field, not an option (see {@link TrickleOptions}). */
+    private final AccessToken accessToken;
+
     TrickleSink(
             SegmentEncoder<T> encoder,
             ChannelRouter<T> router,
             String contentType,
-            Configuration options) {
+            Configuration options,
+            AccessToken accessToken) {
         this.encoder = encoder;
         this.router = router;
         this.contentType = contentType;
         this.options = options;
+        this.accessToken = accessToken;
     }
 
     public static <T> TrickleSinkBuilder<T> builder() {
@@ -56,7 +62,7 @@ public final class TrickleSink<T> implements Sink<T> {
                 encoder,
                 router,
                 contentType,
-                TrickleOptions.clientConfig(options),
+                TrickleOptions.clientConfig(options, accessToken),
                 options.get(TrickleOptions.DELETE_ON_END_OF_INPUT),
                 options.get(TrickleOptions.DELETE_ON_CLOSE),
                 options.get(TrickleOptions.FAILED_CHANNEL_RETRY),

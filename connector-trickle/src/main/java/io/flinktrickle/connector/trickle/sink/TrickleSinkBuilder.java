@@ -1,6 +1,7 @@
 package io.flinktrickle.connector.trickle.sink;
 
 import io.flinktrickle.connector.trickle.TrickleOptions;
+import io.flinktrickle.connector.trickle.protocol.AccessToken;
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 
 import org.apache.flink.annotation.PublicEvolving;
@@ -21,6 +22,7 @@ public final class TrickleSinkBuilder<T> {
     private ChannelRouter<T> router;
     private String contentType = TrickleProtocol.MIME_MPEGTS;
     private final Configuration options = new Configuration();
+    private AccessToken accessToken;
 
     TrickleSinkBuilder() {}
 
@@ -51,6 +53,15 @@ public final class TrickleSinkBuilder<T> {
         return this;
     }
 
+    /**
+     * A token the sink's requests to its server carry ({@code Authorization: Bearer}); requests to
+     * other servers never do. Kept out of the options, so it is not in the job's configuration.
+     */
+    public TrickleSinkBuilder<T> accessToken(AccessToken accessToken) {
+        this.accessToken = accessToken;
+        return this;
+    }
+
     public TrickleSink<T> build() {
         if (encoder == null) {
             throw new IllegalStateException("encoder is required but not provided");
@@ -60,6 +71,6 @@ public final class TrickleSinkBuilder<T> {
         }
         Objects.requireNonNull(contentType, "contentType is required but not provided");
         TrickleOptions.clientConfig(options); // validates the client settings now
-        return new TrickleSink<>(encoder, router, contentType, options.clone());
+        return new TrickleSink<>(encoder, router, contentType, options.clone(), accessToken);
     }
 }

@@ -1,6 +1,7 @@
 package io.flinktrickle.connector.trickle.source;
 
 import io.flinktrickle.connector.trickle.TrickleOptions;
+import io.flinktrickle.connector.trickle.protocol.AccessToken;
 import io.flinktrickle.connector.trickle.source.enumerator.TrickleSourceEnumState;
 import io.flinktrickle.connector.trickle.source.enumerator.TrickleSourceEnumStateSerializer;
 import io.flinktrickle.connector.trickle.source.enumerator.TrickleSourceEnumerator;
@@ -74,6 +75,9 @@ public final class TrickleSource<T>
     private final int maxParallelism;
     private final Configuration options;
 
+    /** Presented to its server only; a field, not an option (see {@link TrickleOptions}). */
+    private final AccessToken accessToken;
+
     TrickleSource(
             Map<String, URI> channels,
             Map<String, StartPosition> channelStarts,
@@ -84,7 +88,8 @@ public final class TrickleSource<T>
             SegmentDecoder<T> decoder,
             Boundedness boundedness,
             int maxParallelism,
-            Configuration options) {
+            Configuration options,
+            AccessToken accessToken) {
         this.channels = new LinkedHashMap<>(channels);
         this.channelStarts = new LinkedHashMap<>(channelStarts);
         this.discovery = discovery;
@@ -95,6 +100,7 @@ public final class TrickleSource<T>
         this.boundedness = boundedness;
         this.maxParallelism = maxParallelism;
         this.options = options;
+        this.accessToken = accessToken;
     }
 
     public static <T> TrickleSourceBuilder<T> builder() {
@@ -114,7 +120,7 @@ public final class TrickleSource<T>
                 () ->
                         new TrickleSplitReader<>(
                                 decoder,
-                                TrickleOptions.clientConfig(options),
+                                TrickleOptions.clientConfig(options, accessToken),
                                 options.get(TrickleOptions.AWAIT_CHANNEL),
                                 options.get(TrickleOptions.QUEUE_CAPACITY),
                                 options.get(TrickleOptions.STREAM_ENDING_ROLES),
@@ -145,9 +151,10 @@ public final class TrickleSource<T>
                 start,
                 boundedness == Boundedness.BOUNDED,
                 maxParallelism,
-                TrickleOptions.clientConfig(options),
+                TrickleOptions.clientConfig(options, accessToken),
                 announcements,
                 registry,
+                options.get(TrickleOptions.REGISTRY_OMITTED_ATTRIBUTES),
                 state);
     }
 

@@ -1,6 +1,7 @@
 package io.flinktrickle.connector.trickle.source;
 
 import io.flinktrickle.connector.trickle.TrickleOptions;
+import io.flinktrickle.connector.trickle.protocol.AccessToken;
 import io.flinktrickle.connector.trickle.source.split.StartPosition;
 
 import org.apache.flink.annotation.PublicEvolving;
@@ -34,6 +35,7 @@ public final class TrickleSourceBuilder<T> {
     private Boundedness boundedness = Boundedness.CONTINUOUS_UNBOUNDED;
     private int maxParallelism;
     private final Configuration options = new Configuration();
+    private AccessToken accessToken;
 
     TrickleSourceBuilder() {}
 
@@ -141,6 +143,16 @@ public final class TrickleSourceBuilder<T> {
         return this;
     }
 
+    /**
+     * A token the source's requests to its server carry ({@code Authorization: Bearer}), e.g. for a
+     * controller's channels, while its other channels (an orchestrator's) never see it. Kept out of
+     * the options, so it is not in the job's configuration.
+     */
+    public TrickleSourceBuilder<T> accessToken(AccessToken accessToken) {
+        this.accessToken = accessToken;
+        return this;
+    }
+
     public TrickleSource<T> build() {
         if (decoder == null) {
             throw new IllegalStateException("decoder is required but not provided");
@@ -197,6 +209,7 @@ public final class TrickleSourceBuilder<T> {
                 decoder,
                 boundedness,
                 maxParallelism,
-                options.clone());
+                options.clone(),
+                accessToken);
     }
 }

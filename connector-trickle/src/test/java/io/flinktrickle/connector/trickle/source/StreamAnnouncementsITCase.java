@@ -70,6 +70,10 @@ class StreamAnnouncementsITCase {
                             .registry(server.channelUri("registry"))
                             .setOption(TrickleOptions.FAILED_CHANNEL_ENDS_STREAM, true)
                             .setOption(TrickleOptions.MAX_ATTEMPTS, 2)
+                            // Read as announced, not listed in the registry.
+                            .setOption(
+                                    TrickleOptions.REGISTRY_OMITTED_ATTRIBUTES,
+                                    List.of("url.publish"))
                             .decoder(
                                     new StreamChannelsDecoder(
                                             MpegTsFrameDecoder.builder().maxFramerate(0).build()))
@@ -180,6 +184,18 @@ class StreamAnnouncementsITCase {
                 List<String> listed = new ArrayList<>();
                 latest.path("streams").forEach(s -> listed.add(s.path("stream").asText()));
                 assertThat(listed).containsExactlyInAnyOrderElementsOf(ids);
+                latest.path("streams")
+                        .forEach(
+                                e -> {
+                                    JsonNode attributes = e.path("announcement").path("attributes");
+                                    assertThat(attributes.has("width")).isTrue();
+                                    assertThat(attributes.has("url.publish"))
+                                            .as("omitted from the registry: " + e)
+                                            .isFalse();
+                                });
+                assertThat(records.get("s1").get(0))
+                        .as("the stream itself has it")
+                        .contains("url.publish");
 
                 // An input that ends ends its stream: the end is its last record.
                 server.deleteChannel("s2");

@@ -7,6 +7,7 @@ import io.flinktrickle.connector.trickle.source.split.TrickleChannelSplit;
 import org.apache.flink.annotation.Internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -101,9 +102,10 @@ final class AnnouncedStreams {
 
     /**
      * The registry: {@code {"streams":[{"stream":id,"key":…,"subtask":n,"announcement":{…}}],
-     * "announcementsSeq":n}}.
+     * "announcementsSeq":n}}, each announcement without the {@code omitted} attributes.
      */
-    String registry(long announcementsSeq, int maxParallelism, int parallelism) {
+    String registry(
+            long announcementsSeq, int maxParallelism, int parallelism, List<String> omitted) {
         ObjectNode root = MAPPER.createObjectNode();
         ArrayNode streams = root.putArray("streams");
         try {
@@ -114,7 +116,12 @@ final class AnnouncedStreams {
                 entry.put(
                         "subtask",
                         KeyGroupSplitAssigner.ownerOf(s.getKey(), maxParallelism, parallelism));
-                entry.set("announcement", MAPPER.readTree(s.getValue().toJson()));
+                ObjectNode announcement = (ObjectNode) MAPPER.readTree(s.getValue().toJson());
+                JsonNode attributes = announcement.path("attributes");
+                if (attributes.isObject()) {
+                    ((ObjectNode) attributes).remove(omitted);
+                }
+                entry.set("announcement", announcement);
             }
             root.put("announcementsSeq", announcementsSeq);
             return MAPPER.writeValueAsString(root);

@@ -86,6 +86,10 @@ public final class TrickleSourceEnumerator
 
     private final URI announcements;
     private final URI registry;
+
+    /** Attributes left out of the registry's entries. */
+    private final List<String> registryOmits;
+
     private long announcementsSeq;
     private AnnouncementChannel announcementChannel;
     private boolean discoveredOnce;
@@ -102,6 +106,7 @@ public final class TrickleSourceEnumerator
             TrickleClientConfig clientConfig,
             URI announcements,
             URI registry,
+            List<String> registryOmits,
             TrickleSourceEnumState restored) {
         this.context = context;
         this.fixedChannels = fixedChannels;
@@ -118,6 +123,7 @@ public final class TrickleSourceEnumerator
         this.restoredAssigned = new HashSet<>(restored.assigned());
         this.announcements = announcements;
         this.registry = registry;
+        this.registryOmits = List.copyOf(registryOmits);
         this.announcementsSeq = restored.announcementsSeq();
     }
 
@@ -299,7 +305,11 @@ public final class TrickleSourceEnumerator
             return;
         }
         announcementChannel.publishRegistry(
-                streams.registry(announcementsSeq, maxParallelism, context.currentParallelism()));
+                streams.registry(
+                        announcementsSeq,
+                        maxParallelism,
+                        context.currentParallelism(),
+                        registryOmits));
     }
 
     /**
