@@ -32,6 +32,11 @@ public final class HttpExchange {
     private static final byte[] CONTINUE =
             "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
+    /** How long and how much a closing connection still reads (see {@link #drainUnreadBody}). */
+    private static final long LINGER_NANOS = 2_000_000_000L;
+
+    private static final long LINGER_MAX_BYTES = 16L * 1024 * 1024;
+
     private final Request jettyRequest;
     private final Response response;
     private final Callback callback;
@@ -209,6 +214,7 @@ public final class HttpExchange {
             return;
         }
         if (failure == null && ended) {
+            drainUnreadBody();
             completed = true;
             callback.succeeded();
             return;
@@ -222,6 +228,38 @@ public final class HttpExchange {
                                     + request);
         }
         fail(failure);
+    }
+
+    /**
+     * After an early answer (401, 404, 413, ...) to an upload still in flight: reads and drops what
+     * the client still sends, for a bounded time and amount, before the connection closes. Closing
+     * with unread bytes makes the kernel reset the connection, and the reset can destroy the answer
+     * before the client reads it, or break the client's write before it looks for one (what every
+     * server calls a lingering close; Jetty closes at once).
+     */
+    private void drainUnreadBody() {
+        if (body.isFinished() || jettyRequest.getLength() == 0) {
+            return;
+        }
+        long deadline = System.nanoTime() + LINGER_NANOS;
+        byte[] discard = new byte[16 * 1024];
+        long left = LINGER_MAX_BYTES;
+        try {
+            while (left > 0) {
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    return;
+                }
+                body.setTimeoutMillis(Math.max(1, remaining / 1_000_000));
+                int n = body.read(discard, 0, discard.length);
+                if (n < 0) {
+                    return;
+                }
+                left -= n;
+            }
+        } catch (IOException goneOrSilent) {
+            // The client closed, reset or went quiet: nothing left to protect.
+        }
     }
 
     private void fail(Throwable failure) {
