@@ -139,6 +139,10 @@ final class SegmentHandlers {
                 if (n < 0) {
                     break;
                 }
+                if (n == 0 && !ex.isConnectionOpen()) {
+                    ex.abandon(); // the client left, or the server stops: no end is signalled
+                    return;
+                }
                 if (n > 0) {
                     body.write(buf, 0, n);
                     body.flush();

@@ -17,7 +17,7 @@ import java.util.Map;
  * a request without {@code Authorization: Bearer <token>} gets 401 before any of that.
  *
  * <p>Runs on the connection threads of {@link
- * io.flinktrickle.connector.trickle.server.http.MiniHttpServer}.
+ * io.flinktrickle.connector.trickle.server.http.JettyHttpServer}.
  */
 final class TrickleRequestHandler implements HttpHandler {
 

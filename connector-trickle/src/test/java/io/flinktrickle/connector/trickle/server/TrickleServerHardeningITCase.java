@@ -1,5 +1,7 @@
 package io.flinktrickle.connector.trickle.server;
 
+import io.flinktrickle.connector.trickle.testutils.RawHttp;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -258,6 +260,22 @@ class TrickleServerHardeningITCase {
                 s.close();
             }
         }
+    }
+
+    @Test
+    void theHeadDeadlineDoesNotCutSilentUploadsOrPreconnects() throws Exception {
+        // headTimeout is 2 s here; how long a body may stay silent is uploadIdleTimeout (5 min).
+        try (RawHttp pub = new RawHttp(server.port())) {
+            pub.startChunked("POST", "/ch/0", java.util.Map.of()); // a silent preconnect
+            Thread.sleep(3_000);
+            pub.chunk("first-");
+            Thread.sleep(3_000); // silent mid-body
+            pub.chunk("second").endChunks();
+            assertThat(pub.readFinalHead(T).status).isEqualTo(200);
+        }
+        Answer got = exchange("GET /ch/0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertThat(got.statuses()).containsExactly(200);
+        assertThat(got.text).contains("first-").contains("second");
     }
 
     @Test

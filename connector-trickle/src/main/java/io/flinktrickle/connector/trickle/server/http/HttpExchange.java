@@ -73,12 +73,21 @@ public final class HttpExchange {
         if (responded || response.isCommitted()) {
             throw new IllegalStateException("response already started");
         }
+        if (!request.isHttp11()) {
+            return; // RFC 9110 §15.2: no 1xx to an HTTP/1.0 client
+        }
         EndPoint endPoint = jettyRequest.getConnectionMetaData().getConnection().getEndPoint();
+        writing = true; // a keepalive that makes no progress fails at the idle timeout
         try (Blocker.Callback written = Blocker.callback()) {
-            endPoint.write(written, ByteBuffer.wrap(CONTINUE));
+            try {
+                endPoint.write(written, ByteBuffer.wrap(CONTINUE));
+            } catch (WritePendingException busy) {
+                // Jetty's own 100 (the client sent Expect) is still on its way: that one will do.
+                written.succeeded();
+            }
             written.block();
-        } catch (WritePendingException busy) {
-            // Jetty's own 100 (the client sent Expect) is still on its way: that one will do.
+        } finally {
+            writing = false;
         }
     }
 
@@ -126,7 +135,7 @@ public final class HttpExchange {
 
             @Override
             public void close() throws IOException {
-                if (!closed && !broken) {
+                if (!closed && !broken && !completed) {
                     closed = true;
                     HttpExchange.this.write(true, ByteBuffer.allocate(0));
                     ended = true;
@@ -172,6 +181,11 @@ public final class HttpExchange {
         stopWatching();
         jettyRequest.getConnectionMetaData().getConnection().getEndPoint().close();
         fail(new EofException("client gone"));
+    }
+
+    /** Whether the connection is still open (false once the client or a server stop closed it). */
+    public boolean isConnectionOpen() {
+        return jettyRequest.getConnectionMetaData().getConnection().getEndPoint().isOpen();
     }
 
     /** Closes the connection after this response instead of keeping it alive. */

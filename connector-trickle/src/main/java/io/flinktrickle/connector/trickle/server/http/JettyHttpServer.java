@@ -15,6 +15,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,7 +79,8 @@ public final class JettyHttpServer implements Closeable {
         pool.setName(name);
         pool.setDaemon(true);
         pool.setReservedThreads(0);
-        this.server = new Server(pool);
+        this.server =
+                new Server(pool, new ScheduledExecutorScheduler(name + "-scheduler", true), null);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
@@ -221,11 +223,6 @@ public final class JettyHttpServer implements Closeable {
 
         @Override
         public boolean handle(Request request, Response response, Callback callback) {
-            ConnectionState state =
-                    connections.get(request.getConnectionMetaData().getConnection());
-            if (state != null) {
-                state.active++;
-            }
             HttpExchange exchange = new HttpExchange(request, response, callback);
             if (!supportedFraming(request)) {
                 // Jetty accepts codings before chunked ("gzip, chunked") for handlers that decode
@@ -233,8 +230,14 @@ public final class JettyHttpServer implements Closeable {
                 refuseCoding(exchange);
                 return true;
             }
-            // The handlers bound their own waits (long polls, silent uploads); only a write that
-            // makes no progress for the idle timeout fails.
+            ConnectionState state =
+                    connections.get(request.getConnectionMetaData().getConnection());
+            if (state != null) {
+                state.active++;
+            }
+            // The handlers bound their own waits (long polls, silent uploads; a read's timeout is
+            // transient, see RequestBody); only a write that makes no progress for the idle
+            // timeout fails.
             request.addIdleTimeoutListener(timeout -> exchange.isWriting());
             Throwable failure = null;
             try {

@@ -2,6 +2,7 @@ package io.flinktrickle.connector.trickle.server.http;
 
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.util.thread.Invocable;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,6 +10,7 @@ import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -26,6 +28,7 @@ final class RequestBody extends InputStream {
     private final AtomicBoolean demandPending = new AtomicBoolean();
     private Content.Chunk chunk;
     private boolean ended;
+    private IOException failure;
     private long timeoutMillis;
 
     RequestBody(Request request) {
@@ -55,6 +58,9 @@ final class RequestBody extends InputStream {
             return 0;
         }
         while (true) {
+            if (failure != null) {
+                throw failure;
+            }
             if (ended) {
                 return -1;
             }
@@ -79,12 +85,19 @@ final class RequestBody extends InputStream {
             }
             if (Content.Chunk.isFailure(next)) {
                 Throwable failure = next.getFailure();
-                if (next.isLast()) {
-                    ended = true;
+                if (!next.isLast() && failure instanceof TimeoutException) {
+                    // Jetty's connection idle timeout (the head deadline) is transient for a read:
+                    // how long a body may stay silent is the handler's timeout, not Jetty's.
+                    continue;
                 }
-                throw failure instanceof IOException
-                        ? (IOException) failure
-                        : new IOException("upload failed: " + failure, failure);
+                IOException e =
+                        failure instanceof IOException
+                                ? (IOException) failure
+                                : new IOException("upload failed: " + failure, failure);
+                if (next.isLast()) {
+                    this.failure = e; // later reads fail alike, never a clean end
+                }
+                throw e;
             }
             chunk = next;
         }
@@ -92,11 +105,14 @@ final class RequestBody extends InputStream {
 
     private void awaitContent() throws IOException {
         if (demandPending.compareAndSet(false, true)) {
+            // Non-blocking: it runs on the selector thread, with no hop through the pool.
             request.demand(
-                    () -> {
-                        demandPending.set(false);
-                        available.release();
-                    });
+                    Invocable.from(
+                            Invocable.InvocationType.NON_BLOCKING,
+                            () -> {
+                                demandPending.set(false);
+                                available.release();
+                            }));
         }
         try {
             if (timeoutMillis <= 0) {
