@@ -30,7 +30,7 @@ import java.util.function.Predicate;
  * <p>Defaults: host {@code 127.0.0.1}, an ephemeral port, base path {@code /}, autocreate on, 5
  * retained segments per channel, 64 MiB per segment, 1024 channels, 1024 connections, idle channels
  * closed after 5 min (swept every minute), a {@code 100 Continue} keepalive every 10 s on silent
- * uploads, changefeed off.
+ * uploads, 30 s for a request head, changefeed off.
  *
  * <p>With {@link Builder#accessToken}, every request must carry {@code Authorization: Bearer
  * <token>} (401 otherwise).
@@ -38,8 +38,9 @@ import java.util.function.Predicate;
  * <p>Memory is bounded by {@code maxChannels × retainedSegments × maxSegmentBytes}: a larger upload
  * gets 413, a channel past the limit 503.
  *
- * <p>Threads: the HTTP acceptor and connection threads, and one sweeper thread; {@link #close()}
- * stops them all and releases every waiting request.
+ * <p>Threads: Jetty's acceptor, selector and handler threads ({@link
+ * io.flinktrickle.connector.trickle.server.http.JettyHttpServer}), and one sweeper thread; {@link
+ * #close()} drops every connection and stops them all.
  */
 public final class TrickleServer implements AutoCloseable {
 
