@@ -135,7 +135,10 @@ public final class JettyHttpServer implements Closeable {
         long now = System.nanoTime();
         connections.forEach(
                 (connection, state) -> {
-                    if (state.active == 0 && now - state.idleSince > headTimeoutNanos) {
+                    // A head parsed since (messages in grew) has a handler about to start.
+                    if (state.active == 0
+                            && now - state.idleSince > headTimeoutNanos
+                            && connection.getMessagesIn() == state.messagesAtIdle) {
                         LOG.debug("closing {}: no complete request head in time", connection);
                         connection.getEndPoint().close();
                     }
@@ -193,6 +196,7 @@ public final class JettyHttpServer implements Closeable {
     private static final class ConnectionState {
         volatile int active;
         volatile long idleSince = System.nanoTime();
+        volatile long messagesAtIdle;
     }
 
     /** Keeps {@link #connections} in step with Jetty's connections. */
@@ -249,6 +253,8 @@ public final class JettyHttpServer implements Closeable {
                 }
             } finally {
                 if (state != null) {
+                    state.messagesAtIdle =
+                            request.getConnectionMetaData().getConnection().getMessagesIn();
                     state.idleSince = System.nanoTime();
                     state.active--;
                 }
