@@ -64,9 +64,9 @@ public final class HttpExchange {
     /**
      * Sends an interim {@code 100 Continue}; allowed any number of times before the response.
      *
-     * <p>Jetty sends a 100 only once and only to a client that asked with {@code Expect} (RFC 9110
-     * §10.1.1 lets a server send it unasked, and go-livepeer repeats it every 10 s on a silent
-     * upload), so the bytes go to the connection directly. That is safe here: nothing else writes
+     * <p>Jetty sends a 100 only once and only to a client that asked with {@code Expect}; go-livepeer
+     * repeats it every 10 s on a silent upload, and RFC 9110 §15.2 has every HTTP/1.1 client parse
+     * 1xx responses it did not expect. So the bytes go to the connection directly. That is safe here: nothing else writes
      * to an HTTP/1.1 connection before its response is committed.
      */
     public void sendContinue() throws IOException {
@@ -109,9 +109,9 @@ public final class HttpExchange {
     }
 
     /**
-     * Starts a streamed response (chunked on HTTP/1.1, delimited by connection close on 1.0); every
-     * {@code flush()} of the returned stream sends what was written so far, and {@code close()}
-     * ends the body.
+     * Starts a streamed response (chunked on HTTP/1.1, delimited by connection close on 1.0); each
+     * {@code write} of the returned stream goes out at once as a chunk, and {@code close()} ends
+     * the body.
      */
     public OutputStream respondStreamed(int status, Map<String, String> headers)
             throws IOException {
