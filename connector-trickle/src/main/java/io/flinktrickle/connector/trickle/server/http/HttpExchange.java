@@ -64,10 +64,11 @@ public final class HttpExchange {
     /**
      * Sends an interim {@code 100 Continue}; allowed any number of times before the response.
      *
-     * <p>Jetty sends a 100 only once and only to a client that asked with {@code Expect}; go-livepeer
-     * repeats it every 10 s on a silent upload, and RFC 9110 §15.2 has every HTTP/1.1 client parse
-     * 1xx responses it did not expect. So the bytes go to the connection directly. That is safe here: nothing else writes
-     * to an HTTP/1.1 connection before its response is committed.
+     * <p>Jetty sends a 100 only once and only to a client that asked with {@code Expect};
+     * go-livepeer repeats it every 10 s on a silent upload, and RFC 9110 §15.2 has every HTTP/1.1
+     * client parse 1xx responses it did not expect. So the bytes go to the connection directly.
+     * That is safe here: nothing else writes to an HTTP/1.1 connection before its response is
+     * committed.
      */
     public void sendContinue() throws IOException {
         if (responded || response.isCommitted()) {
