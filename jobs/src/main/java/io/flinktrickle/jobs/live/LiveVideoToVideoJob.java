@@ -12,6 +12,7 @@ import io.flinktrickle.connector.trickle.sink.TrickleSink;
 import io.flinktrickle.connector.trickle.source.TrickleMessage;
 import io.flinktrickle.connector.trickle.source.TrickleSource;
 import io.flinktrickle.connector.trickle.source.TrickleSourceBuilder;
+import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.operator.FrameProcessing;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -113,12 +114,15 @@ public final class LiveVideoToVideoJob {
                     RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_JITTER_FACTOR, 0.0);
             env.configure(restart);
         }
+        FrameProcessor processor = args.newProcessor();
         TrickleSourceBuilder<Frame> source =
                 TrickleSource.<Frame>builder()
                         .decoder(
                                 new StreamChannelsDecoder(
                                         MpegTsFrameDecoder.builder()
                                                 .size(args.width, args.height)
+                                                // converted only to what the processor reads
+                                                .pixelFormat(processor.pixelFormat())
                                                 .maxFramerate(0) // the operator caps, live
                                                 .build()))
                         // A gateway may publish (create) the input channel a little late.
@@ -147,7 +151,7 @@ public final class LiveVideoToVideoJob {
         // AccessToken#appliesTo). A field of the sources and sinks, not in the job's config.
         source.accessToken(args.sidecarToken);
         FrameProcessing.Builder processing =
-                FrameProcessing.builder(args.newProcessor())
+                FrameProcessing.builder(processor)
                         .policy(args.policy)
                         .maxFramerate(args.maxFramerate)
                         .devices(args.devices)

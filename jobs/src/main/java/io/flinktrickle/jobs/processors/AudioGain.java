@@ -1,6 +1,7 @@
 package io.flinktrickle.jobs.processors;
 
 import io.flinktrickle.connector.trickle.media.AudioFrame;
+import io.flinktrickle.connector.trickle.media.PixelFormat;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.api.ProcessorContext;
@@ -14,6 +15,13 @@ import java.util.Map;
  */
 public class AudioGain implements FrameProcessor {
     private static final long serialVersionUID = 1L;
+
+    /** Reads no pixels: frames stay in the decoder's YUV, never converted. */
+    @Override
+    public PixelFormat pixelFormat() {
+        return PixelFormat.NONE;
+    }
+
     private static final double MAX_GAIN = 16;
 
     @Override

@@ -1,5 +1,6 @@
 package io.flinktrickle.jobs.processors;
 
+import io.flinktrickle.connector.trickle.media.PixelFormat;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.api.ProcessorContext;
@@ -15,6 +16,12 @@ import java.util.Map;
  */
 public class FrameStats implements FrameProcessor {
     private static final long serialVersionUID = 1L;
+
+    /** The luma is the Y plane: no colour conversion, and the frames pass through in colour. */
+    @Override
+    public PixelFormat pixelFormat() {
+        return PixelFormat.YUV420P;
+    }
 
     /** Per stream: frames seen and the last mean luma. */
     private static final class State {
@@ -59,7 +66,19 @@ public class FrameStats implements FrameProcessor {
         return ((Number) v).doubleValue();
     }
 
+    /** Mean luma, 0–255 (full range), of a frame in any format. */
     static double meanLuma(VideoFrame frame) {
+        if (frame.format() != PixelFormat.RGB24) {
+            // The Y plane (limited range 16–235 as H.264 carries it), first in YUV420P and GRAY8.
+            byte[] y = frame.pixels();
+            int n = frame.width() * frame.height();
+            long sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += y[i] & 0xff;
+            }
+            double limited = (double) sum / n;
+            return Math.max(0, Math.min(255, (limited - 16) * 255 / 219));
+        }
         byte[] rgb = frame.rgb();
         long sum = 0;
         for (int i = 0; i < rgb.length; i += 3) {

@@ -1,5 +1,6 @@
 package io.flinktrickle.jobs.processors;
 
+import io.flinktrickle.connector.trickle.media.PixelFormat;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.api.ProcessorContext;
@@ -13,6 +14,12 @@ import io.flinktrickle.processor.api.SlotContext;
  */
 public class SimulatedModelLoad implements FrameProcessor {
     private static final long serialVersionUID = 1L;
+
+    /** Reads no pixels: frames stay in the decoder's YUV, never converted. */
+    @Override
+    public PixelFormat pixelFormat() {
+        return PixelFormat.NONE;
+    }
 
     /** The load time in milliseconds. */
     public static final String PROPERTY = "flinktrickle.simulated-load-ms";

@@ -1,6 +1,7 @@
 package io.flinktrickle.processor.api;
 
 import io.flinktrickle.connector.trickle.media.AudioFrame;
+import io.flinktrickle.connector.trickle.media.PixelFormat;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
 
 import org.apache.flink.annotation.PublicEvolving;
@@ -30,9 +31,25 @@ import java.util.concurrent.CompletionStage;
  * unchanged, is counted and reported as an {@code error} event; a configurable run of consecutive
  * failures marks the stream errored (its frames then pass through unprocessed until a params update
  * succeeds).
+ *
+ * <p><b>Pixels.</b> {@link #pixelFormat} says in which layout the processor wants its frames
+ * (packed RGB24 unless it says otherwise); the decoder converts to that and nothing else. A
+ * processor that reads no pixels asks for {@link PixelFormat#NONE} and costs no conversion.
  */
 @PublicEvolving
 public interface FrameProcessor extends Serializable {
+
+    /**
+     * The layout of the frames this processor gets, read once when the job is built: {@link
+     * PixelFormat#RGB24} (default, what {@code FrameTensors} turns into PyTrickle's tensors),
+     * {@link PixelFormat#YUV420P} (the decoder's own: no conversion in or out), {@link
+     * PixelFormat#GRAY8} (the Y plane; frames returned as they came are encoded grey), or {@link
+     * PixelFormat#NONE} for a processor that does not read pixels (it gets YUV420P). A processor
+     * may return frames of any format; the encoder converts what is not YUV420P.
+     */
+    default PixelFormat pixelFormat() {
+        return PixelFormat.RGB24;
+    }
 
     /** Once per slot before any stream: load models on {@code slot.device()}. */
     default void open(SlotContext slot) throws Exception {}

@@ -3,6 +3,7 @@ package io.flinktrickle.processor.operator;
 import io.flinktrickle.connector.trickle.media.Frame;
 import io.flinktrickle.connector.trickle.media.MpegTsFrameDecoder;
 import io.flinktrickle.connector.trickle.media.MpegTsFrameEncoder;
+import io.flinktrickle.connector.trickle.media.PixelFormat;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.sink.ContinuousSegmentOutput;
@@ -52,7 +53,8 @@ final class PathWarmUp {
             throws Exception {
         long started = System.nanoTime();
         byte[] ts = encode(synthetic(settings));
-        List<VideoFrame> decoded = decode(ts, settings);
+        // In the layout the processor asked for, as its streams' frames will be.
+        List<VideoFrame> decoded = decode(ts, settings, processor.pixelFormat());
         Context context = new Context(slot);
         List<Frame> processed = new ArrayList<>(decoded.size());
         processor.onStreamStart(context);
@@ -113,10 +115,15 @@ final class PathWarmUp {
         return bytes.toByteArray();
     }
 
-    private static List<VideoFrame> decode(byte[] ts, WarmUpSettings s) throws IOException {
+    private static List<VideoFrame> decode(byte[] ts, WarmUpSettings s, PixelFormat format)
+            throws IOException {
         List<VideoFrame> frames = new ArrayList<>();
         MpegTsFrameDecoder decoder =
-                MpegTsFrameDecoder.builder().size(s.width, s.height).maxFramerate(0).build();
+                MpegTsFrameDecoder.builder()
+                        .size(s.width, s.height)
+                        .pixelFormat(format)
+                        .maxFramerate(0)
+                        .build();
         try (SegmentDecoder.ChannelDecoder<Frame> channel = decoder.open(STREAM_KEY)) {
             SegmentInfo info =
                     new SegmentInfo(

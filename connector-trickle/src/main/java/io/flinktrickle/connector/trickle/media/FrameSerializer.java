@@ -17,8 +17,11 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Record format, version 1: format version (byte), kind (byte: 1 video, 2 audio), stream key
  * (UTF), pts, arrival millis (longs); video: width, height, skipped (ints), RGB24 bytes; audio:
- * sample rate, channels, sample count (ints), interleaved s16 samples. Versions are checked on
- * read, so a newer format fails with a clear message instead of garbage.
+ * sample rate, channels, sample count (ints), interleaved s16 samples. Version 2 (frames carry
+ * their {@link PixelFormat}): as version 1, with the video's pixel format code and flags (bytes;
+ * flag 1: input keyframe) after skipped, and the pixels in that format. Version 1 records (RGB24)
+ * are still read. Versions are checked on read, so a newer format fails with a clear message
+ * instead of garbage.
  */
 @Internal
 public final class FrameSerializer extends TypeSerializer<Frame> {
@@ -27,9 +30,16 @@ public final class FrameSerializer extends TypeSerializer<Frame> {
     /** Version 1: the format in the class comment. */
     static final byte VERSION_1 = 1;
 
-    static final byte CURRENT_VERSION = VERSION_1;
+    /** Version 2: video frames carry their pixel format. */
+    static final byte VERSION_2 = 2;
+
+    static final byte CURRENT_VERSION = VERSION_2;
 
     private static final byte KIND_VIDEO = 1;
+
+    /** Version 2 video flags: the input had a keyframe here. */
+    private static final byte FLAG_KEYFRAME = 1;
+
     private static final byte KIND_AUDIO = 2;
 
     /** Added in format version 1 without a bump: older readers never saw control frames. */
@@ -92,7 +102,9 @@ public final class FrameSerializer extends TypeSerializer<Frame> {
             out.writeInt(v.width());
             out.writeInt(v.height());
             out.writeInt(v.skipped());
-            out.write(v.rgb());
+            out.writeByte(v.format().code());
+            out.writeByte(v.keyframe() ? FLAG_KEYFRAME : 0);
+            out.write(v.pixels());
         } else if (frame instanceof ControlFrame) {
             byte[] json = ((ControlFrame) frame).json().getBytes(StandardCharsets.UTF_8);
             out.writeInt(json.length);
@@ -118,7 +130,7 @@ public final class FrameSerializer extends TypeSerializer<Frame> {
     @Override
     public Frame deserialize(DataInputView in) throws IOException {
         byte version = in.readByte();
-        if (version != VERSION_1) {
+        if (version != VERSION_1 && version != VERSION_2) {
             throw new IOException(
                     "frame format version "
                             + version
@@ -134,9 +146,24 @@ public final class FrameSerializer extends TypeSerializer<Frame> {
             int width = in.readInt();
             int height = in.readInt();
             int skipped = in.readInt();
-            byte[] rgb = new byte[Math.multiplyExact(Math.multiplyExact(width, height), 3)];
-            in.readFully(rgb);
-            return new VideoFrame(key, pts, arrival, width, height, rgb, skipped);
+            PixelFormat format = PixelFormat.RGB24;
+            boolean keyframe = false;
+            if (version >= VERSION_2) {
+                byte code = in.readByte();
+                format = PixelFormat.ofCode(code);
+                if (format == null) {
+                    throw new IOException("unknown pixel format code " + code + " in a frame");
+                }
+                keyframe = (in.readByte() & FLAG_KEYFRAME) != 0;
+            }
+            if (width <= 0 || height <= 0) {
+                throw new IOException("a frame of size " + width + "x" + height);
+            }
+            byte[] pixels = new byte[format.byteCount(width, height)];
+            in.readFully(pixels);
+            VideoFrame frame =
+                    new VideoFrame(key, pts, arrival, format, width, height, pixels, skipped);
+            return keyframe ? frame.withKeyframe(true) : frame;
         }
         if (kind == KIND_AUDIO) {
             int rate = in.readInt();

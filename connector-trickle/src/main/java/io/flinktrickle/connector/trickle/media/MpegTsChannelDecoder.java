@@ -3,7 +3,7 @@ package io.flinktrickle.connector.trickle.media;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
 
-import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.FrameGrabber;
 import org.slf4j.Logger;
@@ -11,7 +11,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.ShortBuffer;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -27,7 +26,10 @@ import java.util.function.Consumer;
  * for network bytes); both threads drain one small bounded queue under this object's lock, so
  * frames keep their order. Frames decoded between calls (the tail a demuxer holds back) leave with
  * the next call. The grabber thread applies the fps cap before it copies a frame's pixels out of
- * FFmpeg, so a frame the cap drops costs no copy and no allocation.
+ * FFmpeg, so a frame the cap drops costs no copy and no allocation. The grabber converts nothing
+ * (JavaCV's raw image mode): a {@link PixelCopier} takes each picture from FFmpeg's own buffer into
+ * the frame in the processor's {@link PixelFormat}, converting only when that format asks for it.
+ * Frames keep the input's timestamps.
  */
 final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame> {
 
@@ -43,6 +45,7 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
     private final String channel;
     private final int width;
     private final int height;
+    private final PixelFormat pixelFormat;
     private final long ptsStep;
 
     /** Frames up to this much early still count as on time (half a frame at 60 fps). */
@@ -78,12 +81,14 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
             String channel,
             int width,
             int height,
+            PixelFormat pixelFormat,
             int maxFramerate,
             boolean audio,
             int errorBudget) {
         this.channel = channel;
         this.width = width;
         this.height = height;
+        this.pixelFormat = pixelFormat;
         this.ptsStep = maxFramerate == 0 ? 0 : Frame.TIME_BASE / maxFramerate;
         this.audio = audio;
         this.errorBudget = errorBudget;
@@ -310,6 +315,9 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
 
         private long nextAudioPts = Long.MIN_VALUE;
 
+        /** An input keyframe the fps cap dropped: the next kept frame carries its mark. */
+        private boolean keyframeDropped;
+
         Grab() {
             thread.setDaemon(true);
         }
@@ -317,29 +325,24 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
         private void run() {
             FFmpegFrameGrabber grabber =
                     new FFmpegFrameGrabber(pipe, 0); // 0: never buffer the live stream
+            PixelCopier copier = new PixelCopier(pixelFormat, width, height);
             try {
                 grabber.setFormat("mpegts");
                 grabber.setOption("probesize", "2048");
                 grabber.setOption("analyzeduration", "0");
                 grabber.setVideoOption("threads", "1");
                 grabber.setVideoOption("flags", "low_delay");
-                grabber.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
+                // FFmpeg's own picture, unconverted: the copier converts only where asked to.
+                grabber.setImageMode(FrameGrabber.ImageMode.RAW);
                 grabber.setSampleMode(FrameGrabber.SampleMode.SHORT);
                 grabber.start();
                 started = true;
                 if (grabber.getVideoStream() < 0) {
                     throw new IOException("the input has no video stream");
                 }
-                int srcW = grabber.getImageWidth();
-                int srcH = grabber.getImageHeight();
-                double scale = Math.max((double) width / srcW, (double) height / srcH);
-                int scaledW = Math.max(width, (int) Math.round(srcW * scale));
-                int scaledH = Math.max(height, (int) Math.round(srcH * scale));
-                grabber.setImageWidth(scaledW);
-                grabber.setImageHeight(scaledH);
                 org.bytedeco.javacv.Frame f;
                 while ((f = grabber.grab()) != null) {
-                    Frame frame = convert(f);
+                    Frame frame = convert(f, copier);
                     if (frame != null) {
                         while (!frames.offer(frame, 100, TimeUnit.MILLISECONDS)) {
                             if (Thread.currentThread().isInterrupted()) {
@@ -368,20 +371,33 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
                 } catch (Exception ignored) {
                     // Releasing native resources of a failed grabber; nothing more to do.
                 }
+                copier.close();
                 pipe.close(); // wakes a writer waiting for room, and awaitStarved()
             }
         }
 
-        private Frame convert(org.bytedeco.javacv.Frame f) {
-            // JavaCV gives microseconds (truncated); round back to the 90 kHz clock.
+        private Frame convert(org.bytedeco.javacv.Frame f, PixelCopier copier) {
+            // JavaCV gives the input's pts in microseconds (truncated); round back to 90 kHz.
             long pts = Math.round(f.timestamp * (Frame.TIME_BASE / 1_000_000.0));
-            if (f.image != null && f.image.length > 0) {
+            if (f.image != null && f.image.length > 0 && f.opaque instanceof AVFrame) {
                 int skippedBefore = admit(pts);
                 if (skippedBefore == DROP) {
+                    keyframeDropped |= f.keyFrame;
                     return null;
                 }
-                return new VideoFrame(
-                        channel, pts, frameArrival(), width, height, cropRgb(f), skippedBefore);
+                boolean keyframe = f.keyFrame || keyframeDropped;
+                keyframeDropped = false;
+                VideoFrame frame =
+                        new VideoFrame(
+                                channel,
+                                pts,
+                                frameArrival(),
+                                copier.format(),
+                                width,
+                                height,
+                                copier.copy((AVFrame) f.opaque),
+                                skippedBefore);
+                return keyframe ? frame.withKeyframe(true) : frame;
             }
             if (audio
                     && f.samples != null
@@ -406,29 +422,6 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
                         channel, pts, frameArrival(), f.sampleRate, f.audioChannels, samples);
             }
             return null;
-        }
-
-        /**
-         * Copies the centre {@code width × height} of the scaled RGB24 image into a packed array:
-         * in one block when the image is the frame (no crop, no row padding), else row by row.
-         */
-        private byte[] cropRgb(org.bytedeco.javacv.Frame f) {
-            ByteBuffer src = ((ByteBuffer) f.image[0]).duplicate();
-            int stride = f.imageStride;
-            int x0 = (f.imageWidth - width) / 2;
-            int y0 = (f.imageHeight - height) / 2;
-            byte[] rgb = new byte[width * height * 3];
-            int row = width * 3;
-            if (x0 == 0 && y0 == 0 && stride == row) {
-                src.position(0);
-                src.get(rgb);
-                return rgb;
-            }
-            for (int y = 0; y < height; y++) {
-                src.position((y0 + y) * stride + x0 * 3);
-                src.get(rgb, y * row, row);
-            }
-            return rgb;
         }
     }
 

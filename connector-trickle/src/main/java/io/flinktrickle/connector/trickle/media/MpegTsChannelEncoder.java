@@ -22,9 +22,20 @@ import java.util.ArrayDeque;
  * right before each forced keyframe. The muxer runs without interleaving and flushes every packet,
  * so all bytes of a segment are out when the next one starts.
  *
+ * <p>Timestamps: video and audio keep the input's pts (as {@code ffmpeg -copyts} does), so a
+ * gateway can pair each output frame with its input frame. Only a discontinuity (video going back,
+ * or more than 10 s ahead) is re-timed: from there the output continues one frame after the last,
+ * shifted by the same amount for audio and video.
+ *
+ * <p>Tracks: an Opus track is written only if the stream has audio. The recorder starts at the
+ * first audio frame, or without an audio track once {@link #AUDIO_WAIT} of video has come without
+ * any (the video waits that long, once, at the start of an audio-less stream).
+ *
  * <p>Why reflection: JavaCV's recorder has no way to force a keyframe on a given frame or to set a
  * 64-bit pts, and both live on its private {@code AVFrame picture}; setting {@code pict_type = I}
- * there (with x264's {@code forced-idr}) makes the frame an IDR, as PyTrickle's encoder does.
+ * there (with x264's {@code forced-idr}) makes the frame an IDR, as PyTrickle's encoder does. The
+ * audio clock lives on its private {@code AVFrame frame} (samples counted from its pts), which is
+ * set once to the first audio frame's pts.
  *
  * <p>Mailbox thread only (the sink writer's).
  */
@@ -50,14 +61,29 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
     /** Audio this close to where it belongs is written as it is (20 ms). */
     private static final long AUDIO_TOLERANCE = Frame.TIME_BASE / 50;
 
+    /**
+     * How much video an encoder holds at the start of a stream while no audio has come: past it the
+     * stream is taken to have no audio, and the output gets no audio track.
+     */
+    static final long AUDIO_WAIT = Frame.TIME_BASE / 2;
+
+    /**
+     * Audio before this pts is not written: the Opus encoder's priming (6.5 ms) would put the first
+     * packet below 0, where the 33-bit MPEG-TS clock wraps.
+     */
+    private static final long MIN_AUDIO_PTS = Frame.TIME_BASE / 50;
+
     private static final int OPUS_RATE = 48_000;
 
     private static final Field PICTURE;
+    private static final Field AUDIO_FRAME;
 
     static {
         try {
             PICTURE = FFmpegFrameRecorder.class.getDeclaredField("picture");
             PICTURE.setAccessible(true);
+            AUDIO_FRAME = FFmpegFrameRecorder.class.getDeclaredField("frame");
+            AUDIO_FRAME.setAccessible(true);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -69,13 +95,24 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
     private final long frameTicks;
     private final Cut cut = new Cut();
     private final ArrayDeque<AudioFrame> earlyAudio = new ArrayDeque<>();
+
+    /** Video that came before the recorder could start (waiting to learn if there is audio). */
+    private final ArrayDeque<VideoFrame> earlyVideo = new ArrayDeque<>();
+
     private FFmpegFrameRecorder recorder;
     private AVFrame picture;
+    private boolean audioTrack;
 
-    /** Output pts = input pts + shift (the stream starts at 0; jumps are absorbed). */
+    /** Output pts = input pts + shift: 0 (the input's pts) until a discontinuity is re-timed. */
     private long shift;
 
+    /** Where the audio track's clock started (output pts of its first sample), once it has. */
+    private long audioOrigin = Long.MIN_VALUE;
+
     private long nextCutPts;
+
+    /** The output pts of the input's last keyframe ({@link VideoFrame#keyframe()}). */
+    private long lastInputKeyframe = Long.MIN_VALUE;
 
     /** Segments that failed in a row, and the pts before which no new one is tried. */
     private int failedInARow;
@@ -97,9 +134,24 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
     public void encode(Frame frame, SegmentEncoder.SegmentOutput out) throws IOException {
         try {
             if (frame instanceof VideoFrame) {
-                encodeVideo((VideoFrame) frame, out);
+                if (recorder != null) {
+                    encodeVideo((VideoFrame) frame, out);
+                } else {
+                    earlyVideo.add((VideoFrame) frame);
+                    if (!settings.audio || waitedForAudio()) {
+                        startAndFlush(out);
+                    }
+                }
             } else if (frame instanceof AudioFrame && settings.audio) {
-                encodeAudio((AudioFrame) frame);
+                AudioFrame a = (AudioFrame) frame;
+                if (recorder != null) {
+                    encodeAudio(a);
+                } else {
+                    holdAudio(a);
+                    if (!earlyVideo.isEmpty()) {
+                        startAndFlush(out);
+                    }
+                }
             }
         } catch (IOException e) {
             throw e;
@@ -108,33 +160,88 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         }
     }
 
-    private void encodeVideo(VideoFrame v, SegmentEncoder.SegmentOutput out) throws Exception {
-        if (recorder == null) {
-            start(v);
+    /**
+     * Whether the video held at the start has waited long enough for audio: {@link #AUDIO_WAIT} of
+     * pts (or a jump in them).
+     */
+    private boolean waitedForAudio() {
+        long first = earlyVideo.peekFirst().pts();
+        long last = earlyVideo.peekLast().pts();
+        return last - first >= AUDIO_WAIT || last < first;
+    }
+
+    /** Audio before the recorder runs: held, only the last 2 s. */
+    private void holdAudio(AudioFrame a) {
+        earlyAudio.add(a);
+        while (!earlyAudio.isEmpty() && a.pts() - earlyAudio.peek().pts() > MAX_AV_DRIFT) {
+            earlyAudio.poll();
+            droppedAudio++;
         }
+    }
+
+    /**
+     * Starts the recorder (with an audio track if audio has come) and writes what was held: each
+     * video frame, then the audio up to the next one.
+     */
+    private void startAndFlush(SegmentEncoder.SegmentOutput out) throws Exception {
+        start(earlyVideo.peek(), settings.audio && !earlyAudio.isEmpty());
+        while (!earlyVideo.isEmpty()) {
+            encodeVideo(earlyVideo.poll(), out);
+            VideoFrame next = earlyVideo.peek();
+            while (!earlyAudio.isEmpty()
+                    && (next == null || earlyAudio.peek().pts() < next.pts())) {
+                encodeAudio(earlyAudio.poll());
+            }
+        }
+    }
+
+    /**
+     * Whether a new segment (and GOP) starts at this frame: the first frame, and then every {@code
+     * gopSeconds} of pts; where the input has keyframes (each input segment starts with one), at
+     * the input keyframe nearest to that (up to a quarter GOP early or late), so that each output
+     * segment holds the frames of one input segment and its latency can be measured.
+     */
+    private boolean cutDue(VideoFrame v, long outPts) {
+        boolean recentKeyframes =
+                lastInputKeyframe != Long.MIN_VALUE
+                        && outPts - lastInputKeyframe <= 2 * gopTicks
+                        && outPts > lastInputKeyframe;
+        if (v.keyframe()) {
+            lastInputKeyframe = outPts;
+        }
+        if (nextCutPts == Long.MIN_VALUE) {
+            return true;
+        }
+        long slack = gopTicks / 4;
+        if (v.keyframe()) {
+            return outPts >= nextCutPts - slack;
+        }
+        return outPts >= nextCutPts + (recentKeyframes ? slack : 0);
+    }
+
+    private void encodeVideo(VideoFrame v, SegmentEncoder.SegmentOutput out) throws Exception {
         boolean keyframe = false;
         long outPts = v.pts() + shift;
         if (lastVideoPts != Long.MIN_VALUE
-                && (outPts < lastVideoPts - Frame.TIME_BASE
-                        || outPts > lastVideoPts + MAX_FORWARD_JUMP)) {
+                && (outPts < lastVideoPts || outPts > lastVideoPts + MAX_FORWARD_JUMP)) {
             // The source restarted or jumped: continue the output clock after the last frame.
             shift = lastVideoPts + frameTicks - v.pts();
             outPts = v.pts() + shift;
-            nextCutPts = outPts;
+            nextCutPts = Long.MIN_VALUE; // a new segment starts here
             LOG.info(
                     "stream {}: timestamps jumped at {}, output continues at {}",
                     channel,
                     v.pts(),
                     outPts);
         }
-        if (lastVideoPts != Long.MIN_VALUE && outPts <= lastVideoPts) {
-            return; // not after the previous frame: the encoder needs increasing timestamps
+        if (lastVideoPts != Long.MIN_VALUE && outPts == lastVideoPts) {
+            return; // a repeated pts: the encoder needs increasing timestamps
         }
         // After a failed segment the next frame tries again at once; if that fails too, the
         // next try waits a GOP, and so on: a server that refuses for a while costs one segment
         // (and one seq) per GOP, not one per frame.
         boolean retry = false;
-        if (outPts >= nextCutPts || (cut.failed && outPts >= retryPts)) {
+        if (cutDue(v, outPts) || (cut.failed && outPts >= retryPts)) {
             keyframe = true;
             if (cut.failed) {
                 retry = true;
@@ -151,27 +258,23 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
                 cut.quiet = false;
             }
             cut.to(out.startSegment()); // ends the previous segment: all its bytes are out
-            // A retry starts a GOP afresh, so the segment after a failure streak is not long.
-            nextCutPts =
-                    retry
-                            ? outPts + gopTicks
-                            : Math.max(nextCutPts + gopTicks, outPts + gopTicks / 2);
+            nextCutPts = outPts + gopTicks;
         }
         picture.pts(outPts);
         picture.pict_type(keyframe ? avutil.AV_PICTURE_TYPE_I : avutil.AV_PICTURE_TYPE_NONE);
+        PixelFormat format = v.format();
+        int bytesPerPixel = format == PixelFormat.RGB24 ? 3 : 1;
+        // YUV420P goes to x264 as it is (no swscale pass); RGB24 and GRAY8 are converted.
         recorder.recordImage(
                 v.width(),
                 v.height(),
                 org.bytedeco.javacv.Frame.DEPTH_UBYTE,
-                3,
-                v.width() * 3,
-                avutil.AV_PIX_FMT_RGB24,
-                direct(v.rgb()));
+                bytesPerPixel,
+                v.width() * bytesPerPixel,
+                format.ffmpegFormat(),
+                direct(v.pixels()));
         picture.pict_type(avutil.AV_PICTURE_TYPE_NONE);
         lastVideoPts = outPts;
-        while (!earlyAudio.isEmpty()) {
-            encodeAudio(earlyAudio.poll());
-        }
     }
 
     /**
@@ -189,22 +292,25 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
 
     /**
      * Puts audio on the output clock next to the video. JavaCV times audio by counting samples from
-     * 0, so the audio written so far ends at {@code audioEnd}: a frame that overlaps it is dropped,
-     * a hole before it (up to {@link #MAX_SILENCE}) is filled with silence, and audio more than 2 s
-     * from the video is dropped (PyTrickle's rule).
+     * the pts of its audio frame, which starts at the first audio frame's pts, so the audio written
+     * so far ends at {@code audioEnd}: a frame that overlaps it is dropped, a hole before it (up to
+     * {@link #MAX_SILENCE}) is filled with silence, and audio more than 2 s from the video is
+     * dropped (PyTrickle's rule).
      */
     private void encodeAudio(AudioFrame a) throws Exception {
-        if (recorder == null) {
-            // Held until the first video frame; only the last 2 s are kept.
-            earlyAudio.add(a);
-            while (!earlyAudio.isEmpty() && a.pts() - earlyAudio.peek().pts() > MAX_AV_DRIFT) {
-                earlyAudio.poll();
-                droppedAudio++;
-            }
-            return;
+        if (!audioTrack) {
+            return; // the stream started without audio: no track to write it to
         }
         long outPts = a.pts() + shift;
-        long audioEnd = audioSamplesWritten * Frame.TIME_BASE / OPUS_RATE;
+        if (audioOrigin == Long.MIN_VALUE) {
+            if (outPts < MIN_AUDIO_PTS || Math.abs(outPts - lastVideoPts) > MAX_AV_DRIFT) {
+                droppedAudio++;
+                return;
+            }
+            audioOrigin = outPts;
+            ((AVFrame) AUDIO_FRAME.get(recorder)).pts(outPts * OPUS_RATE / Frame.TIME_BASE);
+        }
+        long audioEnd = audioOrigin + audioSamplesWritten * Frame.TIME_BASE / OPUS_RATE;
         long gap = outPts - audioEnd;
         if (Math.abs(outPts - lastVideoPts) > MAX_AV_DRIFT
                 || gap < -AUDIO_TOLERANCE
@@ -237,20 +343,16 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         }
     }
 
-    private void start(VideoFrame first) throws Exception {
+    private void start(VideoFrame first, boolean withAudio) throws Exception {
         FFmpegFrameRecorder r =
                 new FFmpegFrameRecorder(
-                        cut,
-                        first.width(),
-                        first.height(),
-                        settings.audio ? settings.audioChannels : 0);
+                        cut, first.width(), first.height(), withAudio ? settings.audioChannels : 0);
         try {
             r.setFormat("mpegts");
             r.setInterleaved(false); // write each packet at once, so a cut never splits a frame
             r.setOption("flush_packets", "1");
-            // The muxer's delay keeps the first Opus packets (negative pts: encoder priming)
-            // from wrapping around the 33-bit MPEG-TS clock.
-            r.setOption("max_delay", "100000");
+            // The input's timestamps as they are: without this the muxer adds its delay (0.7 s).
+            r.setOption("mpegts_copyts", "1");
             r.setOption("pes_payload_size", "0"); // no audio held back in the muxer across a cut
             r.setVideoCodecName("libx264");
             r.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
@@ -266,7 +368,7 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
             // The codec clock is 90 kHz (exact pts); x264's rate control would read that as
             // 90 000 fps and give each frame a few bits. It gets the stream's nominal rate.
             r.setVideoOption("x264-params", "fps=" + settings.nominalFramerate);
-            if (settings.audio) {
+            if (withAudio) {
                 r.setAudioCodecName("libopus");
                 r.setSampleRate(OPUS_RATE);
                 r.setAudioBitrate(settings.audioBitrate);
@@ -280,13 +382,28 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         }
         recorder = r;
         picture = (AVFrame) PICTURE.get(r);
-        shift = -first.pts();
-        nextCutPts = 0;
+        audioTrack = withAudio;
+        shift = 0;
+        nextCutPts = Long.MIN_VALUE; // the first frame starts the first segment
         lastVideoPts = Long.MIN_VALUE;
+        if (!withAudio && settings.audio) {
+            LOG.info(
+                    "stream {}: no audio in the first {} ms, output without audio",
+                    channel,
+                    AUDIO_WAIT * 1000 / Frame.TIME_BASE);
+        }
     }
 
     @Override
     public void finish(SegmentEncoder.SegmentOutput out) throws IOException {
+        if (recorder == null && !earlyVideo.isEmpty()) {
+            try {
+                startAndFlush(out); // a stream shorter than the wait for audio
+            } catch (Exception e) {
+                throw new IOException(
+                        "finishing the stream " + channel + " failed: " + e.getMessage(), e);
+            }
+        }
         if (recorder != null) {
             try {
                 recorder.stop(); // flushes the encoders; the tail goes to the open segment

@@ -24,8 +24,10 @@ import java.util.Locale;
  *       keeps the last frame of a segment until the next segment's bytes arrive, and the tail of
  *       the stream is flushed when the channel ends.
  *   <li>Video is scaled keeping its aspect ratio, then centre-cropped, to {@code width × height}
- *       (default 512 × 512), as packed RGB24; the frame rate is capped by timestamps (default 24; 0
- *       turns the cap off). Audio passes through as interleaved s16 with its rate and channels.
+ *       (default 512 × 512), in the {@link PixelFormat} asked for (default packed RGB24; YUV420P
+ *       and GRAY8 of the right size are copied out of FFmpeg without a conversion); the frame rate
+ *       is capped by timestamps (default 24; 0 turns the cap off). Audio passes through as
+ *       interleaved s16 with its rate and channels. Frames keep the input's timestamps.
  *   <li>After a jump or a reconnect the decoder starts afresh at the next segment (segments start
  *       with PAT/PMT and a keyframe), so no garbage frames appear.
  *   <li>A segment that fails to decode is counted and skipped, the next one starts a fresh decoder;
@@ -43,6 +45,7 @@ public final class MpegTsFrameDecoder implements SegmentDecoder<Frame> {
 
     private final int width;
     private final int height;
+    private final PixelFormat pixelFormat;
     private final int maxFramerate;
     private final boolean audio;
     private final int errorBudget;
@@ -50,6 +53,7 @@ public final class MpegTsFrameDecoder implements SegmentDecoder<Frame> {
     private MpegTsFrameDecoder(Builder b) {
         this.width = b.width;
         this.height = b.height;
+        this.pixelFormat = b.pixelFormat;
         this.maxFramerate = b.maxFramerate;
         this.audio = b.audio;
         this.errorBudget = b.errorBudget;
@@ -62,7 +66,7 @@ public final class MpegTsFrameDecoder implements SegmentDecoder<Frame> {
     @Override
     public ChannelDecoder<Frame> open(String channelKey) {
         return new MpegTsChannelDecoder(
-                channelKey, width, height, maxFramerate, audio, errorBudget);
+                channelKey, width, height, pixelFormat, maxFramerate, audio, errorBudget);
     }
 
     /**
@@ -76,7 +80,8 @@ public final class MpegTsFrameDecoder implements SegmentDecoder<Frame> {
             throws IOException {
         int w = size(attributes, StreamLifecycle.WIDTH, width);
         int h = size(attributes, StreamLifecycle.HEIGHT, height);
-        return new MpegTsChannelDecoder(channelKey, w, h, maxFramerate, audio, errorBudget);
+        return new MpegTsChannelDecoder(
+                channelKey, w, h, pixelFormat, maxFramerate, audio, errorBudget);
     }
 
     private static int size(java.util.Map<String, String> attributes, String name, int fallback)
@@ -117,6 +122,7 @@ public final class MpegTsFrameDecoder implements SegmentDecoder<Frame> {
     public static final class Builder {
         private int width = 512;
         private int height = 512;
+        private PixelFormat pixelFormat = PixelFormat.RGB24;
         private int maxFramerate = 24;
         private boolean audio = true;
         private int errorBudget = 5;
@@ -127,6 +133,15 @@ public final class MpegTsFrameDecoder implements SegmentDecoder<Frame> {
         public Builder size(int width, int height) {
             this.width = width;
             this.height = height;
+            return this;
+        }
+
+        /**
+         * The pixel layout frames carry (default RGB24): what the stream's processor asks for.
+         * {@link PixelFormat#NONE} gives the decoder's own (YUV420P), with no conversion.
+         */
+        public Builder pixelFormat(PixelFormat pixelFormat) {
+            this.pixelFormat = pixelFormat;
             return this;
         }
 
@@ -160,6 +175,9 @@ public final class MpegTsFrameDecoder implements SegmentDecoder<Frame> {
                     || height % 2 != 0) {
                 throw new IllegalArgumentException(
                         "size must be even and 2..8192 but is " + width + "x" + height);
+            }
+            if (pixelFormat == null) {
+                throw new IllegalArgumentException("pixelFormat must be set (RGB24 by default)");
             }
             if (maxFramerate != 0 && (maxFramerate < 1 || maxFramerate > 60)) {
                 throw new IllegalArgumentException(

@@ -23,8 +23,11 @@ import org.bytedeco.ffmpeg.global.avcodec;
  *   <li>One encoder and one muxer per channel run for the whole stream; the byte stream is cut
  *       right before each forced keyframe, where FFmpeg's muxer writes PAT/PMT, so every segment
  *       starts with PAT/PMT and an IDR and the segments concatenate into one valid stream.
- *   <li>The output size follows the first frame; frames of another size are scaled. Timestamps are
- *       the frames' own, shifted so that the stream starts at 0.
+ *   <li>The output size follows the first frame; frames of another size (or format) are scaled and
+ *       converted; YUV420P frames go to x264 as they are. Timestamps are the input's own (the
+ *       frames' pts), re-timed only across a discontinuity; segments start at the input's
+ *       keyframes, so output segments pair with input segments.
+ *   <li>An input without audio gives an output without an audio track.
  *   <li>Audio (Opus, 48 kHz, mono by default, resampled and downmixed as needed) is held until the
  *       first video frame; audio more than 2 s away from the video is dropped (PyTrickle's rules).
  *   <li>The GPL FFmpeg build with libx264 is required: without it, encoding refuses to start with a
@@ -77,7 +80,10 @@ public final class MpegTsFrameEncoder implements SegmentEncoder<Frame> {
     @PublicEvolving
     public static final class Builder {
         private double gopSeconds = 2.0;
-        private int videoBitrate = 1_500_000;
+
+        /** PyTrickle's (PyAV's default bit_rate): the same quality, the same x264 work. */
+        private int videoBitrate = 1_024_000;
+
         private String preset = "superfast";
         private boolean audio = true;
         private int audioChannels = 1;
@@ -114,7 +120,7 @@ public final class MpegTsFrameEncoder implements SegmentEncoder<Frame> {
             return this;
         }
 
-        /** Target video bitrate in bit/s. Default 1.5 Mbit/s. */
+        /** Target video bitrate in bit/s. Default 1024 kbit/s, as PyTrickle's output. */
         public Builder videoBitrate(int videoBitrate) {
             this.videoBitrate = videoBitrate;
             return this;

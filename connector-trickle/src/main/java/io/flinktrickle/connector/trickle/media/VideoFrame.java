@@ -6,34 +6,39 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * A video frame as packed RGB24 bytes. Pixels stay bytes until a processor asks for a tensor;
- * nothing converts them to floats on the way.
+ * A video frame: its pixels in one array, in the {@link PixelFormat} the stream's processor asked
+ * for (packed RGB24 by default). Pixels stay bytes until a processor asks for a tensor; nothing
+ * converts them to floats on the way.
  *
- * <p>Layout: {@code width × height × 3} bytes, rows top to bottom, each row left to right, three
- * bytes per pixel in the order R, G, B (unsigned: read {@code b & 0xff}); no row padding, so pixel
- * {@code (x, y)} starts at {@link #indexOf indexOf(x, y)} {@code = (y × width + x) × 3}.
+ * <p>RGB24 layout ({@link #rgb()}): {@code width × height × 3} bytes, rows top to bottom, each row
+ * left to right, three bytes per pixel in the order R, G, B (unsigned: read {@code b & 0xff}); no
+ * row padding, so pixel {@code (x, y)} starts at {@link #indexOf indexOf(x, y)} {@code = (y × width
+ * + x) × 3}. YUV420P and GRAY8 ({@link #pixels()}): see {@link PixelFormat}; the Y plane comes
+ * first in both, so {@code pixels()[y × width + x]} is a pixel's luma in either.
  *
  * <p>Ownership: a frame is immutable and its array is shared, not copied, with whoever else holds
- * the frame. A processor must not change {@link #rgb()} in place: the operator passes the input
+ * the frame. A processor must not change {@link #pixels()} in place: the operator passes the input
  * frame through as it is when the processor fails or times out (possibly while the processor still
  * runs). Write the result into a new array and return {@link #withPixels}; that array then belongs
  * to the new frame (do not change it after returning it).
  *
  * <p>{@code skipped}: frames of the stream that were dropped before this one (fps cap or real-time
- * policy), as PyTrickle's side data reports. Timestamps ({@link #pts()}) are in the 90 kHz time
- * base. Tests build frames with {@link #builder(int, int)}.
+ * policy), as PyTrickle's side data reports. Timestamps ({@link #pts()}) are the input's own, in
+ * the 90 kHz time base. Tests build frames with {@link #builder(int, int)}.
  */
 @PublicEvolving
 public final class VideoFrame extends Frame {
 
     private final int width;
     private final int height;
-    private final byte[] rgb;
+    private final PixelFormat format;
+    private final byte[] pixels;
     private final int skipped;
+    private final boolean keyframe;
 
     /**
-     * A frame of stream {@code streamKey}; prefer {@link #builder(int, int)}, whose fields are
-     * named.
+     * An RGB24 frame of stream {@code streamKey}; prefer {@link #builder(int, int)}, whose fields
+     * are named.
      */
     public VideoFrame(
             String streamKey,
@@ -43,27 +48,63 @@ public final class VideoFrame extends Frame {
             int height,
             byte[] rgb,
             int skipped) {
+        this(streamKey, pts, arrivalMillis, PixelFormat.RGB24, width, height, rgb, skipped);
+    }
+
+    /**
+     * A frame of stream {@code streamKey} whose pixels are laid out as {@code format} says.
+     *
+     * @throws IllegalArgumentException if the size is not positive (even for YUV420P), the format
+     *     is {@link PixelFormat#NONE}, or the array's length is not the format's for the size
+     */
+    public VideoFrame(
+            String streamKey,
+            long pts,
+            long arrivalMillis,
+            PixelFormat format,
+            int width,
+            int height,
+            byte[] pixels,
+            int skipped) {
+        this(streamKey, pts, arrivalMillis, format, width, height, pixels, skipped, false);
+    }
+
+    private VideoFrame(
+            String streamKey,
+            long pts,
+            long arrivalMillis,
+            PixelFormat format,
+            int width,
+            int height,
+            byte[] pixels,
+            int skipped,
+            boolean keyframe) {
         super(streamKey, pts, arrivalMillis);
         if (width <= 0 || height <= 0) {
             throw new IllegalArgumentException(
                     "frame size must be positive but is " + width + "x" + height);
         }
-        Objects.requireNonNull(rgb, "rgb");
-        if (rgb.length != width * height * 3) {
+        Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(pixels, "pixels");
+        int expected = format.byteCount(width, height);
+        if (pixels.length != expected) {
             throw new IllegalArgumentException(
-                    "RGB24 data of a "
+                    format
+                            + " data of a "
                             + width
                             + "x"
                             + height
                             + " frame must be "
-                            + (width * height * 3)
+                            + expected
                             + " bytes but is "
-                            + rgb.length);
+                            + pixels.length);
         }
         this.width = width;
         this.height = height;
-        this.rgb = rgb;
+        this.format = format;
+        this.pixels = pixels;
         this.skipped = skipped;
+        this.keyframe = keyframe;
     }
 
     public int width() {
@@ -74,25 +115,59 @@ public final class VideoFrame extends Frame {
         return height;
     }
 
+    /** How {@link #pixels()} are laid out. */
+    public PixelFormat format() {
+        return format;
+    }
+
     /**
-     * The pixels, packed RGB24. The array is shared, not copied: treat it as read-only (use {@link
-     * #withPixels} to produce a changed frame).
+     * The pixels in this frame's {@link #format()}. The array is shared, not copied: treat it as
+     * read-only (use {@link #withPixels} to produce a changed frame).
+     */
+    public byte[] pixels() {
+        return pixels;
+    }
+
+    /**
+     * The pixels, packed RGB24 (shared, read-only as {@link #pixels()}).
+     *
+     * @throws IllegalStateException if the frame is in another format: a processor gets RGB24
+     *     frames unless it asks for another format ({@code FrameProcessor#pixelFormat})
      */
     public byte[] rgb() {
-        return rgb;
+        if (format != PixelFormat.RGB24) {
+            throw new IllegalStateException(
+                    "this frame is "
+                            + format
+                            + ", not RGB24: read pixels(), or let the processor ask for RGB24");
+        }
+        return pixels;
     }
 
     public int skipped() {
         return skipped;
     }
 
-    /** Where pixel {@code (x, y)} starts in {@link #rgb()}: its R byte; G and B follow. */
+    /**
+     * Whether the input had a keyframe here (in a trickle stream: an input segment starts here).
+     * The encoder starts its output segments at such frames, so output segments pair with input
+     * segments.
+     */
+    public boolean keyframe() {
+        return keyframe;
+    }
+
+    /**
+     * Where pixel {@code (x, y)} starts in {@link #pixels()}: in RGB24 its R byte (G and B follow);
+     * in YUV420P and GRAY8 its Y byte.
+     */
     public int indexOf(int x, int y) {
         if (x < 0 || y < 0 || x >= width || y >= height) {
             throw new IndexOutOfBoundsException(
                     "pixel (" + x + ", " + y + ") is outside a " + width + "x" + height + " frame");
         }
-        return (y * width + x) * 3;
+        int i = y * width + x;
+        return format == PixelFormat.RGB24 ? i * 3 : i;
     }
 
     /** A builder of a {@code width × height} frame: black, stream {@code "stream"}, pts 0. */
@@ -109,7 +184,9 @@ public final class VideoFrame extends Frame {
         private long pts;
         private long arrivalMillis;
         private int skipped;
-        private byte[] rgb;
+        private boolean keyframe;
+        private PixelFormat format = PixelFormat.RGB24;
+        private byte[] pixels;
 
         private Builder(int width, int height) {
             this.width = width;
@@ -140,23 +217,44 @@ public final class VideoFrame extends Frame {
             return this;
         }
 
-        /** The pixels, packed RGB24 as the class describes (taken, not copied). */
-        public Builder rgb(byte[] rgb) {
-            this.rgb = rgb;
+        /** Whether the input had a keyframe here (default false). */
+        public Builder keyframe(boolean keyframe) {
+            this.keyframe = keyframe;
             return this;
         }
 
-        /** Every pixel the same colour (0–255 each). */
+        /** The pixels, packed RGB24 as the class describes (taken, not copied). */
+        public Builder rgb(byte[] rgb) {
+            this.format = PixelFormat.RGB24;
+            this.pixels = rgb;
+            return this;
+        }
+
+        /** The pixels in {@code format}'s layout (taken, not copied). */
+        public Builder pixels(PixelFormat format, byte[] pixels) {
+            this.format = format;
+            this.pixels = pixels;
+            return this;
+        }
+
+        /**
+         * Every pixel the same colour (0–255 each), in the format set so far (RGB24 unless {@link
+         * #pixels} or {@link #format} chose another; YUV uses BT.601 limited range).
+         */
         public Builder fill(int r, int g, int b) {
             checkByte(r, "r");
             checkByte(g, "g");
             checkByte(b, "b");
-            this.rgb = new byte[Math.max(0, width) * Math.max(0, height) * 3];
-            for (int i = 0; i < rgb.length; i += 3) {
-                rgb[i] = (byte) r;
-                rgb[i + 1] = (byte) g;
-                rgb[i + 2] = (byte) b;
+            this.pixels = Yuv.filled(format, Math.max(0, width), Math.max(0, height), r, g, b);
+            return this;
+        }
+
+        /** The pixel format (default RGB24); a black frame of it unless pixels are given. */
+        public Builder format(PixelFormat format) {
+            if (format != this.format) {
+                this.pixels = null;
             }
+            this.format = format;
             return this;
         }
 
@@ -171,25 +269,75 @@ public final class VideoFrame extends Frame {
             if (streamKey == null) {
                 throw new IllegalArgumentException("a frame needs a stream key");
             }
-            byte[] pixels = rgb;
-            if (pixels == null && width > 0 && height > 0) {
-                pixels = new byte[width * height * 3];
+            if (format == null || format == PixelFormat.NONE) {
+                throw new IllegalArgumentException("a frame needs a pixel format, not " + format);
             }
-            return new VideoFrame(streamKey, pts, arrivalMillis, width, height, pixels, skipped);
+            byte[] data = pixels;
+            if (data == null && width > 0 && height > 0) {
+                data = Yuv.filled(format, width, height, 0, 0, 0);
+            }
+            return new VideoFrame(
+                    streamKey, pts, arrivalMillis, format, width, height, data, skipped, keyframe);
         }
     }
 
-    /** The same frame (stream, timing) with other pixels, possibly of another size. */
+    /** The same frame (stream, timing) with other RGB24 pixels, possibly of another size. */
     public VideoFrame withPixels(int width, int height, byte[] rgb) {
-        return new VideoFrame(streamKey(), pts(), arrivalMillis(), width, height, rgb, skipped);
+        return withPixels(PixelFormat.RGB24, width, height, rgb);
+    }
+
+    /** The same frame (stream, timing) with other pixels, of any format and size. */
+    public VideoFrame withPixels(PixelFormat format, int width, int height, byte[] pixels) {
+        return new VideoFrame(
+                streamKey(),
+                pts(),
+                arrivalMillis(),
+                format,
+                width,
+                height,
+                pixels,
+                skipped,
+                keyframe);
     }
 
     public VideoFrame withPts(long pts) {
-        return new VideoFrame(streamKey(), pts, arrivalMillis(), width, height, rgb, skipped);
+        return new VideoFrame(
+                streamKey(),
+                pts,
+                arrivalMillis(),
+                format,
+                width,
+                height,
+                pixels,
+                skipped,
+                keyframe);
     }
 
     public VideoFrame withSkipped(int skipped) {
-        return new VideoFrame(streamKey(), pts(), arrivalMillis(), width, height, rgb, skipped);
+        return new VideoFrame(
+                streamKey(),
+                pts(),
+                arrivalMillis(),
+                format,
+                width,
+                height,
+                pixels,
+                skipped,
+                keyframe);
+    }
+
+    /** The same frame, marked as an input keyframe or not ({@link #keyframe()}). */
+    public VideoFrame withKeyframe(boolean keyframe) {
+        return new VideoFrame(
+                streamKey(),
+                pts(),
+                arrivalMillis(),
+                format,
+                width,
+                height,
+                pixels,
+                skipped,
+                keyframe);
     }
 
     @Override
@@ -208,8 +356,10 @@ public final class VideoFrame extends Frame {
                 && width == f.width
                 && height == f.height
                 && skipped == f.skipped
+                && keyframe == f.keyframe
+                && format == f.format
                 && Objects.equals(streamKey(), f.streamKey())
-                && Arrays.equals(rgb, f.rgb);
+                && Arrays.equals(pixels, f.pixels);
     }
 
     @Override
@@ -219,6 +369,15 @@ public final class VideoFrame extends Frame {
 
     @Override
     public String toString() {
-        return "VideoFrame{" + streamKey() + " pts=" + pts() + " " + width + "x" + height + "}";
+        return "VideoFrame{"
+                + streamKey()
+                + " pts="
+                + pts()
+                + " "
+                + width
+                + "x"
+                + height
+                + (format == PixelFormat.RGB24 ? "" : " " + format)
+                + "}";
     }
 }
