@@ -8,9 +8,7 @@ import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.ShortBuffer;
@@ -18,9 +16,9 @@ import java.util.ArrayDeque;
 
 /**
  * The encoder of one output channel: one {@link FFmpegFrameRecorder} (x264 + Opus into MPEG-TS) for
- * the whole stream, writing into a {@link Cut} stream that the encoder points at a new segment
- * right before each forced keyframe. The muxer runs without interleaving and flushes every packet,
- * so all bytes of a segment are out when the next one starts.
+ * the whole stream, writing into a {@link SegmentCut} stream that the encoder points at a new
+ * segment right before each forced keyframe. The muxer runs without interleaving and flushes every
+ * packet, so all bytes of a segment are out when the next one starts.
  *
  * <p>Timestamps: video and audio keep the input's pts (as {@code ffmpeg -copyts} does), so a
  * gateway can pair each output frame with its input frame. Only a discontinuity (video going back,
@@ -93,7 +91,7 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
     private final MpegTsFrameEncoder settings;
     private final long gopTicks;
     private final long frameTicks;
-    private final Cut cut = new Cut();
+    private final SegmentCut cut = new SegmentCut();
     private final ArrayDeque<AudioFrame> earlyAudio = new ArrayDeque<>();
 
     /** Video that came before the recorder could start (waiting to learn if there is audio). */
@@ -157,6 +155,8 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
             throw e;
         } catch (Exception e) {
             throw new IOException("encoding " + frame + " failed: " + e.getMessage(), e);
+        } finally {
+            cut.flush(); // this frame's packets, in one write
         }
     }
 
@@ -372,6 +372,7 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
                 r.setAudioCodecName("libopus");
                 r.setSampleRate(OPUS_RATE);
                 r.setAudioBitrate(settings.audioBitrate);
+                r.setAudioOption("compression_level", String.valueOf(settings.opusComplexity));
             }
             r.start();
         } catch (Exception e) {
@@ -407,6 +408,7 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         if (recorder != null) {
             try {
                 recorder.stop(); // flushes the encoders; the tail goes to the open segment
+                cut.flush();
             } catch (Exception e) {
                 throw new IOException(
                         "finishing the stream " + channel + " failed: " + e.getMessage(), e);
@@ -423,59 +425,6 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
                 LOG.debug("releasing the encoder of {}: {}", channel, e.toString());
             }
             recorder = null;
-        }
-    }
-
-    /**
-     * The recorder's output: forwards to the open segment. A failed segment write is swallowed here
-     * (the segment writer has already aborted that segment and released its readers), so the muxer
-     * stays healthy; the next video frame then starts a new segment with a keyframe. Bytes the
-     * muxer writes before the first segment (stream headers) are kept for it.
-     */
-    private static final class Cut extends OutputStream {
-        private OutputStream target;
-        private final ByteArrayOutputStream early = new ByteArrayOutputStream();
-        boolean failed;
-
-        /** Set while segments keep failing: only the first failure of a streak is logged. */
-        boolean quiet;
-
-        void to(OutputStream segment) throws IOException {
-            target = segment;
-            failed = false;
-            if (early.size() > 0) {
-                early.writeTo(segment);
-                early.reset();
-            }
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            if (target == null) {
-                early.write(b, off, len);
-                return;
-            }
-            if (failed) {
-                return;
-            }
-            try {
-                target.write(b, off, len);
-            } catch (IOException e) {
-                failed = true;
-                if (quiet) {
-                    LOG.debug("a segment could not be written either: {}", e.getMessage());
-                    return;
-                }
-                LOG.warn(
-                        "a segment could not be written, the stream goes on with the next keyframe:"
-                                + " {}",
-                        e.getMessage());
-            }
         }
     }
 }
