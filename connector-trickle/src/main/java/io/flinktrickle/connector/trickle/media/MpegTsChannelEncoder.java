@@ -41,9 +41,6 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
 
     private static final Logger LOG = LoggerFactory.getLogger(MpegTsChannelEncoder.class);
 
-    /** Video time base: the 90 kHz clock, so frame pts pass through exactly. */
-    private static final int VIDEO_TIME_BASE = (int) Frame.TIME_BASE;
-
     /** Audio further than this from the video is dropped. */
     private static final long MAX_AV_DRIFT = 2 * Frame.TIME_BASE;
 
@@ -71,7 +68,7 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
      */
     private static final long MIN_AUDIO_PTS = Frame.TIME_BASE / 50;
 
-    private static final int OPUS_RATE = 48_000;
+    private static final int OPUS_RATE = MpegTsRecorders.OPUS_RATE;
 
     private static final Field PICTURE;
     private static final Field AUDIO_FRAME;
@@ -240,11 +237,9 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         // After a failed segment the next frame tries again at once; if that fails too, the
         // next try waits a GOP, and so on: a server that refuses for a while costs one segment
         // (and one seq) per GOP, not one per frame.
-        boolean retry = false;
         if (cutDue(v, outPts) || (cut.failed && outPts >= retryPts)) {
             keyframe = true;
             if (cut.failed) {
-                retry = true;
                 failedInARow++;
                 retryPts = outPts + gopTicks; // if this one fails too, the next waits a GOP
                 cut.quiet = true;
@@ -344,40 +339,10 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
     }
 
     private void start(VideoFrame first, boolean withAudio) throws Exception {
-        FFmpegFrameRecorder r =
-                new FFmpegFrameRecorder(
-                        cut, first.width(), first.height(), withAudio ? settings.audioChannels : 0);
+        FFmpegFrameRecorder r;
         try {
-            r.setFormat("mpegts");
-            r.setInterleaved(false); // write each packet at once, so a cut never splits a frame
-            r.setOption("flush_packets", "1");
-            // The input's timestamps as they are: without this the muxer adds its delay (0.7 s).
-            r.setOption("mpegts_copyts", "1");
-            r.setOption("pes_payload_size", "0"); // no audio held back in the muxer across a cut
-            r.setVideoCodecName("libx264");
-            r.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
-            r.setFrameRate(VIDEO_TIME_BASE);
-            r.setGopSize(1_000_000); // keyframes come when forced (one per segment), not by count
-            r.setVideoBitrate(settings.videoBitrate);
-            r.setVideoOption("preset", settings.preset);
-            r.setVideoOption("tune", "zerolatency");
-            r.setVideoOption("bf", "0");
-            r.setVideoOption("forced-idr", "1");
-            r.setVideoOption("sc_threshold", "0");
-            r.setVideoOption("threads", "1");
-            // The codec clock is 90 kHz (exact pts); x264's rate control would read that as
-            // 90 000 fps and give each frame a few bits. It gets the stream's nominal rate.
-            r.setVideoOption("x264-params", "fps=" + settings.nominalFramerate);
-            if (withAudio) {
-                r.setAudioCodecName("libopus");
-                r.setSampleRate(OPUS_RATE);
-                r.setAudioBitrate(settings.audioBitrate);
-                r.setAudioOption("compression_level", String.valueOf(settings.opusComplexity));
-            }
-            r.start();
-        } catch (Exception e) {
-            r.release();
-            // A configuration that cannot start: fail the writer rather than retry every frame.
+            r = MpegTsRecorders.start(cut, first.width(), first.height(), settings, withAudio);
+        } catch (IllegalStateException e) {
             throw new IllegalStateException(
                     "cannot start the encoder of " + channel + ": " + e.getMessage(), e);
         }
