@@ -70,6 +70,9 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
 
     private static final int OPUS_RATE = MpegTsRecorders.OPUS_RATE;
 
+    /** Encoded audio waits at most this long for the next video frame's write (100 ms). */
+    private static final long AUDIO_HOLD_NANOS = 100_000_000L;
+
     private static final Field PICTURE;
     private static final Field AUDIO_FRAME;
 
@@ -153,7 +156,11 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         } catch (Exception e) {
             throw new IOException("encoding " + frame + " failed: " + e.getMessage(), e);
         } finally {
-            cut.flush(); // this frame's packets, in one write
+            // A video frame's packets go out in one write; audio rides along with the next video
+            // frame (at most a frame later), unless the video has stalled.
+            if (frame instanceof VideoFrame || cut.heldNanos() > AUDIO_HOLD_NANOS) {
+                cut.flush();
+            }
         }
     }
 

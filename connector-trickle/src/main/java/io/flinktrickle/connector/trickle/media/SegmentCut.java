@@ -24,6 +24,10 @@ final class SegmentCut extends OutputStream {
 
     private OutputStream target;
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream(64 * 1024);
+
+    /** When the oldest byte in {@code pending} was written ({@link System#nanoTime}). */
+    private long pendingSince;
+
     boolean failed;
 
     /** Set while segments keep failing: only the first failure of a streak is logged. */
@@ -40,12 +44,25 @@ final class SegmentCut extends OutputStream {
 
     @Override
     public void write(int b) {
+        held();
         pending.write(b);
     }
 
     @Override
     public void write(byte[] b, int off, int len) {
+        held();
         pending.write(b, off, len);
+    }
+
+    private void held() {
+        if (pending.size() == 0) {
+            pendingSince = System.nanoTime();
+        }
+    }
+
+    /** How long the oldest unsent byte has waited; 0 if none waits. */
+    long heldNanos() {
+        return pending.size() == 0 ? 0 : System.nanoTime() - pendingSince;
     }
 
     /** Sends what was written since the last flush to the open segment (kept if none is open). */
