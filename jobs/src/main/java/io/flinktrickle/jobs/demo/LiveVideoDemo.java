@@ -2,6 +2,7 @@ package io.flinktrickle.jobs.demo;
 
 import io.flinktrickle.connector.trickle.media.Frame;
 import io.flinktrickle.connector.trickle.media.MpegTsFrameDecoder;
+import io.flinktrickle.connector.trickle.media.PixelFormat;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
@@ -215,6 +216,7 @@ public final class LiveVideoDemo {
                         MpegTsFrameDecoder.builder()
                                 .maxFramerate(0)
                                 .size(options.width, options.height)
+                                .pixelFormat(PixelFormat.NONE) // counted, not looked at
                                 .build()
                                 .open("out");
                 InputStream in = Files.newInputStream(file)) {

@@ -10,7 +10,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.lang.reflect.Field;
-import java.nio.ByteBuffer;
 import java.nio.ShortBuffer;
 import java.util.ArrayDeque;
 
@@ -119,7 +118,7 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
     private long lastVideoPts;
     private long audioSamplesWritten;
     private long droppedAudio;
-    private ByteBuffer pixels;
+    private final DirectPixels staging = new DirectPixels();
 
     MpegTsChannelEncoder(String channel, MpegTsFrameEncoder settings) {
         this.channel = channel;
@@ -264,32 +263,19 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         }
         picture.pts(outPts);
         picture.pict_type(keyframe ? avutil.AV_PICTURE_TYPE_I : avutil.AV_PICTURE_TYPE_NONE);
-        PixelFormat format = v.format();
-        int bytesPerPixel = format == PixelFormat.RGB24 ? 3 : 1;
-        // YUV420P goes to x264 as it is (no swscale pass); RGB24 and GRAY8 are converted.
+        // YUV420P goes to x264 as it is (no swscale pass); GRAY8 (the limited-range Y plane)
+        // with neutral chroma; RGB24 is converted by swscale.
+        boolean rgb = v.format() == PixelFormat.RGB24;
         recorder.recordImage(
                 v.width(),
                 v.height(),
                 org.bytedeco.javacv.Frame.DEPTH_UBYTE,
-                bytesPerPixel,
-                v.width() * bytesPerPixel,
-                format.ffmpegFormat(),
-                direct(v.pixels()));
+                rgb ? 3 : 1,
+                rgb ? v.width() * 3 : v.width(),
+                rgb ? avutil.AV_PIX_FMT_RGB24 : avutil.AV_PIX_FMT_YUV420P,
+                staging.of(v));
         picture.pict_type(avutil.AV_PICTURE_TYPE_NONE);
         lastVideoPts = outPts;
-    }
-
-    /**
-     * The pixels in a direct buffer reused across frames: JavaCPP would copy a heap buffer into
-     * freshly allocated native memory on every frame (an mmap, page faults and a free each time).
-     */
-    private ByteBuffer direct(byte[] rgb) {
-        if (pixels == null || pixels.capacity() < rgb.length) {
-            pixels = ByteBuffer.allocateDirect(rgb.length);
-        }
-        pixels.clear();
-        pixels.put(rgb).flip();
-        return pixels;
     }
 
     /**

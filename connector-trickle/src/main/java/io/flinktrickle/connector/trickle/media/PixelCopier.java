@@ -94,6 +94,14 @@ final class PixelCopier implements AutoCloseable {
         return out;
     }
 
+    /**
+     * What swscale writes: GRAY8 is taken as the Y plane of YUV420P, so it keeps the video's
+     * limited range (swscale's own GRAY8 is full range and would stretch the levels).
+     */
+    private int scaledFormat() {
+        return format == PixelFormat.GRAY8 ? avutil.AV_PIX_FMT_YUV420P : format.ffmpegFormat();
+    }
+
     /** swscale: the picture to {@link #format()}, scaled to cover {@code width × height}. */
     private void scale(AVFrame picture) {
         int w = picture.width();
@@ -111,7 +119,7 @@ final class PixelCopier implements AutoCloseable {
                             f,
                             sw,
                             sh,
-                            format.ffmpegFormat(),
+                            scaledFormat(),
                             swscale.SWS_BILINEAR,
                             null,
                             null,
@@ -130,16 +138,10 @@ final class PixelCopier implements AutoCloseable {
             if (scaled == null || sw != scaledW || sh != scaledH) {
                 freeScaled();
                 scaled = avutil.av_frame_alloc();
-                int size = avutil.av_image_get_buffer_size(format.ffmpegFormat(), sw, sh, 1);
+                int size = avutil.av_image_get_buffer_size(scaledFormat(), sw, sh, 1);
                 scaledBuffer = new BytePointer(avutil.av_malloc(size)).capacity(size);
                 avutil.av_image_fill_arrays(
-                        scaled.data(),
-                        scaled.linesize(),
-                        scaledBuffer,
-                        format.ffmpegFormat(),
-                        sw,
-                        sh,
-                        1);
+                        scaled.data(), scaled.linesize(), scaledBuffer, scaledFormat(), sw, sh, 1);
                 scaledW = sw;
                 scaledH = sh;
             }
