@@ -1,10 +1,14 @@
 package io.flinktrickle.controlapi.bench;
 
+import io.flinktrickle.connector.trickle.media.PixelFormat;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
 import io.flinktrickle.controlapi.Sidecar;
 import io.flinktrickle.controlapi.config.SidecarConfig;
+import io.flinktrickle.jobs.bench.FfmpegCli;
 import io.flinktrickle.jobs.bench.MediaBenchmark;
 import io.flinktrickle.jobs.media.ClipFiles;
+import io.flinktrickle.jobs.processors.BuiltInProcessors;
+import io.flinktrickle.processor.api.FrameProcessor;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,30 +16,35 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * The end-to-end benchmark (issue 8): N streams of clip A (512×512@30, looped) published in real
- * time on an in-process trickle server, each started through the sidecar's HTTP API as a
- * passthrough {@code LiveVideoToVideoJob} in the embedded MiniCluster, the outputs read as a
- * gateway reads them. Per run it prints CPU-seconds per video-second per stream (this process's CPU
- * time over the steady-state window: it includes the in-process trickle server, publishers and
- * readers, as a real orchestrator's share would not be), segment latency (input segment first byte
- * → matching output segment first byte: the latest input segment started before it) p50/p95/p99,
- * per-frame latency from the heartbeats, output fps and drops per stream, RSS and RSS per stream,
- * and start → first output byte. In the same run, the floor: Debian's {@code ffmpeg -threads 1}
- * doing the same work. {@code --find-max} looks for the largest N that stays real time (every
- * stream's output ≥ 29 fps, no frame dropped in the window).
+ * time on an in-process trickle server, each started through the sidecar's HTTP API with the chosen
+ * processor ({@code --processor}: a short name as {@code bin/sidecar} takes it, or a class;
+ * passthrough by default) in the embedded MiniCluster, the outputs read as a gateway reads them.
+ * Per run it prints CPU-seconds per video-second per stream (this process's CPU time over the
+ * steady-state window: it includes the in-process trickle server, publishers and readers, as a real
+ * orchestrator's share would not be), segment latency (input segment first byte → matching output
+ * segment first byte: the latest input segment started before it) p50/p95/p99, per-frame latency
+ * from the heartbeats, output fps and drops per stream, RSS and RSS per stream, and start → first
+ * output byte. After each N, the floor at the same N: N Debian {@code ffmpeg -threads 1} processes
+ * side by side, each on clip A looped in real time for the same window, doing the work our path
+ * does for the processor's {@link FrameProcessor#pixelFormat} ({@link FfmpegCli}: bare decode →
+ * encode for a processor that reads no pixels or YUV, {@code -vf format=rgb24,format=yuv420p} for
+ * an RGB one), with our encoder's settings; the ratio ours / floor is printed per N. The floor does
+ * not do the processor's own work (e.g. the inversion). {@code --find-max} looks for the largest N
+ * that stays real time (every stream's output ≥ 29 fps, no frame dropped in the window).
  *
- * <p>Run it with {@code ./bin/bench-e2e [--streams 1,2,4] [--find-max] [--seconds 20]
- * [--parallelism 1]}. Main thread only; the work runs in the sidecar's and the runs' threads.
+ * <p>Run it with {@code ./bin/bench-e2e [--processor passthrough] [--streams 1,2,4] [--find-max]
+ * [--seconds 20] [--parallelism 1]}. Main thread only; the work runs in the sidecar's and the runs'
+ * threads.
  */
 public final class EndToEndBenchmark {
     static final String USAGE =
-            "usage: bin/bench-e2e [--streams 1,2,4] [--find-max] [--seconds 20] [--warmup 10]"
-                    + " [--parallelism 1] [--profile]";
+            "usage: bin/bench-e2e [--processor passthrough|invert|CLASS] [--streams 1,2,4]"
+                    + " [--find-max] [--seconds 20] [--warmup 10] [--parallelism 1] [--profile]";
 
     private static final double MIN_REALTIME_FPS = 29.0;
 
@@ -46,12 +55,15 @@ public final class EndToEndBenchmark {
     private final int seconds;
     private final int warmupSeconds;
     private final int parallelism;
+    private final String processor;
 
-    private EndToEndBenchmark(List<byte[]> segments, int seconds, int warmup, int parallelism) {
+    private EndToEndBenchmark(
+            List<byte[]> segments, int seconds, int warmup, int parallelism, String processor) {
         this.segments = segments;
         this.seconds = seconds;
         this.warmupSeconds = warmup;
         this.parallelism = parallelism;
+        this.processor = processor;
     }
 
     public static void main(String[] args) throws Exception {
@@ -65,8 +77,12 @@ public final class EndToEndBenchmark {
         int seconds = 20;
         int warmup = 10;
         int parallelism = 1;
+        String processor = "passthrough";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--processor":
+                    processor = args[++i];
+                    break;
                 case "--streams":
                     counts = new ArrayList<>();
                     for (String n : args[++i].split(",")) {
@@ -98,51 +114,88 @@ public final class EndToEndBenchmark {
         for (Path f : ClipFiles.segments(media, "clip-a-512-h264-aac")) {
             segments.add(Files.readAllBytes(f));
         }
+        String processorClass = BuiltInProcessors.className(processor.trim());
+        PixelFormat format = pixelFormat(processorClass);
+        List<String> floorWork = FfmpegCli.work(format);
         int cores = Runtime.getRuntime().availableProcessors();
         System.out.printf(
                 "machine: %d cores, %s; clip A 512x512@30 H.264 + AAC, looped in real time;"
-                        + " passthrough; parallelism %d per stream job%n",
-                cores, MediaBenchmark.cpuModel(), parallelism);
-        double floor = MediaBenchmark.ffmpegFloor(media);
+                        + " processor %s (%s, pixels %s); parallelism %d per stream job%n",
+                cores, MediaBenchmark.cpuModel(), processor, processorClass, format, parallelism);
+        Path clip = FfmpegCli.clipFile(media);
         System.out.printf(
-                "floor: Debian ffmpeg -threads 1, same work: %.3f CPU-s per video-s;"
-                        + " theoretical streams on %d cores: %.1f%n",
-                floor, cores, cores / floor);
-        EndToEndBenchmark bench = new EndToEndBenchmark(segments, seconds, warmup, parallelism);
-        Result best = null;
-        for (int n : counts) {
-            Result r = bench.run(n);
-            r.print(floor);
-            if (r.realTime && (best == null || n > best.streams)) {
-                best = r;
-            }
-        }
-        if (findMax) {
-            int n = best == null ? 1 : best.streams + 1;
-            while (true) {
-                Result r = bench.run(n);
-                r.print(floor);
-                if (!r.realTime) {
-                    break;
+                "floor at each N: N of these side by side (%s), over the same %d s window:%n  %s%n",
+                FfmpegCli.describe(format),
+                seconds,
+                FfmpegCli.shellLine(
+                        FfmpegCli.concurrentCommand(
+                                Path.of("clip-a-loop.txt"), seconds, floorWork)));
+        EndToEndBenchmark bench =
+                new EndToEndBenchmark(segments, seconds, warmup, parallelism, processorClass);
+        RunResult best = null;
+        try {
+            for (int n : counts) {
+                RunResult r = bench.run(n, clip, floorWork);
+                if (r.realTime && (best == null || n > best.streams)) {
+                    best = r;
                 }
-                best = r;
-                n++;
             }
+            if (findMax) {
+                int n = best == null ? 1 : best.streams + 1;
+                while (true) {
+                    RunResult r = bench.run(n, clip, floorWork);
+                    if (!r.realTime) {
+                        break;
+                    }
+                    best = r;
+                    n++;
+                }
+            }
+        } finally {
+            Files.deleteIfExists(clip);
         }
         if (best != null) {
+            double floorN = cores / best.floor.cpuPerVideoSecond;
             System.out.printf(
-                    "largest real-time N measured: %d (floor's theoretical N %.1f; ratio %.2f,"
+                    "largest real-time N measured for %s: %d (the floor at N=%d: %.3f CPU-s per"
+                            + " video-s per stream, theoretical N on %d cores %.1f; ratio %.2f,"
                             + " target >= 0.85)%n",
-                    best.streams, cores / floor, best.streams / (cores / floor));
+                    processor,
+                    best.streams,
+                    best.streams,
+                    best.floor.cpuPerVideoSecond,
+                    cores,
+                    floorN,
+                    best.streams / floorN);
+        } else {
+            System.out.printf("no N measured was real time for %s%n", processor);
         }
         System.exit(0);
     }
 
-    private Result run(int n) throws Exception {
+    /** The pixel format a processor class asks for (its no-argument instance's). */
+    private static PixelFormat pixelFormat(String processorClass) throws Exception {
+        Object p = Class.forName(processorClass).getDeclaredConstructor().newInstance();
+        if (!(p instanceof FrameProcessor)) {
+            throw new IllegalArgumentException(processorClass + " is not a FrameProcessor");
+        }
+        return ((FrameProcessor) p).pixelFormat();
+    }
+
+    /** N streams through the sidecar, then the floor at the same N; prints and returns both. */
+    private RunResult run(int n, Path clip, List<String> floorWork) throws Exception {
+        RunResult r = runOurs(n);
+        r.floor = FfmpegCli.concurrent(clip, n, seconds, floorWork);
+        r.print(seconds, PROFILE);
+        return r;
+    }
+
+    private RunResult runOurs(int n) throws Exception {
         SidecarConfig config =
                 SidecarConfig.builder()
                         .host("127.0.0.1")
                         .port(0)
+                        .processorClass(processor)
                         .capacity(n)
                         .parallelism(parallelism)
                         .heartbeatInterval(Duration.ofSeconds(2))
@@ -150,7 +203,7 @@ public final class EndToEndBenchmark {
         HttpClient http = HttpClient.newHttpClient();
         List<LoadRun> runs = new ArrayList<>();
         long rssIdle;
-        Result r = new Result(n);
+        RunResult r = new RunResult(n);
         try (TrickleServer orchestrator =
                         TrickleServer.builder().basePath("/ai/trickle/").build().start();
                 Sidecar sidecar = Sidecar.create(config, Optional.empty()).start()) {
@@ -232,80 +285,5 @@ public final class EndToEndBenchmark {
             // not Linux
         }
         return Runtime.getRuntime().totalMemory();
-    }
-
-    /** One run's figures. */
-    private static final class Result {
-        final int streams;
-        double cpuPerVideoSecond;
-        double rssMb;
-        double rssPerStreamMb;
-        boolean realTime;
-        final List<Long> latencies = new ArrayList<>();
-        final List<Long> firstBytes = new ArrayList<>();
-        final List<Double> fps = new ArrayList<>();
-        final List<Long> drops = new ArrayList<>();
-        final List<Double> frameP50 = new ArrayList<>();
-        final List<Double> frameP95 = new ArrayList<>();
-        java.util.Map<String, Double> threadCpu = java.util.Map.of();
-        double processCpuSeconds;
-
-        Result(int streams) {
-            this.streams = streams;
-        }
-
-        void print(double floor) {
-            List<Long> l = new ArrayList<>(latencies);
-            Collections.sort(l);
-            List<Long> fb = new ArrayList<>(firstBytes);
-            Collections.sort(fb);
-            System.out.printf(
-                    "N=%-2d cpu %.3f CPU-s/video-s/stream (ratio to floor %.2f, target <= 1.15)"
-                            + " | segment latency p50 %s p95 %s p99 %s ms (%d segments)"
-                            + " | frame latency p50 %.0f p95 %.0f ms | out fps %s drops %s"
-                            + " | RSS %.0f MB, %.0f MB/stream | start->first byte median %s ms"
-                            + " | %s%n",
-                    streams,
-                    cpuPerVideoSecond,
-                    cpuPerVideoSecond / floor,
-                    pct(l, 0.50),
-                    pct(l, 0.95),
-                    pct(l, 0.99),
-                    l.size(),
-                    avg(frameP50),
-                    avg(frameP95),
-                    fps,
-                    drops,
-                    rssMb,
-                    rssPerStreamMb,
-                    fb.isEmpty() ? "-" : fb.get(fb.size() / 2),
-                    realTime ? "real time" : "NOT real time");
-            if (PROFILE) {
-                double threads = threadCpu.values().stream().mapToDouble(Double::doubleValue).sum();
-                double total = processCpuSeconds;
-                System.out.printf(
-                        "    %5.1f%% JVM threads outside Java's thread list (GC, JIT)%n",
-                        (total - threads) * 100 / total);
-                threadCpu.entrySet().stream()
-                        .limit(12)
-                        .forEach(
-                                e ->
-                                        System.out.printf(
-                                                "    %5.1f%% %s%n",
-                                                e.getValue() * 100 / total, e.getKey()));
-            }
-        }
-
-        private static String pct(List<Long> sorted, double q) {
-            if (sorted.isEmpty()) {
-                return "-";
-            }
-            return Long.toString(
-                    sorted.get(Math.min(sorted.size() - 1, (int) (q * sorted.size()))));
-        }
-
-        private static double avg(List<Double> v) {
-            return v.stream().mapToDouble(Double::doubleValue).average().orElse(0);
-        }
     }
 }

@@ -3,6 +3,7 @@ package io.flinktrickle.jobs.bench;
 import io.flinktrickle.connector.trickle.media.Frame;
 import io.flinktrickle.connector.trickle.media.MpegTsFrameDecoder;
 import io.flinktrickle.connector.trickle.media.MpegTsFrameEncoder;
+import io.flinktrickle.connector.trickle.media.PixelFormat;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.connector.trickle.sink.ContinuousSegmentOutput;
 import io.flinktrickle.connector.trickle.sink.SegmentEncoder;
@@ -22,73 +23,59 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
 
 /**
- * The media benchmark of issue 4: in one run on one machine, our decoder and encoder on clip A
- * against the {@code ffmpeg} command line doing the same work (decode, RGB24 and back, x264 + Opus
- * with the same settings). Prints decode fps, encode fps, frame → tensor → frame ms, and
- * CPU-seconds per second of video for the whole decode → RGB → encode path, with the ratio. For
- * reference it also runs the same command with the FFmpeg build our path links (JavaCV's), which
- * separates what our Java code costs from what the FFmpeg build costs.
+ * The media benchmark of issue 4: in one run on one machine, our decoder and encoder on clip A, for
+ * each {@link PixelFormat} a processor can ask for, against the {@code ffmpeg} command line doing
+ * the same work (decode, the same pixel-format conversions, x264 + Opus with our encoder's
+ * settings: see {@link FfmpegCli}). Per format it prints decode fps, encode fps and CPU-seconds per
+ * second of video for the whole decode → frames → encode path (audio included), with ffmpeg's
+ * figure and the ratio; then frame → tensor → frame ms. For reference it also runs the commands
+ * with the FFmpeg build our path links (JavaCV's), which separates what our Java code costs from
+ * what the FFmpeg build costs.
  *
- * <p>Run it with {@code ./bin/bench-media} (which installs Debian's ffmpeg if it is missing).
+ * <p>The formats are measured interleaved (one run of each, {@value #RUNS} times), so that load
+ * from elsewhere on the machine shifts them alike. Run it with {@code ./bin/bench-media} (which
+ * installs Debian's ffmpeg if it is missing).
  */
 public final class MediaBenchmark {
 
-    private static final double CLIP_SECONDS = 10.0;
+    private static final double CLIP_SECONDS = FfmpegCli.CLIP_SECONDS;
     private static final int RUNS = 5;
 
-    /** The baseline: Debian's {@code ffmpeg} on the PATH. */
-    private static final String DEBIAN_FFMPEG = "ffmpeg";
-
-    private static final List<String> OPUS =
-            List.of("-c:a", "libopus", "-ac", "1", "-ar", "48000", "-b:a", "64k");
-
-    /** Our path's work as ffmpeg arguments: decode, RGB24 and back, x264 and Opus. */
-    private static final List<String> WHOLE_PATH =
-            concat(
-                    List.of(
-                            "-vf",
-                            "format=rgb24,format=yuv420p",
-                            "-c:v",
-                            "libx264",
-                            "-preset",
-                            "superfast",
-                            "-tune",
-                            "zerolatency",
-                            "-bf",
-                            "0",
-                            "-b:v",
-                            "1500k",
-                            "-g",
-                            "60"),
-                    OPUS);
-
-    /** Only AAC → Opus: where the two FFmpeg builds differ most. */
-    private static final List<String> AUDIO_ONLY = concat(List.of("-vn"), OPUS);
+    /** The formats measured: NONE is a processor's request, delivered as YUV420P. */
+    private static final List<PixelFormat> FORMATS =
+            List.of(PixelFormat.YUV420P, PixelFormat.NONE, PixelFormat.RGB24, PixelFormat.GRAY8);
 
     /**
-     * Warm-up ends once a run makes the JIT compile for less than this long (a live stream runs for
-     * hours: its steady state counts, and compiling is a one-off cost like process start-up, which
-     * the ffmpeg figure does not include either).
+     * Warm-up ends once a round (one run of every format) makes the JIT compile for less than this
+     * long per format (a live stream runs for hours: its steady state counts, and compiling is a
+     * one-off cost like process start-up, which the ffmpeg figure does not include either).
      */
-    private static final long SETTLED_COMPILE_MILLIS = 1;
+    private static final long SETTLED_COMPILE_MILLIS_PER_RUN = 1;
 
     static final String USAGE =
             "usage: bin/bench-media [MEDIA_DIR]   (the folder with clip A; default media/)";
 
-    private static final int MIN_WARMUP_RUNS = 3;
-    private static final int MAX_WARMUP_RUNS = 60;
+    private static final int MIN_WARMUP_ROUNDS = 3;
+    private static final int MAX_WARMUP_ROUNDS = 12;
 
     private MediaBenchmark() {}
+
+    /** One format's figures, a value per measured run. */
+    private static final class Figures {
+        final double[] decodeFps = new double[RUNS];
+        final double[] encodeFps = new double[RUNS];
+        final double[] pipelineCpu = new double[RUNS];
+    }
 
     public static void main(String[] args) throws Exception {
         if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
@@ -96,6 +83,9 @@ public final class MediaBenchmark {
             return;
         }
         System.setProperty("ai.djl.offline", "true");
+        // FFmpeg's own log (probing notes, "Packet corrupt" at each segment's cut, x264's
+        // statistics per encoder) would bury the table: only fatal errors.
+        avutil.av_log_set_level(avutil.AV_LOG_FATAL);
         Path media = args.length > 0 ? Path.of(args[0]) : ClipFiles.findMediaDir();
         List<byte[]> segments = new ArrayList<>();
         for (Path f : ClipFiles.segments(media, "clip-a-512-h264-aac")) {
@@ -108,97 +98,161 @@ public final class MediaBenchmark {
                 segments.size(),
                 CLIP_SECONDS);
 
-        MpegTsFrameDecoder decoder = MpegTsFrameDecoder.builder().maxFramerate(0).build();
         MpegTsFrameEncoder encoder = MpegTsFrameEncoder.builder().build();
+        Map<PixelFormat, MpegTsFrameDecoder> decoders = new EnumMap<>(PixelFormat.class);
+        Map<PixelFormat, Figures> figures = new EnumMap<>(PixelFormat.class);
+        for (PixelFormat f : FORMATS) {
+            decoders.put(f, MpegTsFrameDecoder.builder().maxFramerate(0).pixelFormat(f).build());
+            figures.put(f, new Figures());
+        }
+        long videoFrames =
+                decode(decoders.get(PixelFormat.RGB24), segments).stream()
+                        .filter(Frame::isVideo)
+                        .count();
 
         // Warm up the JIT and the natives until the JIT has settled, then measure.
-        List<Frame> frames = decode(decoder, segments);
-        int warmupRuns = warmUp(decoder, encoder, segments, frames);
-
-        double[] decodeFps = new double[RUNS];
-        double[] encodeFps = new double[RUNS];
-        double[] pipelineCpu = new double[RUNS];
-        long videoFrames = frames.stream().filter(Frame::isVideo).count();
-        for (int r = 0; r < RUNS; r++) {
-            long t0 = System.nanoTime();
-            List<Frame> decoded = decode(decoder, segments);
-            decodeFps[r] = videoFrames / ((System.nanoTime() - t0) / 1e9);
-            long t1 = System.nanoTime();
-            encode(encoder, decoded);
-            encodeFps[r] = videoFrames / ((System.nanoTime() - t1) / 1e9);
-
-            long cpu0 = processCpuNanos();
-            pipeline(decoder, encoder, segments);
-            pipelineCpu[r] = (processCpuNanos() - cpu0) / 1e9 / CLIP_SECONDS;
-        }
-        double tensorMs =
-                tensorRoundTripMillis(
-                        (VideoFrame) frames.stream().filter(Frame::isVideo).findFirst().get());
-
-        Path input = Files.createTempFile("clip-a", ".ts");
-        try (OutputStream out = Files.newOutputStream(input)) {
-            for (byte[] s : segments) {
-                out.write(s);
-            }
-        }
-        double ffmpeg1 = median(ffmpegCpu(DEBIAN_FFMPEG, input, true, WHOLE_PATH));
-        double ffmpegN = median(ffmpegCpu(DEBIAN_FFMPEG, input, false, WHOLE_PATH));
-        // The FFmpeg we link (JavaCV's build) run as a command: the same libraries as our path.
-        String bundled = Loader.load(org.bytedeco.ffmpeg.ffmpeg.class);
-        double bundled1 = median(ffmpegCpu(bundled, input, true, WHOLE_PATH));
-        double opusDebian = median(ffmpegCpu(DEBIAN_FFMPEG, input, true, AUDIO_ONLY));
-        double opusBundled = median(ffmpegCpu(bundled, input, true, AUDIO_ONLY));
-        Files.deleteIfExists(input);
-
-        double ours = median(pipelineCpu);
-        System.out.printf("warm-up: %d runs until the JIT settled%n", warmupRuns);
-        System.out.printf(
-                "decode (H.264+AAC -> RGB24 512x512 frames): %.0f fps (median of %d)%n",
-                median(decodeFps), RUNS);
-        System.out.printf(
-                "encode (RGB24 frames -> x264 superfast zerolatency + Opus MPEG-TS): %.0f fps%n",
-                median(encodeFps));
-        System.out.printf(
-                "frame -> tensor [1,512,512,3] float32 -> frame (DJL PyTorch CPU): %.2f ms%n",
-                tensorMs);
-        System.out.printf("decode -> RGB -> encode, CPU-s per video-s: flink-trickle %.3f%n", ours);
-        System.out.printf(
-                "                                           ffmpeg CLI -threads 1 %.3f, default"
-                        + " threads %.3f%n",
-                ffmpeg1, ffmpegN);
-        System.out.printf(
-                "                                           JavaCV's FFmpeg %s CLI -threads 1 %.3f"
-                        + " (its CLI runs threaded)%n",
-                avutil.av_version_info().getString(), bundled1);
-        System.out.printf(
-                "  of which AAC -> Opus alone: Debian's ffmpeg %.3f, JavaCV's FFmpeg %.3f%n",
-                opusDebian, opusBundled);
-        System.out.printf(
-                "ratio flink-trickle / ffmpeg -threads 1: %.2f (target <= 1.15); / JavaCV's FFmpeg"
-                        + " CLI: %.2f%n",
-                ours / ffmpeg1, ours / bundled1);
-    }
-
-    /** Runs the paths until a run compiles almost nothing; returns the number of runs. */
-    private static int warmUp(
-            MpegTsFrameDecoder decoder,
-            MpegTsFrameEncoder encoder,
-            List<byte[]> segments,
-            List<Frame> frames)
-            throws IOException {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        int runs = 0;
+        int rounds = 0;
         long compiled;
         do {
             long before = jit.getTotalCompilationTime();
-            decode(decoder, segments);
-            encode(encoder, frames);
-            pipeline(decoder, encoder, segments);
+            for (PixelFormat f : FORMATS) {
+                measure(decoders.get(f), encoder, segments, videoFrames, new Figures(), 0);
+            }
             compiled = jit.getTotalCompilationTime() - before;
-            runs++;
-        } while (runs < MAX_WARMUP_RUNS
-                && (runs < MIN_WARMUP_RUNS || compiled >= SETTLED_COMPILE_MILLIS));
-        return runs;
+            rounds++;
+        } while (rounds < MAX_WARMUP_ROUNDS
+                && (rounds < MIN_WARMUP_ROUNDS
+                        || compiled >= SETTLED_COMPILE_MILLIS_PER_RUN * FORMATS.size()));
+        for (int r = 0; r < RUNS; r++) {
+            for (PixelFormat f : FORMATS) {
+                measure(decoders.get(f), encoder, segments, videoFrames, figures.get(f), r);
+            }
+        }
+        VideoFrame rgb =
+                (VideoFrame)
+                        decode(decoders.get(PixelFormat.RGB24), segments).stream()
+                                .filter(Frame::isVideo)
+                                .findFirst()
+                                .get();
+        double tensorMs = tensorRoundTripMillis(rgb);
+
+        // The baselines: one ffmpeg command per distinct work (YUV420P and NONE share one).
+        Path input = FfmpegCli.clipFile(media);
+        String bundled = Loader.load(org.bytedeco.ffmpeg.ffmpeg.class);
+        Map<List<String>, Double> debian = new LinkedHashMap<>();
+        Map<List<String>, Double> javacv = new LinkedHashMap<>();
+        double opusDebian;
+        double opusBundled;
+        try {
+            for (PixelFormat f : FORMATS) {
+                List<String> work = FfmpegCli.work(f);
+                if (!debian.containsKey(work)) {
+                    debian.put(work, median(cpu(FfmpegCli.DEBIAN, input, work)));
+                }
+            }
+            for (PixelFormat f : List.of(PixelFormat.YUV420P, PixelFormat.RGB24)) {
+                javacv.put(FfmpegCli.work(f), median(cpu(bundled, input, FfmpegCli.work(f))));
+            }
+            opusDebian = median(cpu(FfmpegCli.DEBIAN, input, FfmpegCli.AUDIO_ONLY));
+            opusBundled = median(cpu(bundled, input, FfmpegCli.AUDIO_ONLY));
+        } finally {
+            Files.deleteIfExists(input);
+        }
+
+        System.out.printf(
+                "warm-up: %d rounds of all formats, the JIT compiled for %d ms in the last (%s)%n",
+                rounds,
+                compiled,
+                compiled < SETTLED_COMPILE_MILLIS_PER_RUN * FORMATS.size()
+                        ? "settled"
+                        : "not settled, stopped at " + MAX_WARMUP_ROUNDS + " rounds");
+        System.out.printf(
+                "frame -> tensor [1,512,512,3] float32 -> frame (DJL PyTorch CPU): %.2f ms%n",
+                tensorMs);
+        System.out.printf(
+                "decode (H.264 + AAC -> frames) -> encode (x264 superfast zerolatency 1024k + Opus"
+                        + " 64k mono MPEG-TS), median of %d; CPU-s per video-s (target ratio"
+                        + " <= 1.15):%n",
+                RUNS);
+        System.out.printf(
+                "%-8s %10s %10s %13s %12s %6s  %s%n",
+                "format",
+                "decode fps",
+                "encode fps",
+                "flink-trickle",
+                "ffmpeg -t 1",
+                "ratio",
+                "ffmpeg's work");
+        for (PixelFormat f : FORMATS) {
+            Figures g = figures.get(f);
+            double ours = median(g.pipelineCpu);
+            double theirs = debian.get(FfmpegCli.work(f));
+            System.out.printf(
+                    "%-8s %10.0f %10.0f %13.3f %12.3f %6.2f  %s%n",
+                    f,
+                    median(g.decodeFps),
+                    median(g.encodeFps),
+                    ours,
+                    theirs,
+                    ours / theirs,
+                    FfmpegCli.describe(f));
+        }
+        double bareJavacv = javacv.get(FfmpegCli.work(PixelFormat.YUV420P));
+        double rgbJavacv = javacv.get(FfmpegCli.work(PixelFormat.RGB24));
+        System.out.printf(
+                "JavaCV's FFmpeg %s CLI -threads 1 (the libraries we link; its CLI runs threaded):"
+                        + " bare %.3f (YUV420P ratio %.2f), RGB24 round trip %.3f (RGB24 ratio"
+                        + " %.2f)%n",
+                avutil.av_version_info().getString(),
+                bareJavacv,
+                median(figures.get(PixelFormat.YUV420P).pipelineCpu) / bareJavacv,
+                rgbJavacv,
+                median(figures.get(PixelFormat.RGB24).pipelineCpu) / rgbJavacv);
+        System.out.printf(
+                "  of which AAC -> Opus alone: Debian's ffmpeg %.3f, JavaCV's FFmpeg %.3f%n",
+                opusDebian, opusBundled);
+        System.out.println("ffmpeg commands (CPU from -benchmark, user + system):");
+        for (List<String> work : debian.keySet()) {
+            System.out.println(
+                    "  "
+                            + FfmpegCli.shellLine(
+                                    FfmpegCli.command(
+                                            FfmpegCli.DEBIAN,
+                                            List.of(),
+                                            Path.of("clip-a.ts"),
+                                            work,
+                                            List.of())));
+        }
+    }
+
+    /**
+     * One run of a format: decode fps, encode fps of the decoded frames, and the CPU of the chained
+     * decode → encode path, into {@code g}'s slot {@code r}.
+     */
+    private static void measure(
+            MpegTsFrameDecoder decoder,
+            MpegTsFrameEncoder encoder,
+            List<byte[]> segments,
+            long videoFrames,
+            Figures g,
+            int r)
+            throws IOException {
+        long t0 = System.nanoTime();
+        List<Frame> decoded = decode(decoder, segments);
+        g.decodeFps[r] = videoFrames / ((System.nanoTime() - t0) / 1e9);
+        long t1 = System.nanoTime();
+        encode(encoder, decoded);
+        g.encodeFps[r] = videoFrames / ((System.nanoTime() - t1) / 1e9);
+        decoded = null; // not live during the pipeline run
+        long cpu0 = processCpuNanos();
+        pipeline(decoder, encoder, segments);
+        g.pipelineCpu[r] = (processCpuNanos() - cpu0) / 1e9 / CLIP_SECONDS;
+    }
+
+    private static double[] cpu(String ffmpeg, Path input, List<String> work)
+            throws IOException, InterruptedException {
+        return FfmpegCli.cpuPerVideoSecond(ffmpeg, input, work, RUNS);
     }
 
     private static List<Frame> decode(MpegTsFrameDecoder decoder, List<byte[]> segments)
@@ -217,8 +271,8 @@ public final class MediaBenchmark {
     }
 
     /**
-     * Decode → RGB frames → encode as a chained job runs it: each frame goes to the encoder as soon
-     * as it is decoded, so frames die young (as in a chained Flink task with object reuse).
+     * Decode → frames → encode as a chained job runs it: each frame goes to the encoder as soon as
+     * it is decoded, so frames die young (as in a chained Flink task with object reuse).
      */
     private static void pipeline(
             MpegTsFrameDecoder decoder, MpegTsFrameEncoder encoder, List<byte[]> segments)
@@ -297,69 +351,11 @@ public final class MediaBenchmark {
         return median(ms);
     }
 
-    /**
-     * The floor other benchmarks compare with: CPU-seconds per video-second of Debian's {@code
-     * ffmpeg -threads 1} doing our path's work (decode, RGB24 round trip, x264 and Opus with our
-     * settings) on clip A (median of {@value #RUNS} runs).
-     */
-    public static double ffmpegFloor(Path media) throws IOException, InterruptedException {
-        Path input = Files.createTempFile("clip-a", ".ts");
-        try {
-            try (OutputStream out = Files.newOutputStream(input)) {
-                for (Path f : ClipFiles.segments(media, "clip-a-512-h264-aac")) {
-                    out.write(Files.readAllBytes(f));
-                }
-            }
-            return median(ffmpegCpu(DEBIAN_FFMPEG, input, true, WHOLE_PATH));
-        } finally {
-            Files.deleteIfExists(input);
-        }
-    }
-
-    /** CPU-seconds per video-second of the ffmpeg CLI doing our work, from its -benchmark line. */
-    private static double[] ffmpegCpu(
-            String ffmpeg, Path input, boolean oneThread, List<String> work)
-            throws IOException, InterruptedException {
-        double[] cpu = new double[RUNS];
-        for (int r = 0; r < RUNS; r++) {
-            List<String> cmd =
-                    new ArrayList<>(List.of(ffmpeg, "-hide_banner", "-nostdin", "-benchmark"));
-            if (oneThread) {
-                cmd.addAll(List.of("-threads", "1"));
-            }
-            cmd.addAll(List.of("-i", input.toString()));
-            cmd.addAll(work);
-            if (oneThread) {
-                cmd.addAll(List.of("-threads", "1", "-filter_threads", "1"));
-            }
-            cmd.addAll(List.of("-f", "mpegts", "-y", "/dev/null"));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
-                throw new IOException("ffmpeg failed:\n" + log);
-            }
-            Matcher m = Pattern.compile("bench: utime=([0-9.]+)s stime=([0-9.]+)s").matcher(log);
-            if (!m.find()) {
-                throw new IOException("no -benchmark line in ffmpeg's output:\n" + log);
-            }
-            cpu[r] =
-                    (Double.parseDouble(m.group(1)) + Double.parseDouble(m.group(2)))
-                            / CLIP_SECONDS;
-        }
-        return cpu;
-    }
-
     /** This process's CPU time (all threads, natives included). */
     public static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean)
                         ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
-    }
-
-    private static List<String> concat(List<String> a, List<String> b) {
-        List<String> all = new ArrayList<>(a);
-        all.addAll(b);
-        return List.copyOf(all);
     }
 
     private static double median(double[] v) {

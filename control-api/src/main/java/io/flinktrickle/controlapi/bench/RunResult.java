@@ -1,0 +1,95 @@
+package io.flinktrickle.controlapi.bench;
+
+import io.flinktrickle.jobs.bench.FfmpegCli;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One N's figures: our run's, and the ffmpeg floor's at the same N.
+ *
+ * <p>Filled and printed by the benchmark's main thread.
+ */
+final class RunResult {
+    final int streams;
+    double cpuPerVideoSecond;
+    double rssMb;
+    double rssPerStreamMb;
+    boolean realTime;
+    final List<Long> latencies = new ArrayList<>();
+    final List<Long> firstBytes = new ArrayList<>();
+    final List<Double> fps = new ArrayList<>();
+    final List<Long> drops = new ArrayList<>();
+    final List<Double> frameP50 = new ArrayList<>();
+    final List<Double> frameP95 = new ArrayList<>();
+    Map<String, Double> threadCpu = Map.of();
+    double processCpuSeconds;
+
+    /** The floor at this N (N ffmpeg processes side by side). */
+    FfmpegCli.Concurrent floor;
+
+    RunResult(int streams) {
+        this.streams = streams;
+    }
+
+    /** Prints the run; {@code profile}: also the CPU per thread group. */
+    void print(int seconds, boolean profile) {
+        List<Long> l = new ArrayList<>(latencies);
+        Collections.sort(l);
+        List<Long> fb = new ArrayList<>(firstBytes);
+        Collections.sort(fb);
+        System.out.printf(
+                "N=%-2d cpu %.3f CPU-s/video-s/stream, floor %.3f (%s), ratio %.2f (target <="
+                        + " 1.15) | segment latency p50 %s p95 %s p99 %s ms (%d segments)"
+                        + " | frame latency p50 %.0f p95 %.0f ms | out fps %s drops %s"
+                        + " | RSS %.0f MB, %.0f MB/stream | start->first byte median %s ms"
+                        + " | %s%n",
+                streams,
+                cpuPerVideoSecond,
+                floor.cpuPerVideoSecond,
+                floor.realTime(seconds)
+                        ? "ffmpeg real time"
+                        : String.format(
+                                "ffmpeg NOT real time: %.2fx wall", floor.worstWallPerVideoSecond),
+                cpuPerVideoSecond / floor.cpuPerVideoSecond,
+                pct(l, 0.50),
+                pct(l, 0.95),
+                pct(l, 0.99),
+                l.size(),
+                avg(frameP50),
+                avg(frameP95),
+                fps,
+                drops,
+                rssMb,
+                rssPerStreamMb,
+                fb.isEmpty() ? "-" : fb.get(fb.size() / 2),
+                realTime ? "real time" : "NOT real time");
+        if (profile) {
+            double threads = threadCpu.values().stream().mapToDouble(Double::doubleValue).sum();
+            double total = processCpuSeconds;
+            System.out.printf(
+                    "    %5.1f%% JVM threads outside Java's thread list (GC, JIT)%n",
+                    (total - threads) * 100 / total);
+            threadCpu.entrySet().stream()
+                    .limit(12)
+                    .forEach(
+                            e ->
+                                    System.out.printf(
+                                            "    %5.1f%% %s%n",
+                                            e.getValue() * 100 / total, e.getKey()));
+        }
+    }
+
+    private static String pct(List<Long> sorted, double q) {
+        if (sorted.isEmpty()) {
+            return "-";
+        }
+        return Long.toString(sorted.get(Math.min(sorted.size() - 1, (int) (q * sorted.size()))));
+    }
+
+    private static double avg(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+    }
+}
