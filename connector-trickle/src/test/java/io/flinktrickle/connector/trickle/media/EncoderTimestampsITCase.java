@@ -1,0 +1,221 @@
+package io.flinktrickle.connector.trickle.media;
+
+import io.flinktrickle.connector.trickle.media.MediaSupport.Probe;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.flinktrickle.connector.trickle.media.MediaSupport.audio;
+import static io.flinktrickle.connector.trickle.media.MediaSupport.clip;
+import static io.flinktrickle.connector.trickle.media.MediaSupport.concat;
+import static io.flinktrickle.connector.trickle.media.MediaSupport.decode;
+import static io.flinktrickle.connector.trickle.media.MediaSupport.decoder;
+import static io.flinktrickle.connector.trickle.media.MediaSupport.encode;
+import static io.flinktrickle.connector.trickle.media.MediaSupport.probe;
+import static io.flinktrickle.connector.trickle.media.MediaSupport.video;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Decode → encode of the real clips, the input and the output read with FFmpeg's demuxer on its
+ * own: the output keeps the input's timestamps frame for frame, re-times a jump back once, starts
+ * its segments where the input's start, and has an audio track exactly when the input has audio.
+ */
+class EncoderTimestampsITCase {
+
+    /** 20 ms in the 90 kHz clock: how far the first output audio may be from the input's. */
+    private static final long AUDIO_SLACK = Frame.TIME_BASE / 50;
+
+    @Test
+    void clipALoopedTwiceKeepsTheInputPtsAndRetimesTheJumpBackOnce() throws Exception {
+        List<byte[]> once = clip("clip-a-512-h264-aac");
+        List<byte[]> twice = new ArrayList<>(once);
+        twice.addAll(once); // the same segments again, pts as they are: a jump back by 10 s
+        Probe in = probe(concat(once));
+        List<Long> inPts = in.sortedVideoPts();
+        assertThat(inPts).hasSize(300);
+
+        List<Frame> decoded = decode(decoder(PixelFormat.NONE), twice);
+        List<VideoFrame> v = video(decoded);
+        assertThat(v).hasSize(600);
+        // The decoder hands out the input's own pts, and marks the input's key pictures.
+        List<Long> keyPts = new ArrayList<>();
+        for (int i = 0; i < in.videoPts.size(); i++) {
+            if (in.videoKey.get(i)) {
+                keyPts.add(in.videoPts.get(i));
+            }
+        }
+        assertThat(keyPts).hasSize(5);
+        for (int i = 0; i < 600; i++) {
+            VideoFrame f = v.get(i);
+            assertThat(f.pts()).as("decoded pts of frame %d", i).isEqualTo(inPts.get(i % 300));
+            assertThat(f.keyframe())
+                    .as("keyframe mark of frame %d (pts %d)", i, f.pts())
+                    .isEqualTo(keyPts.contains(f.pts()));
+        }
+        assertThat(audio(decoded).get(0).pts()).isEqualTo(in.firstAudioPts());
+
+        List<byte[]> segments = encode(decoded, MpegTsFrameEncoder.builder().build());
+        Probe out = probe(concat(segments));
+        assertThat(out.videoCodec).isEqualTo("h264");
+        assertThat(out.audioCodec).isEqualTo("opus");
+        List<Long> outPts = out.videoPts; // stream order: without B-frames, presentation order
+        assertThat(outPts).hasSize(600);
+        for (int i = 0; i < 300; i++) {
+            assertThat(outPts.get(i)).as("output pts of frame %d", i).isEqualTo(inPts.get(i));
+        }
+        // The jump back is re-timed once: one frame after the last, then the input's own steps.
+        long resumed = inPts.get(299) + 3000;
+        for (int i = 0; i < 300; i++) {
+            assertThat(outPts.get(300 + i))
+                    .as("output pts of frame %d, after the jump", 300 + i)
+                    .isEqualTo(resumed + inPts.get(i) - inPts.get(0));
+        }
+        for (int i = 1; i < outPts.size(); i++) {
+            assertThat(outPts.get(i)).as("monotonic at %d", i).isGreaterThan(outPts.get(i - 1));
+        }
+
+        // Audio: starts where the input's does (Opus priming is 6.5 ms), and stays in order.
+        assertThat(out.firstAudioPts()).isCloseTo(in.firstAudioPts(), within(AUDIO_SLACK));
+        for (int i = 1; i < out.audioPts.size(); i++) {
+            assertThat(out.audioPts.get(i))
+                    .as("audio pts %d", i)
+                    .isGreaterThan(out.audioPts.get(i - 1));
+        }
+        long lastAudio = out.audioPts.get(out.audioPts.size() - 1);
+        assertThat(lastAudio)
+                .as("audio goes on after the jump, next to the video")
+                .isCloseTo(outPts.get(599), within(Frame.TIME_BASE / 2));
+
+        // Output segment k starts where input segment k does (the second pass: re-timed).
+        List<Long> inSegmentStart = new ArrayList<>();
+        for (byte[] seg : once) {
+            inSegmentStart.add(probe(seg).firstVideoPts());
+        }
+        assertThat(segments).hasSize(10);
+        for (int k = 0; k < 10; k++) {
+            long expected =
+                    k < 5
+                            ? inSegmentStart.get(k)
+                            : resumed + inSegmentStart.get(k - 5) - inSegmentStart.get(0);
+            Probe seg = probe(segments.get(k));
+            assertThat(seg.firstVideoPts())
+                    .as("first pts of output segment %d", k)
+                    .isEqualTo(expected);
+            assertThat(seg.videoKey.get(0)).as("segment %d starts with a keyframe", k).isTrue();
+            assertThat(seg.videoPts).as("frames of output segment %d", k).hasSize(60);
+        }
+    }
+
+    @Test
+    void withOneSecondInputSegmentsOutputSegmentsStartAtEveryOtherOrEveryInputKeyframe()
+            throws Exception {
+        List<byte[]> clipB = clip("clip-b-720p-h264-opus"); // 6 segments of 1 s, a key each
+        List<Long> inSegmentStart = new ArrayList<>();
+        for (byte[] seg : clipB) {
+            inSegmentStart.add(probe(seg).firstVideoPts());
+        }
+        List<Frame> decoded = decode(decoder(PixelFormat.NONE), clipB);
+
+        // Default 2 s GOP: a cut at every other input keyframe.
+        List<byte[]> twoSeconds = encode(decoded, MpegTsFrameEncoder.builder().build());
+        assertThat(twoSeconds).hasSize(3);
+        for (int k = 0; k < 3; k++) {
+            assertThat(probe(twoSeconds.get(k)).firstVideoPts())
+                    .as("2 s output segment %d", k)
+                    .isEqualTo(inSegmentStart.get(2 * k));
+        }
+        // A 1 s GOP: one output segment per input segment, starting at the same frame.
+        List<byte[]> oneSecond =
+                encode(decoded, MpegTsFrameEncoder.builder().gopSeconds(1).build());
+        assertThat(oneSecond).hasSize(6);
+        for (int k = 0; k < 6; k++) {
+            Probe seg = probe(oneSecond.get(k));
+            assertThat(seg.firstVideoPts())
+                    .as("1 s output segment %d", k)
+                    .isEqualTo(inSegmentStart.get(k));
+            assertThat(seg.videoPts).hasSize(30);
+            // Opus in, Opus out
+            assertThat(seg.streams).isEqualTo(2);
+            assertThat(seg.audioCodec).isEqualTo("opus");
+        }
+    }
+
+    @Test
+    void withTheFpsCapASegmentStartsAtTheFirstKeptFrameOfItsInputSegment() throws Exception {
+        List<byte[]> clipA = clip("clip-a-512-h264-aac");
+        // The decoder's defaults: 24 fps, RGB24, as a job runs it.
+        List<Frame> decoded = decode(MpegTsFrameDecoder.builder().build(), clipA);
+        List<VideoFrame> v = video(decoded);
+        List<byte[]> segments = encode(decoded, MpegTsFrameEncoder.builder().build());
+        assertThat(segments).hasSize(5);
+        for (int k = 0; k < 5; k++) {
+            long inputStart = probe(clipA.get(k)).firstVideoPts();
+            long firstKept =
+                    v.stream().mapToLong(Frame::pts).filter(p -> p >= inputStart).min().getAsLong();
+            assertThat(v.stream().filter(f -> f.pts() == firstKept).findFirst().get().keyframe())
+                    .as("the first kept frame of input segment %d carries its keyframe mark", k)
+                    .isTrue();
+            assertThat(probe(segments.get(k)).firstVideoPts())
+                    .as("output segment %d", k)
+                    .isEqualTo(firstKept);
+        }
+    }
+
+    @Test
+    void anInputWithoutAudioGivesAnOutputWithoutAnAudioTrack() throws Exception {
+        List<byte[]> clipC = clip("clip-c-480p-h264-noaudio");
+        Probe in = probe(concat(clipC));
+        assertThat(in.audioCodec).isNull();
+        List<Frame> decoded = decode(decoder(PixelFormat.NONE), clipC);
+        // The encoder asks for audio (its default): it waits 0.5 s of video, then goes without.
+        List<byte[]> segments = encode(decoded, MpegTsFrameEncoder.builder().build());
+        assertThat(segments).hasSize(2);
+        for (byte[] seg : segments) {
+            Probe p = probe(seg);
+            assertThat(p.streams).as("streams of an output segment").isEqualTo(1);
+            assertThat(p.audioCodec).isNull();
+            assertThat(p.audioPts).isEmpty();
+            assertThat(p.videoPts).hasSize(50);
+        }
+        // The video held while waiting for audio keeps its pts, like the rest.
+        assertThat(probe(concat(segments)).videoPts).isEqualTo(in.sortedVideoPts());
+
+        // A stream shorter than the wait for audio: written when it ends, without audio too.
+        List<byte[]> tiny =
+                encode(video(decoded).subList(0, 5), MpegTsFrameEncoder.builder().build());
+        assertThat(tiny).hasSize(1);
+        Probe t = probe(tiny.get(0));
+        assertThat(t.streams).isEqualTo(1);
+        assertThat(t.videoPts).isEqualTo(in.sortedVideoPts().subList(0, 5));
+    }
+
+    @Test
+    void audioStartingWithinTheWaitStillGetsATrackAndTheHeldVideoKeepsItsPts() throws Exception {
+        List<byte[]> seg0 = List.of(clip("clip-a-512-h264-aac").get(0));
+        List<Frame> decoded = decode(decoder(PixelFormat.NONE), seg0);
+        long firstVideo = video(decoded).get(0).pts();
+        long audioFrom = firstVideo + Frame.TIME_BASE * 3 / 10; // the first 0.3 s without audio
+        List<Frame> lateAudio = new ArrayList<>();
+        for (Frame f : decoded) {
+            if (f.isVideo() || f.pts() >= audioFrom) {
+                lateAudio.add(f);
+            }
+        }
+        long firstAudioIn = audio(lateAudio).get(0).pts();
+        List<byte[]> segments = encode(lateAudio, MpegTsFrameEncoder.builder().build());
+        assertThat(segments).hasSize(1);
+        Probe out = probe(segments.get(0));
+        assertThat(out.streams).isEqualTo(2);
+        assertThat(out.audioCodec).isEqualTo("opus");
+        assertThat(out.firstAudioPts()).isCloseTo(firstAudioIn, within(AUDIO_SLACK));
+        List<Long> expected = new ArrayList<>();
+        video(decoded).forEach(f -> expected.add(f.pts()));
+        assertThat(out.videoPts).isEqualTo(expected);
+    }
+
+    private static org.assertj.core.data.Offset<Long> within(long ticks) {
+        return org.assertj.core.data.Offset.offset(ticks);
+    }
+}
