@@ -54,12 +54,17 @@ class EncoderTimestampsITCase {
                     .as("keyframe mark of frame %d (pts %d)", i, f.pts())
                     .isEqualTo(keyPts.contains(f.pts()));
         }
-        assertThat(audio(decoded).get(0).pts()).isEqualTo(in.firstAudioPts());
+        List<Long> audioPts = new ArrayList<>();
+        audio(decoded).forEach(a -> audioPts.add(a.pts()));
+        List<Long> inAudioTwice = new ArrayList<>(in.audioPts);
+        inAudioTwice.addAll(in.audioPts);
+        assertThat(audioPts).as("decoded audio pts: the input's").isEqualTo(inAudioTwice);
 
         List<byte[]> segments = encode(decoded, MpegTsFrameEncoder.builder().build());
         Probe out = probe(concat(segments));
         assertThat(out.videoCodec).isEqualTo("h264");
         assertThat(out.audioCodec).isEqualTo("opus");
+        assertThat(out.streams).isEqualTo(2);
         List<Long> outPts = out.videoPts; // stream order: without B-frames, presentation order
         assertThat(outPts).hasSize(600);
         for (int i = 0; i < 300; i++) {
@@ -192,6 +197,33 @@ class EncoderTimestampsITCase {
     }
 
     @Test
+    void hevcAndAacInGiveH264AndOneOpusTrackOutWithTheInputsPts() throws Exception {
+        List<byte[]> clipD = clip("clip-d-256-hevc-aac");
+        Probe in = probe(concat(clipD));
+        assertThat(in.videoCodec).isEqualTo("hevc");
+        assertThat(in.audioCodec).isEqualTo("aac");
+        List<byte[]> segments =
+                encode(
+                        decode(decoder(PixelFormat.NONE), clipD),
+                        MpegTsFrameEncoder.builder().build());
+        assertThat(segments).hasSize(clipD.size());
+        for (int k = 0; k < segments.size(); k++) {
+            Probe seg = probe(segments.get(k));
+            assertThat(seg.streams).isEqualTo(2);
+            assertThat(seg.videoCodec).isEqualTo("h264");
+            assertThat(seg.audioCodec).isEqualTo("opus");
+            // x265 cut open GOPs: segment 1 starts with a key picture whose leading pictures
+            // (3 frames before it on screen) follow it; the output cuts at the key picture.
+            assertThat(seg.firstVideoPts())
+                    .as("output segment %d", k)
+                    .isEqualTo(probe(clipD.get(k)).firstKeyPts());
+        }
+        Probe out = probe(concat(segments));
+        assertThat(out.videoPts).isEqualTo(in.sortedVideoPts());
+        assertThat(out.firstAudioPts()).isCloseTo(in.firstAudioPts(), within(AUDIO_SLACK));
+    }
+
+    @Test
     void audioStartingWithinTheWaitStillGetsATrackAndTheHeldVideoKeepsItsPts() throws Exception {
         List<byte[]> seg0 = List.of(clip("clip-a-512-h264-aac").get(0));
         List<Frame> decoded = decode(decoder(PixelFormat.NONE), seg0);
@@ -213,6 +245,74 @@ class EncoderTimestampsITCase {
         List<Long> expected = new ArrayList<>();
         video(decoded).forEach(f -> expected.add(f.pts()));
         assertThat(out.videoPts).isEqualTo(expected);
+    }
+
+    @Test
+    void withoutInputKeyframesSegmentsAreCutEveryTwoSecondsOfPts() throws Exception {
+        List<byte[]> segments = encode(synthetic(8 * 30, List.of()), VIDEO_ONLY);
+        assertThat(firstPts(segments))
+                .containsExactly(START, START + 180_000, START + 360_000, START + 540_000);
+    }
+
+    @Test
+    void cutsMoveToInputKeyframesWithinAQuarterGopOfTheCadence() throws Exception {
+        // keyframes at 0, 2.3 s (0.3 s late: the cut moves there), 4.9 s (0.6 s late: too far)
+        List<byte[]> segments = encode(synthetic(6 * 30, List.of(0, 69, 147)), VIDEO_ONLY);
+        List<Long> cuts = firstPts(segments);
+        assertThat(cuts).hasSize(3);
+        assertThat(cuts.get(0)).isEqualTo(START);
+        assertThat(cuts.get(1)).isEqualTo(START + 69 * 3000L);
+        // due 2 s after the last cut; no keyframe near it, so no later than a quarter GOP after
+        assertThat(cuts.get(2)).isBetween(START + 129 * 3000L, START + 144 * 3000L);
+    }
+
+    @Test
+    void aForwardJumpBeyondTenSecondsIsRetimedAShorterGapIsKept() throws Exception {
+        for (long gap : new long[] {3 * Frame.TIME_BASE, 20 * Frame.TIME_BASE}) {
+            List<VideoFrame> frames = synthetic(120, List.of(0, 60));
+            for (int i = 60; i < 120; i++) {
+                frames.set(i, frames.get(i).withPts(frames.get(i).pts() + gap));
+            }
+            List<Long> out = probe(concat(encode(frames, VIDEO_ONLY))).videoPts;
+            assertThat(out).hasSize(120);
+            for (int i = 0; i < 120; i++) {
+                long expected =
+                        gap < 10 * Frame.TIME_BASE
+                                ? frames.get(i).pts() // a pause in the input: kept as it is
+                                : START + 3000L * i; // a jump: one frame after the last
+                assertThat(out.get(i)).as("gap %d, frame %d", gap, i).isEqualTo(expected);
+            }
+        }
+    }
+
+    private static final long START = 90_000;
+
+    private static final MpegTsFrameEncoder VIDEO_ONLY =
+            MpegTsFrameEncoder.builder().audio(false).build();
+
+    /** Small grey frames at 30 fps from pts {@link #START}, input keyframes at the indexes. */
+    private static List<VideoFrame> synthetic(int count, List<Integer> keyframes) {
+        List<VideoFrame> frames = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            frames.add(
+                    VideoFrame.builder(64, 64)
+                            .format(PixelFormat.YUV420P)
+                            .fill(i % 256, 128, 64)
+                            .pts(START + 3000L * i)
+                            .keyframe(keyframes.contains(i))
+                            .build());
+        }
+        return frames;
+    }
+
+    private static List<Long> firstPts(List<byte[]> segments) throws Exception {
+        List<Long> first = new ArrayList<>();
+        for (byte[] seg : segments) {
+            Probe p = probe(seg);
+            assertThat(p.videoKey.get(0)).as("a segment starts with a keyframe").isTrue();
+            first.add(p.firstVideoPts());
+        }
+        return first;
     }
 
     private static org.assertj.core.data.Offset<Long> within(long ticks) {

@@ -161,6 +161,14 @@ final class MediaSupport {
             return videoPts.stream().mapToLong(Long::longValue).min().orElseThrow();
         }
 
+        /**
+         * The pts of the first key packet (in a segment of an open GOP, leading pictures come after
+         * it in the stream but before it on screen).
+         */
+        long firstKeyPts() {
+            return videoPts.get(videoKey.indexOf(true));
+        }
+
         long firstAudioPts() {
             return audioPts.stream().mapToLong(Long::longValue).min().orElseThrow();
         }
