@@ -159,7 +159,15 @@ public final class FrameSerializer extends TypeSerializer<Frame> {
             if (width <= 0 || height <= 0) {
                 throw new IOException("a frame of size " + width + "x" + height);
             }
-            byte[] pixels = new byte[format.byteCount(width, height)];
+            int length;
+            try {
+                length = format.byteCount(width, height);
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                // a corrupt record (odd YUV size, overflow): an I/O error as a bad size is
+                throw new IOException(
+                        "a " + format + " frame of size " + width + "x" + height + ": " + e, e);
+            }
+            byte[] pixels = new byte[length];
             in.readFully(pixels);
             VideoFrame frame =
                     new VideoFrame(key, pts, arrival, format, width, height, pixels, skipped);

@@ -97,4 +97,120 @@ class FrameSerializerTest {
         assertThat(FrameTypeInfo.INSTANCE.createSerializer(null))
                 .isSameAs(FrameSerializer.INSTANCE);
     }
+
+    @Test
+    void videoFramesOfEveryFormatRoundTripWithTheirKeyframeFlag() throws IOException {
+        for (PixelFormat format :
+                new PixelFormat[] {PixelFormat.RGB24, PixelFormat.YUV420P, PixelFormat.GRAY8}) {
+            byte[] pixels = new byte[format.byteCount(6, 4)];
+            for (int i = 0; i < pixels.length; i++) {
+                pixels[i] = (byte) (i * 31 + 7);
+            }
+            for (boolean keyframe : new boolean[] {false, true}) {
+                VideoFrame v =
+                        VideoFrame.builder(6, 4)
+                                .streamKey("cam")
+                                .pts(8_589_934_592L + 3000) // past 33 bits
+                                .arrivalMillis(1_700_000_000_123L)
+                                .skipped(2)
+                                .pixels(format, pixels)
+                                .keyframe(keyframe)
+                                .build();
+                DataOutputSerializer out = new DataOutputSerializer(64);
+                FrameSerializer.INSTANCE.serialize(v, out);
+                byte[] bytes = out.getCopyOfBuffer();
+                assertThat(bytes[0]).as("version").isEqualTo((byte) 2);
+                VideoFrame back = (VideoFrame) roundTrip(v);
+                assertThat(back).isEqualTo(v);
+                assertThat(back.format()).isEqualTo(format);
+                assertThat(back.keyframe()).isEqualTo(keyframe);
+                assertThat(back.pixels()).isEqualTo(pixels);
+                assertThat(back.skipped()).isEqualTo(2);
+            }
+        }
+    }
+
+    /** A video record as version 1 wrote it: no format code, no flags, RGB24 bytes. */
+    private static byte[] version1Video(String key, long pts, long arrival, int w, int h, int skip)
+            throws IOException {
+        DataOutputSerializer old = new DataOutputSerializer(64);
+        old.writeByte(1); // version
+        old.writeByte(1); // kind: video
+        old.writeUTF(key);
+        old.writeLong(pts);
+        old.writeLong(arrival);
+        old.writeInt(w);
+        old.writeInt(h);
+        old.writeInt(skip);
+        for (int i = 0; i < w * h * 3; i++) {
+            old.writeByte(i % 251);
+        }
+        return old.getCopyOfBuffer();
+    }
+
+    @Test
+    void aVersion1VideoRecordStillReadsAsAnRgb24Frame() throws IOException {
+        byte[] record = version1Video("old", 123_456, 1_600_000_000_000L, 4, 2, 5);
+        DataInputDeserializer in = new DataInputDeserializer(record);
+        VideoFrame v = (VideoFrame) FrameSerializer.INSTANCE.deserialize(in);
+        assertThat(in.available()).isZero();
+        byte[] rgb = new byte[24];
+        for (int i = 0; i < rgb.length; i++) {
+            rgb[i] = (byte) (i % 251);
+        }
+        assertThat(v).isEqualTo(new VideoFrame("old", 123_456, 1_600_000_000_000L, 4, 2, rgb, 5));
+        assertThat(v.format()).isEqualTo(PixelFormat.RGB24);
+        assertThat(v.keyframe()).isFalse();
+        assertThat(v.rgb()).isEqualTo(rgb);
+        // Copying a version 1 record writes it as version 2, which reads back the same.
+        DataOutputSerializer copy = new DataOutputSerializer(64);
+        FrameSerializer.INSTANCE.copy(new DataInputDeserializer(record), copy);
+        byte[] copied = copy.getCopyOfBuffer();
+        assertThat(copied[0]).isEqualTo((byte) 2);
+        assertThat(copied).hasSize(record.length + 2); // format code and flags
+        assertThat(FrameSerializer.INSTANCE.deserialize(new DataInputDeserializer(copied)))
+                .isEqualTo(v);
+    }
+
+    @Test
+    void anUnknownPixelFormatCodeIsRejectedClearly() throws IOException {
+        for (byte code : new byte[] {0, 4, 99, -1}) {
+            DataOutputSerializer out = new DataOutputSerializer(64);
+            out.writeByte(2);
+            out.writeByte(1);
+            out.writeUTF("s");
+            out.writeLong(1);
+            out.writeLong(2);
+            out.writeInt(2);
+            out.writeInt(2);
+            out.writeInt(0);
+            out.writeByte(code);
+            out.writeByte(0);
+            out.write(new byte[12]);
+            DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
+            assertThatThrownBy(() -> FrameSerializer.INSTANCE.deserialize(in))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("unknown pixel format code " + code);
+        }
+    }
+
+    @Test
+    void aYuvRecordOfOddSizeIsRejectedAsIOException() throws IOException {
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        out.writeByte(2);
+        out.writeByte(1);
+        out.writeUTF("s");
+        out.writeLong(1);
+        out.writeLong(2);
+        out.writeInt(3);
+        out.writeInt(3);
+        out.writeInt(0);
+        out.writeByte(PixelFormat.YUV420P.code());
+        out.writeByte(0);
+        out.write(new byte[14]);
+        DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
+        assertThatThrownBy(() -> FrameSerializer.INSTANCE.deserialize(in))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("3x3");
+    }
 }
