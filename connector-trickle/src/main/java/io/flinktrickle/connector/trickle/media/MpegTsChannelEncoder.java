@@ -89,7 +89,6 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
     private final String channel;
     private final MpegTsFrameEncoder settings;
     private final long gopTicks;
-    private final long frameTicks;
     private final SegmentCut cut = new SegmentCut();
     private final ArrayDeque<AudioFrame> earlyAudio = new ArrayDeque<>();
 
@@ -116,6 +115,10 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
 
     private long retryPts = Long.MIN_VALUE;
     private long lastVideoPts;
+
+    /** The last interval between two video frames (before any: the nominal frame rate's). */
+    private long lastStep;
+
     private long audioSamplesWritten;
     private long droppedAudio;
     private final DirectPixels staging = new DirectPixels();
@@ -124,7 +127,7 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         this.channel = channel;
         this.settings = settings;
         this.gopTicks = Math.round(settings.gopSeconds * Frame.TIME_BASE);
-        this.frameTicks = Frame.TIME_BASE / settings.nominalFramerate;
+        this.lastStep = Frame.TIME_BASE / settings.nominalFramerate;
     }
 
     @Override
@@ -228,7 +231,7 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         if (lastVideoPts != Long.MIN_VALUE
                 && (outPts < lastVideoPts || outPts > lastVideoPts + MAX_FORWARD_JUMP)) {
             // The source restarted or jumped: continue the output clock after the last frame.
-            shift = lastVideoPts + frameTicks - v.pts();
+            shift = lastVideoPts + lastStep - v.pts();
             outPts = v.pts() + shift;
             nextCutPts = Long.MIN_VALUE; // a new segment starts here
             LOG.info(
@@ -275,6 +278,9 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
                 rgb ? avutil.AV_PIX_FMT_RGB24 : avutil.AV_PIX_FMT_YUV420P,
                 staging.of(v));
         picture.pict_type(avutil.AV_PICTURE_TYPE_NONE);
+        if (lastVideoPts != Long.MIN_VALUE && outPts - lastVideoPts <= Frame.TIME_BASE) {
+            lastStep = outPts - lastVideoPts; // the stream's own frame interval
+        }
         lastVideoPts = outPts;
     }
 
