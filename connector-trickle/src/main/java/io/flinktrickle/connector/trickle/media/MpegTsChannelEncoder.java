@@ -138,7 +138,7 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
                     encodeVideo((VideoFrame) frame, out);
                 } else {
                     earlyVideo.add((VideoFrame) frame);
-                    if (!settings.audio || waitedForAudio()) {
+                    if (!settings.audio || !earlyAudio.isEmpty() || waitedForAudio()) {
                         startAndFlush(out);
                     }
                 }
