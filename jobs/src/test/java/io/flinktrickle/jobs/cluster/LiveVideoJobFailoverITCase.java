@@ -1,12 +1,18 @@
 package io.flinktrickle.jobs.cluster;
 
+import io.flinktrickle.connector.trickle.media.Frame;
+import io.flinktrickle.connector.trickle.media.MpegTsFrameDecoder;
+import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
+import io.flinktrickle.connector.trickle.source.SegmentDecoder;
+import io.flinktrickle.connector.trickle.source.SegmentInfo;
 import io.flinktrickle.connector.trickle.source.StreamAnnouncement;
 import io.flinktrickle.connector.trickle.testutils.ChannelFollower;
 import io.flinktrickle.connector.trickle.testutils.TestMedia;
 import io.flinktrickle.jobs.media.LivePacing;
+import io.flinktrickle.jobs.testutils.TsTimestamps;
 import io.flinktrickle.processor.testutils.RealFlinkCluster;
 
 import org.apache.flink.api.common.JobID;
@@ -20,6 +26,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayInputStream;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,8 +35,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
@@ -44,10 +53,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the embedded trickle server. Four streams are announced to it while it runs: they fill its two
  * slots two by two, so each GPU serves two of them. Then the TaskManager process is killed
  * (SIGKILL) and a new one starts: every stream resumes on its output channel; the gap is measured.
+ * The input loops clip A with its timestamps moved on at each loop (as a live source's keep going
+ * up): before and after the failover, the output's video timestamps are the input's, increasing.
  */
 class LiveVideoJobFailoverITCase {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> STREAMS = List.of("cam1", "cam2", "cam3", "cam4");
+
+    /** Clip A's length in 90 kHz ticks (300 frames at 30 fps): each loop is this much later. */
+    private static final long CLIP_TICKS = 300 * 3000L;
 
     @Test
     void fourStreamsFillBothGpusAndAllResumeAfterTheTaskManagerIsKilled(@TempDir Path home)
@@ -85,6 +99,7 @@ class LiveVideoJobFailoverITCase {
                     StandardOpenOption.APPEND);
             server.createChannel("streams", TrickleProtocol.MIME_JSON);
             Map<String, List<Long>> outputs = new HashMap<>();
+            Map<String, List<byte[]>> outputBytes = new HashMap<>();
             Map<String, List<JsonNode>> events = new HashMap<>();
             List<Thread> followers = new ArrayList<>();
             AtomicBoolean publishing = new AtomicBoolean(true);
@@ -94,8 +109,9 @@ class LiveVideoJobFailoverITCase {
                 server.createChannel(id + "-out", TrickleProtocol.MIME_MPEGTS);
                 server.createChannel(id + "-events", TrickleProtocol.MIME_JSON);
                 outputs.put(id, Collections.synchronizedList(new ArrayList<>()));
+                outputBytes.put(id, Collections.synchronizedList(new ArrayList<>()));
                 events.put(id, Collections.synchronizedList(new ArrayList<>()));
-                followers.add(follow(server, id + "-out", outputs.get(id)));
+                followers.add(follow(server, id + "-out", outputs.get(id), outputBytes.get(id)));
                 List<JsonNode> mine = events.get(id);
                 followers.add(
                         ChannelFollower.follow(
@@ -185,6 +201,18 @@ class LiveVideoJobFailoverITCase {
                                 + " ms%n",
                         STREAMS.size(), resumedAfter);
                 assertThat(resumedAfter).allMatch(ms -> ms < 90_000);
+                // Two more segments after the first one back, complete when read.
+                for (String id : STREAMS) {
+                    await(
+                            () -> outputBytes.get(id).size() >= before.get(id) + 2,
+                            60,
+                            id + " complete output segments after the kill");
+                }
+                Set<Long> inputPts = inputVideoPts();
+                for (String id : STREAMS) {
+                    assertOutputPtsAreInputPts(
+                            id, outputs.get(id), outputBytes.get(id), killed, inputPts);
+                }
             } finally {
                 publishing.set(false);
                 for (Thread p : publishers) {
@@ -232,15 +260,102 @@ class LiveVideoJobFailoverITCase {
         }
     }
 
-    /** Notes when each output segment's first byte arrives. */
-    private static Thread follow(TrickleServer server, String channel, List<Long> arrivals) {
+    /**
+     * Notes when each output segment's first byte arrives, and keeps its bytes once complete (so
+     * {@code segments.get(i)} is the segment that arrived at {@code arrivals.get(i)}).
+     */
+    private static Thread follow(
+            TrickleServer server, String channel, List<Long> arrivals, List<byte[]> segments) {
         return ChannelFollower.follow(
                 server.channelUri(channel),
                 body -> {
-                    body.readNBytes(1);
+                    byte[] first = body.readNBytes(1);
                     arrivals.add(System.currentTimeMillis());
-                    body.readAllBytes();
+                    byte[] rest = body.readAllBytes();
+                    byte[] all = new byte[first.length + rest.length];
+                    System.arraycopy(first, 0, all, 0, first.length);
+                    System.arraycopy(rest, 0, all, first.length, rest.length);
+                    segments.add(all);
                 });
+    }
+
+    /**
+     * The output's video pts, before the kill and after (each attempt decoded as a stream of its
+     * own), are increasing and each one an input frame's pts.
+     */
+    private static void assertOutputPtsAreInputPts(
+            String id, List<Long> arrivals, List<byte[]> segments, long killed, Set<Long> inputPts)
+            throws Exception {
+        List<byte[]> before = new ArrayList<>();
+        List<byte[]> after = new ArrayList<>();
+        synchronized (segments) {
+            for (int i = 0; i < segments.size(); i++) {
+                (arrivals.get(i) < killed ? before : after).add(segments.get(i));
+            }
+        }
+        for (List<byte[]> attempt : List.of(before, after)) {
+            String which = (attempt == before ? "before" : "after") + " the kill";
+            List<Long> pts = videoPts(attempt);
+            assertThat(pts).as("%s output frames %s", id, which).isNotEmpty();
+            assertThat(inputPts)
+                    .as("%s: output video pts %s are input pts", id, which)
+                    .containsAll(pts);
+            for (int i = 1; i < pts.size(); i++) {
+                assertThat(pts.get(i))
+                        .as("%s: output pts %s increase (frame %d)", id, which, i)
+                        .isGreaterThan(pts.get(i - 1));
+            }
+            System.out.printf(
+                    "%s %s: %d frames, pts %d..%d%n",
+                    id, which, pts.size(), pts.get(0), pts.get(pts.size() - 1));
+        }
+    }
+
+    private static List<Long> videoPts(List<byte[]> segments) throws Exception {
+        List<Long> pts = new ArrayList<>();
+        try (SegmentDecoder.ChannelDecoder<Frame> d =
+                MpegTsFrameDecoder.builder()
+                        .size(64, 64)
+                        .maxFramerate(0)
+                        .audio(false)
+                        .build()
+                        .open("out")) {
+            java.util.function.Consumer<Frame> keep =
+                    f -> {
+                        if (f instanceof VideoFrame) {
+                            pts.add(f.pts());
+                        }
+                    };
+            for (int i = 0; i < segments.size(); i++) {
+                try {
+                    d.decode(
+                            new SegmentInfo("out", i, "video/MP2T", 0),
+                            new ByteArrayInputStream(segments.get(i)),
+                            keep);
+                } catch (java.io.IOException cut) {
+                    // the segment the kill cut short
+                }
+            }
+            d.endOfStream(keep);
+        }
+        return pts;
+    }
+
+    /** Every video pts the looping input can have: clip A's, moved on by whole loops. */
+    private static Set<Long> inputVideoPts() throws Exception {
+        List<byte[]> clip = new ArrayList<>();
+        for (Path p : TestMedia.clipA()) {
+            clip.add(TestMedia.read(p));
+        }
+        List<Long> once = videoPts(clip);
+        assertThat(once).hasSize(300);
+        Set<Long> all = new HashSet<>();
+        for (int loop = 0; loop < 100; loop++) {
+            for (long p : once) {
+                all.add(p + loop * CLIP_TICKS);
+            }
+        }
+        return all;
     }
 
     private static Thread publish(TrickleServer server, String channel, AtomicBoolean running) {
@@ -253,7 +368,11 @@ class LiveVideoJobFailoverITCase {
                                             .build()) {
                                 List<Path> clip = TestMedia.clipA();
                                 for (int i = 0; running.get(); i++) {
-                                    byte[] segment = TestMedia.read(clip.get(i % clip.size()));
+                                    // Each loop later by the clip's length: one live timeline.
+                                    byte[] segment =
+                                            TsTimestamps.shifted(
+                                                    TestMedia.read(clip.get(i % clip.size())),
+                                                    (i / clip.size()) * CLIP_TICKS);
                                     LivePacing.publishPaced(
                                             pub, segment, LivePacing.segmentDuration(segment));
                                 }

@@ -2,6 +2,7 @@ package io.flinktrickle.jobs.live;
 
 import io.flinktrickle.connector.trickle.media.Frame;
 import io.flinktrickle.connector.trickle.media.MpegTsFrameDecoder;
+import io.flinktrickle.connector.trickle.media.PixelFormat;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
@@ -28,7 +29,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,7 +41,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The job end to end in a MiniCluster against the real trickle server: clip A and a params message
  * in; decodable video, PyTrickle-style events and data lines out; the whole path one task; the
- * input's end closes the outputs.
+ * input's end closes the outputs. And: each processor gets its frames in the pixel format it asks
+ * for, and the output keeps the input's timestamps and (unless the processor made it grey) its
+ * colour.
  */
 class LiveVideoToVideoJobITCase {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -151,6 +158,184 @@ class LiveVideoToVideoJobITCase {
         }
     }
 
+    @Test
+    void eachProcessorGetsFramesInThePixelFormatItAsksFor() throws Exception {
+        List<byte[]> input = new ArrayList<>();
+        for (Path p : TestMedia.clipA().subList(0, 3)) {
+            input.add(TestMedia.read(p));
+        }
+        Map<Long, VideoFrame> inputByPts = new HashMap<>();
+        for (VideoFrame f : decode(input, PixelFormat.YUV420P)) {
+            inputByPts.put(f.pts(), f);
+        }
+        int luma = 512 * 512;
+
+        // YUV420P: the decoder's planes as they are; the output is the input picture in colour.
+        Run yuv = run(FormatProbe.Yuv.class.getName(), input);
+        assertThat(yuv.items).isNotEmpty();
+        for (JsonNode item : yuv.items) {
+            assertThat(item.path("format").asText()).isEqualTo("YUV420P");
+            assertThat(item.path("bytes").asInt()).isEqualTo(luma * 3 / 2);
+            assertThat(inputByPts).containsKey(item.path("pts").asLong());
+        }
+        assertSamePictureInColour(yuv.output, inputByPts);
+
+        // GRAY8: the Y plane alone; returned as it came, it is encoded grey (neutral chroma).
+        Run gray = run(FormatProbe.Gray.class.getName(), input);
+        assertThat(gray.items).isNotEmpty();
+        for (JsonNode item : gray.items) {
+            assertThat(item.path("format").asText()).isEqualTo("GRAY8");
+            assertThat(item.path("bytes").asInt()).isEqualTo(luma);
+            assertThat(item.path("width").asInt()).isEqualTo(512);
+        }
+        assertThat(gray.output).isNotEmpty();
+        for (VideoFrame f : gray.output) {
+            assertThat(inputByPts).as("output pts are input pts").containsKey(f.pts());
+            assertThat(chromaDeviation(f)).as("chroma of grey frame %d", f.pts()).isLessThan(2);
+        }
+
+        // NONE (Passthrough): the decoder's YUV passes through unconverted, in colour.
+        Run none = run("io.flinktrickle.jobs.processors.Passthrough", input);
+        assertSamePictureInColour(none.output, inputByPts);
+    }
+
+    /**
+     * Every output frame has an input frame's pts, and is that frame's picture (up to the codec's
+     * loss), in colour.
+     */
+    private static void assertSamePictureInColour(
+            List<VideoFrame> output, Map<Long, VideoFrame> inputByPts) {
+        assertThat(output).as("output frames").hasSizeGreaterThan(30);
+        long previous = Long.MIN_VALUE;
+        for (VideoFrame f : output) {
+            VideoFrame in = inputByPts.get(f.pts());
+            assertThat(in).as("the input frame of output pts %d", f.pts()).isNotNull();
+            assertThat(f.pts()).isGreaterThan(previous);
+            previous = f.pts();
+            assertThat(chromaDeviation(in)).as("the input is colourful").isGreaterThan(10);
+            assertThat(chromaDeviation(f))
+                    .as("output frame %d in colour", f.pts())
+                    .isGreaterThan(10);
+            assertThat(meanDifference(f.pixels(), in.pixels()))
+                    .as("output frame %d against its input frame", f.pts())
+                    .isLessThan(6);
+        }
+    }
+
+    /** Mean |U - 128| and |V - 128| of a YUV420P frame: 0 for grey. */
+    private static double chromaDeviation(VideoFrame f) {
+        assertThat(f.format()).isEqualTo(PixelFormat.YUV420P);
+        byte[] p = f.pixels();
+        int luma = f.width() * f.height();
+        long sum = 0;
+        for (int i = luma; i < p.length; i++) {
+            sum += Math.abs((p[i] & 0xff) - 128);
+        }
+        return (double) sum / (p.length - luma);
+    }
+
+    private static double meanDifference(byte[] a, byte[] b) {
+        assertThat(a).hasSameSizeAs(b);
+        long sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += Math.abs((a[i] & 0xff) - (b[i] & 0xff));
+        }
+        return (double) sum / a.length;
+    }
+
+    /** What came out of one run of the job. */
+    private static final class Run {
+        final List<VideoFrame> output;
+        final List<JsonNode> items;
+
+        Run(List<VideoFrame> output, List<JsonNode> items) {
+            this.output = output;
+            this.items = items;
+        }
+    }
+
+    /**
+     * The job with {@code processor} on one stream: {@code input} published at real-time pace, then
+     * the input ends. The output video decoded as YUV420P, and the data items.
+     */
+    private static Run run(String processor, List<byte[]> input) throws Exception {
+        try (TrickleServer server = TrickleServer.builder().retainedSegments(16).build().start()) {
+            for (String c : List.of("in", "in-out")) {
+                server.createChannel(c, TrickleProtocol.MIME_MPEGTS);
+            }
+            for (String c : List.of("in-events", "in-data")) {
+                server.createChannel(c, TrickleProtocol.MIME_JSON);
+            }
+            URI base = server.baseUri();
+            JobArgs args =
+                    JobArgs.parse(
+                            "--stream",
+                            "id=in,subscribe="
+                                    + base.resolve("in")
+                                    + ",publish="
+                                    + base.resolve("in-out")
+                                    + ",events="
+                                    + base.resolve("in-events")
+                                    + ",data="
+                                    + base.resolve("in-data"),
+                            "--processor",
+                            processor,
+                            "--max-framerate",
+                            "0",
+                            "--warm-up-frames",
+                            "10");
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(1);
+            LiveVideoToVideoJob.build(env, args);
+            List<byte[]> video = drain(server.channelUri("in-out"));
+            List<byte[]> events = drain(server.channelUri("in-events"));
+            List<byte[]> data = drain(server.channelUri("in-data"));
+            JobClient job = env.executeAsync("pixel-formats-" + processor);
+            try (TricklePublisher in =
+                    TricklePublisher.builder(server.channelUri("in"))
+                            .deleteOnClose(false)
+                            .build()) {
+                for (byte[] segment : input) {
+                    LivePacing.publishPaced(in, segment, LivePacing.segmentDuration(segment));
+                }
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (video.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            server.deleteChannel("in");
+            job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (server.channelNames().contains("in-out") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            Set<String> types = new HashSet<>();
+            synchronized (events) {
+                for (byte[] e : events) {
+                    types.add(JSON.readTree(e).path("event").path("type").asText());
+                }
+            }
+            assertThat(types)
+                    .as(processor + " events")
+                    .contains("stream_started")
+                    .doesNotContain("error");
+            List<JsonNode> items = new ArrayList<>();
+            synchronized (data) {
+                for (byte[] d : data) {
+                    JSON.readTree(d).forEach(items::add);
+                }
+            }
+            List<VideoFrame> output;
+            synchronized (video) {
+                output = decode(video, PixelFormat.YUV420P);
+            }
+            System.out.printf(
+                    "%s: %d output frames, %d data items, events %s%n",
+                    processor, output.size(), items.size(), types);
+            return new Run(output, items);
+        }
+    }
+
     /** Every segment of a channel, read on a thread of its own until the channel ends. */
     private static List<byte[]> drain(URI channel) {
         List<byte[]> out = Collections.synchronizedList(new ArrayList<>());
@@ -159,9 +344,18 @@ class LiveVideoToVideoJobITCase {
     }
 
     private static List<VideoFrame> decode(List<byte[]> segments) throws Exception {
+        return decode(segments, PixelFormat.RGB24);
+    }
+
+    private static List<VideoFrame> decode(List<byte[]> segments, PixelFormat format)
+            throws Exception {
         List<Frame> frames = new ArrayList<>();
         try (SegmentDecoder.ChannelDecoder<Frame> d =
-                MpegTsFrameDecoder.builder().maxFramerate(0).build().open("out")) {
+                MpegTsFrameDecoder.builder()
+                        .pixelFormat(format)
+                        .maxFramerate(0)
+                        .build()
+                        .open("out")) {
             for (int i = 0; i < segments.size(); i++) {
                 d.decode(
                         new SegmentInfo("out", i, "video/MP2T", 0),

@@ -3,6 +3,7 @@ package io.flinktrickle.jobs.processors;
 import io.flinktrickle.connector.trickle.media.AudioFrame;
 import io.flinktrickle.connector.trickle.media.Frame;
 import io.flinktrickle.connector.trickle.media.MpegTsFrameDecoder;
+import io.flinktrickle.connector.trickle.media.PixelFormat;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
@@ -32,27 +33,44 @@ class ExampleProcessorsTest {
     private static final List<VideoFrame> VIDEO = new ArrayList<>();
     private static final List<AudioFrame> AUDIO = new ArrayList<>();
 
+    /** The same video frames as {@link #VIDEO}, as the decoder gives them in YUV420P. */
+    private static final List<VideoFrame> VIDEO_YUV = new ArrayList<>();
+
     @BeforeAll
     static void decodeClipA() throws Exception {
-        Path first = ClipFiles.segments(ClipFiles.findMediaDir(), "clip-a-512-h264-aac").get(0);
-        List<Frame> frames = new ArrayList<>();
-        try (SegmentDecoder.ChannelDecoder<Frame> d =
-                MpegTsFrameDecoder.builder().maxFramerate(0).build().open("a")) {
-            d.decode(
-                    new SegmentInfo("a", 0, "video/MP2T", 0),
-                    new ByteArrayInputStream(Files.readAllBytes(first)),
-                    frames::add);
-            d.endOfStream(frames::add);
-        }
-        for (Frame f : frames) {
+        for (Frame f : decodeFirstSegment(PixelFormat.RGB24)) {
             if (f instanceof VideoFrame) {
                 VIDEO.add((VideoFrame) f);
             } else if (f instanceof AudioFrame) {
                 AUDIO.add((AudioFrame) f);
             }
         }
+        for (Frame f : decodeFirstSegment(PixelFormat.YUV420P)) {
+            if (f instanceof VideoFrame) {
+                VIDEO_YUV.add((VideoFrame) f);
+            }
+        }
         assertThat(VIDEO).hasSizeGreaterThan(50);
+        assertThat(VIDEO_YUV).hasSameSizeAs(VIDEO);
         assertThat(AUDIO).isNotEmpty();
+    }
+
+    private static List<Frame> decodeFirstSegment(PixelFormat format) throws Exception {
+        Path first = ClipFiles.segments(ClipFiles.findMediaDir(), "clip-a-512-h264-aac").get(0);
+        List<Frame> frames = new ArrayList<>();
+        try (SegmentDecoder.ChannelDecoder<Frame> d =
+                MpegTsFrameDecoder.builder()
+                        .pixelFormat(format)
+                        .maxFramerate(0)
+                        .build()
+                        .open("a")) {
+            d.decode(
+                    new SegmentInfo("a", 0, "video/MP2T", 0),
+                    new ByteArrayInputStream(Files.readAllBytes(first)),
+                    frames::add);
+            d.endOfStream(frames::add);
+        }
+        return frames;
     }
 
     @Test
@@ -167,6 +185,58 @@ class ExampleProcessorsTest {
             s.processVideo(black);
             assertThat(s.events())
                     .anySatisfy(e -> assertThat(e).containsEntry("type", "brightness_change"));
+        }
+    }
+
+    /**
+     * FrameStats asks for YUV420P and reads the Y plane: the mean luma it reports is that of the
+     * same picture in RGB (BT.601), within 2 levels.
+     */
+    @Test
+    void frameStatsGivesTheSameLumaOnYuvFramesAsOnRgbFrames() throws Exception {
+        assertThat(new FrameStats().pixelFormat()).isEqualTo(PixelFormat.YUV420P);
+        for (int i = 0; i < VIDEO.size(); i += 7) {
+            VideoFrame rgb = VIDEO.get(i);
+            VideoFrame yuv = VIDEO_YUV.get(i);
+            assertThat(yuv.format()).isEqualTo(PixelFormat.YUV420P);
+            assertThat(yuv.pts()).isEqualTo(rgb.pts());
+            assertThat(FrameStats.meanLuma(yuv))
+                    .as("frame %d", i)
+                    .isCloseTo(FrameStats.meanLuma(rgb), org.assertj.core.data.Offset.offset(2.0));
+        }
+        // Flat colours built in each format: the luma of the colour.
+        for (int[] c : new int[][] {{0, 0, 0}, {255, 255, 255}, {200, 30, 140}, {20, 220, 90}}) {
+            double want = 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
+            for (PixelFormat format :
+                    List.of(PixelFormat.RGB24, PixelFormat.YUV420P, PixelFormat.GRAY8)) {
+                VideoFrame f =
+                        VideoFrame.builder(16, 16).format(format).fill(c[0], c[1], c[2]).build();
+                assertThat(FrameStats.meanLuma(f))
+                        .as("%s %s", format, java.util.Arrays.toString(c))
+                        .isCloseTo(want, org.assertj.core.data.Offset.offset(2.0));
+            }
+        }
+        // Through the harness, as the data channel reports it.
+        List<Double> reported = new ArrayList<>();
+        for (List<VideoFrame> frames : List.of(VIDEO, VIDEO_YUV)) {
+            try (ProcessorTestHarness harness =
+                    ProcessorTestHarness.builder(new FrameStats()).build()) {
+                HarnessStream s = harness.startStream("a");
+                s.updateParams(Map.of("stats_every", 1));
+                for (int i = 0; i < 20; i++) {
+                    assertThat(s.processVideo(frames.get(i))).isSameAs(frames.get(i));
+                }
+                harness.advance(Duration.ofSeconds(1));
+                assertThat(s.data()).hasSize(20);
+                for (Object item : s.data()) {
+                    reported.add(((Number) ((Map<?, ?>) item).get("mean_luma")).doubleValue());
+                }
+            }
+        }
+        for (int i = 0; i < 20; i++) {
+            assertThat(reported.get(20 + i))
+                    .as("mean_luma of frame %d, YUV420P against RGB24", i)
+                    .isCloseTo(reported.get(i), org.assertj.core.data.Offset.offset(2.0));
         }
     }
 

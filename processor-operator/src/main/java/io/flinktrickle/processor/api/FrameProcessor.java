@@ -41,11 +41,12 @@ public interface FrameProcessor extends Serializable {
 
     /**
      * The layout of the frames this processor gets, read once when the job is built: {@link
-     * PixelFormat#RGB24} (default, what {@code FrameTensors} turns into PyTrickle's tensors),
-     * {@link PixelFormat#YUV420P} (the decoder's own: no conversion in or out), {@link
-     * PixelFormat#GRAY8} (the Y plane; frames returned as they came are encoded grey), or {@link
-     * PixelFormat#NONE} for a processor that does not read pixels (it gets YUV420P). A processor
-     * may return frames of any format; the encoder converts what is not YUV420P.
+     * PixelFormat#RGB24} (default, what PyTrickle's tensors hold: {@code FrameTensors} takes it as
+     * it is and converts the others), {@link PixelFormat#YUV420P} (the decoder's own: no conversion
+     * in or out; {@code FrameTensors.toLumaTensor} and {@code toYuvPlanes} read it as it is),
+     * {@link PixelFormat#GRAY8} (the Y plane; frames returned as they came are encoded grey), or
+     * {@link PixelFormat#NONE} for a processor that does not read pixels (it gets YUV420P). A
+     * processor may return frames of any format; the encoder converts what is not YUV420P.
      */
     default PixelFormat pixelFormat() {
         return PixelFormat.RGB24;
