@@ -12,7 +12,6 @@ import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -97,7 +96,6 @@ class PathWarmUpTest {
      * cannot open before the stream's end (connector-trickle's {@code
      * PixelFormatRangeITCase#aStreamOfSmallSegmentsIsDecoded}), so the slot fails to open.
      */
-    @Disabled("the decoder does not open a segment under 8 KiB: enable with its fix")
     @Test
     void aShortWarmUpWorksToo() throws Exception {
         Recording p = new Recording(PixelFormat.YUV420P);

@@ -39,6 +39,13 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
     private static final int FRAME_QUEUE = 8;
     private static final long POLL_MILLIS = 5;
 
+    /**
+     * Bytes a grabber may take without opening a stream before the input counts as not MPEG-TS:
+     * FFmpeg's demuxer reads up to 8 KiB to find the packet size, so a stream of tiny segments (a
+     * still picture) opens only across several of them.
+     */
+    private static final long OPEN_BYTES = 64 * 1024;
+
     /** How long a segment's tail may take to decode before the segment counts as failed. */
     private static final long DRAIN_TIMEOUT_MILLIS = 10_000;
 
@@ -117,6 +124,7 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
             byte[] buf = new byte[64 * 1024];
             int n;
             while ((n = body.read(buf)) >= 0) {
+                grab.fed += n;
                 try {
                     while (!grab.pipe.offer(buf, 0, n, POLL_MILLIS)) {
                         drain(grab.frames, out);
@@ -149,9 +157,10 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
             if (grab.failure != null) {
                 throw grab.failure;
             }
-            if (!grab.started) {
-                // A real segment starts with PAT/PMT and a keyframe, so probing ends inside it;
-                // FFmpeg's demuxer would just keep scanning garbage for a sync byte.
+            if (!grab.started && grab.fed >= OPEN_BYTES) {
+                // A real segment starts with PAT/PMT and a keyframe, so probing ends inside the
+                // first few KiB; FFmpeg's demuxer would just keep scanning garbage for a sync byte.
+                // Less than that (a tiny segment of a still picture) waits for the next one.
                 throw new IOException(
                         "segment " + segment + " contains no MPEG-TS stream FFmpeg can open");
             }
@@ -312,6 +321,9 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
 
         /** Probing finished: the stream has a valid start (PAT/PMT, stream headers). */
         volatile boolean started;
+
+        /** Bytes given to this grabber (I/O thread only). */
+        long fed;
 
         private long nextAudioPts = Long.MIN_VALUE;
 
