@@ -261,6 +261,7 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
                 retryPts = Long.MIN_VALUE;
                 cut.quiet = false;
             }
+            cut.flush(); // what is held (audio) belongs to the segment that ends here
             cut.to(out.startSegment()); // ends the previous segment: all its bytes are out
             nextCutPts = outPts + gopTicks;
         }

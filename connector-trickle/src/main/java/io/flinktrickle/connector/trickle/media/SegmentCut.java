@@ -33,11 +33,11 @@ final class SegmentCut extends OutputStream {
     /** Set while segments keep failing: only the first failure of a streak is logged. */
     boolean quiet;
 
-    /** Ends the previous segment's bytes (sent) and points at {@code segment}. */
-    void to(OutputStream segment) throws IOException {
-        if (target != null) {
-            flush();
-        }
+    /**
+     * Points at {@code segment}. Flush first: bytes still held then go to the new segment (before
+     * the first segment: the stream headers, which belong there).
+     */
+    void to(OutputStream segment) {
         target = segment;
         failed = false;
     }

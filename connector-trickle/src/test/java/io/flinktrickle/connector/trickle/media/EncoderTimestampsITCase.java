@@ -286,6 +286,37 @@ class EncoderTimestampsITCase {
         }
     }
 
+    @Test
+    void audioHeldForTheNextVideoWriteIsNotLostAtACut() throws Exception {
+        // Video at 30 fps with keyframes every 2 s, 20 ms audio frames, all in pts order: the
+        // audio just before each keyframe is still held (it rides with the next video write) when
+        // that keyframe cuts the segment, and must go out with the segment that ends there.
+        List<VideoFrame> video = synthetic(6 * 30, List.of(0, 60, 120));
+        List<Frame> frames = new ArrayList<>();
+        int a = 0;
+        for (VideoFrame v : video) {
+            while (START + 1800L * a < v.pts()) {
+                frames.add(
+                        AudioFrame.builder(48_000, 1)
+                                .samples(new short[960])
+                                .pts(START + 1800L * a)
+                                .build());
+                a++;
+            }
+            frames.add(v);
+        }
+        List<byte[]> segments = encode(frames, MpegTsFrameEncoder.builder().build());
+        assertThat(segments).hasSize(3);
+        List<Long> audio = probe(concat(segments)).audioPts;
+        assertThat(audio.get(0)).isCloseTo(START, within(AUDIO_SLACK));
+        for (int i = 1; i < audio.size(); i++) {
+            assertThat(audio.get(i) - audio.get(i - 1))
+                    .as("audio pts step %d: nothing lost at a cut", i)
+                    .isEqualTo(Frame.TIME_BASE / 50);
+        }
+        assertThat(audio.get(audio.size() - 1)).isGreaterThan(START + 5 * Frame.TIME_BASE);
+    }
+
     private static final long START = 90_000;
 
     private static final MpegTsFrameEncoder VIDEO_ONLY =

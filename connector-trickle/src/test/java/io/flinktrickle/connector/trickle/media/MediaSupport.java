@@ -107,7 +107,10 @@ final class MediaSupport {
         return result;
     }
 
-    /** Collects segments in memory. */
+    /**
+     * Collects segments in memory. Like the sink's segment writer, a segment that has ended takes
+     * no more bytes: a late write fails (bytes written after the cut would be lost on the wire).
+     */
     static final class Segments implements SegmentEncoder.SegmentOutput {
         final List<ByteArrayOutputStream> done = new ArrayList<>();
         ByteArrayOutputStream open;
@@ -115,13 +118,27 @@ final class MediaSupport {
         @Override
         public OutputStream startSegment() {
             endSegment();
-            open = new ByteArrayOutputStream();
-            return open;
+            ByteArrayOutputStream segment = new ByteArrayOutputStream();
+            open = segment;
+            return new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    if (open != segment) {
+                        throw new IOException("the segment has ended");
+                    }
+                    segment.write(b, off, len);
+                }
+            };
         }
 
         @Override
         public OutputStream segment() {
-            return open == null ? startSegment() : open;
+            throw new UnsupportedOperationException("the encoder starts its segments");
         }
 
         @Override
