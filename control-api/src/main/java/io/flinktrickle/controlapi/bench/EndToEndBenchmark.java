@@ -51,6 +51,9 @@ public final class EndToEndBenchmark {
     /** {@code --profile}: the CPU per thread group of each run. */
     private static boolean PROFILE;
 
+    /** Ours / the floor that the issue asks for, by the processor's pixel format. */
+    private static double targetRatio = 1.2;
+
     private final List<byte[]> segments;
     private final int seconds;
     private final int warmupSeconds;
@@ -116,6 +119,8 @@ public final class EndToEndBenchmark {
         }
         String processorClass = BuiltInProcessors.className(processor.trim());
         PixelFormat format = pixelFormat(processorClass);
+        // The RGB round trip is the floor's too, but ours also copies the RGB frames in Java.
+        targetRatio = format == PixelFormat.RGB24 ? 1.3 : 1.2;
         List<String> floorWork = FfmpegCli.work(format);
         int cores = Runtime.getRuntime().availableProcessors();
         System.out.printf(
@@ -204,6 +209,7 @@ public final class EndToEndBenchmark {
         List<LoadRun> runs = new ArrayList<>();
         long rssIdle;
         RunResult r = new RunResult(n);
+        r.targetRatio = targetRatio;
         try (TrickleServer orchestrator =
                         TrickleServer.builder().basePath("/ai/trickle/").build().start();
                 Sidecar sidecar = Sidecar.create(config, Optional.empty()).start()) {
