@@ -20,7 +20,10 @@ final class DirectPixels {
     ByteBuffer of(VideoFrame v) {
         byte[] data = v.pixels();
         boolean gray = v.format() == PixelFormat.GRAY8;
-        int size = gray ? PixelFormat.YUV420P.byteCount(v.width(), v.height()) : data.length;
+        // Chroma planes rounded up (FFmpeg's layout with alignment 1): a grey frame of odd size
+        // stages too, and the encoder decides what it makes of it.
+        int chroma = ((v.width() + 1) / 2) * ((v.height() + 1) / 2);
+        int size = gray ? data.length + 2 * chroma : data.length;
         if (buffer == null || buffer.capacity() < size) {
             buffer = ByteBuffer.allocateDirect(size);
         }

@@ -10,7 +10,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.lang.reflect.Field;
-import java.nio.ShortBuffer;
 import java.util.ArrayDeque;
 
 /**
@@ -31,8 +30,12 @@ import java.util.ArrayDeque;
  * <p>Why reflection: JavaCV's recorder has no way to force a keyframe on a given frame or to set a
  * 64-bit pts, and both live on its private {@code AVFrame picture}; setting {@code pict_type = I}
  * there (with x264's {@code forced-idr}) makes the frame an IDR, as PyTrickle's encoder does. The
- * audio clock lives on its private {@code AVFrame frame} (samples counted from its pts), which is
- * set once to the first audio frame's pts.
+ * audio clock is {@link OpusTrack}'s.
+ *
+ * <p>Bounded: at the start it holds at most {@link #MAX_EARLY_VIDEO} video and {@link
+ * #MAX_EARLY_AUDIO} audio frames; what a recorder that cannot start (FFmpeg refuses the frame size)
+ * would have written is dropped, counted and logged, and video of that size is dropped until the
+ * size changes.
  *
  * <p>Mailbox thread only (the sink writer's).
  */
@@ -40,20 +43,8 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
 
     private static final Logger LOG = LoggerFactory.getLogger(MpegTsChannelEncoder.class);
 
-    /** Audio further than this from the video is dropped. */
-    private static final long MAX_AV_DRIFT = 2 * Frame.TIME_BASE;
-
     /** A longer forward jump of video timestamps is taken as a discontinuity. */
     private static final long MAX_FORWARD_JUMP = 10 * Frame.TIME_BASE;
-
-    /**
-     * The longest hole in the audio that is filled with silence (audio lost while the video went
-     * on); a longer one comes with a video jump, which moves both streams' clock.
-     */
-    private static final long MAX_SILENCE = MAX_FORWARD_JUMP;
-
-    /** Audio this close to where it belongs is written as it is (20 ms). */
-    private static final long AUDIO_TOLERANCE = Frame.TIME_BASE / 50;
 
     /**
      * How much video an encoder holds at the start of a stream while no audio has come: past it the
@@ -61,26 +52,27 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
      */
     static final long AUDIO_WAIT = Frame.TIME_BASE / 2;
 
-    /**
-     * Audio before this pts is not written: the Opus encoder's priming (6.5 ms) would put the first
-     * packet below 0, where the 33-bit MPEG-TS clock wraps.
-     */
-    private static final long MIN_AUDIO_PTS = Frame.TIME_BASE / 50;
-
-    private static final int OPUS_RATE = MpegTsRecorders.OPUS_RATE;
-
     /** Encoded audio waits at most this long for the next video frame's write (100 ms). */
     private static final long AUDIO_HOLD_NANOS = 100_000_000L;
 
+    /**
+     * The most video held at the start while waiting for audio, whatever its pts say (pts that do
+     * not advance never reach {@link #AUDIO_WAIT}).
+     */
+    static final int MAX_EARLY_VIDEO = 64;
+
+    /** The most audio held at the start while no video has come (about 5 s of AAC or Opus). */
+    static final int MAX_EARLY_AUDIO = 256;
+
+    /** A warning for every this many frames dropped (not one per frame). */
+    private static final int WARN_EVERY = 100;
+
     private static final Field PICTURE;
-    private static final Field AUDIO_FRAME;
 
     static {
         try {
             PICTURE = FFmpegFrameRecorder.class.getDeclaredField("picture");
             PICTURE.setAccessible(true);
-            AUDIO_FRAME = FFmpegFrameRecorder.class.getDeclaredField("frame");
-            AUDIO_FRAME.setAccessible(true);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -97,13 +89,12 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
 
     private FFmpegFrameRecorder recorder;
     private AVFrame picture;
-    private boolean audioTrack;
+
+    /** The audio track, if the stream has one. */
+    private OpusTrack audioTrack;
 
     /** Output pts = input pts + shift: 0 (the input's pts) until a discontinuity is re-timed. */
     private long shift;
-
-    /** Where the audio track's clock started (output pts of its first sample), once it has. */
-    private long audioOrigin = Long.MIN_VALUE;
 
     private long nextCutPts;
 
@@ -119,8 +110,15 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
     /** The last interval between two video frames (before any: the nominal frame rate's). */
     private long lastStep;
 
-    private long audioSamplesWritten;
     private long droppedAudio;
+
+    /**
+     * The frame size the recorder could not start with (FFmpeg refused it), else null: video of
+     * that size is dropped rather than tried again for every frame; another size is tried.
+     */
+    private String refusedSize;
+
+    private long droppedVideo;
     private final DirectPixels staging = new DirectPixels();
 
     MpegTsChannelEncoder(String channel, MpegTsFrameEncoder settings) {
@@ -136,7 +134,7 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
             if (frame instanceof VideoFrame) {
                 if (recorder != null) {
                     encodeVideo((VideoFrame) frame, out);
-                } else {
+                } else if (!refused((VideoFrame) frame)) {
                     earlyVideo.add((VideoFrame) frame);
                     if (!settings.audio || !earlyAudio.isEmpty() || waitedForAudio()) {
                         startAndFlush(out);
@@ -171,6 +169,9 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
      * pts (or a jump in them).
      */
     private boolean waitedForAudio() {
+        if (earlyVideo.size() >= MAX_EARLY_VIDEO) {
+            return true;
+        }
         long first = earlyVideo.peekFirst().pts();
         long last = earlyVideo.peekLast().pts();
         return last - first >= AUDIO_WAIT || last < first;
@@ -179,7 +180,9 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
     /** Audio before the recorder runs: held, only the last 2 s. */
     private void holdAudio(AudioFrame a) {
         earlyAudio.add(a);
-        while (!earlyAudio.isEmpty() && a.pts() - earlyAudio.peek().pts() > MAX_AV_DRIFT) {
+        while (!earlyAudio.isEmpty()
+                && (a.pts() - earlyAudio.peek().pts() > OpusTrack.MAX_AV_DRIFT
+                        || earlyAudio.size() > MAX_EARLY_AUDIO)) {
             earlyAudio.poll();
             droppedAudio++;
         }
@@ -190,15 +193,44 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
      * video frame, then the audio up to the next one.
      */
     private void startAndFlush(SegmentEncoder.SegmentOutput out) throws Exception {
-        start(earlyVideo.peek(), settings.audio && !earlyAudio.isEmpty());
-        while (!earlyVideo.isEmpty()) {
-            encodeVideo(earlyVideo.poll(), out);
-            VideoFrame next = earlyVideo.peek();
-            while (!earlyAudio.isEmpty()
-                    && (next == null || earlyAudio.peek().pts() < next.pts())) {
-                encodeAudio(earlyAudio.poll());
+        try {
+            start(earlyVideo.peek(), settings.audio && !earlyAudio.isEmpty());
+            while (!earlyVideo.isEmpty()) {
+                encodeVideo(earlyVideo.poll(), out);
+                VideoFrame next = earlyVideo.peek();
+                while (!earlyAudio.isEmpty()
+                        && (next == null || earlyAudio.peek().pts() < next.pts())) {
+                    encodeAudio(earlyAudio.poll());
+                }
             }
+        } finally {
+            // Whatever could not be written (the recorder did not start, or a frame failed) is
+            // dropped, not held for ever.
+            droppedVideo += earlyVideo.size();
+            droppedAudio += earlyAudio.size();
+            earlyVideo.clear();
+            earlyAudio.clear();
         }
+    }
+
+    /** Frames held at the start (video and audio) while the recorder has not started. */
+    int heldFrames() {
+        return earlyVideo.size() + earlyAudio.size();
+    }
+
+    /** Whether this frame is of the size FFmpeg refused: dropped (a warning now and then). */
+    private boolean refused(VideoFrame v) {
+        if (refusedSize == null || !refusedSize.equals(v.width() + "x" + v.height())) {
+            return false;
+        }
+        if (droppedVideo++ % WARN_EVERY == 0) {
+            LOG.warn(
+                    "stream {}: video of {} cannot be encoded, {} frames dropped so far",
+                    channel,
+                    refusedSize,
+                    droppedVideo);
+        }
+        return true;
     }
 
     /**
@@ -285,57 +317,12 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         lastVideoPts = outPts;
     }
 
-    /**
-     * Puts audio on the output clock next to the video. JavaCV times audio by counting samples from
-     * the pts of its audio frame, which starts at the first audio frame's pts, so the audio written
-     * so far ends at {@code audioEnd}: a frame that overlaps it is dropped, a hole before it (up to
-     * {@link #MAX_SILENCE}) is filled with silence, and audio more than 2 s from the video is
-     * dropped (PyTrickle's rule).
-     */
     private void encodeAudio(AudioFrame a) throws Exception {
-        if (!audioTrack) {
-            return; // the stream started without audio: no track to write it to
-        }
-        long outPts = a.pts() + shift;
-        if (audioOrigin == Long.MIN_VALUE) {
-            if (outPts < MIN_AUDIO_PTS || Math.abs(outPts - lastVideoPts) > MAX_AV_DRIFT) {
-                droppedAudio++;
-                return;
-            }
-            audioOrigin = outPts;
-            ((AVFrame) AUDIO_FRAME.get(recorder)).pts(outPts * OPUS_RATE / Frame.TIME_BASE);
-        }
-        long audioEnd = audioOrigin + audioSamplesWritten * Frame.TIME_BASE / OPUS_RATE;
-        long gap = outPts - audioEnd;
-        if (Math.abs(outPts - lastVideoPts) > MAX_AV_DRIFT
-                || gap < -AUDIO_TOLERANCE
-                || gap > MAX_SILENCE) {
-            if (droppedAudio++ % 100 == 0) {
-                LOG.warn(
-                        "stream {}: audio at {} is out of place (audio written to {}, video at {}),"
-                                + " dropped",
-                        channel,
-                        outPts,
-                        audioEnd,
-                        lastVideoPts);
-            }
+        if (audioTrack == null) {
+            droppedAudio++; // the stream started without audio: no track to write it to
             return;
         }
-        if (gap > AUDIO_TOLERANCE) {
-            writeSilence(gap * a.sampleRate() / Frame.TIME_BASE, a.sampleRate(), a.channels());
-        }
-        recorder.recordSamples(a.sampleRate(), a.channels(), ShortBuffer.wrap(a.samples()));
-        audioSamplesWritten += (long) a.sampleCount() * OPUS_RATE / a.sampleRate();
-    }
-
-    private void writeSilence(long samples, int rate, int channels) throws Exception {
-        short[] quiet = new short[1024 * channels];
-        while (samples > 0) {
-            int n = (int) Math.min(1024, samples);
-            recorder.recordSamples(rate, channels, ShortBuffer.wrap(quiet, 0, n * channels));
-            audioSamplesWritten += (long) n * OPUS_RATE / rate;
-            samples -= n;
-        }
+        audioTrack.write(a, a.pts() + shift, lastVideoPts);
     }
 
     private void start(VideoFrame first, boolean withAudio) throws Exception {
@@ -343,12 +330,20 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         try {
             r = MpegTsRecorders.start(cut, first.width(), first.height(), settings, withAudio);
         } catch (IllegalStateException e) {
+            refusedSize = first.width() + "x" + first.height();
             throw new IllegalStateException(
-                    "cannot start the encoder of " + channel + ": " + e.getMessage(), e);
+                    "cannot start the encoder of "
+                            + channel
+                            + " for "
+                            + refusedSize
+                            + " video (its frames are dropped): "
+                            + e.getMessage(),
+                    e);
         }
+        refusedSize = null;
         recorder = r;
         picture = (AVFrame) PICTURE.get(r);
-        audioTrack = withAudio;
+        audioTrack = withAudio ? new OpusTrack(channel, r) : null;
         shift = 0;
         nextCutPts = Long.MIN_VALUE; // the first frame starts the first segment
         lastVideoPts = Long.MIN_VALUE;
@@ -383,6 +378,14 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
 
     @Override
     public void close() {
+        long audioDropped = droppedAudio + (audioTrack == null ? 0 : audioTrack.dropped());
+        if (droppedVideo > 0 || audioDropped > 0) {
+            LOG.info(
+                    "stream {}: the encoder dropped {} video and {} audio frames",
+                    channel,
+                    droppedVideo,
+                    audioDropped);
+        }
         if (recorder != null) {
             try {
                 recorder.release();
