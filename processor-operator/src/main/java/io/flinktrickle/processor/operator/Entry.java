@@ -1,6 +1,7 @@
 package io.flinktrickle.processor.operator;
 
 import io.flinktrickle.connector.trickle.media.Frame;
+import io.flinktrickle.connector.trickle.media.VideoFrame;
 
 import java.util.List;
 import java.util.Map;
@@ -37,6 +38,13 @@ final class Entry {
 
     long seq;
 
+    /**
+     * VIDEO: whether the output starts a GOP here: the input's keyframe mark, or that of a frame
+     * dropped just before this one (the fps cap, the real-time policy), so that the encoder can
+     * still cut its segments where the input's start.
+     */
+    boolean keyframe;
+
     boolean done;
     long submittedNanos;
 
@@ -51,7 +59,9 @@ final class Entry {
     }
 
     static Entry frame(Frame frame, long now) {
-        return new Entry(frame.isVideo() ? Kind.VIDEO : Kind.AUDIO, frame, now, null);
+        Entry e = new Entry(frame.isVideo() ? Kind.VIDEO : Kind.AUDIO, frame, now, null);
+        e.keyframe = frame instanceof VideoFrame && ((VideoFrame) frame).keyframe();
+        return e;
     }
 
     static Entry lifecycle(Kind kind, long now) {

@@ -19,6 +19,9 @@ final class FpsCap {
     private long interval;
     private long nextDue = Long.MIN_VALUE;
 
+    /** A skipped frame was an input keyframe: the next frame that passes takes its mark. */
+    private boolean owesKeyframe;
+
     FpsCap(int fps) {
         setFps(fps);
     }
@@ -34,6 +37,23 @@ final class FpsCap {
 
     int fps() {
         return fps;
+    }
+
+    /**
+     * Whether a video frame with this pts passes; a keyframe that does not pass leaves its mark to
+     * the next frame that does ({@link #takeOwedKeyframe}).
+     */
+    boolean admit(long pts, boolean keyframe) {
+        boolean admitted = admit(pts);
+        owesKeyframe |= keyframe && !admitted;
+        return admitted;
+    }
+
+    /** Whether a skipped keyframe's mark is owed to the frame just admitted; clears it. */
+    boolean takeOwedKeyframe() {
+        boolean owed = owesKeyframe;
+        owesKeyframe = false;
+        return owed;
     }
 
     /** Whether a video frame with this pts passes (and, if so, advances the schedule). */

@@ -3,6 +3,7 @@ package io.flinktrickle.processor.operator;
 import io.flinktrickle.connector.trickle.media.ControlFrame;
 import io.flinktrickle.connector.trickle.media.Frame;
 import io.flinktrickle.connector.trickle.media.StreamLifecycle;
+import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.params.StreamParams;
 
@@ -165,7 +166,7 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
         }
         if (frame.isVideo()) {
             s.videoIn.inc();
-            if (!s.fpsCap.admit(frame.pts())) {
+            if (!s.fpsCap.admit(frame.pts(), ((VideoFrame) frame).keyframe())) {
                 s.skipped.inc();
                 return;
             }
@@ -174,7 +175,9 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
         } else {
             s.audioIn.inc();
         }
-        queues.offer(s, Entry.frame(frame, System.nanoTime()));
+        Entry entry = Entry.frame(frame, System.nanoTime());
+        entry.keyframe |= entry.kind == Entry.Kind.VIDEO && s.fpsCap.takeOwedKeyframe();
+        queues.offer(s, entry);
     }
 
     private StreamRuntime streamFor(String key, long now) {

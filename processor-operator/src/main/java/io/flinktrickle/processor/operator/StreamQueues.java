@@ -159,13 +159,20 @@ final class StreamQueues {
 
     private void dropOldestVideo(StreamRuntime s) {
         for (Iterator<Entry> it = s.waiting.iterator(); it.hasNext(); ) {
-            if (it.next().kind == Entry.Kind.VIDEO) {
+            Entry e = it.next();
+            if (e.kind == Entry.Kind.VIDEO) {
                 it.remove();
-                s.waitingVideo--;
-                s.dropped.inc();
+                dropped(s, e);
                 return;
             }
         }
+    }
+
+    /** A waiting video frame was dropped: counted, and its keyframe mark goes to the next one. */
+    private static void dropped(StreamRuntime s, Entry e) {
+        s.waitingVideo--;
+        s.dropped.inc();
+        s.queueOwesKeyframe |= e.keyframe;
     }
 
     /** Hands entries of {@code s} to the processor while the bounds and barriers allow. */
@@ -184,13 +191,14 @@ final class StreamQueues {
             }
             if (isStale(s, head)) {
                 s.waiting.removeFirst(); // behind real time: a newer frame is waiting
-                s.waitingVideo--;
-                s.dropped.inc();
+                dropped(s, head);
                 continue;
             }
             s.waiting.removeFirst();
             if (head.kind == Entry.Kind.VIDEO) {
                 s.waitingVideo--;
+                head.keyframe |= s.queueOwesKeyframe;
+                s.queueOwesKeyframe = false;
             }
             s.pending.addLast(head);
             if (!head.done && head.kind == Entry.Kind.VIDEO && s.errored) {
@@ -380,7 +388,14 @@ final class StreamQueues {
     private void emitReady(StreamRuntime s) {
         while (!s.pending.isEmpty() && s.pending.peekFirst().done) {
             Entry e = s.pending.removeFirst();
+            boolean markKeyframe = e.kind == Entry.Kind.VIDEO && e.keyframe;
             for (Frame f : e.output) {
+                if (markKeyframe && f instanceof VideoFrame) {
+                    // The processor's frame (new or not) starts the GOP where the input did.
+                    VideoFrame v = (VideoFrame) f;
+                    f = v.keyframe() ? v : v.withKeyframe(true);
+                    markKeyframe = false;
+                }
                 emitter.frame(s, f);
             }
             if (e.kind == Entry.Kind.STOP) {

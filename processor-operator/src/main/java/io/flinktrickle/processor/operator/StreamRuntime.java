@@ -43,6 +43,10 @@ final class StreamRuntime extends SlotBoundContext {
 
     final DataBatcher data;
     int waitingVideo;
+
+    /** The keyframe mark of a video frame dropped from the queue, owed to the next one kept. */
+    boolean queueOwesKeyframe;
+
     int inFlight;
     int consecutiveFailures;
     boolean errored;

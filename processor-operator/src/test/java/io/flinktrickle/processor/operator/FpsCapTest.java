@@ -37,6 +37,20 @@ class FpsCapTest {
     }
 
     @Test
+    void aSkippedKeyframeLeavesItsMarkToTheNextFrameThatPasses() {
+        FpsCap cap = new FpsCap(10);
+        assertThat(cap.admit(0, false)).isTrue();
+        assertThat(cap.takeOwedKeyframe()).isFalse();
+        assertThat(cap.admit(3_000, true)).as("a keyframe between two due times").isFalse();
+        assertThat(cap.admit(6_000, false)).isFalse();
+        assertThat(cap.admit(9_000, false)).isTrue();
+        assertThat(cap.takeOwedKeyframe()).as("the skipped keyframe's mark").isTrue();
+        assertThat(cap.takeOwedKeyframe()).as("taken once").isFalse();
+        assertThat(cap.admit(18_000, true)).isTrue();
+        assertThat(cap.takeOwedKeyframe()).as("an admitted keyframe owes nothing").isFalse();
+    }
+
+    @Test
     void aPtsJumpRestartsTheSchedule() {
         FpsCap cap = new FpsCap(10);
         assertThat(cap.admit(10_000_000)).isTrue();

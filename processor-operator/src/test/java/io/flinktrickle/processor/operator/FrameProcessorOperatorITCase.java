@@ -1,5 +1,7 @@
 package io.flinktrickle.processor.operator;
 
+import io.flinktrickle.connector.trickle.media.Frame;
+import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.connector.trickle.source.TrickleMessage;
 import io.flinktrickle.processor.testutils.Collect;
 import io.flinktrickle.processor.testutils.OperatorJob;
@@ -165,6 +167,7 @@ class FrameProcessorOperatorITCase {
                 "DROP_OLDEST latency p50 %d ms, p95 %d ms%n", latencies[latencies.length / 2], p95);
         assertThat(p95).as("p95 latency with %s dropped", dropped).isLessThan(800);
         assertOrdered(Collect.get("drop-frames"));
+        assertKeyframesCarried(video, 150);
         assertThat(audio("drop")).as("audio is never dropped").isEqualTo(audioIn(150));
         JsonNode heartbeat = lastHeartbeat(events("drop"));
         assertThat(heartbeat.get("frames_dropped").asLong()).isGreaterThan(0);
@@ -417,6 +420,35 @@ class FrameProcessorOperatorITCase {
         return io.flinktrickle.processor.testutils.ClipFrames.firstVideoFrames(videoFrames).stream()
                 .filter(f -> !f.isVideo())
                 .count();
+    }
+
+    /**
+     * The output's keyframe marks are on the first kept frame of each input GOP, and nowhere else:
+     * an input keyframe dropped (or a processor's new frame without the mark) still starts a GOP at
+     * the next frame that goes out, so the encoder cuts where the input's segment starts.
+     */
+    static void assertKeyframesCarried(List<Out> video, int videoFrames) {
+        List<Long> keyPts =
+                io.flinktrickle.processor.testutils.ClipFrames.firstVideoFrames(videoFrames)
+                        .stream()
+                        .filter(f -> f.isVideo() && ((VideoFrame) f).keyframe())
+                        .map(Frame::pts)
+                        .collect(Collectors.toList());
+        assertThat(keyPts).as("clip A's keyframes in the input").hasSizeGreaterThan(1);
+        List<Long> expected = new ArrayList<>();
+        for (int k = 0; k < keyPts.size(); k++) {
+            long from = keyPts.get(k);
+            long to = k + 1 < keyPts.size() ? keyPts.get(k + 1) : Long.MAX_VALUE;
+            video.stream()
+                    .filter(o -> o.pts >= from && o.pts < to)
+                    .findFirst()
+                    .ifPresent(o -> expected.add(o.pts));
+        }
+        List<Long> marked =
+                video.stream().filter(o -> o.keyframe).map(o -> o.pts).collect(Collectors.toList());
+        assertThat(marked)
+                .as("output keyframe marks (input keyframes at %s)", keyPts)
+                .isEqualTo(expected);
     }
 
     static void assertOrdered(List<Out> out) {

@@ -158,7 +158,15 @@ public final class ClipFrames {
         if (f.isVideo()) {
             VideoFrame v = (VideoFrame) f;
             return new VideoFrame(
-                    key, v.pts(), arrivalMillis, v.width(), v.height(), v.rgb(), v.skipped());
+                            key,
+                            v.pts(),
+                            arrivalMillis,
+                            v.format(),
+                            v.width(),
+                            v.height(),
+                            v.pixels(),
+                            v.skipped())
+                    .withKeyframe(v.keyframe());
         }
         AudioFrame a = (AudioFrame) f;
         return new AudioFrame(

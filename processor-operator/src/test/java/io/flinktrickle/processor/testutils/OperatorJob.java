@@ -27,6 +27,7 @@ public final class OperatorJob {
         public String stream;
         public long pts;
         public boolean video;
+        public boolean keyframe;
         public int stamp;
         public long latencyMillis;
         public long emittedMillis;
@@ -39,6 +40,7 @@ public final class OperatorJob {
             o.emittedMillis = System.currentTimeMillis();
             o.latencyMillis = o.emittedMillis - f.arrivalMillis();
             if (f.isVideo()) {
+                o.keyframe = ((VideoFrame) f).keyframe();
                 o.stamp = TestProcessors.stampOf((VideoFrame) f);
             }
             return o;

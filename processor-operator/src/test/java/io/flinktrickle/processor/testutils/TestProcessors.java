@@ -81,7 +81,8 @@ public final class TestProcessors {
         public VideoFrame processVideo(VideoFrame frame, ProcessorContext context)
                 throws InterruptedException {
             Thread.sleep(millis);
-            return frame;
+            // A new frame, as a model makes one: the input's keyframe mark is not on it.
+            return frame.withKeyframe(false);
         }
     }
 
