@@ -3,22 +3,17 @@ package io.flinktrickle.connector.trickle.media;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
 
-import org.bytedeco.ffmpeg.avutil.AVFrame;
-import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.bytedeco.javacv.FrameGrabber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ShortBuffer;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The decoder of one channel: one FFmpeg grabber on its own thread ({@code
+ * The decoder of one channel: one FFmpeg grabber on its own thread ({@link DecoderGrab}, {@code
  * mpegts-decoder-<channel>}) reads the continuous stream from a {@link BytePipe}; {@link #decode}
  * (the channel's I/O thread) feeds each segment's bytes into the pipe as they arrive and returns
  * when the grabber has consumed the segment and waits for more. While a {@code decode} call runs,
@@ -30,13 +25,15 @@ import java.util.function.Consumer;
  * (JavaCV's raw image mode): a {@link PixelCopier} takes each picture from FFmpeg's own buffer into
  * the frame in the processor's {@link PixelFormat}, converting only when that format asks for it.
  * Frames keep the input's timestamps.
+ *
+ * <p>A segment too small for FFmpeg to open the stream (a still picture at a low bitrate) does not
+ * leave its grabber waiting inside FFmpeg's probing between segments, where it would hold JavaCV's
+ * JVM-wide start lock: the grabber stops, and its bytes go to a new one with the next segment.
  */
 final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame> {
 
     private static final Logger LOG = LoggerFactory.getLogger(MpegTsChannelDecoder.class);
 
-    private static final long PIPE_BYTES = 2 * 1024 * 1024;
-    private static final int FRAME_QUEUE = 8;
     private static final long POLL_MILLIS = 5;
 
     /**
@@ -44,26 +41,26 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
      * FFmpeg's demuxer reads up to 8 KiB to find the packet size, so a stream of tiny segments (a
      * still picture) opens only across several of them.
      */
-    private static final long OPEN_BYTES = 64 * 1024;
+    static final long OPEN_BYTES = 64 * 1024;
 
     /** How long a segment's tail may take to decode before the segment counts as failed. */
     private static final long DRAIN_TIMEOUT_MILLIS = 10_000;
 
-    private final String channel;
-    private final int width;
-    private final int height;
-    private final PixelFormat pixelFormat;
+    final String channel;
+    final int width;
+    final int height;
+    final PixelFormat pixelFormat;
     private final long ptsStep;
 
     /** Frames up to this much early still count as on time (half a frame at 60 fps). */
     private static final long CAP_TOLERANCE = Frame.TIME_BASE / 120;
 
     /** {@link #admit}: the fps cap drops the frame. */
-    private static final int DROP = -1;
+    static final int DROP = -1;
 
-    private final boolean audio;
+    final boolean audio;
     private final int errorBudget;
-    private Grab grab;
+    private DecoderGrab grab;
     private boolean restart;
     private int consecutiveFailures;
     private long failures;
@@ -81,8 +78,14 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
      */
     private volatile long arrivalMillis;
 
+    /**
+     * The bytes of a stream too small so far for FFmpeg to open (a tiny segment), held for the next
+     * segment's grabber; null once a stream has opened.
+     */
+    private byte[] unopened;
+
     /** The consumer of the {@code decode}/{@code endOfStream} call in progress, or null. */
-    private volatile Consumer<Frame> currentOut;
+    volatile Consumer<Frame> currentOut;
 
     MpegTsChannelDecoder(
             String channel,
@@ -113,30 +116,24 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
             throw MpegTsFrameDecoder.wrongContentType(segment.contentType());
         }
         arrivalMillis = segment.arrivalTimeMillis();
-        if (grab == null || restart || grab.failure != null || !grab.thread.isAlive()) {
+        boolean fresh = grab == null || restart || grab.failure != null || !grab.thread.isAlive();
+        if (fresh) {
             stopGrab();
-            grab = new Grab();
+            grab = new DecoderGrab(this);
             grab.thread.start();
             restart = false;
         }
         currentOut = out; // the grabber thread hands frames out itself while this call runs
         try {
+            if (fresh && unopened != null) {
+                byte[] carried = unopened;
+                unopened = null;
+                feed(carried, carried.length, out);
+            }
             byte[] buf = new byte[64 * 1024];
             int n;
             while ((n = body.read(buf)) >= 0) {
-                grab.fed += n;
-                try {
-                    while (!grab.pipe.offer(buf, 0, n, POLL_MILLIS)) {
-                        drain(grab.frames, out);
-                        if (grab.failure != null) {
-                            throw grab.failure;
-                        }
-                    }
-                } catch (IOException stopped) {
-                    drain(grab.frames, out);
-                    throw grab.failure != null ? grab.failure : stopped;
-                }
-                drain(grab.frames, out);
+                feed(buf, n, out);
             }
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_TIMEOUT_MILLIS);
             while (!grab.pipe.awaitStarved(POLL_MILLIS)) {
@@ -164,8 +161,17 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
                 throw new IOException(
                         "segment " + segment + " contains no MPEG-TS stream FFmpeg can open");
             }
+            if (!grab.started) {
+                // Too few bytes yet for FFmpeg to open the stream: its grabber waits inside
+                // FFmpeg's probing, holding JavaCV's JVM-wide start lock that every other
+                // stream's decoder and encoder need to start or stop. It stops now; the bytes go
+                // to a new grabber with the next segment (or the stream's end).
+                unopened = grab.opening.toByteArray();
+                stopGrab();
+            }
             consecutiveFailures = 0;
         } catch (IOException e) {
+            unopened = null;
             failed(segment, e, out);
             if (grab != null) {
                 drain(grab.frames, out);
@@ -180,6 +186,29 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
         } finally {
             currentOut = null; // frames decoded from now on wait for the next call
         }
+    }
+
+    /** Gives bytes to the grabber (waiting for room in its pipe) and hands out what it decoded. */
+    private void feed(byte[] b, int n, Consumer<Frame> out)
+            throws IOException, InterruptedException {
+        grab.fed += n;
+        if (grab.started) {
+            grab.opening = null;
+        } else if (grab.opening != null && grab.opening.size() < OPEN_BYTES) {
+            grab.opening.write(b, 0, n); // past OPEN_BYTES unopened, the segment fails anyway
+        }
+        try {
+            while (!grab.pipe.offer(b, 0, n, POLL_MILLIS)) {
+                drain(grab.frames, out);
+                if (grab.failure != null) {
+                    throw grab.failure;
+                }
+            }
+        } catch (IOException stopped) {
+            drain(grab.frames, out);
+            throw grab.failure != null ? grab.failure : stopped;
+        }
+        drain(grab.frames, out);
     }
 
     /**
@@ -218,7 +247,7 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
     }
 
     /** Hands the decoded frames to {@code out}. */
-    private synchronized void drain(BlockingQueue<Frame> queue, Consumer<Frame> out) {
+    synchronized void drain(BlockingQueue<Frame> queue, Consumer<Frame> out) {
         Frame f;
         while ((f = queue.poll()) != null) {
             out.accept(f);
@@ -231,7 +260,7 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
      * (by a lock of its own, not the one a consumer runs under): a grabber that is being replaced
      * may still be finishing its last frame.
      */
-    private int admit(long pts) {
+    int admit(long pts) {
         synchronized (schedule) {
             if (!onSchedule(pts)) {
                 skipped++;
@@ -270,16 +299,25 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
     @Override
     public void discontinuity() {
         restart = true;
+        unopened = null; // the next segment starts afresh, with a keyframe
     }
 
     @Override
     public void endOfStream(Consumer<Frame> out) throws IOException {
-        if (grab == null) {
+        if (grab == null && unopened == null) {
             return;
         }
         currentOut = out;
-        grab.pipe.end();
         try {
+            if (grab == null) {
+                // A stream that never had bytes enough to open: its end lets FFmpeg try.
+                grab = new DecoderGrab(this);
+                grab.thread.start();
+                byte[] carried = unopened;
+                unopened = null;
+                feed(carried, carried.length, out);
+            }
+            grab.pipe.end();
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_TIMEOUT_MILLIS);
             while (grab.thread.isAlive() && System.nanoTime() < deadline) {
                 drain(grab.frames, out);
@@ -312,132 +350,7 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
         grab = null;
     }
 
-    /** One grabber run: from a fresh pipe until end of stream, failure or close. */
-    private final class Grab {
-        final BytePipe pipe = new BytePipe(PIPE_BYTES);
-        final BlockingQueue<Frame> frames = new ArrayBlockingQueue<>(FRAME_QUEUE);
-        final Thread thread = new Thread(this::run, "mpegts-decoder-" + channel);
-        volatile IOException failure;
-
-        /** Probing finished: the stream has a valid start (PAT/PMT, stream headers). */
-        volatile boolean started;
-
-        /** Bytes given to this grabber (I/O thread only). */
-        long fed;
-
-        private long nextAudioPts = Long.MIN_VALUE;
-
-        /** An input keyframe the fps cap dropped: the next kept frame carries its mark. */
-        private boolean keyframeDropped;
-
-        Grab() {
-            thread.setDaemon(true);
-        }
-
-        private void run() {
-            FFmpegFrameGrabber grabber =
-                    new FFmpegFrameGrabber(pipe, 0); // 0: never buffer the live stream
-            PixelCopier copier = new PixelCopier(pixelFormat, width, height);
-            try {
-                grabber.setFormat("mpegts");
-                grabber.setOption("probesize", "2048");
-                grabber.setOption("analyzeduration", "0");
-                grabber.setVideoOption("threads", "1");
-                grabber.setVideoOption("flags", "low_delay");
-                // FFmpeg's own picture, unconverted: the copier converts only where asked to.
-                grabber.setImageMode(FrameGrabber.ImageMode.RAW);
-                grabber.setSampleMode(FrameGrabber.SampleMode.SHORT);
-                grabber.start();
-                started = true;
-                if (grabber.getVideoStream() < 0) {
-                    throw new IOException("the input has no video stream");
-                }
-                org.bytedeco.javacv.Frame f;
-                while ((f = grabber.grab()) != null) {
-                    Frame frame = convert(f, copier);
-                    if (frame != null) {
-                        while (!frames.offer(frame, 100, TimeUnit.MILLISECONDS)) {
-                            if (Thread.currentThread().isInterrupted()) {
-                                return;
-                            }
-                        }
-                        // Hand it out now, not when the I/O thread gets its next bytes.
-                        Consumer<Frame> o = currentOut;
-                        if (o != null) {
-                            drain(frames, o);
-                        }
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (Exception e) {
-                if (!Thread.currentThread().isInterrupted()) {
-                    failure =
-                            e instanceof IOException
-                                    ? (IOException) e
-                                    : new IOException("FFmpeg: " + e.getMessage(), e);
-                }
-            } finally {
-                try {
-                    grabber.close();
-                } catch (Exception ignored) {
-                    // Releasing native resources of a failed grabber; nothing more to do.
-                }
-                copier.close();
-                pipe.close(); // wakes a writer waiting for room, and awaitStarved()
-            }
-        }
-
-        private Frame convert(org.bytedeco.javacv.Frame f, PixelCopier copier) {
-            // JavaCV gives the input's pts in microseconds (truncated); round back to 90 kHz.
-            long pts = Math.round(f.timestamp * (Frame.TIME_BASE / 1_000_000.0));
-            if (f.image != null && f.image.length > 0 && f.opaque instanceof AVFrame) {
-                int skippedBefore = admit(pts);
-                if (skippedBefore == DROP) {
-                    keyframeDropped |= f.keyFrame;
-                    return null;
-                }
-                boolean keyframe = f.keyFrame || keyframeDropped;
-                keyframeDropped = false;
-                VideoFrame frame =
-                        new VideoFrame(
-                                channel,
-                                pts,
-                                frameArrival(),
-                                copier.format(),
-                                width,
-                                height,
-                                copier.copy((AVFrame) f.opaque),
-                                skippedBefore);
-                return keyframe ? frame.withKeyframe(true) : frame;
-            }
-            if (audio
-                    && f.samples != null
-                    && f.samples.length > 0
-                    && f.samples[0] instanceof ShortBuffer) {
-                ShortBuffer sb = ((ShortBuffer) f.samples[0]).duplicate();
-                sb.rewind();
-                short[] samples = new short[sb.remaining()];
-                sb.get(samples);
-                // One PES carries several AAC frames but a pts for the first only; JavaCV reports
-                // no usable time for the others. They continue where the previous frame ended.
-                if (nextAudioPts != Long.MIN_VALUE && pts <= 0) {
-                    pts = nextAudioPts; // a reported pts, right or wrong, is taken as it is
-                }
-                nextAudioPts =
-                        pts
-                                + (long) samples.length
-                                        / f.audioChannels
-                                        * Frame.TIME_BASE
-                                        / f.sampleRate;
-                return new AudioFrame(
-                        channel, pts, frameArrival(), f.sampleRate, f.audioChannels, samples);
-            }
-            return null;
-        }
-    }
-
-    private long frameArrival() {
+    long frameArrival() {
         return Math.max(arrivalMillis, System.currentTimeMillis());
     }
 }

@@ -156,6 +156,7 @@ class PixelFormatRangeITCase {
                 } catch (IOException failed) {
                     // counted by the decoder; a live stream goes on with the next segment
                 }
+                assertJavaCvStartLockIsFree(i);
             }
             d.endOfStream(
                     f -> {
@@ -165,6 +166,27 @@ class PixelFormatRangeITCase {
                     });
         }
         assertThat(frames.size()).as("frames decoded of 60").isGreaterThanOrEqualTo(55);
+    }
+
+    /**
+     * Between segments no grabber waits inside FFmpeg's probing: JavaCV starts and releases every
+     * grabber and recorder under one JVM-wide lock ({@code avcodec.class}), and a grabber left
+     * waiting there for the next segment (2 s on a live stream) would hold up every other stream's
+     * start and stop.
+     */
+    private static void assertJavaCvStartLockIsFree(int segment) throws InterruptedException {
+        Thread other =
+                new Thread(
+                        () -> {
+                            synchronized (org.bytedeco.ffmpeg.global.avcodec.class) {
+                                // what another stream's grabber.start() takes
+                            }
+                        });
+        other.start();
+        other.join(2_000);
+        assertThat(other.isAlive())
+                .as("JavaCV's start lock is held after segment %d was decoded", segment)
+                .isFalse();
     }
 
     /** 45 frames (1.5 s, enough bytes to open) of one colour, encoded, then decoded as YUV420P. */
