@@ -19,9 +19,10 @@ import java.util.ArrayDeque;
  * packet, so all bytes of a segment are out when the next one starts.
  *
  * <p>Timestamps: video and audio keep the input's pts (as {@code ffmpeg -copyts} does), so a
- * gateway can pair each output frame with its input frame. Only a discontinuity (video going back,
- * or more than 10 s ahead) is re-timed: from there the output continues one frame after the last,
- * shifted by the same amount for audio and video.
+ * gateway can pair each output frame with its input frame. Only a discontinuity (video going back
+ * by more than {@link #MAX_REPEAT_BACK}, or more than 10 s ahead) is re-timed: from there the
+ * output continues one frame after the last, shifted by the same amount for audio and video. Video
+ * up to that far behind the last frame written repeats it (a segment read twice) and is dropped.
  *
  * <p>Tracks: an Opus track is written only if the stream has audio. The recorder starts at the
  * first audio frame, or without an audio track once {@link #AUDIO_WAIT} of video has come without
@@ -45,6 +46,12 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
 
     /** A longer forward jump of video timestamps is taken as a discontinuity. */
     private static final long MAX_FORWARD_JUMP = 10 * Frame.TIME_BASE;
+
+    /**
+     * Video at most this far behind the last frame written is a repeat (a segment read twice, an
+     * overlap after a reconnect) and dropped; further back, the source restarted: re-timed.
+     */
+    static final long MAX_REPEAT_BACK = Frame.TIME_BASE;
 
     /**
      * How much video an encoder holds at the start of a stream while no audio has come: past it the
@@ -261,6 +268,20 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         boolean keyframe = false;
         long outPts = v.pts() + shift;
         if (lastVideoPts != Long.MIN_VALUE
+                && outPts <= lastVideoPts
+                && lastVideoPts - outPts <= MAX_REPEAT_BACK) {
+            // A frame already written (or one between): the encoder needs increasing timestamps,
+            // and re-timing would move the rest of the stream off the input's clock.
+            if (droppedVideo++ % WARN_EVERY == 0) {
+                LOG.info(
+                        "stream {}: video at {} repeats what was written (up to {}), dropped",
+                        channel,
+                        outPts,
+                        lastVideoPts);
+            }
+            return;
+        }
+        if (lastVideoPts != Long.MIN_VALUE
                 && (outPts < lastVideoPts || outPts > lastVideoPts + MAX_FORWARD_JUMP)) {
             // The source restarted or jumped: continue the output clock after the last frame.
             shift = lastVideoPts + lastStep - v.pts();
@@ -271,9 +292,6 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
                     channel,
                     v.pts(),
                     outPts);
-        }
-        if (lastVideoPts != Long.MIN_VALUE && outPts == lastVideoPts) {
-            return; // a repeated pts: the encoder needs increasing timestamps
         }
         // After a failed segment the next frame tries again at once; if that fails too, the
         // next try waits a GOP, and so on: a server that refuses for a while costs one segment

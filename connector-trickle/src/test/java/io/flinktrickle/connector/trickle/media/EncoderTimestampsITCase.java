@@ -287,6 +287,28 @@ class EncoderTimestampsITCase {
     }
 
     @Test
+    void videoRepeatingUpToASecondIsDroppedFurtherBackIsRetimed() throws Exception {
+        // Frames 0..59, then the last 15 again (a segment's tail read twice), then 60..89: the
+        // repeats are dropped and every frame keeps the input's pts.
+        List<VideoFrame> all = synthetic(90, List.of(0, 60));
+        List<VideoFrame> overlap = new ArrayList<>(all.subList(0, 60));
+        overlap.addAll(all.subList(45, 90));
+        List<Long> out = probe(concat(encode(overlap, VIDEO_ONLY))).videoPts;
+        assertThat(out).hasSize(90);
+        for (int i = 0; i < 90; i++) {
+            assertThat(out.get(i)).as("frame %d", i).isEqualTo(all.get(i).pts());
+        }
+        // Back by more than a second (2 s): the source restarted, the output goes on after it.
+        List<VideoFrame> restart = new ArrayList<>(all.subList(0, 90));
+        restart.addAll(all.subList(30, 60));
+        List<Long> retimed = probe(concat(encode(restart, VIDEO_ONLY))).videoPts;
+        assertThat(retimed).hasSize(120);
+        for (int i = 90; i < 120; i++) {
+            assertThat(retimed.get(i)).as("frame %d", i).isEqualTo(START + 3000L * i);
+        }
+    }
+
+    @Test
     void audioHeldForTheNextVideoWriteIsNotLostAtACut() throws Exception {
         // Video at 30 fps with keyframes every 2 s, 20 ms audio frames, all in pts order: the
         // audio just before each keyframe is still held (it rides with the next video write) when
