@@ -10,7 +10,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.lang.reflect.Field;
-import java.util.ArrayDeque;
 
 /**
  * The encoder of one output channel: one {@link FFmpegFrameRecorder} (x264 + Opus into MPEG-TS) for
@@ -25,18 +24,17 @@ import java.util.ArrayDeque;
  * up to that far behind the last frame written repeats it (a segment read twice) and is dropped.
  *
  * <p>Tracks: an Opus track is written only if the stream has audio. The recorder starts at the
- * first audio frame, or without an audio track once {@link #AUDIO_WAIT} of video has come without
- * any (the video waits that long, once, at the start of an audio-less stream).
+ * first audio frame, or without an audio track once {@link StartHold#AUDIO_WAIT} of video has come
+ * without any (the video waits that long, once, at the start of an audio-less stream).
  *
  * <p>Why reflection: JavaCV's recorder has no way to force a keyframe on a given frame or to set a
  * 64-bit pts, and both live on its private {@code AVFrame picture}; setting {@code pict_type = I}
  * there (with x264's {@code forced-idr}) makes the frame an IDR, as PyTrickle's encoder does. The
  * audio clock is {@link OpusTrack}'s.
  *
- * <p>Bounded: at the start it holds at most {@link #MAX_EARLY_VIDEO} video and {@link
- * #MAX_EARLY_AUDIO} audio frames; what a recorder that cannot start (FFmpeg refuses the frame size)
- * would have written is dropped, counted and logged, and video of that size is dropped until the
- * size changes.
+ * <p>Bounded: at the start it holds at most what {@link StartHold} allows; what a recorder that
+ * cannot start (FFmpeg refuses the frame size) would have written is dropped, counted and logged,
+ * and video of that size is dropped until the size changes.
  *
  * <p>Mailbox thread only (the sink writer's).
  */
@@ -53,23 +51,8 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
      */
     static final long MAX_REPEAT_BACK = Frame.TIME_BASE;
 
-    /**
-     * How much video an encoder holds at the start of a stream while no audio has come: past it the
-     * stream is taken to have no audio, and the output gets no audio track.
-     */
-    static final long AUDIO_WAIT = Frame.TIME_BASE / 2;
-
     /** Encoded audio waits at most this long for the next video frame's write (100 ms). */
     private static final long AUDIO_HOLD_NANOS = 100_000_000L;
-
-    /**
-     * The most video held at the start while waiting for audio, whatever its pts say (pts that do
-     * not advance never reach {@link #AUDIO_WAIT}).
-     */
-    static final int MAX_EARLY_VIDEO = 64;
-
-    /** The most audio held at the start while no video has come (about 5 s of AAC or Opus). */
-    static final int MAX_EARLY_AUDIO = 256;
 
     /** A warning for every this many frames dropped (not one per frame). */
     private static final int WARN_EVERY = 100;
@@ -89,10 +72,9 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
     private final MpegTsFrameEncoder settings;
     private final long gopTicks;
     private final SegmentCut cut = new SegmentCut();
-    private final ArrayDeque<AudioFrame> earlyAudio = new ArrayDeque<>();
 
-    /** Video that came before the recorder could start (waiting to learn if there is audio). */
-    private final ArrayDeque<VideoFrame> earlyVideo = new ArrayDeque<>();
+    /** What came before the recorder could start (waiting to learn if there is audio). */
+    private final StartHold held = new StartHold();
 
     private FFmpegFrameRecorder recorder;
     private AVFrame picture;
@@ -142,8 +124,8 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
                 if (recorder != null) {
                     encodeVideo((VideoFrame) frame, out);
                 } else if (!refused((VideoFrame) frame)) {
-                    earlyVideo.add((VideoFrame) frame);
-                    if (!settings.audio || !earlyAudio.isEmpty() || waitedForAudio()) {
+                    held.video.add((VideoFrame) frame);
+                    if (!settings.audio || !held.audio.isEmpty() || held.waitedForAudio()) {
                         startAndFlush(out);
                     }
                 }
@@ -152,8 +134,8 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
                 if (recorder != null) {
                     encodeAudio(a);
                 } else {
-                    holdAudio(a);
-                    if (!earlyVideo.isEmpty()) {
+                    held.holdAudio(a);
+                    if (!held.video.isEmpty()) {
                         startAndFlush(out);
                     }
                 }
@@ -172,57 +154,30 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
     }
 
     /**
-     * Whether the video held at the start has waited long enough for audio: {@link #AUDIO_WAIT} of
-     * pts (or a jump in them).
-     */
-    private boolean waitedForAudio() {
-        if (earlyVideo.size() >= MAX_EARLY_VIDEO) {
-            return true;
-        }
-        long first = earlyVideo.peekFirst().pts();
-        long last = earlyVideo.peekLast().pts();
-        return last - first >= AUDIO_WAIT || last < first;
-    }
-
-    /** Audio before the recorder runs: held, only the last 2 s. */
-    private void holdAudio(AudioFrame a) {
-        earlyAudio.add(a);
-        while (!earlyAudio.isEmpty()
-                && (a.pts() - earlyAudio.peek().pts() > OpusTrack.MAX_AV_DRIFT
-                        || earlyAudio.size() > MAX_EARLY_AUDIO)) {
-            earlyAudio.poll();
-            droppedAudio++;
-        }
-    }
-
-    /**
      * Starts the recorder (with an audio track if audio has come) and writes what was held: each
      * video frame, then the audio up to the next one.
      */
     private void startAndFlush(SegmentEncoder.SegmentOutput out) throws Exception {
         try {
-            start(earlyVideo.peek(), settings.audio && !earlyAudio.isEmpty());
-            while (!earlyVideo.isEmpty()) {
-                encodeVideo(earlyVideo.poll(), out);
-                VideoFrame next = earlyVideo.peek();
-                while (!earlyAudio.isEmpty()
-                        && (next == null || earlyAudio.peek().pts() < next.pts())) {
-                    encodeAudio(earlyAudio.poll());
+            start(held.video.peek(), settings.audio && !held.audio.isEmpty());
+            while (!held.video.isEmpty()) {
+                encodeVideo(held.video.poll(), out);
+                VideoFrame next = held.video.peek();
+                while (!held.audio.isEmpty()
+                        && (next == null || held.audio.peek().pts() < next.pts())) {
+                    encodeAudio(held.audio.poll());
                 }
             }
         } finally {
             // Whatever could not be written (the recorder did not start, or a frame failed) is
             // dropped, not held for ever.
-            droppedVideo += earlyVideo.size();
-            droppedAudio += earlyAudio.size();
-            earlyVideo.clear();
-            earlyAudio.clear();
+            droppedVideo += held.clear();
         }
     }
 
     /** Frames held at the start (video and audio) while the recorder has not started. */
     int heldFrames() {
-        return earlyVideo.size() + earlyAudio.size();
+        return held.size();
     }
 
     /** Whether this frame is of the size FFmpeg refused: dropped (a warning now and then). */
@@ -369,13 +324,13 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
             LOG.info(
                     "stream {}: no audio in the first {} ms, output without audio",
                     channel,
-                    AUDIO_WAIT * 1000 / Frame.TIME_BASE);
+                    StartHold.AUDIO_WAIT * 1000 / Frame.TIME_BASE);
         }
     }
 
     @Override
     public void finish(SegmentEncoder.SegmentOutput out) throws IOException {
-        if (recorder == null && !earlyVideo.isEmpty()) {
+        if (recorder == null && !held.video.isEmpty()) {
             try {
                 startAndFlush(out); // a stream shorter than the wait for audio
             } catch (Exception e) {
@@ -396,7 +351,8 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
 
     @Override
     public void close() {
-        long audioDropped = droppedAudio + (audioTrack == null ? 0 : audioTrack.dropped());
+        long audioDropped =
+                droppedAudio + held.droppedAudio + (audioTrack == null ? 0 : audioTrack.dropped());
         if (droppedVideo > 0 || audioDropped > 0) {
             LOG.info(
                     "stream {}: the encoder dropped {} video and {} audio frames",

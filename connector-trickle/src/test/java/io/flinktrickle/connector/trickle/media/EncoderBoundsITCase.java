@@ -82,7 +82,7 @@ class EncoderBoundsITCase {
                                 .pts(START)
                                 .build(),
                         out);
-                assertThat(e.heldFrames()).isLessThan(MpegTsChannelEncoder.MAX_EARLY_VIDEO);
+                assertThat(e.heldFrames()).isLessThan(StartHold.MAX_VIDEO);
             }
             e.finish(out);
             out.endSegment();
@@ -100,7 +100,7 @@ class EncoderBoundsITCase {
             for (int i = 0; i < 2_000; i++) {
                 e.encode(AudioFrame.builder(48_000, 2).pts(START).build(), out);
             }
-            assertThat(e.heldFrames()).isEqualTo(MpegTsChannelEncoder.MAX_EARLY_AUDIO);
+            assertThat(e.heldFrames()).isEqualTo(StartHold.MAX_AUDIO);
             e.finish(out);
             assertThat(out.done).as("no video, nothing to write").isEmpty();
         }
