@@ -1,5 +1,6 @@
 package io.flinktrickle.processor.operator;
 
+import io.flinktrickle.connector.trickle.media.FpsCap;
 import io.flinktrickle.processor.api.ProcessorContext;
 
 import org.apache.flink.metrics.Counter;

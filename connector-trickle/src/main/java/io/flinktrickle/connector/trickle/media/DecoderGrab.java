@@ -41,8 +41,8 @@ final class DecoderGrab {
 
     private long nextAudioPts = Long.MIN_VALUE;
 
-    /** An input keyframe the fps cap dropped: the next kept frame carries its mark. */
-    private boolean keyframeDropped;
+    /** The fps cap's answer: whether the kept frame starts a GOP. */
+    private final boolean[] startsGop = new boolean[1];
 
     private final MpegTsChannelDecoder owner;
 
@@ -110,13 +110,11 @@ final class DecoderGrab {
         // JavaCV gives the input's pts in microseconds (truncated); round back to 90 kHz.
         long pts = Math.round(f.timestamp * (Frame.TIME_BASE / 1_000_000.0));
         if (f.image != null && f.image.length > 0 && f.opaque instanceof AVFrame) {
-            int skippedBefore = owner.admit(pts);
+            int skippedBefore = owner.admit(pts, f.keyFrame, startsGop);
             if (skippedBefore == MpegTsChannelDecoder.DROP) {
-                keyframeDropped |= f.keyFrame;
                 return null;
             }
-            boolean keyframe = f.keyFrame || keyframeDropped;
-            keyframeDropped = false;
+            boolean keyframe = startsGop[0];
             VideoFrame frame =
                     new VideoFrame(
                             owner.channel,

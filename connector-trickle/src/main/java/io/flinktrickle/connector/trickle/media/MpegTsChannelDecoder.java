@@ -50,10 +50,6 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
     final int width;
     final int height;
     final PixelFormat pixelFormat;
-    private final long ptsStep;
-
-    /** Frames up to this much early still count as on time (half a frame at 60 fps). */
-    private static final long CAP_TOLERANCE = Frame.TIME_BASE / 120;
 
     /** {@link #admit}: the fps cap drops the frame. */
     static final int DROP = -1;
@@ -65,11 +61,8 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
     private int consecutiveFailures;
     private long failures;
 
-    /** Guards the fps cap's state: {@code nextDuePts} and {@code skipped}. */
-    private final Object schedule = new Object();
-
-    private long nextDuePts = Long.MIN_VALUE;
-    private int skipped;
+    /** The fps cap; guarded by itself (a grabber being replaced may still finish a frame). */
+    private final FpsCap cap;
 
     /**
      * When the segment's first byte arrived; a frame is stamped with the later of that and the
@@ -99,7 +92,7 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
         this.width = width;
         this.height = height;
         this.pixelFormat = pixelFormat;
-        this.ptsStep = maxFramerate == 0 ? 0 : Frame.TIME_BASE / maxFramerate;
+        this.cap = new FpsCap(maxFramerate);
         this.audio = audio;
         this.errorBudget = errorBudget;
     }
@@ -256,44 +249,18 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
 
     /**
      * The fps cap for the video frame at {@code pts}: {@link #DROP} if it is dropped, else the
-     * number of frames dropped since the last kept one (for the frame's {@code skipped}). Locked
-     * (by a lock of its own, not the one a consumer runs under): a grabber that is being replaced
-     * may still be finishing its last frame.
+     * number of frames dropped since the last kept one (for the frame's {@code skipped}), and
+     * {@code keyframe} is then whether it starts a GOP (its own mark or a dropped keyframe's).
+     * Locked by a lock of its own, not the one a consumer runs under.
      */
-    int admit(long pts) {
-        synchronized (schedule) {
-            if (!onSchedule(pts)) {
-                skipped++;
+    int admit(long pts, boolean keyframe, boolean[] startsGop) {
+        synchronized (cap) {
+            if (!cap.admit(pts, keyframe)) {
                 return DROP;
             }
-            int s = skipped;
-            skipped = 0;
-            return s;
+            startsGop[0] = keyframe | cap.takeOwedKeyframe();
+            return cap.takeSkipped();
         }
-    }
-
-    /**
-     * The frame rate cap: frames are due every {@code ptsStep} ticks of their own timestamps, so a
-     * 30 fps stream capped at 24 keeps 4 frames of 5 (comparing with the last kept frame instead
-     * would keep only every other frame). A jump in timestamps restarts the schedule.
-     */
-    private boolean onSchedule(long pts) {
-        if (ptsStep == 0) {
-            return true;
-        }
-        if (nextDuePts != Long.MIN_VALUE
-                && (pts > nextDuePts + 2 * ptsStep || pts < nextDuePts - 3 * ptsStep)) {
-            nextDuePts = Long.MIN_VALUE; // a discontinuity: start a new schedule
-        }
-        if (nextDuePts == Long.MIN_VALUE) {
-            nextDuePts = pts + ptsStep;
-            return true;
-        }
-        if (pts >= nextDuePts - CAP_TOLERANCE) {
-            nextDuePts += ptsStep;
-            return true;
-        }
-        return false;
     }
 
     @Override
