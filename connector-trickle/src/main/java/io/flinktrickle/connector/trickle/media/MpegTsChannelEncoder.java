@@ -57,16 +57,7 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
     /** A warning for every this many frames dropped (not one per frame). */
     private static final int WARN_EVERY = 100;
 
-    private static final Field PICTURE;
-
-    static {
-        try {
-            PICTURE = FFmpegFrameRecorder.class.getDeclaredField("picture");
-            PICTURE.setAccessible(true);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final Field PICTURE = MpegTsRecorders.privateField("picture");
 
     private final String channel;
     private final MpegTsFrameEncoder settings;

@@ -20,6 +20,20 @@ final class MpegTsRecorders {
     private MpegTsRecorders() {}
 
     /**
+     * A private field of JavaCV's recorder, made accessible (see {@link MpegTsChannelEncoder} for
+     * why); fails class initialization if this JavaCV has no such field.
+     */
+    static java.lang.reflect.Field privateField(String name) {
+        try {
+            java.lang.reflect.Field f = FFmpegFrameRecorder.class.getDeclaredField(name);
+            f.setAccessible(true);
+            return f;
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
      * A started recorder writing to {@code out}, with an Opus track if {@code withAudio}.
      *
      * @throws IllegalStateException if FFmpeg refuses the configuration (the writer fails rather

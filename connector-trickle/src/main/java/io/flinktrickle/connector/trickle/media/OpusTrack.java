@@ -44,16 +44,7 @@ final class OpusTrack {
     private static final int SILENCE_CHUNK = 1024;
     private static final int WARN_EVERY = 100;
 
-    private static final Field AUDIO_FRAME;
-
-    static {
-        try {
-            AUDIO_FRAME = FFmpegFrameRecorder.class.getDeclaredField("frame");
-            AUDIO_FRAME.setAccessible(true);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final Field AUDIO_FRAME = MpegTsRecorders.privateField("frame");
 
     private final String channel;
     private final FFmpegFrameRecorder recorder;

@@ -10,9 +10,7 @@ import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,37 +20,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** {@link MpegTsFrameEncoder}: decode → encode → decode of the real clips, with FFmpeg. */
 class MpegTsFrameEncoderITCase {
-
-    /** Collects segments in memory, noting how many bytes each had when a frame was encoded. */
-    private static final class Segments implements SegmentEncoder.SegmentOutput {
-        final List<ByteArrayOutputStream> done = new ArrayList<>();
-        ByteArrayOutputStream open;
-
-        @Override
-        public OutputStream startSegment() {
-            endSegment();
-            open = new ByteArrayOutputStream();
-            return open;
-        }
-
-        @Override
-        public OutputStream segment() {
-            return open == null ? startSegment() : open;
-        }
-
-        @Override
-        public void endSegment() {
-            if (open != null) {
-                done.add(open);
-                open = null;
-            }
-        }
-
-        @Override
-        public boolean hasOpenSegment() {
-            return open != null;
-        }
-    }
 
     private static List<Frame> decode(List<byte[]> segments, int maxFramerate) throws IOException {
         List<Frame> frames = new ArrayList<>();
@@ -83,7 +50,7 @@ class MpegTsFrameEncoderITCase {
     private static List<byte[]> encode(
             List<Frame> frames, MpegTsFrameEncoder encoder, List<Long> bytesAtFirstFrame)
             throws IOException {
-        Segments out = new Segments();
+        MediaSupport.Segments out = new MediaSupport.Segments();
         try (SegmentEncoder.ChannelEncoder<Frame> e = encoder.open("s-out")) {
             int segmentsBefore = 0;
             for (Frame f : frames) {

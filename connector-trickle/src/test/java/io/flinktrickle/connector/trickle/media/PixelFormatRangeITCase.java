@@ -1,6 +1,5 @@
 package io.flinktrickle.connector.trickle.media;
 
-import io.flinktrickle.connector.trickle.sink.SegmentEncoder;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
 import io.flinktrickle.connector.trickle.testutils.TestMedia;
@@ -11,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -123,16 +121,9 @@ class PixelFormatRangeITCase {
                             .keyframe(i % 15 == 0)
                             .build());
         }
-        List<byte[]> segments = new ArrayList<>();
-        SegmentsOut out = new SegmentsOut(segments);
-        try (SegmentEncoder.ChannelEncoder<Frame> e =
-                MpegTsFrameEncoder.builder().audio(false).gopSeconds(0.5).build().open("s-out")) {
-            for (Frame f : in) {
-                e.encode(f, out);
-            }
-            e.finish(out);
-            out.endSegment();
-        }
+        List<byte[]> segments =
+                MediaSupport.encode(
+                        in, MpegTsFrameEncoder.builder().audio(false).gopSeconds(0.5).build());
         assertThat(segments).hasSizeGreaterThanOrEqualTo(3);
         assertThat(segments).allMatch(s -> s.length < 8192, "segments under 8 KiB");
         List<VideoFrame> frames = new ArrayList<>();
@@ -200,16 +191,8 @@ class PixelFormatRangeITCase {
                             .pts(9000 + i * 3000L)
                             .build());
         }
-        List<byte[]> segments = new ArrayList<>();
-        SegmentsOut out = new SegmentsOut(segments);
-        try (SegmentEncoder.ChannelEncoder<Frame> e =
-                MpegTsFrameEncoder.builder().audio(false).build().open("s-out")) {
-            for (Frame f : in) {
-                e.encode(f, out);
-            }
-            e.finish(out);
-            out.endSegment();
-        }
+        List<byte[]> segments =
+                MediaSupport.encode(in, MpegTsFrameEncoder.builder().audio(false).build());
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         for (byte[] s : segments) {
             all.write(s);
@@ -253,40 +236,5 @@ class PixelFormatRangeITCase {
             }
         }
         return v;
-    }
-
-    /** Each segment into a byte array of its own. */
-    private static final class SegmentsOut implements SegmentEncoder.SegmentOutput {
-        private final List<byte[]> done;
-        private ByteArrayOutputStream open;
-
-        SegmentsOut(List<byte[]> done) {
-            this.done = done;
-        }
-
-        @Override
-        public OutputStream startSegment() {
-            endSegment();
-            open = new ByteArrayOutputStream();
-            return open;
-        }
-
-        @Override
-        public OutputStream segment() {
-            return open == null ? startSegment() : open;
-        }
-
-        @Override
-        public void endSegment() {
-            if (open != null) {
-                done.add(open.toByteArray());
-                open = null;
-            }
-        }
-
-        @Override
-        public boolean hasOpenSegment() {
-            return open != null;
-        }
     }
 }
