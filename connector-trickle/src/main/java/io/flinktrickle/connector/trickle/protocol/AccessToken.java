@@ -1,5 +1,7 @@
 package io.flinktrickle.connector.trickle.protocol;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.io.Serializable;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +21,7 @@ import java.util.regex.Pattern;
  * serializable (it travels inside a job's serialized sources and sinks, never in its
  * configuration).
  */
+@PublicEvolving
 public final class AccessToken implements Serializable {
     private static final long serialVersionUID = 1L;
 

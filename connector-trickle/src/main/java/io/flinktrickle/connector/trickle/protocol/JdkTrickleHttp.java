@@ -1,5 +1,7 @@
 package io.flinktrickle.connector.trickle.protocol;
 
+import org.apache.flink.annotation.Internal;
+
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
@@ -44,6 +46,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Threads: the client's selector and worker threads; all methods are thread-safe.
  */
+@Internal
 public final class JdkTrickleHttp implements TrickleHttp {
 
     private static final Map<TrickleClientConfig, Shared> SHARED = new HashMap<>();

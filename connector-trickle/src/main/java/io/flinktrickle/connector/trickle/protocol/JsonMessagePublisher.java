@@ -1,5 +1,7 @@
 package io.flinktrickle.connector.trickle.protocol;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -14,6 +16,7 @@ import java.io.IOException;
  * <p>Thread-safe: concurrent {@link #publish} calls each get their own seq (none is reused, none is
  * lost).
  */
+@PublicEvolving
 public final class JsonMessagePublisher implements Closeable {
 
     private final TricklePublisher publisher;

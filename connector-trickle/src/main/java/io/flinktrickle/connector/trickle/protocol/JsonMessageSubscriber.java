@@ -1,5 +1,7 @@
 package io.flinktrickle.connector.trickle.protocol;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -16,6 +18,7 @@ import java.util.Optional;
  *
  * <p>Used by one consumer thread; {@link #close()} may be called from any thread.
  */
+@PublicEvolving
 public final class JsonMessageSubscriber implements Closeable {
 
     public static final long DEFAULT_MAX_MESSAGE_BYTES = 16L * 1024 * 1024;

@@ -1,9 +1,12 @@
 package io.flinktrickle.connector.trickle.protocol;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * A message segment was not valid JSON, or was larger than allowed. The subscriber has moved past
  * it: the next call reads the next message.
  */
+@PublicEvolving
 public final class MalformedMessageException extends TrickleException {
     private static final long serialVersionUID = 1L;
 

@@ -1,5 +1,7 @@
 package io.flinktrickle.connector.trickle.protocol;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -23,6 +25,7 @@ import java.util.List;
  *
  * <p>Used by one thread at a time.
  */
+@PublicEvolving
 public final class SegmentWriter extends OutputStream {
 
     private final TricklePublisher publisher;

@@ -2,6 +2,8 @@ package io.flinktrickle.connector.trickle.protocol;
 
 import io.flinktrickle.connector.trickle.retry.RetryBackoff;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Objects;
@@ -21,6 +23,7 @@ import java.util.Objects;
  * channels read by the same source) never carry it. It is never printed: this class has no {@code
  * toString} of its own.
  */
+@PublicEvolving
 public final class TrickleClientConfig implements Serializable {
     private static final long serialVersionUID = 1L;
 

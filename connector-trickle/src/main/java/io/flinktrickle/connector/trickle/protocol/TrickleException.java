@@ -1,9 +1,12 @@
 package io.flinktrickle.connector.trickle.protocol;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.io.IOException;
 import java.net.URI;
 
 /** A trickle request failed; the message names the URL and the cause. */
+@PublicEvolving
 public class TrickleException extends IOException {
     private static final long serialVersionUID = 1L;
 

@@ -1,5 +1,7 @@
 package io.flinktrickle.connector.trickle.protocol;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
  * faults (dropped connections, refused or slow requests) without a fake server. {@link
  * JdkTrickleHttp} is the production implementation.
  */
+@PublicEvolving
 public interface TrickleHttp extends AutoCloseable {
 
     /**

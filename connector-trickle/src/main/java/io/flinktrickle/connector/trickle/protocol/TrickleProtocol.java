@@ -1,11 +1,14 @@
 package io.flinktrickle.connector.trickle.protocol;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.time.Duration;
 
 /**
  * Named constants of the trickle wire protocol (docs: trickle-protocol.md §2–§5), shared by the
  * client and the embedded server.
  */
+@PublicEvolving
 public final class TrickleProtocol {
 
     /** Sequence number meaning "the next segment to be written" ({@code nextWrite}). */

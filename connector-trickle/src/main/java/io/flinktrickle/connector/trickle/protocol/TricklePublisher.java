@@ -2,6 +2,8 @@ package io.flinktrickle.connector.trickle.protocol;
 
 import io.flinktrickle.connector.trickle.retry.RetryBackoff;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +49,7 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Threads: all methods are thread-safe; each {@link SegmentWriter} is used by one thread.
  */
+@PublicEvolving
 public final class TricklePublisher implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TricklePublisher.class);

@@ -1,5 +1,7 @@
 package io.flinktrickle.connector.trickle.protocol;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.net.URI;
 import java.util.Objects;
 
@@ -8,6 +10,7 @@ import java.util.Objects;
  * video/MP2T}, start at seq 0, no reset, DELETE of the channel on close, {@link
  * TrickleClientConfig#defaults()}, a lease on the shared JDK client.
  */
+@PublicEvolving
 public final class TricklePublisherBuilder {
     final URI channel;
     String contentType = TrickleProtocol.MIME_MPEGTS;

@@ -1,8 +1,11 @@
 package io.flinktrickle.connector.trickle.protocol;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.util.concurrent.atomic.LongAdder;
 
 /** Counters of one {@link TricklePublisher}; thread-safe, read by metric reporters. */
+@PublicEvolving
 public final class TricklePublisherMetrics {
     final LongAdder segments = new LongAdder();
     final LongAdder bytes = new LongAdder();

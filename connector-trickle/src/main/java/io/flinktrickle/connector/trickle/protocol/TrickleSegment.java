@@ -1,5 +1,7 @@
 package io.flinktrickle.connector.trickle.protocol;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -11,6 +13,7 @@ import java.io.InputStream;
  *
  * <p>Read by one thread at a time; {@link #close()} may be called from any thread.
  */
+@PublicEvolving
 public final class TrickleSegment implements Closeable {
 
     private final long seq;

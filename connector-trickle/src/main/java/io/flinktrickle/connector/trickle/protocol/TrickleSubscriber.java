@@ -2,6 +2,8 @@ package io.flinktrickle.connector.trickle.protocol;
 
 import io.flinktrickle.connector.trickle.retry.RetryBackoff;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +51,7 @@ import java.util.concurrent.ExecutionException;
  * <p>Threads: {@link #next()} is called by one consumer thread; {@link #close()} may be called from
  * any thread and makes a blocked {@code next()} fail with an {@link IOException}.
  */
+@PublicEvolving
 public final class TrickleSubscriber implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrickleSubscriber.class);

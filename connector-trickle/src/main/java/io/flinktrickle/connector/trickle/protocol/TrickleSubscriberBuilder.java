@@ -1,5 +1,7 @@
 package io.flinktrickle.connector.trickle.protocol;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
@@ -9,6 +11,7 @@ import java.util.Objects;
  * TrickleProtocol#SEQ_CURRENT}, {@link TrickleClientConfig#defaults()}, a lease on the shared JDK
  * client, no waiting for a channel that does not exist yet.
  */
+@PublicEvolving
 public final class TrickleSubscriberBuilder {
     final URI channel;
     long startSeq = TrickleProtocol.SEQ_CURRENT;

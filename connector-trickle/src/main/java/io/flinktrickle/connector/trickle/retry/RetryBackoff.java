@@ -1,5 +1,7 @@
 package io.flinktrickle.connector.trickle.retry;
 
+import org.apache.flink.annotation.Internal;
+
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
@@ -33,6 +35,7 @@ import java.util.random.RandomGenerator;
  * {@link ThreadLocalRandom}; an injected generator (tests: a seeded one, for repeatable delays) is
  * used under this object's lock, so it need not be thread-safe itself.
  */
+@Internal
 public final class RetryBackoff {
 
     /** The largest doubling a positive {@code long} can take (Java masks larger shift counts). */

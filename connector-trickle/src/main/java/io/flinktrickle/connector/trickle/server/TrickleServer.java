@@ -4,6 +4,8 @@ import io.flinktrickle.connector.trickle.protocol.AccessToken;
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.server.http.JettyHttpServer;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +44,7 @@ import java.util.function.Predicate;
  * io.flinktrickle.connector.trickle.server.http.JettyHttpServer}), and one sweeper thread; {@link
  * #close()} drops every connection and stops them all.
  */
+@PublicEvolving
 public final class TrickleServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrickleServer.class);

@@ -1,5 +1,7 @@
 package io.flinktrickle.connector.trickle.server;
 
+import org.apache.flink.annotation.Internal;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -13,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
  *     [--retained 5] [--max-segment-bytes 67108864] [--max-channels 1024] [--idle-timeout-s 300]
  * </pre>
  */
+@Internal
 public final class TrickleServerMain {
 
     static final String USAGE =

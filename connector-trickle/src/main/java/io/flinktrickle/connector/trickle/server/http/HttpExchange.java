@@ -1,5 +1,7 @@
 package io.flinktrickle.connector.trickle.server.http;
 
+import org.apache.flink.annotation.Internal;
+
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.EofException;
@@ -26,6 +28,7 @@ import java.util.Map;
  *
  * <p>All methods are called by the thread that runs the request's handler.
  */
+@Internal
 public final class HttpExchange {
 
     /** The interim response go-livepeer sends as a keepalive on a silent upload. */

@@ -1,5 +1,7 @@
 package io.flinktrickle.connector.trickle.server.http;
 
+import org.apache.flink.annotation.Internal;
+
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.Request;
 
@@ -12,6 +14,7 @@ import java.util.Optional;
  *
  * <p>Used by the thread that runs the request's handler; not thread-safe.
  */
+@Internal
 public final class HttpRequest {
 
     private final Request request;

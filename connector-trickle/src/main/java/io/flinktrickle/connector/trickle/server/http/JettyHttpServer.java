@@ -1,5 +1,7 @@
 package io.flinktrickle.connector.trickle.server.http;
 
+import org.apache.flink.annotation.Internal;
+
 import org.eclipse.jetty.http.HttpCompliance;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -48,6 +50,7 @@ import java.util.concurrent.TimeUnit;
  * <name>-N}, at most {@code maxConnections} of them busy, since each connection runs at most one
  * request), and one deadline thread; all daemons. {@link #close()} may be called from any thread.
  */
+@Internal
 public final class JettyHttpServer implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(JettyHttpServer.class);
