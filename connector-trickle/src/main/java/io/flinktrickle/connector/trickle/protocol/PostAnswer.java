@@ -1,7 +1,13 @@
 package io.flinktrickle.connector.trickle.protocol;
 
+import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * How the server answered a segment's POST (trickle-protocol.md §4, §5.2): read and completed, or
@@ -58,6 +64,36 @@ enum PostAnswer {
             throw e;
         } catch (TrickleException e) {
             return null;
+        }
+    }
+
+    /**
+     * Waits for the server's answer to a segment's POST and classifies it; terminal answers
+     * (channel closed or gone, too large, other errors) are thrown. The wait is {@code timeout}
+     * after the upload's last byte: a slow uplink may still be sending the segment's tail.
+     */
+    static PostAnswer await(TrickleHttp.Upload upload, URI channel, long seq, Duration timeout)
+            throws IOException {
+        URI uri = URI.create(channel + "/" + seq);
+        long taken = -1;
+        while (true) {
+            try (TrickleHttp.Response r =
+                    upload.response().get(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                return classify(r, channel, seq);
+            } catch (TimeoutException e) {
+                long now = upload.bytesTaken();
+                if (now <= taken) {
+                    upload.response().cancel(true);
+                    throw new TrickleException(
+                            uri + ": no answer within " + timeout + " after its last byte");
+                }
+                taken = now;
+            } catch (ExecutionException e) {
+                throw new TrickleException(uri + " failed: " + e.getCause(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException(uri + ": interrupted");
+            }
         }
     }
 }

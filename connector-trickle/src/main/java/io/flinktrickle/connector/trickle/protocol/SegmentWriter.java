@@ -127,7 +127,7 @@ public final class SegmentWriter extends OutputStream {
         List<ByteBuffer> replay = kept == null ? List.of() : kept;
         try {
             if (publisher.wasReleased(seq, upload)) {
-                TricklePublisher.Reopened moved = publisher.moveToFreshSeq(seq, upload, replay);
+                Reopened moved = publisher.moveToFreshSeq(seq, upload, replay);
                 seq = moved.seq;
                 upload = moved.upload;
             } else {

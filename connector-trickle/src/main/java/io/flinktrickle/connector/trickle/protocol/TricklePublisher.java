@@ -173,17 +173,6 @@ public final class TricklePublisher implements Closeable {
         return http.post(URI.create(channel + "/" + seq), headers);
     }
 
-    /** A segment's new seq and POST after a release. */
-    static final class Reopened {
-        final long seq;
-        final TrickleHttp.Upload upload;
-
-        Reopened(long seq, TrickleHttp.Upload upload) {
-            this.seq = seq;
-            this.upload = upload;
-        }
-    }
-
     /**
      * Whether the upload's POST was answered with a release (200 + {@code Connection: close}).
      * Terminal answers (channel closed or gone) are thrown.
@@ -263,36 +252,11 @@ public final class TricklePublisher implements Closeable {
     }
 
     /**
-     * Waits for the server's answer to a segment's POST and classifies it; terminal answers
-     * (channel closed or gone, too large, other errors) are thrown.
+     * Waits for the server's answer to a segment's POST and classifies it ({@link
+     * PostAnswer#await}).
      */
     PostAnswer answerOf(long seq, TrickleHttp.Upload upload) throws IOException {
-        URI uri = uri(seq);
-        long taken = -1;
-        while (true) {
-            try (TrickleHttp.Response r =
-                    upload.response()
-                            .get(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                return PostAnswer.classify(r, channel, seq);
-            } catch (TimeoutException e) {
-                // A slow uplink may still be sending the segment's tail: wait while it moves.
-                long now = upload.bytesTaken();
-                if (now <= taken) {
-                    upload.response().cancel(true);
-                    throw new TrickleException(
-                            uri
-                                    + ": no answer within "
-                                    + config.requestTimeout()
-                                    + " after its last byte");
-                }
-                taken = now;
-            } catch (ExecutionException e) {
-                throw new TrickleException(uri + " failed: " + e.getCause(), e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException(uri + ": interrupted");
-            }
-        }
+        return PostAnswer.await(upload, channel, seq, config.requestTimeout());
     }
 
     /**

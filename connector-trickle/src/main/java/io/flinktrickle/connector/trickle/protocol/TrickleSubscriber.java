@@ -72,10 +72,8 @@ public final class TrickleSubscriber implements Closeable {
     private int failures;
     private boolean recentConnectionFailure;
     private boolean channelSeen;
-    private long aheadSince;
-    private long lastDelivered = -1;
+    private final SeqPolicy seqs;
     private final long awaitChannelNanos;
-    private final boolean keepEverySegment;
     private final long createdNanos = System.nanoTime();
 
     TrickleSubscriber(TrickleSubscriberBuilder b) {
@@ -86,7 +84,7 @@ public final class TrickleSubscriber implements Closeable {
         this.http = b.http != null ? b.http : JdkTrickleHttp.shared(b.config);
         this.nextSeq = b.startSeq;
         this.awaitChannelNanos = b.awaitChannel.toNanos();
-        this.keepEverySegment = b.keepEverySegment;
+        this.seqs = new SeqPolicy(channel, b.keepEverySegment, config.refreshInterval(), metrics);
         this.recentConnectionFailure = b.resumeAfterFailure;
         this.channelSeen = b.resumeAfterFailure;
     }
@@ -195,7 +193,7 @@ public final class TrickleSubscriber implements Closeable {
             channelSeen = true;
         }
         if (status == 200) {
-            aheadSince = 0;
+            seqs.answered();
             failures = 0;
             recentConnectionFailure = false;
             long seq =
@@ -220,7 +218,7 @@ public final class TrickleSubscriber implements Closeable {
                 return null;
             }
             body.unread(first);
-            lastDelivered = Math.max(lastDelivered, seq);
+            seqs.delivered(seq);
             pendingRequest(); // preconnect the next segment while this one is read
             metrics.segments.increment();
             long liveEdge =
@@ -306,79 +304,13 @@ public final class TrickleSubscriber implements Closeable {
         }
     }
 
-    /**
-     * Where a subscriber that fell behind goes on: the live edge, or (keeping every segment) the
-     * oldest seq a ring of {@link TrickleProtocol#DEFAULT_RETAINED_SEGMENTS} still holds; on a
-     * server with a smaller ring that one answers 470 again and the next try moves one seq on.
-     */
-    private long catchUpTarget(long requested, long latest) {
-        if (!keepEverySegment || requested < 0) {
-            return latest;
-        }
-        return Math.max(requested + 1, latest - (TrickleProtocol.DEFAULT_RETAINED_SEGMENTS - 1));
-    }
-
-    /**
-     * Where to go on when the publisher's seqs started over below ours: its current segment (media)
-     * or the oldest a ring still holds (messages). Seqs delivered before no longer count.
-     */
-    private long restartTarget(long latest) {
-        long target =
-                keepEverySegment
-                        ? Math.max(0, latest - TrickleProtocol.DEFAULT_RETAINED_SEGMENTS + 1)
-                        : Math.max(latest - 1, 0);
-        lastDelivered = target - 1;
-        return target;
-    }
-
     private void handleMissingSegment(long requested, Optional<Long> latest)
             throws InterruptedException {
-        long target;
-        if (latest.isEmpty()) {
-            target = TrickleProtocol.SEQ_NEXT;
-        } else if (latest.get() > requested) {
-            target = catchUpTarget(requested, latest.get());
-            metrics.skippedSegments.add(requested >= 0 ? target - requested : 0);
-        } else if (latest.get() == requested) {
-            // Legacy servers answer 470 for a segment that closed empty: move past it.
-            metrics.emptySegments.increment();
-            target = requested + 1;
-        } else if (recentConnectionFailure && latest.get() > 0 && latest.get() <= lastDelivered) {
-            // Our connection failed since the last segment (a server restart) and a publisher
-            // writes at or below a seq we delivered already: seqs started over on a fresh channel,
-            // so the seqs already delivered say nothing. Go on at once.
-            target = restartTarget(latest.get());
-        } else if (aheadSince == 0
-                || System.nanoTime() - aheadSince < config.refreshInterval().toNanos()) {
-            // Ahead of the live edge: usually the publisher is about to catch up. Wait a little.
-            if (aheadSince == 0) {
-                aheadSince = System.nanoTime();
+        long target = seqs.afterMissing(requested, latest, recentConnectionFailure);
+        if (target != SeqPolicy.SAME) {
+            synchronized (this) {
+                nextSeq = target;
             }
-            Thread.sleep(TrickleProtocol.AHEAD_OF_LIVE_EDGE_RETRY.toMillis());
-            return;
-        } else if (Math.max(latest.get() - 1, 0) <= lastDelivered) {
-            // The publisher's current segment was already delivered (e.g. a legacy server's 470
-            // after an empty last segment): wait for a new one, never deliver one twice.
-            aheadSince = System.nanoTime();
-            Thread.sleep(TrickleProtocol.AHEAD_OF_LIVE_EDGE_RETRY.toMillis());
-            return;
-        } else {
-            // Still ahead after a refresh interval: the publisher restarted with lower seqs (e.g.
-            // a restored position on a recreated channel). Never stall: go to its current segment.
-            target = restartTarget(latest.get());
-        }
-        aheadSince = 0;
-        if (target != requested + 1) {
-            metrics.jumps.increment();
-            LOG.info(
-                    "{}: segment {} is not available (live edge {}), moving to {}",
-                    channel,
-                    requested,
-                    latest.orElse(-1L),
-                    target);
-        }
-        synchronized (this) {
-            nextSeq = target;
         }
     }
 
