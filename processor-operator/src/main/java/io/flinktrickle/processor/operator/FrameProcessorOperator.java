@@ -133,8 +133,22 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
         slot.open(settings.warmUp);
         queues = new StreamQueues(settings, slot, mailbox, new Emitter(), this::wakeUpAt);
         params.queues(queues);
-        long tick = Math.min(MAX_TICK_MILLIS, settings.dataFlushMillis);
-        ticker = getProcessingTimeService().scheduleWithFixedDelay(t -> tick(), tick, tick);
+    }
+
+    /**
+     * The periodic tick (data flush, heartbeats, idle stops) runs while the operator has streams: a
+     * runner without streams wakes for nothing.
+     */
+    private void tickWhileStreams() {
+        if (streams.isEmpty()) {
+            if (ticker != null) {
+                ticker.cancel(false);
+                ticker = null;
+            }
+        } else if (ticker == null) {
+            long tick = Math.min(MAX_TICK_MILLIS, settings.dataFlushMillis);
+            ticker = getProcessingTimeService().scheduleWithFixedDelay(t -> tick(), tick, tick);
+        }
     }
 
     /**
@@ -202,6 +216,7 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
                         this::customEvent,
                         now);
         streams.put(key, s);
+        tickWhileStreams();
         ObjectNode started = StreamEvents.event(StreamEvents.STREAM_STARTED, now);
         started.put("device", DeviceSelector.describe(slot.device()));
         started.put("subtask", slot.subtaskIndex());
@@ -391,6 +406,7 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
             outputs.flushData(s, now, true);
             outputs.event(s, StreamEvents.stopped(s, now));
             streams.remove(s.key);
+            tickWhileStreams();
             List<Entry> rest = new ArrayList<>(s.waiting);
             s.waiting.clear();
             s.waitingVideo = 0;
