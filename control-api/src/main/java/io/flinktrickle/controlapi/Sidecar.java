@@ -2,12 +2,15 @@ package io.flinktrickle.controlapi;
 
 import io.flinktrickle.connector.trickle.server.TrickleServer;
 import io.flinktrickle.controlapi.config.ChannelAccess;
+import io.flinktrickle.controlapi.config.MetricsPorts;
 import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.controlapi.flink.EmbeddedFlinkTarget;
 import io.flinktrickle.controlapi.flink.FlinkTarget;
 import io.flinktrickle.controlapi.flink.RemoteFlinkTarget;
 import io.flinktrickle.controlapi.hardware.GpuInfo;
 import io.flinktrickle.controlapi.http.SidecarApp;
+import io.flinktrickle.controlapi.metrics.MetricsServer;
+import io.flinktrickle.controlapi.metrics.SidecarMetrics;
 import io.flinktrickle.controlapi.registration.CapabilityRegistrar;
 import io.flinktrickle.controlapi.stream.SidecarChannelLimits;
 import io.flinktrickle.controlapi.stream.StreamManager;
@@ -21,6 +24,7 @@ import org.slf4j.LoggerFactory;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The control-api sidecar: its HTTP API ({@link SidecarApp}), its streams ({@link StreamManager}),
@@ -30,7 +34,9 @@ import java.util.Optional;
  * secret on every request, no autocreate, capped messages, and an idle sweep that spares the
  * channels of live streams. {@link #start()} binds everything; {@link #close()} stops the sidecar.
  * Jobs on a remote cluster keep running when the sidecar stops (a restarted sidecar adopts them);
- * an embedded MiniCluster ends with the sidecar.
+ * an embedded MiniCluster ends with the sidecar. Metrics: the sidecar's own ({@link
+ * SidecarMetrics}) on {@code METRICS_PORT}, and, embedded, Flink's Prometheus reporter on {@code
+ * FLINK_METRICS_PORT}; both off unless set (the settings turn them on by default).
  *
  * <p>Threads: {@code start} and {@code close} on the caller's thread (main, or a test); the trickle
  * server's sweeper thread asks {@link StreamManager#ownsChannel}; see the parts for theirs.
@@ -50,6 +56,8 @@ public final class Sidecar implements AutoCloseable {
     private final StreamManager manager;
     private final Javalin app;
     private final Optional<CapabilityRegistrar> registrar;
+    private final SidecarMetrics metrics;
+    private MetricsServer metricsServer;
 
     private Sidecar(
             SidecarConfig config, FlinkTarget target, Optional<CapabilityRegistrar> registrar) {
@@ -77,7 +85,9 @@ public final class Sidecar implements AutoCloseable {
                         .sweepSpares(this::isLiveChannel)
                         .build();
         this.manager = new StreamManager(config, target, trickle, access);
-        this.app = SidecarApp.create(manager, new GpuInfo());
+        this.metrics = new SidecarMetrics(manager);
+        manager.observe(metrics);
+        this.app = SidecarApp.create(manager, new GpuInfo(), metrics);
     }
 
     /**
@@ -129,11 +139,21 @@ public final class Sidecar implements AutoCloseable {
                 .slots(config.embeddedSlots())
                 .configuration(new Configuration())
                 .processorJars(config.processorJars)
+                .metricsPort(config.flinkMetricsPort)
                 .build();
     }
 
-    /** Starts everything and binds the HTTP API to the configured host and port. */
+    /**
+     * Starts everything and binds the HTTP API to the configured host and port.
+     *
+     * @throws IllegalArgumentException when {@code METRICS_PORT} is in use
+     */
     public Sidecar start() throws java.io.IOException {
+        if (MetricsPorts.isOn(config.metricsPort)) {
+            metricsServer =
+                    MetricsServer.start(config.host, config.metricsPort, metrics.registry());
+            LOG.info("Prometheus metrics on {}:{}/metrics", config.host, metricsServer.port());
+        }
         startServices();
         app.start(config.host, config.port);
         LOG.info(
@@ -174,6 +194,24 @@ public final class Sidecar implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + app.port());
     }
 
+    /** The port of the sidecar's {@code /metrics}, if it serves them (after {@link #start}). */
+    public OptionalInt metricsPort() {
+        MetricsServer s = metricsServer;
+        return s == null ? OptionalInt.empty() : OptionalInt.of(s.port());
+    }
+
+    /** The port of the embedded MiniCluster's Prometheus reporter, if it has one. */
+    public OptionalInt flinkMetricsPort() {
+        return target instanceof EmbeddedFlinkTarget
+                ? ((EmbeddedFlinkTarget) target).metricsPort()
+                : OptionalInt.empty();
+    }
+
+    /** The sidecar's own metrics. */
+    public SidecarMetrics metrics() {
+        return metrics;
+    }
+
     public StreamManager manager() {
         return manager;
     }
@@ -195,6 +233,9 @@ public final class Sidecar implements AutoCloseable {
     public void close() {
         registrar.ifPresent(CapabilityRegistrar::unregister);
         app.stop();
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
         manager.close();
         trickle.close();
         try {

@@ -51,7 +51,15 @@ public final class SidecarMain {
             System.exit(2);
             return;
         }
-        sidecar.start();
+        try {
+            sidecar.start();
+        } catch (IllegalArgumentException e) {
+            // e.g. METRICS_PORT is in use: the message names the setting.
+            sidecar.close();
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(sidecar::close, "sidecar-shutdown"));
         Thread.currentThread().join();
     }

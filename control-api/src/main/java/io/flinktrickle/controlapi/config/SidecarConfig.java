@@ -80,6 +80,17 @@ public final class SidecarConfig {
                         + " created (0600) when missing; keep it across restarts to adopt running"
                         + " jobs (default ~/.flink-trickle/sidecar-<ADVERTISED_HOST>-<TRICKLE_PORT>"
                         + ".secret)");
+        SETTINGS.put(
+                "METRICS_PORT",
+                "port of the sidecar's Prometheus /metrics on HOST (default "
+                        + MetricsPorts.DEFAULT_SIDECAR
+                        + "; 0: any free port; off: none)");
+        SETTINGS.put(
+                "FLINK_METRICS_PORT",
+                "port of Flink's Prometheus reporter in the embedded MiniCluster, on every"
+                        + " interface (default "
+                        + MetricsPorts.DEFAULT_FLINK
+                        + "; 0: any free port; off: none; a cluster sets its own)");
         SETTINGS.put("PARAMS_TIMEOUT_MS", "how long /stream/params waits for the verdict (2000)");
         SETTINGS.put("STOP_TIMEOUT_MS", "how long /stream/stop waits for the job to end (8000)");
         SETTINGS.put("START_TIMEOUT_MS", "a job not running by then is an error (120000)");
@@ -133,6 +144,14 @@ public final class SidecarConfig {
     /** Idle channels of the sidecar's trickle server that belong to no live stream go after it. */
     public final Duration channelIdleTimeout;
 
+    /** The sidecar's {@code /metrics} port: 0 any, {@link MetricsPorts#OFF} none. */
+    public final int metricsPort;
+
+    /**
+     * The embedded MiniCluster's Prometheus reporter port: 0 any, {@link MetricsPorts#OFF} none.
+     */
+    public final int flinkMetricsPort;
+
     private SidecarConfig(Builder b) {
         this.host = b.host;
         this.port = b.port;
@@ -163,6 +182,8 @@ public final class SidecarConfig {
         this.inputWait = b.inputWait;
         this.trickleSecretFile = b.trickleSecretFile;
         this.channelIdleTimeout = b.channelIdleTimeout;
+        this.metricsPort = b.metricsPort;
+        this.flinkMetricsPort = b.flinkMetricsPort;
     }
 
     public static Builder builder() {
@@ -234,6 +255,9 @@ public final class SidecarConfig {
             values.put(name, value);
         }
         Builder b = builder();
+        // The launched sidecar exports metrics by default; programmatic ones (tests) opt in.
+        b.metricsPort = MetricsPorts.DEFAULT_SIDECAR;
+        b.flinkMetricsPort = MetricsPorts.DEFAULT_FLINK;
         String capacity = values.getOrDefault("CAPACITY", env.get("CAPABILITY_CAPACITY"));
         String model = values.getOrDefault("MODEL_ID", env.get("CAPABILITY_NAME"));
         try {
@@ -277,6 +301,12 @@ public final class SidecarConfig {
             ifSet(values.get("PARAMS_TIMEOUT_MS"), v -> b.paramsTimeout = millis(v));
             ifSet(values.get("STOP_TIMEOUT_MS"), v -> b.stopTimeout = millis(v));
             ifSet(values.get("START_TIMEOUT_MS"), v -> b.startTimeout = millis(v));
+            ifSet(
+                    values.get("METRICS_PORT"),
+                    v -> b.metricsPort = MetricsPorts.parse("METRICS_PORT", v));
+            ifSet(
+                    values.get("FLINK_METRICS_PORT"),
+                    v -> b.flinkMetricsPort = MetricsPorts.parse("FLINK_METRICS_PORT", v));
             ifSet(
                     values.get("INPUT_WAIT_SECONDS"),
                     v -> b.inputWait = Duration.ofSeconds(Long.parseLong(v)));
@@ -333,6 +363,8 @@ public final class SidecarConfig {
                 Duration.ofSeconds(io.flinktrickle.jobs.live.JobArgs.DEFAULT_INPUT_WAIT_SECONDS);
         private Path trickleSecretFile;
         private Duration channelIdleTimeout = Duration.ofMinutes(5);
+        private int metricsPort = MetricsPorts.OFF;
+        private int flinkMetricsPort = MetricsPorts.OFF;
 
         private Builder() {}
 
@@ -495,12 +527,32 @@ public final class SidecarConfig {
             return this;
         }
 
+        /**
+         * The sidecar's Prometheus {@code /metrics} port (0: any free port; default {@link
+         * MetricsPorts#OFF} here, {@link MetricsPorts#DEFAULT_SIDECAR} from the settings).
+         */
+        public Builder metricsPort(int metricsPort) {
+            this.metricsPort = metricsPort;
+            return this;
+        }
+
+        /**
+         * The embedded MiniCluster's Prometheus reporter port (0: any free port; default {@link
+         * MetricsPorts#OFF} here, {@link MetricsPorts#DEFAULT_FLINK} from the settings).
+         */
+        public Builder flinkMetricsPort(int flinkMetricsPort) {
+            this.flinkMetricsPort = flinkMetricsPort;
+            return this;
+        }
+
         public SidecarConfig build() {
             Objects.requireNonNull(host, "host");
             check(port >= 0 && port <= 65535, "PORT must be 0..65535 but is " + port);
             check(
                     tricklePort >= 0 && tricklePort <= 65535,
                     "TRICKLE_PORT must be 0..65535 but is " + tricklePort);
+            MetricsPorts.check("METRICS_PORT", metricsPort);
+            MetricsPorts.check("FLINK_METRICS_PORT", flinkMetricsPort);
             check(
                     routePrefix != null && routePrefix.startsWith("/"),
                     "ROUTE_PREFIX must start with / but is " + routePrefix);

@@ -72,6 +72,7 @@ public final class EventsRelay implements AutoCloseable {
             };
     private final CompletableFuture<Void> jobEventsEnded = new CompletableFuture<>();
     private final CompletableFuture<Void> jobStreamStarted = new CompletableFuture<>();
+    private final CompletableFuture<Void> jobFirstOutput = new CompletableFuture<>();
     private final Object verdictLock = new Object();
     private final java.util.concurrent.BlockingQueue<JsonNode> outbox =
             new java.util.concurrent.ArrayBlockingQueue<>(OUTBOX_CAPACITY);
@@ -216,6 +217,8 @@ public final class EventsRelay implements AutoCloseable {
             lastJobError = event.path("message").asText(null);
         } else if (SidecarEvents.STREAM_STARTED.equals(type)) {
             jobStreamStarted.complete(null);
+        } else if (SidecarEvents.FIRST_OUTPUT.equals(type)) {
+            jobFirstOutput.complete(null);
         } else if (SidecarEvents.PARAMS_UPDATED.equals(type)) {
             if ("ok".equals(event.path("status").asText()) && event.path("params").isObject()) {
                 onParamsAccepted.accept(event.path("params"));
@@ -276,6 +279,11 @@ public final class EventsRelay implements AutoCloseable {
     /** Completes with the job's first {@code stream_started} event. */
     public CompletableFuture<Void> jobStreamStarted() {
         return jobStreamStarted;
+    }
+
+    /** Completes with the job's first {@code send_first_processed_segment} event. */
+    public CompletableFuture<Void> jobFirstOutput() {
+        return jobFirstOutput;
     }
 
     /**

@@ -17,6 +17,10 @@ public final class SidecarEvents {
     public static final String STREAM_STOPPED = "stream_stopped";
     public static final String STREAM_STARTED = "stream_started";
     public static final String PARAMS_UPDATED = "params_updated";
+
+    /** The job's event when a stream's first processed frame leaves the operator (PyTrickle's). */
+    public static final String FIRST_OUTPUT = "send_first_processed_segment";
+
     static final String QUEUE_HEARTBEAT = "stream_heartbeat";
     static final String QUEUE_STREAM_EVENTS = "ai_stream_events";
 

@@ -43,6 +43,10 @@ public final class EmbeddedFlinkTarget implements FlinkTarget {
     private final int slots;
     private final Configuration configuration;
     private final ProcessorJars jars;
+
+    /** Flink's Prometheus reporter port, or -1 (none). */
+    private final int metricsPort;
+
     private volatile MiniCluster cluster;
 
     private EmbeddedFlinkTarget(Builder b) {
@@ -51,6 +55,10 @@ public final class EmbeddedFlinkTarget implements FlinkTarget {
         this.configuration = jars.configure(new Configuration(b.configuration));
         // No fixed REST port: a real cluster's 8081 may be taken on this host.
         this.configuration.set(RestOptions.BIND_PORT, "0");
+        this.metricsPort =
+                b.metricsPort < 0
+                        ? -1
+                        : FlinkPrometheusReporter.configure(configuration, b.metricsPort);
     }
 
     public static Builder builder() {
@@ -187,7 +195,18 @@ public final class EmbeddedFlinkTarget implements FlinkTarget {
 
     @Override
     public String describe() {
-        return "embedded MiniCluster (" + slots + " slots)";
+        return "embedded MiniCluster ("
+                + slots
+                + " slots"
+                + (metricsPort < 0 ? "" : ", Prometheus metrics on port " + metricsPort)
+                + ")";
+    }
+
+    /** The port of Flink's Prometheus reporter, if it has one. */
+    public java.util.OptionalInt metricsPort() {
+        return metricsPort < 0
+                ? java.util.OptionalInt.empty()
+                : java.util.OptionalInt.of(metricsPort);
     }
 
     @Override
@@ -224,6 +243,7 @@ public final class EmbeddedFlinkTarget implements FlinkTarget {
         private int slots = 1;
         private Configuration configuration = new Configuration();
         private List<Path> processorJars = List.of();
+        private int metricsPort = -1;
 
         private Builder() {}
 
@@ -246,7 +266,17 @@ public final class EmbeddedFlinkTarget implements FlinkTarget {
         }
 
         /**
-         * @throws IllegalArgumentException for a slot count below 1 or a jar that is no file
+         * Flink's Prometheus reporter on this port ({@link FlinkPrometheusReporter}; 0: any free
+         * port; default -1: none).
+         */
+        public Builder metricsPort(int metricsPort) {
+            this.metricsPort = metricsPort;
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException for a slot count below 1, a jar that is no file, or a
+         *     metrics port in use
          */
         public EmbeddedFlinkTarget build() {
             if (slots < 1) {

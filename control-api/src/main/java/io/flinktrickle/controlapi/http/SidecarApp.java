@@ -59,20 +59,32 @@ public final class SidecarApp {
     private static final long ERROR_ID_MASK = (1L << (4 * ERROR_ID_HEX_DIGITS)) - 1;
     private static final String ERROR_ID_FORMAT = "%0" + ERROR_ID_HEX_DIGITS + "x";
 
+    /** The route of a request that no route matched (one label value for every such path). */
+    public static final String UNMATCHED_ROUTE = "unmatched";
+
+    private static final double MILLIS_PER_SECOND = 1000.0;
+
     private final StreamManager manager;
     private final SidecarConfig config;
     private final GpuInfo gpus;
+    private final ApiObserver observer;
     private final ObjectMapper mapper = new ObjectMapper();
 
-    private SidecarApp(StreamManager manager, GpuInfo gpus) {
+    private SidecarApp(StreamManager manager, GpuInfo gpus, ApiObserver observer) {
         this.manager = manager;
         this.config = manager.config();
         this.gpus = gpus;
+        this.observer = observer;
     }
 
     /** The app with every route; not started. */
     public static Javalin create(StreamManager manager, GpuInfo gpus) {
-        SidecarApp api = new SidecarApp(manager, gpus);
+        return create(manager, gpus, ApiObserver.NONE);
+    }
+
+    /** The app with every route, telling {@code observer} what it answers; not started. */
+    public static Javalin create(StreamManager manager, GpuInfo gpus, ApiObserver observer) {
+        SidecarApp api = new SidecarApp(manager, gpus, observer);
         return Javalin.create(api::configure);
     }
 
@@ -81,6 +93,13 @@ public final class SidecarApp {
         cfg.http.maxRequestSize = config.maxBodyBytes;
         cfg.http.prefer405over404 = true;
         cfg.jsonMapper(new JavalinJackson(mapper, false));
+        cfg.requestLogger.http(
+                (ctx, millis) ->
+                        observer.request(
+                                ctx.method().name(),
+                                route(ctx),
+                                ctx.statusCode(),
+                                millis / MILLIS_PER_SECOND));
         for (String prefix : prefixes()) {
             cfg.routes.before(prefix + "/stream/*", this::authorize);
             cfg.routes.post(prefix + "/stream/start", ctx -> start(ctx, false));
@@ -138,6 +157,12 @@ public final class SidecarApp {
         cfg.routes.error(status, h);
     }
 
+    /** The matched route's path, so that the label values stay few whatever paths are asked. */
+    private static String route(Context ctx) {
+        io.javalin.router.Endpoint e = ctx.endpoints().matchedHttpEndpoint();
+        return e == null ? UNMATCHED_ROUTE : e.path;
+    }
+
     private String[] prefixes() {
         String p = "/".equals(config.routePrefix) ? "" : config.routePrefix;
         return distinct(p, "/api");
@@ -150,6 +175,22 @@ public final class SidecarApp {
     // ---------------------------------------------------------------- routes
 
     private void start(Context ctx, boolean managedAlias) {
+        try {
+            startStream(ctx, managedAlias);
+            observer.start("accepted");
+        } catch (StreamException e) {
+            observer.start(outcome(e));
+            throw e;
+        } catch (ApiError e) {
+            observer.start(e.outcome);
+            throw e;
+        } catch (RuntimeException e) {
+            observer.start("error"); // answered 500 with an error id
+            throw e;
+        }
+    }
+
+    private void startStream(Context ctx, boolean managedAlias) {
         String prefix = "Error starting stream: ";
         JsonNode body = jsonBody(ctx, prefix);
         if (managedAlias) {
@@ -179,6 +220,23 @@ public final class SidecarApp {
     }
 
     private void params(Context ctx) throws InterruptedException {
+        try {
+            String outcome = updateParams(ctx);
+            observer.params(outcome);
+        } catch (StreamException e) {
+            observer.params(outcome(e));
+            throw e;
+        } catch (ApiError e) {
+            observer.params(e.outcome);
+            throw e;
+        } catch (RuntimeException e) {
+            observer.params("error"); // answered 500 with an error id
+            throw e;
+        }
+    }
+
+    /** Answers a params update; returns its outcome. */
+    private String updateParams(Context ctx) throws InterruptedException {
         String prefix = "Parameter update failed: ";
         JsonNode body = jsonBody(ctx, prefix);
         ParamsUpdates.Outcome outcome;
@@ -203,6 +261,7 @@ public final class SidecarApp {
                                 + " yet");
                 ctx.status(202).json(queued);
         }
+        return outcome.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private void stop(Context ctx) throws InterruptedException {
@@ -289,6 +348,10 @@ public final class SidecarApp {
         }
     }
 
+    private static String outcome(StreamException e) {
+        return e.reason().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
     private static ApiError refused(StreamException e, String prefix, boolean managedAlias) {
         int status;
         switch (e.reason()) {
@@ -305,7 +368,7 @@ public final class SidecarApp {
             default:
                 status = 400;
         }
-        return new ApiError(status, prefix + e.getMessage());
+        return new ApiError(status, prefix + e.getMessage(), outcome(e));
     }
 
     /** An error answer: status and PyTrickle/go-livepeer body. */
@@ -314,10 +377,18 @@ public final class SidecarApp {
         final int status;
         final transient Map<String, Object> body;
 
+        /** What a start or params metric calls it: the refusal's reason, else by status. */
+        final String outcome;
+
         ApiError(int status, String message) {
+            this(status, message, "bad_request");
+        }
+
+        ApiError(int status, String message, String outcome) {
             super(message);
             this.status = status;
             this.body = ApiResponses.error(message);
+            this.outcome = outcome;
         }
     }
 }

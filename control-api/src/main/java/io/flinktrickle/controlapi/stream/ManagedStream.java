@@ -133,6 +133,11 @@ public final class ManagedStream {
         };
     }
 
+    /** The time since the start was accepted. */
+    java.time.Duration sinceAccepted() {
+        return java.time.Duration.ofNanos(System.nanoTime() - startedNanos);
+    }
+
     /** Milliseconds from acceptance to the job running, or -1. */
     public long startMillis() {
         return runningNanos == 0 ? -1 : (runningNanos - startedNanos) / 1_000_000;

@@ -34,7 +34,7 @@ final class RunnerStreams {
      * its sidecar channels share): a new run of an id (a retry after a failed start) is a new
      * stream to the job, never mistaken for the old one, which ends with its channels.
      */
-    static final String STREAM_ID = "sidecar.stream-id";
+    static final String STREAM_ID = StreamLifecycle.PUBLIC_ID;
 
     private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
             new com.fasterxml.jackson.databind.ObjectMapper();

@@ -71,6 +71,8 @@ public final class StreamManager implements AutoCloseable {
 
     private final ChannelAccess access;
 
+    private volatile StreamObserver observer = StreamObserver.NONE;
+
     /** Runner states, as {@code /health} reports them. */
     public enum RunnerState {
         LOADING,
@@ -116,6 +118,11 @@ public final class StreamManager implements AutoCloseable {
      */
     public void connectNow() {
         watcher.checkTarget();
+    }
+
+    /** Tells {@code observer} about the streams from now on (the sidecar's metrics). */
+    public void observe(StreamObserver observer) {
+        this.observer = java.util.Objects.requireNonNull(observer, "observer");
     }
 
     /** Connects to Flink in the background (retrying) and starts polling job statuses. */
@@ -264,6 +271,10 @@ public final class StreamManager implements AutoCloseable {
                             names[1]);
             // In-process and non-blocking: the stream is never visible without its channels.
             channels.open(stream, request.events, 0);
+            ManagedStream started = stream;
+            stream.relay
+                    .jobFirstOutput()
+                    .thenRun(() -> observer.firstOutput(started, started.sinceAccepted()));
             registry.put(stream); // a failed run of the same id moves to the ended ones
             if (runner != null) {
                 runnerLink.follow(stream);
@@ -307,12 +318,16 @@ public final class StreamManager implements AutoCloseable {
     }
 
     /** STARTING → RUNNING, unless the stream moved on meanwhile (the poller's view is late). */
-    synchronized void markRunning(ManagedStream s) {
-        if (s.phase == ManagedStream.Phase.STARTING) {
+    void markRunning(ManagedStream s) {
+        synchronized (this) {
+            if (s.phase != ManagedStream.Phase.STARTING) {
+                return;
+            }
             s.runningNanos = System.nanoTime();
             s.phase = ManagedStream.Phase.RUNNING;
-            LOG.info("Stream {}: job running after {} ms", s.id, s.startMillis());
         }
+        LOG.info("Stream {}: job running after {} ms", s.id, s.startMillis());
+        observer.running(s, s.sinceAccepted());
     }
 
     // ---------------------------------------------------------------- params
@@ -403,10 +418,12 @@ public final class StreamManager implements AutoCloseable {
 
     /** Ends a stream once: error event (if failed), relay drained and closed, channels deleted. */
     void end(ManagedStream s, ManagedStream.Phase phase, String error) {
+        ManagedStream.Phase before;
         synchronized (this) {
             if (!s.phase.isActive()) {
                 return;
             }
+            before = s.phase;
             s.phase = phase;
             s.error = error;
             s.endedMillis = System.currentTimeMillis();
@@ -415,6 +432,7 @@ public final class StreamManager implements AutoCloseable {
             }
         }
         LOG.info("Stream {} {}{}", s.id, phase, error == null ? "" : ": " + error);
+        observer.ended(s, before, phase);
         try {
             if (phase == ManagedStream.Phase.FAILED
                     && s.relay != null

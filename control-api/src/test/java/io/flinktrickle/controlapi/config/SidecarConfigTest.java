@@ -76,6 +76,32 @@ class SidecarConfigTest {
     }
 
     @Test
+    void metricsPortsAreOnFromTheSettingsAndOffInTheBuilder() {
+        SidecarConfig launched = SidecarConfig.fromEnvAndArgs(Map.of());
+        assertThat(launched.metricsPort).isEqualTo(MetricsPorts.DEFAULT_SIDECAR).isEqualTo(9250);
+        assertThat(launched.flinkMetricsPort).isEqualTo(MetricsPorts.DEFAULT_FLINK).isEqualTo(9249);
+        SidecarConfig built = SidecarConfig.builder().build();
+        assertThat(built.metricsPort).isEqualTo(MetricsPorts.OFF);
+        assertThat(built.flinkMetricsPort).isEqualTo(MetricsPorts.OFF);
+        SidecarConfig set =
+                SidecarConfig.fromEnvAndArgs(
+                        Map.of("METRICS_PORT", "off"), "--flink-metrics-port", "0");
+        assertThat(set.metricsPort).isEqualTo(MetricsPorts.OFF);
+        assertThat(set.flinkMetricsPort).isZero();
+        assertThat(
+                        SidecarConfig.fromEnvAndArgs(Map.of("FLINK_METRICS_PORT", "OFF"))
+                                .flinkMetricsPort)
+                .isEqualTo(MetricsPorts.OFF);
+        assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of("METRICS_PORT", "70000")))
+                .hasMessageContaining("METRICS_PORT must be a port 0..65535 or off but is 70000");
+        assertThatThrownBy(
+                        () -> SidecarConfig.fromEnvAndArgs(Map.of(), "--flink-metrics-port", "on"))
+                .hasMessageContaining("FLINK_METRICS_PORT must be a port 0..65535 or off");
+        assertThatThrownBy(() -> SidecarConfig.builder().metricsPort(-5).build())
+                .hasMessageContaining("METRICS_PORT");
+    }
+
+    @Test
     void badSettingsNameTheSetting() {
         assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of("PORT", "eighty")))
                 .hasMessageContaining("bad setting");

@@ -71,6 +71,76 @@ class DockerFilesITCase {
                 }
             }
         }
-        assertThat(copies).isEqualTo(3);
+        assertThat(copies).isEqualTo(4);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void composeRunsPrometheusAndGrafanaOnTheMetricsEndpoints() throws Exception {
+        Load yaml = new Load(LoadSettings.builder().build());
+        Map<String, Object> services =
+                (Map<String, Object>)
+                        ((Map<String, Object>)
+                                        yaml.loadFromString(
+                                                Files.readString(
+                                                        ROOT.resolve("docker/docker-compose.yml"))))
+                                .get("services");
+        assertThat(services).containsKeys("prometheus", "grafana", "sidecar");
+        // Every Flink JVM runs the reporter on 9249, labels unfiltered (stream ids keep '-').
+        Map<String, Object> env =
+                (Map<String, Object>)
+                        ((Map<String, Object>) services.get("taskmanager-gpu0")).get("environment");
+        Map<String, Object> merged =
+                env.containsKey("<<") ? (Map<String, Object>) env.get("<<") : env;
+        assertThat((String) merged.get("FLINK_PROPERTIES"))
+                .contains(
+                        "metrics.reporter.prom.factory.class:"
+                                + " org.apache.flink.metrics.prometheus.PrometheusReporterFactory")
+                .contains("metrics.reporter.prom.port: 9249")
+                .contains("metrics.reporter.prom.filterLabelValueCharacters: false");
+        Map<String, Object> sidecarEnv =
+                (Map<String, Object>)
+                        ((Map<String, Object>) services.get("sidecar")).get("environment");
+        assertThat(sidecarEnv).containsEntry("METRICS_PORT", "9250");
+
+        // Prometheus scrapes each Flink service on 9249 and the sidecar on 9250.
+        Map<String, Object> prom = (Map<String, Object>) services.get("prometheus");
+        assertThat((List<String>) prom.get("volumes"))
+                .contains("./prometheus.yml:/etc/prometheus/prometheus.yml:ro");
+        Map<String, Object> config =
+                (Map<String, Object>)
+                        yaml.loadFromString(
+                                Files.readString(ROOT.resolve("docker/prometheus.yml")));
+        List<String> targets = new java.util.ArrayList<>();
+        for (Map<String, Object> job : (List<Map<String, Object>>) config.get("scrape_configs")) {
+            for (Map<String, Object> sc : (List<Map<String, Object>>) job.get("static_configs")) {
+                targets.addAll((List<String>) sc.get("targets"));
+            }
+        }
+        List<String> expected = new java.util.ArrayList<>(List.of("sidecar:9250"));
+        for (String service : services.keySet()) {
+            if (service.equals("jobmanager") || service.startsWith("taskmanager")) {
+                expected.add(service + ":9249");
+            }
+        }
+        assertThat(targets).containsExactlyInAnyOrderElementsOf(expected);
+
+        // Grafana's mounted provisioning and dashboards exist (a data source with the uid the
+        // dashboard's variable defaults to, and a provider for the dashboards' folder).
+        Map<String, Object> grafana = (Map<String, Object>) services.get("grafana");
+        for (String volume : (List<String>) grafana.get("volumes")) {
+            assertThat(ROOT.resolve("docker").resolve(volume.split(":")[0])).isDirectory();
+        }
+        Map<String, Object> datasources =
+                (Map<String, Object>)
+                        yaml.loadFromString(
+                                Files.readString(
+                                        ROOT.resolve(
+                                                "docker/grafana/provisioning/datasources/"
+                                                        + "prometheus.yml")));
+        assertThat((List<Map<String, Object>>) datasources.get("datasources"))
+                .singleElement()
+                .satisfies(d -> assertThat(d).containsEntry("url", "http://prometheus:9090"));
+        assertThat(ROOT.resolve("docker/grafana/dashboards/flink-trickle.json")).isRegularFile();
     }
 }

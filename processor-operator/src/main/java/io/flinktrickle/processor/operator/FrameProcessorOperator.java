@@ -212,7 +212,13 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
                         slot,
                         streamMetrics.computeIfAbsent(
                                 key,
-                                k -> new StreamMetrics(getMetricGroup().addGroup("stream", k))),
+                                k ->
+                                        StreamMetrics.register(
+                                                getMetricGroup(),
+                                                StreamLifecycle.publicId(
+                                                        k, announced.getOrDefault(k, Map.of())),
+                                                k,
+                                                DeviceSelector.describe(slot.device()))),
                         this::customEvent,
                         now);
         streams.put(key, s);

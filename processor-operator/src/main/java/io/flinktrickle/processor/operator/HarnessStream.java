@@ -48,7 +48,11 @@ public final class HarnessStream {
                         0,
                         harness.settings,
                         harness.slot,
-                        new StreamMetrics(harness.slot.metricGroup().addGroup("stream", id)),
+                        StreamMetrics.register(
+                                harness.slot.metricGroup(),
+                                id,
+                                id,
+                                DeviceSelector.describe(harness.slot.device())),
                         (key, json) -> events.add(body(json)),
                         nowMillis);
     }

@@ -146,6 +146,19 @@ public final class StreamLifecycle {
         return urls;
     }
 
+    /**
+     * The attribute with the id a stream is known by outside the job (its sidecar's and its
+     * orchestrator's) when the job knows it by one run of it ({@code <id>-<run>}): the sidecar's
+     * runner announcements set it.
+     */
+    public static final String PUBLIC_ID = "sidecar.stream-id";
+
+    /** The id the stream is known by outside the job: its {@link #PUBLIC_ID}, else {@link #id}. */
+    public static String publicId(String streamKey, Map<String, String> attributes) {
+        String id = attributes.get(PUBLIC_ID);
+        return id != null ? id : id(streamKey, attributes);
+    }
+
     /** The stream's id: its {@link StreamAnnouncement#ID_ATTRIBUTE}, else its key. */
     public static String id(String streamKey, Map<String, String> attributes) {
         return attributes.getOrDefault(StreamAnnouncement.ID_ATTRIBUTE, streamKey);
