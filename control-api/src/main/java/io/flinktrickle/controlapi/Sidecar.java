@@ -15,6 +15,7 @@ import io.flinktrickle.controlapi.registration.CapabilityRegistrar;
 import io.flinktrickle.controlapi.stream.SidecarChannelLimits;
 import io.flinktrickle.controlapi.stream.StreamManager;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.configuration.Configuration;
 
 import io.javalin.Javalin;
@@ -41,6 +42,7 @@ import java.util.OptionalInt;
  * <p>Threads: {@code start} and {@code close} on the caller's thread (main, or a test); the trickle
  * server's sweeper thread asks {@link StreamManager#ownsChannel}; see the parts for theirs.
  */
+@PublicEvolving
 public final class Sidecar implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sidecar.class);
 

@@ -3,6 +3,8 @@ package io.flinktrickle.controlapi;
 import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.controlapi.registration.CapabilityRegistrar;
 
+import org.apache.flink.annotation.Internal;
+
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,6 +13,7 @@ import java.util.Optional;
  * Runs the sidecar until the JVM is stopped: {@code ./bin/sidecar [--name value ...]}; settings
  * from the environment and arguments ({@link SidecarConfig#SETTINGS}, {@code --help}).
  */
+@Internal
 public final class SidecarMain {
 
     private SidecarMain() {}

@@ -10,6 +10,8 @@ import io.flinktrickle.jobs.media.ClipFiles;
 import io.flinktrickle.jobs.processors.BuiltInProcessors;
 import io.flinktrickle.processor.api.FrameProcessor;
 
+import org.apache.flink.annotation.Internal;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -41,6 +43,7 @@ import java.util.Optional;
  * [--seconds 20] [--parallelism 1]}. Main thread only; the work runs in the sidecar's and the runs'
  * threads.
  */
+@Internal
 public final class EndToEndBenchmark {
     static final String USAGE =
             "usage: bin/bench-e2e [--processor passthrough|invert|CLASS] [--streams 1,2,4]"

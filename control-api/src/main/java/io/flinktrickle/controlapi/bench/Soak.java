@@ -5,6 +5,8 @@ import io.flinktrickle.controlapi.Sidecar;
 import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.jobs.media.ClipFiles;
 
+import org.apache.flink.annotation.Internal;
+
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.http.HttpClient;
@@ -23,6 +25,7 @@ import java.util.Optional;
  *
  * <p>Run it with {@code ./bin/soak [--streams 4] [--minutes 10]}.
  */
+@Internal
 public final class Soak {
     static final String USAGE = "usage: bin/soak [--streams 4] [--minutes 10]";
 

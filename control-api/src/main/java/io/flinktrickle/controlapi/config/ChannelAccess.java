@@ -2,6 +2,8 @@ package io.flinktrickle.controlapi.config;
 
 import io.flinktrickle.connector.trickle.protocol.AccessToken;
 
+import org.apache.flink.annotation.Internal;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +45,7 @@ import java.util.Set;
  * <p>The secret is never logged; {@link #toString()} does not show it. Immutable; built on the
  * sidecar's launch thread.
  */
+@Internal
 public final class ChannelAccess {
     private static final Logger LOG = LoggerFactory.getLogger(ChannelAccess.class);
 

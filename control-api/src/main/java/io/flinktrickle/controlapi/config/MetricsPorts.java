@@ -1,5 +1,7 @@
 package io.flinktrickle.controlapi.config;
 
+import org.apache.flink.annotation.Internal;
+
 import java.util.Locale;
 
 /**
@@ -7,6 +9,7 @@ import java.util.Locale;
  * /metrics}) and {@code FLINK_METRICS_PORT} (Flink's Prometheus reporter in the embedded
  * MiniCluster): a port, 0 for any free port, or {@code off}. Stateless.
  */
+@Internal
 public final class MetricsPorts {
 
     /** No endpoint at all. */

@@ -3,6 +3,8 @@ package io.flinktrickle.controlapi.config;
 import io.flinktrickle.jobs.processors.BuiltInProcessors;
 import io.flinktrickle.processor.operator.RealTimePolicy;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +23,7 @@ import java.util.Objects;
  *
  * <p>Immutable and thread-safe.
  */
+@PublicEvolving
 public final class SidecarConfig {
 
     /** Setting name (environment form) → what it does. */

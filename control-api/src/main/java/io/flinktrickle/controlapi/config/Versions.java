@@ -1,6 +1,9 @@
 package io.flinktrickle.controlapi.config;
 
+import org.apache.flink.annotation.Internal;
+
 /** The project's version, from the jar manifest when packaged, else the build's resource. */
+@Internal
 public final class Versions {
     private static final String UNKNOWN = "0.1.0-SNAPSHOT";
 

@@ -9,6 +9,8 @@ import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
 import io.flinktrickle.connector.trickle.protocol.TrickleSubscriber;
 
+import org.apache.flink.annotation.Internal;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.slf4j.Logger;
@@ -44,6 +46,7 @@ import java.util.function.Supplier;
  * waits for the orchestrator. A failing orchestrator channel is logged and skipped: it never stops
  * the stream.
  */
+@Internal
 public final class EventsRelay implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EventsRelay.class);
     private static final int KEPT_VERDICTS = 64;

@@ -1,5 +1,7 @@
 package io.flinktrickle.controlapi.events;
 
+import org.apache.flink.annotation.Internal;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -11,6 +13,7 @@ import java.util.Map;
  * (so the gateway's 30 s watchdog never fires during start-up), an error when the job fails, and
  * {@code stream_stopped} when the job ended without sending one.
  */
+@Internal
 public final class SidecarEvents {
     public static final String HEARTBEAT = "heartbeat";
     public static final String ERROR = "error";

@@ -4,6 +4,7 @@ import io.flinktrickle.jobs.live.JobArgs;
 import io.flinktrickle.jobs.live.LiveVideoToVideoJob;
 import io.flinktrickle.jobs.live.ProcessorJars;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
@@ -36,6 +37,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Threads: every method may be called from any thread; the MiniCluster is thread-safe, and calls
  * wait for its futures at most {@link #TIMEOUT_SECONDS}.
  */
+@PublicEvolving
 public final class EmbeddedFlinkTarget implements FlinkTarget {
 
     static final long TIMEOUT_SECONDS = 30;

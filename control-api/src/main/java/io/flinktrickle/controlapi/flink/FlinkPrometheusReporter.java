@@ -1,5 +1,6 @@
 package io.flinktrickle.controlapi.flink;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.configuration.Configuration;
 
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.net.ServerSocket;
  * are kept as they are (stream ids may hold {@code -} and {@code .}). Stateless; called on the
  * thread that builds the target.
  */
+@Internal
 public final class FlinkPrometheusReporter {
 
     /** The reporter's name in {@code metrics.reporter.<name>.*}. */

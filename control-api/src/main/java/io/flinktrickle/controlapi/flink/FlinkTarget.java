@@ -2,6 +2,7 @@ package io.flinktrickle.controlapi.flink;
 
 import io.flinktrickle.jobs.live.JobArgs;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.JobStatus;
 
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.Optional;
  * <p>Threads: implementations are thread-safe; every call blocks, bounded by the target's timeouts,
  * and is made off Javalin's request threads where it may be slow (submission).
  */
+@PublicEvolving
 public interface FlinkTarget extends AutoCloseable {
 
     /**

@@ -2,6 +2,8 @@ package io.flinktrickle.controlapi.flink;
 
 import io.flinktrickle.processor.api.FrameProcessor;
 
+import org.apache.flink.annotation.Internal;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +22,7 @@ import java.util.jar.JarFile;
  *
  * <p>Stateless; runs on the caller's thread (the sidecar's launch).
  */
+@Internal
 public final class JobJarCheck {
     private static final Logger LOG = LoggerFactory.getLogger(JobJarCheck.class);
 

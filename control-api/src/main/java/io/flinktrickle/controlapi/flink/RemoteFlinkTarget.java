@@ -2,6 +2,7 @@ package io.flinktrickle.controlapi.flink;
 
 import io.flinktrickle.jobs.live.JobArgs;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.JobStatus;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -43,6 +44,7 @@ import java.util.regex.Pattern;
  * mutable state is volatile (the jar id, the reachability flags), and uploads hold this object's
  * lock, so concurrent submissions that find the jar gone upload it once.
  */
+@PublicEvolving
 public final class RemoteFlinkTarget implements FlinkTarget {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteFlinkTarget.class);
 

@@ -1,5 +1,7 @@
 package io.flinktrickle.controlapi.hardware;
 
+import org.apache.flink.annotation.Internal;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * short-lived daemon thread per call reads the output, and a process that outlives the timeout is
  * killed together with its child processes.
  */
+@Internal
 public final class GpuInfo {
 
     private static final Logger LOG = LoggerFactory.getLogger(GpuInfo.class);

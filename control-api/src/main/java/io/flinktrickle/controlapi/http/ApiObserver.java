@@ -1,9 +1,12 @@
 package io.flinktrickle.controlapi.http;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * What the {@link SidecarApp} tells an observer (the sidecar's metrics) about the requests it
  * answers. Called on Jetty's request threads; each method must return at once.
  */
+@Internal
 public interface ApiObserver {
 
     /** Observes nothing. */

@@ -8,6 +8,8 @@ import io.flinktrickle.controlapi.stream.StartRequest;
 import io.flinktrickle.controlapi.stream.StreamException;
 import io.flinktrickle.controlapi.stream.StreamManager;
 
+import org.apache.flink.annotation.Internal;
+
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -45,6 +47,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Threads: handlers run on Jetty's request threads; slow work (job submission) happens in the
  * {@link StreamManager}'s threads, so a start answers at once.
  */
+@Internal
 public final class SidecarApp {
     private static final Logger LOG = LoggerFactory.getLogger(SidecarApp.class);
     private static final String JSON = "application/json";

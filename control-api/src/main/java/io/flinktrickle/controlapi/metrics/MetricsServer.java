@@ -1,5 +1,7 @@
 package io.flinktrickle.controlapi.metrics;
 
+import org.apache.flink.annotation.Internal;
+
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
@@ -13,6 +15,7 @@ import java.net.BindException;
  * only: nothing is computed between them. Threads: {@link #start} and {@link #close} on the
  * caller's; scrapes on the exporter's daemon threads.
  */
+@Internal
 public final class MetricsServer implements AutoCloseable {
 
     /** The setting that names the port, for error messages. */

@@ -5,6 +5,8 @@ import io.flinktrickle.controlapi.stream.ManagedStream;
 import io.flinktrickle.controlapi.stream.StreamManager;
 import io.flinktrickle.controlapi.stream.StreamObserver;
 
+import org.apache.flink.annotation.Internal;
+
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -28,6 +30,7 @@ import java.util.Map;
  * on the stream manager's threads ({@link StreamObserver}); the gauges are read from the {@link
  * StreamManager} when a scrape asks, on the metrics server's thread. Nothing runs on a timer.
  */
+@Internal
 public final class SidecarMetrics implements ApiObserver, StreamObserver {
 
     /** Every metric name starts with this. */

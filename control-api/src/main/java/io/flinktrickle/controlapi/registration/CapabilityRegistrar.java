@@ -2,6 +2,8 @@ package io.flinktrickle.controlapi.registration;
 
 import io.flinktrickle.connector.trickle.retry.RetryBackoff;
 
+import org.apache.flink.annotation.Internal;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.slf4j.Logger;
@@ -37,6 +39,7 @@ import java.util.Optional;
  * #unregister()} makes one attempt (at most one timeout) and is meant for a shutdown hook. The JDK
  * {@link HttpClient}'s own daemon threads do the I/O.
  */
+@Internal
 public final class CapabilityRegistrar {
 
     private static final Logger LOG = LoggerFactory.getLogger(CapabilityRegistrar.class);

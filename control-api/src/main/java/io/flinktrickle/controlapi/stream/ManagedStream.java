@@ -3,6 +3,8 @@ package io.flinktrickle.controlapi.stream;
 import io.flinktrickle.connector.trickle.protocol.JsonMessagePublisher;
 import io.flinktrickle.controlapi.events.EventsRelay;
 
+import org.apache.flink.annotation.Internal;
+
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.Map;
@@ -13,6 +15,7 @@ import java.util.Map;
  * threads, the submitting thread and the status poller) and read by the HTTP layer; each is
  * volatile and transitions go through {@link StreamManager}'s lock.
  */
+@Internal
 public final class ManagedStream {
 
     /** Where a stream is in its life. */

@@ -3,6 +3,8 @@ package io.flinktrickle.controlapi.stream;
 import io.flinktrickle.processor.params.InvalidParamsException;
 import io.flinktrickle.processor.params.StreamParams;
 
+import org.apache.flink.annotation.Internal;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +25,7 @@ import java.util.concurrent.TimeoutException;
  * <p>Threads: request threads; one stream's updates are published one at a time (its params lock)
  * so their order is the order of the seqs.
  */
+@Internal
 public final class ParamsUpdates {
     private static final Logger LOG = LoggerFactory.getLogger(ParamsUpdates.class);
 

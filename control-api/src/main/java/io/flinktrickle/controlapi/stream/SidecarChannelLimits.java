@@ -1,5 +1,7 @@
 package io.flinktrickle.controlapi.stream;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * The bounds of the sidecar's own trickle server, which carries message channels only (each
  * stream's params and events, the runner job's announcements and registry), and the bounds on a
@@ -23,6 +25,7 @@ package io.flinktrickle.controlapi.stream;
  *
  * <p>Stateless.
  */
+@Internal
 public final class SidecarChannelLimits {
 
     /** The largest message (segment) on a message channel. */

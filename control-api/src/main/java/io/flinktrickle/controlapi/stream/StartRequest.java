@@ -3,6 +3,8 @@ package io.flinktrickle.controlapi.stream;
 import io.flinktrickle.processor.params.InvalidParamsException;
 import io.flinktrickle.processor.params.StreamParams;
 
+import org.apache.flink.annotation.Internal;
+
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.net.URI;
@@ -21,6 +23,7 @@ import java.util.regex.Pattern;
  *
  * <p>Immutable.
  */
+@Internal
 public final class StartRequest {
 
     static final int DEFAULT_SIZE = 512;

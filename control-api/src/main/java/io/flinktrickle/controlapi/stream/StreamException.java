@@ -1,10 +1,13 @@
 package io.flinktrickle.controlapi.stream;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * Why a stream request was refused. The HTTP layer turns the {@link Reason} into a status per route
  * (see {@code SidecarApp}): go-livepeer's managed-container worker only understands 400, 401, 422
  * and 500, while BYOC passes any status above 399 through.
  */
+@Internal
 public final class StreamException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

@@ -8,6 +8,8 @@ import io.flinktrickle.controlapi.events.EventsRelay;
 import io.flinktrickle.controlapi.events.SidecarEvents;
 import io.flinktrickle.controlapi.flink.FlinkTarget;
 
+import org.apache.flink.annotation.Internal;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +40,7 @@ import java.util.concurrent.TimeUnit;
  * submissions and stream endings run on a worker pool, so no request waits for Flink's scheduling.
  * The stream map is guarded by this object.
  */
+@Internal
 public final class StreamManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamManager.class);
 

@@ -1,5 +1,7 @@
 package io.flinktrickle.controlapi.stream;
 
+import org.apache.flink.annotation.Internal;
+
 import java.time.Duration;
 
 /**
@@ -7,6 +9,7 @@ import java.time.Duration;
  * method runs on the thread that saw the change (a worker, the status poller, an events relay's
  * reader), outside the manager's lock, and must return at once.
  */
+@Internal
 public interface StreamObserver {
 
     /** Observes nothing. */
