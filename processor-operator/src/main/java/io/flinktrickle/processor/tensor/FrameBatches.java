@@ -15,10 +15,10 @@ import java.util.List;
 
 /**
  * The batch conversions behind {@link FrameTensors}: the frames' RGB bytes go into one direct
- * buffer (in the tensor's layout, so nothing is transposed on the device), become one uint8
- * NDArray, and one float conversion gives the batch; back, one copy of the whole batch to the host
- * is cut into frames. No per-frame NDArray either way. Any thread; the arrays belong to the given
- * manager.
+ * buffer, become one uint8 NDArray, and one float conversion gives the {@code [N, H, W, 3]} batch;
+ * {@code [N, 3, H, W]} is a transposed view of it (channels-last memory, no copy). Back, one copy
+ * of the whole batch to the host (in NHWC order) is cut into frames. No per-frame NDArray either
+ * way. Any thread; the arrays belong to the given manager.
  */
 final class FrameBatches {
     private static final int RGB = 3;
@@ -26,8 +26,8 @@ final class FrameBatches {
 
     private FrameBatches() {}
 
-    /** {@code [N, H, W, 3]} ({@code nchw} false) or {@code [N, 3, H, W]} float32 in [0, 1]. */
-    static NDArray toTensor(List<VideoFrame> frames, NDManager manager, boolean nchw) {
+    /** {@code [N, H, W, 3]} float32 RGB in [0, 1]. */
+    static NDArray toTensor(List<VideoFrame> frames, NDManager manager) {
         if (frames.isEmpty()) {
             throw new IllegalArgumentException("a batch holds at least one frame");
         }
@@ -46,30 +46,25 @@ final class FrameBatches {
                                 + h);
             }
         }
-        int pixels = w * h;
+        int frameBytes = w * h * RGB;
         ByteBuffer buffer =
-                ByteBuffer.allocateDirect(frames.size() * pixels * RGB)
+                ByteBuffer.allocateDirect(frames.size() * frameBytes)
                         .order(ByteOrder.nativeOrder());
         for (VideoFrame f : frames) {
-            byte[] rgb = FrameTensors.rgbBytes(f);
-            if (nchw) {
-                int base = buffer.position();
-                for (int p = 0, i = 0; p < pixels; p++, i += RGB) {
-                    buffer.put(base + p, rgb[i]);
-                    buffer.put(base + pixels + p, rgb[i + 1]);
-                    buffer.put(base + 2 * pixels + p, rgb[i + 2]);
-                }
-                buffer.position(base + pixels * RGB);
-            } else {
-                buffer.put(rgb, 0, pixels * RGB);
-            }
+            buffer.put(FrameTensors.rgbBytes(f), 0, frameBytes);
         }
         buffer.flip();
-        Shape shape =
-                nchw ? new Shape(frames.size(), RGB, h, w) : new Shape(frames.size(), h, w, RGB);
         // create(byte[]) would give signed INT8; the pixels are unsigned.
-        try (NDArray bytes = manager.create(buffer, shape, DataType.UINT8)) {
+        try (NDArray bytes =
+                manager.create(buffer, new Shape(frames.size(), h, w, RGB), DataType.UINT8)) {
             return bytes.toType(DataType.FLOAT32, false).divi(MAX_BYTE);
+        }
+    }
+
+    /** {@code [N, 3, H, W]}: the NHWC batch's transposed view (channels-last memory). */
+    static NDArray toNchwTensor(List<VideoFrame> frames, NDManager manager) {
+        try (NDArray nhwc = toTensor(frames, manager)) {
+            return nhwc.transpose(0, 3, 1, 2); // the view keeps the storage
         }
     }
 
@@ -86,9 +81,20 @@ final class FrameBatches {
                             + ", not "
                             + shape);
         }
-        int channels = (int) shape.get(nchw ? 1 : 3);
-        int h = (int) shape.get(nchw ? 2 : 1);
-        int w = (int) shape.get(nchw ? 3 : 2);
+        if (nchw) {
+            try (NDArray nhwc = batch.transpose(0, 2, 3, 1)) {
+                return toFrames(like, nhwc);
+            }
+        }
+        return toFrames(like, batch);
+    }
+
+    /** From {@code [N, H, W, C]}, shape checked. */
+    private static List<VideoFrame> toFrames(List<VideoFrame> like, NDArray batch) {
+        Shape shape = batch.getShape();
+        int h = (int) shape.get(1);
+        int w = (int) shape.get(2);
+        int channels = (int) shape.get(3);
         if (channels != 1 && channels != RGB && channels != 4) {
             throw new IllegalArgumentException(
                     "frame tensors have 1, 3 or 4 channels, not " + channels);
@@ -100,9 +106,9 @@ final class FrameBatches {
             byte[] all = batch.toByteArray(); // one copy of the batch to the host
             for (int n = 0; n < like.size(); n++) {
                 byte[] rgb = new byte[pixels * RGB];
-                for (int p = 0; p < pixels; p++) {
+                for (int p = 0, i = n * frameSize; p < pixels; p++, i += channels) {
                     for (int c = 0; c < RGB; c++) {
-                        rgb[p * RGB + c] = all[index(n * frameSize, p, c, channels, pixels, nchw)];
+                        rgb[p * RGB + c] = all[channels == 1 ? i : i + c];
                     }
                 }
                 out.add(like.get(n).withPixels(PixelFormat.RGB24, w, h, rgb));
@@ -125,20 +131,14 @@ final class FrameBatches {
             }
             float scale = max <= 1f ? MAX_BYTE : 1f; // PyTrickle's rule, per frame
             byte[] rgb = new byte[pixels * RGB];
-            for (int p = 0; p < pixels; p++) {
+            for (int p = 0, i = base; p < pixels; p++, i += channels) {
                 for (int c = 0; c < RGB; c++) {
-                    float v = all[index(base, p, c, channels, pixels, nchw)] * scale;
+                    float v = all[channels == 1 ? i : i + c] * scale; // alpha is never read
                     rgb[p * RGB + c] = (byte) Math.rint(Math.max(0f, Math.min(MAX_BYTE, v)));
                 }
             }
             out.add(like.get(n).withPixels(PixelFormat.RGB24, w, h, rgb));
         }
         return out;
-    }
-
-    /** Where channel {@code c} (grey: 0 for all three) of pixel {@code p} is. */
-    private static int index(int base, int p, int c, int channels, int pixels, boolean nchw) {
-        int channel = channels == 1 ? 0 : c; // alpha (4 channels) is never read
-        return nchw ? base + channel * pixels + p : base + p * channels + channel;
     }
 }

@@ -240,16 +240,18 @@ public final class FrameTensors {
      * @throws IllegalArgumentException no frames, or frames of different sizes
      */
     public static NDArray toBatchTensor(List<VideoFrame> frames, NDManager manager) {
-        return FrameBatches.toTensor(frames, manager, false);
+        return FrameBatches.toTensor(frames, manager);
     }
 
     /**
-     * {@code [N, 3, H, W]} float32 RGB in [0, 1] (the layout of most vision models), gathered
-     * planar on the host so that the device transposes nothing; otherwise as {@link
-     * #toBatchTensor}.
+     * {@code [N, 3, H, W]} float32 RGB in [0, 1] (the shape most vision models take): the {@link
+     * #toBatchTensor} batch's transposed view, in channels-last memory with no copy. PyTorch's
+     * convolutions take it as it is, and on the CPU run much faster on it than on a contiguous NCHW
+     * batch (seen with {@code BlurBatchModel}'s depthwise convolution, where a contiguous batch
+     * took a slow path).
      */
     public static NDArray toBatchNchwTensor(List<VideoFrame> frames, NDManager manager) {
-        return FrameBatches.toTensor(frames, manager, true);
+        return FrameBatches.toNchwTensor(frames, manager);
     }
 
     /**
@@ -261,7 +263,10 @@ public final class FrameTensors {
         return FrameBatches.toFrames(like, batch, false);
     }
 
-    /** As {@link #toFrames}, from an {@code [N, C, H, W]} batch. */
+    /**
+     * As {@link #toFrames}, from an {@code [N, C, H, W]} batch (read through its NHWC view: a model
+     * output in channels-last memory is copied to the host as it is).
+     */
     public static List<VideoFrame> toFramesFromNchw(List<VideoFrame> like, NDArray batch) {
         return FrameBatches.toFrames(like, batch, true);
     }
