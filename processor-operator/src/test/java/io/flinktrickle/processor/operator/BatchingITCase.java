@@ -47,9 +47,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Cross-stream batching in a MiniCluster on real decoded clip A frames of several live streams on
- * one slot, at real-time pace: per-stream order and params boundaries inside batches, one failing
- * frame and a failing batch, {@code maxBatchDelay} bounding a lone stream's latency, streams
- * joining and leaving mid-batch, and closing with a batch in flight.
+ * one slot, at real-time pace: per-stream order and params boundaries inside batches, async batches
+ * completing out of order, one failing frame and a failing batch, {@code maxBatchDelay} bounding a
+ * lone stream's latency, streams joining and leaving mid-batch, and closing with a batch in flight.
  */
 class BatchingITCase {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -305,6 +305,31 @@ class BatchingITCase {
         for (String left : List.of("churn-1", "churn-2", "churn-3")) {
             assertThat(eventTypes("churn", left)).as(left).endsWith("stream_stopped");
         }
+    }
+
+    @Test
+    void asyncBatchesCompletingOutOfOrderLeaveEachStreamInOrder() throws Exception {
+        int frames = 90;
+        List<Plan> plans = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            plans.add(new Plan("async-" + i, 0, frames, Map.of(), false));
+        }
+        run(
+                "async",
+                plans,
+                FrameProcessing.builder(new BatchProcessors.AsyncShuffling("async", 80))
+                        .maxFramerate(0)
+                        .policy(RealTimePolicy.BLOCK)
+                        .maxBatchSize(2)
+                        .maxBatchDelay(Duration.ofMillis(5))
+                        .build());
+        for (Plan p : plans) {
+            assertThat(video("async", p.key())).as(p.key()).hasSize(frames);
+        }
+        assertOrderedPerStream("async");
+        assertThat(BatchProcessors.MAX_IN_FLIGHT.get("async").get())
+                .as("an async processor has several batches in flight (16 / 2)")
+                .isGreaterThan(1);
     }
 
     @Test

@@ -4,13 +4,21 @@ import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.processor.api.BatchFrameException;
 import io.flinktrickle.processor.api.BatchFrameProcessor;
 import io.flinktrickle.processor.api.ProcessorContext;
+import io.flinktrickle.processor.api.SlotContext;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A batch processor the batching tests run; what it sees goes to JVM-wide lists per run name (the
@@ -25,6 +33,9 @@ public final class BatchProcessors {
 
     /** Per run: {@code stream@pts} of the stream's last processed frame when it stopped. */
     public static final Map<String, List<String>> STOPS = new ConcurrentHashMap<>();
+
+    /** Per run: the most batches in flight at once (async processors). */
+    public static final Map<String, AtomicInteger> MAX_IN_FLIGHT = new ConcurrentHashMap<>();
 
     private BatchProcessors() {}
 
@@ -117,6 +128,62 @@ public final class BatchProcessors {
             long[] last = context.state(() -> new long[] {-1});
             STOPS.computeIfAbsent(run, k -> new CopyOnWriteArrayList<>())
                     .add(context.streamKey() + "@" + last[0]);
+        }
+    }
+
+    /**
+     * Completes each batch after a random delay of up to {@code maxDelayMillis} on threads of its
+     * own, so batches complete out of order; records the batches and how many were in flight.
+     */
+    public static final class AsyncShuffling implements BatchFrameProcessor {
+        private static final long serialVersionUID = 1L;
+        private final String run;
+        private final int maxDelayMillis;
+        private transient ScheduledExecutorService timers;
+        private transient AtomicInteger inFlight;
+
+        public AsyncShuffling(String run, int maxDelayMillis) {
+            this.run = run;
+            this.maxDelayMillis = maxDelayMillis;
+        }
+
+        @Override
+        public void open(SlotContext slot) {
+            timers = Executors.newScheduledThreadPool(4);
+            inFlight = new AtomicInteger();
+        }
+
+        @Override
+        public List<VideoFrame> processBatch(
+                List<VideoFrame> frames, List<ProcessorContext> contexts) {
+            throw new UnsupportedOperationException("the operator calls processBatchAsync");
+        }
+
+        @Override
+        public CompletionStage<List<VideoFrame>> processBatchAsync(
+                List<VideoFrame> frames, List<ProcessorContext> contexts) {
+            List<String> members = new ArrayList<>();
+            for (int i = 0; i < frames.size(); i++) {
+                members.add(contexts.get(i).streamKey() + "@" + frames.get(i).pts());
+            }
+            BATCHES.computeIfAbsent(run, k -> new CopyOnWriteArrayList<>()).add(members);
+            MAX_IN_FLIGHT
+                    .computeIfAbsent(run, k -> new AtomicInteger())
+                    .accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            CompletableFuture<List<VideoFrame>> result = new CompletableFuture<>();
+            timers.schedule(
+                    () -> {
+                        inFlight.decrementAndGet();
+                        result.complete(frames);
+                    },
+                    ThreadLocalRandom.current().nextInt(maxDelayMillis),
+                    TimeUnit.MILLISECONDS);
+            return result;
+        }
+
+        @Override
+        public void close() {
+            timers.shutdownNow();
         }
     }
 }
