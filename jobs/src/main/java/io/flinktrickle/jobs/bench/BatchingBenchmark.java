@@ -50,15 +50,18 @@ import java.util.concurrent.TimeUnit;
  *       CPU-second of the process (all threads) and frames per wall-second.
  * </ol>
  *
- * <p>Run it with {@code ./bin/bench-batching [--seconds S] [--cpu] [--skip-djl] [--skip-operator]}.
- * The machine's load average is printed with each figure: another build on a small machine disturbs
- * them.
+ * <p>Run it with {@code ./bin/bench-batching [--seconds S] [--cpu] [--threads N] [--skip-djl]
+ * [--skip-operator]}. PyTorch runs one intra-op thread unless {@code --threads} says otherwise, so
+ * that CPU-seconds count work and not OpenMP's spin-waiting. The machine's load average is printed
+ * with each figure: another build on a small machine disturbs them.
  */
 public final class BatchingBenchmark {
     static final String USAGE =
-            "usage: bin/bench-batching [--seconds S] [--cpu] [--skip-djl] [--skip-operator]\n"
+            "usage: bin/bench-batching [--seconds S] [--cpu] [--threads N] [--skip-djl]"
+                    + " [--skip-operator]\n"
                     + "  --seconds  seconds of input per batch size (default 15)\n"
                     + "  --cpu      the processor's cost is busy CPU work, not a sleep\n"
+                    + "  --threads  PyTorch's intra-op threads in the DJL part (default 1)\n"
                     + "  --skip-djl only the operator part\n"
                     + "  --skip-operator  only the DJL part";
 
@@ -78,6 +81,7 @@ public final class BatchingBenchmark {
     private static final int DJL_FRAMES = 96;
     private static final int[] DJL_BATCHES = {1, 4, 8};
     private static final int DJL_ROUNDS = 5;
+    private static final String TORCH_THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
 
     private BatchingBenchmark() {}
 
@@ -96,6 +100,13 @@ public final class BatchingBenchmark {
             }
         }
         boolean cpu = a.contains("--cpu");
+        int threads = 1;
+        int t = a.indexOf("--threads");
+        if (t >= 0) {
+            threads = Integer.parseInt(a.get(t + 1));
+        }
+        // Before the engine loads. One thread by default: CPU-seconds without OpenMP's spinning.
+        System.setProperty(TORCH_THREADS_PROPERTY, Integer.toString(threads));
         System.out.printf(
                 "machine: %d cores, load %s%n", Runtime.getRuntime().availableProcessors(), load());
         if (!a.contains("--skip-operator")) {
@@ -270,8 +281,12 @@ public final class BatchingBenchmark {
     private static void runDjl() throws Exception {
         System.out.printf(
                 "%nDJL example: %dx%d frames, medians of %d rounds of %d (after one warm-up"
-                        + " round), PyTorch on the CPU%n",
-                DJL_SIZE, DJL_SIZE, DJL_ROUNDS, DJL_FRAMES);
+                        + " round), PyTorch on the CPU with %s intra-op thread(s)%n",
+                DJL_SIZE,
+                DJL_SIZE,
+                DJL_ROUNDS,
+                DJL_FRAMES,
+                System.getProperty(TORCH_THREADS_PROPERTY));
         System.out.println(
                 "| processor | frames per call | frames per CPU-second | frames per wall-second |"
                         + " load (1 min) |");
