@@ -5,12 +5,14 @@ import io.flinktrickle.connector.trickle.media.VideoFrame;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -99,42 +101,47 @@ final class FrameBatches {
             throw new IllegalArgumentException(
                     "frame tensors have 1, 3 or 4 channels, not " + channels);
         }
+        if (batch.getDataType() == DataType.UINT8) {
+            return cut(like, batch.toByteArray(), w, h, channels); // one copy to the host
+        }
+        // To bytes on the device, for the whole batch: the temporaries die with the scope, and
+        // the caller's tensor goes back to its own manager.
+        try (NDManager scope = batch.getManager().newSubManager()) {
+            batch.tempAttach(scope);
+            NDArray f = batch.toType(DataType.FLOAT32, false);
+            if (channels == 4) {
+                f = f.get(new NDIndex(":, :, :, 0:3")); // alpha dropped, as for one frame
+            }
+            float[] max = f.reshape(f.getShape().get(0), -1).max(new int[] {1}).toFloatArray();
+            float[] scale = new float[max.length];
+            for (int n = 0; n < max.length; n++) {
+                scale[n] = max[n] <= 1f ? MAX_BYTE : 1f; // PyTrickle's rule, per frame
+            }
+            NDArray bytes =
+                    f.mul(scope.create(scale, new Shape(max.length, 1, 1, 1)))
+                            .clip(0f, MAX_BYTE)
+                            .round()
+                            .toType(DataType.UINT8, false);
+            return cut(like, bytes.toByteArray(), w, h, channels == 4 ? RGB : channels);
+        }
+    }
+
+    /** The frames of an NHWC uint8 batch's bytes, as RGB24 (grey expanded, alpha dropped). */
+    private static List<VideoFrame> cut(
+            List<VideoFrame> like, byte[] all, int w, int h, int channels) {
         int pixels = w * h;
         int frameSize = pixels * channels;
         List<VideoFrame> out = new ArrayList<>(like.size());
-        if (batch.getDataType() == DataType.UINT8) {
-            byte[] all = batch.toByteArray(); // one copy of the batch to the host
-            for (int n = 0; n < like.size(); n++) {
-                byte[] rgb = new byte[pixels * RGB];
+        for (int n = 0; n < like.size(); n++) {
+            byte[] rgb;
+            if (channels == RGB) {
+                rgb = Arrays.copyOfRange(all, n * frameSize, (n + 1) * frameSize);
+            } else {
+                rgb = new byte[pixels * RGB];
                 for (int p = 0, i = n * frameSize; p < pixels; p++, i += channels) {
                     for (int c = 0; c < RGB; c++) {
-                        rgb[p * RGB + c] = all[channels == 1 ? i : i + c];
+                        rgb[p * RGB + c] = all[channels == 1 ? i : i + c]; // alpha never read
                     }
-                }
-                out.add(like.get(n).withPixels(PixelFormat.RGB24, w, h, rgb));
-            }
-            return out;
-        }
-        float[] all;
-        if (batch.getDataType() == DataType.FLOAT32) {
-            all = batch.toFloatArray(); // one copy of the batch to the host
-        } else {
-            try (NDArray f = batch.toType(DataType.FLOAT32, false)) {
-                all = f.toFloatArray();
-            }
-        }
-        for (int n = 0; n < like.size(); n++) {
-            int base = n * frameSize;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int i = base; i < base + frameSize; i++) {
-                max = Math.max(max, all[i]);
-            }
-            float scale = max <= 1f ? MAX_BYTE : 1f; // PyTrickle's rule, per frame
-            byte[] rgb = new byte[pixels * RGB];
-            for (int p = 0, i = base; p < pixels; p++, i += channels) {
-                for (int c = 0; c < RGB; c++) {
-                    float v = all[channels == 1 ? i : i + c] * scale; // alpha is never read
-                    rgb[p * RGB + c] = (byte) Math.rint(Math.max(0f, Math.min(MAX_BYTE, v)));
                 }
             }
             out.add(like.get(n).withPixels(PixelFormat.RGB24, w, h, rgb));
