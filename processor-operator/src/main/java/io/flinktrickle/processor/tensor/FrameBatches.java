@@ -5,7 +5,6 @@ import io.flinktrickle.connector.trickle.media.VideoFrame;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -25,6 +24,7 @@ import java.util.List;
 final class FrameBatches {
     private static final int RGB = 3;
     private static final float MAX_BYTE = 255f;
+    private static final float HALF = 0.5f;
 
     private FrameBatches() {}
 
@@ -104,26 +104,45 @@ final class FrameBatches {
         if (batch.getDataType() == DataType.UINT8) {
             return cut(like, batch.toByteArray(), w, h, channels); // one copy to the host
         }
-        // To bytes on the device, for the whole batch: the temporaries die with the scope, and
-        // the caller's tensor goes back to its own manager.
-        try (NDManager scope = batch.getManager().newSubManager()) {
-            batch.tempAttach(scope);
-            NDArray f = batch.toType(DataType.FLOAT32, false);
-            if (channels == 4) {
-                f = f.get(new NDIndex(":, :, :, 0:3")); // alpha dropped, as for one frame
+        float[] all;
+        if (batch.getDataType() == DataType.FLOAT32) {
+            all = batch.toFloatArray(); // one copy of the batch to the host
+        } else {
+            try (NDArray f = batch.toType(DataType.FLOAT32, false)) {
+                all = f.toFloatArray();
             }
-            float[] max = f.reshape(f.getShape().get(0), -1).max(new int[] {1}).toFloatArray();
-            float[] scale = new float[max.length];
-            for (int n = 0; n < max.length; n++) {
-                scale[n] = max[n] <= 1f ? MAX_BYTE : 1f; // PyTrickle's rule, per frame
-            }
-            NDArray bytes =
-                    f.mul(scope.create(scale, new Shape(max.length, 1, 1, 1)))
-                            .clip(0f, MAX_BYTE)
-                            .round()
-                            .toType(DataType.UINT8, false);
-            return cut(like, bytes.toByteArray(), w, h, channels == 4 ? RGB : channels);
         }
+        // On the host: PyTorch's round() of a whole batch took longer than this loop.
+        int colours = Math.min(channels, RGB); // alpha is never read
+        int pixels = w * h;
+        int frameSize = pixels * channels;
+        byte[] bytes = new byte[like.size() * pixels * colours];
+        for (int n = 0, o = 0; n < like.size(); n++) {
+            int base = n * frameSize;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int p = 0, i = base; p < pixels; p++, i += channels) {
+                for (int c = 0; c < colours; c++) {
+                    max = Math.max(max, all[i + c]);
+                }
+            }
+            float scale = max <= 1f ? MAX_BYTE : 1f; // PyTrickle's rule, per frame
+            for (int p = 0, i = base; p < pixels; p++, i += channels) {
+                for (int c = 0; c < colours; c++) {
+                    bytes[o++] = toByte(all[i + c] * scale);
+                }
+            }
+        }
+        return cut(like, bytes, w, h, colours);
+    }
+
+    /** Clamped to 0–255 and rounded half to even, as {@code clip(0, 255).round()} does. */
+    private static byte toByte(float v) {
+        double clamped = Math.max(0f, Math.min(MAX_BYTE, v)); // the sums below are exact
+        int rounded = (int) (clamped + HALF);
+        if (rounded - clamped == HALF && (rounded & 1) == 1) {
+            rounded--; // a tie goes to the even neighbour
+        }
+        return (byte) rounded;
     }
 
     /** The frames of an NHWC uint8 batch's bytes, as RGB24 (grey expanded, alpha dropped). */
