@@ -4,6 +4,7 @@ import io.flinktrickle.connector.trickle.server.TrickleServerMain;
 import io.flinktrickle.connector.trickle.testutils.ChildProcess;
 import io.flinktrickle.controlapi.bench.EndToEndBenchmark;
 import io.flinktrickle.controlapi.bench.Soak;
+import io.flinktrickle.jobs.bench.BatchingBenchmark;
 import io.flinktrickle.jobs.bench.MediaBenchmark;
 import io.flinktrickle.jobs.bench.OperatorBenchmark;
 import io.flinktrickle.jobs.bench.ScalingBenchmark;
@@ -42,6 +43,7 @@ class EntryPointsHelpITCase {
                 Arguments.of(Soak.class, "usage: bin/soak"),
                 Arguments.of(MediaBenchmark.class, "usage: bin/bench-media"),
                 Arguments.of(OperatorBenchmark.class, "usage: bin/bench-operator"),
+                Arguments.of(BatchingBenchmark.class, "usage: bin/bench-batching"),
                 Arguments.of(ScalingBenchmark.class, "usage: bin/bench-scaling"));
     }
 

@@ -19,9 +19,9 @@ final class DemoOptions {
                     "                  [--log FILE] [--verbose]",
                     "",
                     "  --processor  passthrough, invert (DJL tensor filter), blur (DJL model),"
-                            + " gain (audio),",
-                    "               stats (data + events), or a FrameProcessor class;"
-                            + " default invert",
+                            + " blur-batch (batched),",
+                    "               gain (audio), stats (data + events), or a FrameProcessor"
+                            + " class; default invert",
                     "  --processor-jar  jars with the processor class and its libraries (comma"
                             + " list, may be repeated)",
                     "  --seconds    how long to stream the input, looping (default 20)",

@@ -68,7 +68,7 @@ public class BlurModel implements FrameProcessor {
         }
     }
 
-    private NDArray run(NDArray nchw, NDManager m) {
+    NDArray run(NDArray nchw, NDManager m) {
         NDList out = blur.forward(new ParameterStore(m, false), new NDList(nchw), false);
         return out.singletonOrThrow();
     }

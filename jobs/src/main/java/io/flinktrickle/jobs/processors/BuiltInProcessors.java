@@ -5,8 +5,8 @@ import java.util.Map;
 
 /**
  * The short names of the example processors ({@code passthrough}, {@code invert}, {@code blur},
- * {@code gain}, {@code stats}), as {@code ./bin/demo} and {@code ./bin/sidecar} take them in place
- * of a class name.
+ * {@code blur-batch}, {@code gain}, {@code stats}), as {@code ./bin/demo} and {@code ./bin/sidecar}
+ * take them in place of a class name.
  *
  * <p>Stateless; any thread.
  */
@@ -17,6 +17,7 @@ public final class BuiltInProcessors {
                     "passthrough", Passthrough.class.getName(),
                     "invert", InvertColors.class.getName(),
                     "blur", BlurModel.class.getName(),
+                    "blur-batch", BlurBatchModel.class.getName(),
                     "gain", AudioGain.class.getName(),
                     "stats", FrameStats.class.getName());
 

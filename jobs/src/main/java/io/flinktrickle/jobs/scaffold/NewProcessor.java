@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,24 +19,28 @@ import java.util.stream.Stream;
 /**
  * The counterpart of {@code pytrickle init}: writes a new processor project (a Maven build with the
  * Maven wrapper that makes a job jar with {@code LiveVideoToVideoJob} and the processor, a
- * processor class, its test and a README) from the templates in {@code /scaffold}. The build's
- * versions (flink-trickle, Flink, JUnit and every Maven plugin) are this repository's, filtered
- * into {@code /scaffold/versions.properties} by Maven. Run it with {@code bin/new-processor}; it
- * runs on the caller's thread and writes nothing outside the new project's folder.
+ * processor class, its test and a README) from the templates in {@code /scaffold}; with {@code
+ * --batch} the processor is a {@code BatchFrameProcessor} and its test calls it with batches. The
+ * build's versions (flink-trickle, Flink, JUnit and every Maven plugin) are this repository's,
+ * filtered into {@code /scaffold/versions.properties} by Maven. Run it with {@code
+ * bin/new-processor}; it runs on the caller's thread and writes nothing outside the new project's
+ * folder.
  */
 public final class NewProcessor {
     static final String USAGE =
             String.join(
                     "\n",
                     "usage: bin/new-processor ClassName [--package PKG] [--dir DIR]"
-                            + " [--group-id ID] [--artifact-id NAME]",
+                            + " [--group-id ID] [--artifact-id NAME] [--batch]",
                     "",
                     "  ClassName      the processor class, a Java identifier starting upper case",
                     "  --package      its package (default com.example.video)",
                     "  --dir          the project's folder, absent or empty (default ./NAME)",
                     "  --group-id     the project's Maven groupId (default com.example)",
                     "  --artifact-id  the project's artifactId, NAME (default: the class name in"
-                            + " kebab case, MyFilter -> my-filter)");
+                            + " kebab case, MyFilter -> my-filter)",
+                    "  --batch        a BatchFrameProcessor: one call for the frames of several"
+                            + " streams");
 
     /** System property naming the flink-trickle checkout (set by {@code bin/new-processor}). */
     static final String HOME_PROPERTY = "flinktrickle.home";
@@ -46,6 +51,9 @@ public final class NewProcessor {
     private static final String TEMPLATES = "/scaffold/";
     private static final String VERSIONS = "versions.properties";
     private static final String WRAPPER_SCRIPT = "mvnw";
+
+    /** The option that makes the processor a {@code BatchFrameProcessor}. */
+    private static final String BATCH_FLAG = "--batch";
 
     /** Templates filled with the project's values: template name, then the file it becomes. */
     private static final String[][] TEMPLATED = {
@@ -99,6 +107,9 @@ public final class NewProcessor {
         String groupId = "com.example";
         String artifactId = null;
         Path dir = null;
+        List<String> options = new ArrayList<>(List.of(args));
+        boolean batch = options.remove(BATCH_FLAG); // the one option without a value
+        args = options.toArray(new String[0]);
         for (int i = 1; i < args.length; i += 2) {
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException(args[i] + " needs a value");
@@ -146,9 +157,12 @@ public final class NewProcessor {
 
         String pkgPath = pkg.replace('.', '/');
         String[][] sources = {
-            {"Processor.java.template", "src/main/java/" + pkgPath + "/" + className + ".java"},
             {
-                "ProcessorTest.java.template",
+                (batch ? "Batch" : "") + "Processor.java.template",
+                "src/main/java/" + pkgPath + "/" + className + ".java"
+            },
+            {
+                (batch ? "Batch" : "") + "ProcessorTest.java.template",
                 "src/test/java/" + pkgPath + "/" + className + "Test.java"
             },
         };

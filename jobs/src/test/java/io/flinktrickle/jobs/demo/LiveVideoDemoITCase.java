@@ -180,6 +180,8 @@ class LiveVideoDemoITCase {
         assertThatThrownBy(() -> DemoOptions.parse("--colour"))
                 .hasMessageContaining("needs a value");
         assertThat(DemoOptions.parse("--processor", "blur").processorClass()).endsWith("BlurModel");
+        assertThat(DemoOptions.parse("--processor", "blur-batch").processorClass())
+                .endsWith("BlurBatchModel");
         assertThat(
                         DemoOptions.parse(
                                         "--processor-jar",

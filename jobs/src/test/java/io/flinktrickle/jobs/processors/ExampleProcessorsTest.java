@@ -147,6 +147,38 @@ class ExampleProcessorsTest {
     }
 
     @Test
+    void blurBatchModelBlursAWholeBatchAsTheModelBlursEachFrame() throws Exception {
+        VideoFrame small = VideoFrame.builder(64, 48).fill(10, 200, 90).pts(7).build();
+        List<VideoFrame> frames = List.of(VIDEO.get(20), small, VIDEO.get(21), VIDEO.get(22));
+        List<VideoFrame> single = new ArrayList<>();
+        try (ProcessorTestHarness harness = ProcessorTestHarness.builder(new BlurModel()).build()) {
+            HarnessStream s = harness.startStream("a");
+            for (VideoFrame f : frames) {
+                single.add(s.processVideo(f));
+            }
+        }
+        try (ProcessorTestHarness harness =
+                ProcessorTestHarness.builder(new BlurBatchModel()).build()) {
+            HarnessStream a = harness.startStream("a");
+            HarnessStream b = harness.startStream("b");
+            List<VideoFrame> batch = harness.processBatch(List.of(a, b, a, b), frames);
+            assertThat(batch).hasSize(4);
+            for (int i = 0; i < frames.size(); i++) {
+                VideoFrame out = batch.get(i);
+                assertThat(out.pts()).isEqualTo(frames.get(i).pts());
+                assertThat(out.width()).isEqualTo(frames.get(i).width());
+                byte[] expected = single.get(i).rgb();
+                for (int p = 0; p < expected.length; p++) {
+                    assertThat(out.rgb()[p] & 0xff)
+                            .as("frame %s byte %s", i, p)
+                            .isCloseTo(expected[p] & 0xff, org.assertj.core.data.Offset.offset(1));
+                }
+            }
+            assertThat(variance(batch.get(0))).isLessThan(variance(frames.get(0)));
+        }
+    }
+
+    @Test
     void audioGainScalesAndClips() throws Exception {
         AudioFrame a = AUDIO.get(5);
         try (ProcessorTestHarness harness = ProcessorTestHarness.builder(new AudioGain()).build()) {

@@ -68,6 +68,39 @@ class NewProcessorITCase {
     }
 
     @Test
+    void aGeneratedBatchProcessorProjectBuildsAndTestsItsBatches(@TempDir Path tmp)
+            throws Exception {
+        Path dir =
+                NewProcessor.generate(
+                        "GreyBatch",
+                        "--batch",
+                        "--package",
+                        "org.acme.batch",
+                        "--dir",
+                        tmp.resolve("grey-batch").toString());
+        String source =
+                Files.readString(dir.resolve("src/main/java/org/acme/batch/GreyBatch.java"));
+        assertThat(source)
+                .contains("public class GreyBatch implements BatchFrameProcessor")
+                .contains("processBatch(List<VideoFrame> frames, List<ProcessorContext> contexts)")
+                .doesNotContain("${");
+        assertThat(Files.readString(dir.resolve("src/test/java/org/acme/batch/GreyBatchTest.java")))
+                .contains("harness.processBatch(");
+
+        ChildProcess.Result build = GeneratedProjects.build(dir, tmp);
+        assertThat(build.exitCode).as("./mvnw -B -o verify: %s", build).isZero();
+        Path report = dir.resolve("target/surefire-reports/TEST-org.acme.batch.GreyBatchTest.xml");
+        assertThat(Files.readString(report))
+                .contains("tests=\"2\"")
+                .contains("failures=\"0\"")
+                .contains("errors=\"0\"");
+        try (JarFile jar =
+                new JarFile(dir.resolve("target/grey-batch-0.1.0-SNAPSHOT-job.jar").toFile())) {
+            assertThat(jar.getEntry("org/acme/batch/GreyBatch.class")).isNotNull();
+        }
+    }
+
+    @Test
     void theNextStepsNameTheProjectAndItsWrapper(@TempDir Path tmp) {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         NewProcessor.printNextSteps(

@@ -5,6 +5,7 @@ import io.flinktrickle.connector.trickle.media.Frame;
 import io.flinktrickle.connector.trickle.media.FrameTypeInfo;
 import io.flinktrickle.connector.trickle.source.TrickleMessage;
 import io.flinktrickle.processor.api.AsyncFrameProcessor;
+import io.flinktrickle.processor.api.BatchFrameProcessor;
 import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.params.StreamParams;
 
@@ -43,6 +44,15 @@ public final class FrameProcessing {
     /** Data lines ({@code [v1,v2,…]\n}), one per record (one trickle segment each). */
     public static final OutputTag<TrickleMessage> DATA =
             new OutputTag<>("data", TypeInformation.of(TrickleMessage.class));
+
+    /** A {@link BatchFrameProcessor}'s default {@link Builder#maxBatchSize}. */
+    public static final int DEFAULT_MAX_BATCH_SIZE = 8;
+
+    /** The default {@link Builder#maxBatchDelay}. */
+    public static final Duration DEFAULT_MAX_BATCH_DELAY = Duration.ofMillis(20);
+
+    /** The default {@link Builder#maxInFlightPerSlot}, unless batches need more. */
+    public static final int DEFAULT_MAX_IN_FLIGHT_PER_SLOT = 16;
 
     /** The gateway's scanner reads lines up to 64 KiB. */
     public static final int DEFAULT_DATA_MAX_LINE_BYTES = 64 * 1024 - 1;
@@ -91,7 +101,9 @@ public final class FrameProcessing {
         private int maxQueuedFrames = 16;
         private Duration maxQueueDelay = Duration.ofMillis(500);
         private Integer maxInFlightPerStream;
-        private int maxInFlightPerSlot = 16;
+        private Integer maxInFlightPerSlot;
+        private Integer maxBatchSize;
+        private Duration maxBatchDelay = DEFAULT_MAX_BATCH_DELAY;
         private int maxFramerate = 24;
         private int maxConsecutiveFailures = 30;
         private Duration processingTimeout = Duration.ofSeconds(10);
@@ -134,15 +146,42 @@ public final class FrameProcessing {
             return this;
         }
 
-        /** Frames of one stream handed to the processor at once; default 1, 4 if async. */
+        /**
+         * Frames of one stream handed to the processor at once; default 1, 4 if async, {@link
+         * #maxBatchSize} for a {@link BatchFrameProcessor} (a stream that is behind fills a batch).
+         */
         public Builder maxInFlightPerStream(int frames) {
             this.maxInFlightPerStream = frames;
             return this;
         }
 
-        /** Frames of all streams handed to the slot's processor at once; default 16. */
+        /**
+         * Frames of all streams handed to the slot's processor at once; default 16, or twice {@link
+         * #maxBatchSize} if more (a batch forms while the previous one runs).
+         */
         public Builder maxInFlightPerSlot(int frames) {
             this.maxInFlightPerSlot = frames;
+            return this;
+        }
+
+        /**
+         * For a {@link BatchFrameProcessor}: the most video frames (of any streams on the slot) in
+         * one call; default 8. Other processors take one frame at a time and refuse a setting above
+         * 1.
+         */
+        public Builder maxBatchSize(int frames) {
+            this.maxBatchSize = frames;
+            return this;
+        }
+
+        /**
+         * For a {@link BatchFrameProcessor}: how long the first frame of a batch may wait for more
+         * frames to join (while the processor is free); default 20 ms. A batch goes sooner when it
+         * is full, when no stream can add a frame, or when one of its streams has a params update
+         * or its stop waiting.
+         */
+        public Builder maxBatchDelay(Duration delay) {
+            this.maxBatchDelay = delay;
             return this;
         }
 
@@ -239,14 +278,31 @@ public final class FrameProcessing {
 
         public FrameProcessing build() {
             Preconditions.checkArgument(maxQueuedFrames >= 1, "maxQueuedFrames must be >= 1");
+            boolean batches = processor instanceof BatchFrameProcessor;
+            int batchSize =
+                    maxBatchSize != null ? maxBatchSize : batches ? DEFAULT_MAX_BATCH_SIZE : 1;
+            Preconditions.checkArgument(batchSize >= 1, "maxBatchSize must be >= 1");
+            Preconditions.checkArgument(
+                    batches || batchSize == 1,
+                    "maxBatchSize %s needs a BatchFrameProcessor, and %s is not one",
+                    batchSize,
+                    processor.getClass().getName());
+            checkPositive(maxBatchDelay, "maxBatchDelay");
             int perStream =
                     maxInFlightPerStream != null
                             ? maxInFlightPerStream
-                            : processor instanceof AsyncFrameProcessor ? 4 : 1;
+                            : batches
+                                    ? batchSize
+                                    : processor instanceof AsyncFrameProcessor ? 4 : 1;
             Preconditions.checkArgument(perStream >= 1, "maxInFlightPerStream must be >= 1");
+            int perSlot =
+                    maxInFlightPerSlot != null
+                            ? maxInFlightPerSlot
+                            : Math.max(DEFAULT_MAX_IN_FLIGHT_PER_SLOT, 2 * batchSize);
             Preconditions.checkArgument(
-                    maxInFlightPerSlot >= perStream,
-                    "maxInFlightPerSlot must be >= maxInFlightPerStream");
+                    perSlot >= perStream, "maxInFlightPerSlot must be >= maxInFlightPerStream");
+            Preconditions.checkArgument(
+                    perSlot >= batchSize, "maxInFlightPerSlot must be >= maxBatchSize");
             Preconditions.checkArgument(
                     maxFramerate == 0
                             || (maxFramerate >= StreamParams.MIN_FRAMERATE
@@ -276,7 +332,9 @@ public final class FrameProcessing {
                             maxQueuedFrames,
                             maxQueueDelay,
                             perStream,
-                            maxInFlightPerSlot,
+                            perSlot,
+                            batchSize,
+                            maxBatchDelay,
                             maxFramerate,
                             maxConsecutiveFailures,
                             processingTimeout,

@@ -124,7 +124,7 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
                         () -> choice.device.isGpu() ? choice.device.getDeviceId() : -1);
         slot =
                 new ProcessorSlot(
-                        settings.processor,
+                        settings,
                         choice,
                         subtask,
                         getMetricGroup(),
@@ -152,8 +152,8 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
     }
 
     /**
-     * A processing-time timer at {@code dueNanos} (whose firing is a mail), unless one is due
-     * earlier.
+     * A processing-time timer at {@code dueNanos} (whose firing is a mail that also sends a due
+     * batch), unless one is due earlier.
      */
     private void wakeUpAt(long dueNanos) {
         if (wakeUpNanos != 0 && wakeUpNanos <= dueNanos && wakeUpNanos > System.nanoTime()) {
@@ -161,7 +161,7 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
         }
         wakeUpNanos = dueNanos;
         long at = System.currentTimeMillis() + (dueNanos - System.nanoTime()) / 1_000_000 + 1;
-        getProcessingTimeService().registerTimer(at, t -> {});
+        getProcessingTimeService().registerTimer(at, t -> queues.onTimer());
     }
 
     // ---- frames ----

@@ -20,6 +20,13 @@ final class ProcessingSettings implements Serializable {
     final long maxQueueDelayNanos;
     final int maxInFlightPerStream;
     final int maxInFlightPerSlot;
+
+    /** A {@code BatchFrameProcessor}'s batch bound (1 for other processors). */
+    final int maxBatchSize;
+
+    /** How long a batch's first frame may wait for more. */
+    final long maxBatchDelayNanos;
+
     final int maxFramerate;
     final int maxConsecutiveFailures;
     final long processingTimeoutMillis;
@@ -43,6 +50,8 @@ final class ProcessingSettings implements Serializable {
             Duration maxQueueDelay,
             int maxInFlightPerStream,
             int maxInFlightPerSlot,
+            int maxBatchSize,
+            Duration maxBatchDelay,
             int maxFramerate,
             int maxConsecutiveFailures,
             Duration processingTimeout,
@@ -62,6 +71,8 @@ final class ProcessingSettings implements Serializable {
         this.maxQueueDelayNanos = maxQueueDelay.toNanos();
         this.maxInFlightPerStream = maxInFlightPerStream;
         this.maxInFlightPerSlot = maxInFlightPerSlot;
+        this.maxBatchSize = maxBatchSize;
+        this.maxBatchDelayNanos = maxBatchDelay.toNanos();
         this.maxFramerate = maxFramerate;
         this.maxConsecutiveFailures = maxConsecutiveFailures;
         this.processingTimeoutMillis = processingTimeout.toMillis();

@@ -1,5 +1,6 @@
 package io.flinktrickle.processor.operator;
 
+import io.flinktrickle.processor.api.BatchFrameProcessor;
 import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.api.SlotContext;
 
@@ -33,16 +34,21 @@ final class ProcessorSlot implements SlotContext, AutoCloseable {
     private final int subtaskIndex;
     private final MetricGroup metrics;
     private final ExecutorService executor;
+    private final BatchMetrics batchMetrics;
     private volatile NDManager manager;
     private volatile boolean closing;
 
     ProcessorSlot(
-            FrameProcessor processor,
+            ProcessingSettings settings,
             DeviceSelector.Choice choice,
             int subtaskIndex,
             MetricGroup metrics,
             String threadName) {
-        this.processor = processor;
+        this.processor = settings.processor;
+        this.batchMetrics =
+                processor instanceof BatchFrameProcessor
+                        ? new BatchMetrics(metrics, settings.maxBatchSize)
+                        : null;
         this.choice = choice;
         this.device = choice.device;
         this.subtaskIndex = subtaskIndex;
@@ -58,6 +64,11 @@ final class ProcessorSlot implements SlotContext, AutoCloseable {
 
     FrameProcessor processor() {
         return processor;
+    }
+
+    /** The slot's batch metrics, or null if its processor does not take batches. */
+    BatchMetrics batchMetrics() {
+        return batchMetrics;
     }
 
     /**

@@ -1,6 +1,9 @@
 package io.flinktrickle.processor.operator;
 
+import io.flinktrickle.connector.trickle.media.VideoFrame;
+import io.flinktrickle.processor.api.BatchFrameProcessor;
 import io.flinktrickle.processor.api.FrameProcessor;
+import io.flinktrickle.processor.api.ProcessorContext;
 import io.flinktrickle.processor.api.SlotContext;
 import io.flinktrickle.processor.params.StreamParams;
 
@@ -15,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -35,6 +39,9 @@ import java.util.concurrent.TimeoutException;
  *     assertEquals((byte) 255, out.rgb()[0]);
  * }
  * }</pre>
+ *
+ * <p>A {@link BatchFrameProcessor} gets single frames as batches of one, and the batches you form
+ * with {@link #processBatch}.
  *
  * <p>What differs from a running job: frames are handed to the processor one at a time and the call
  * waits for the result (no queues, no real-time policy, no fps cap), a processor's exception is
@@ -59,7 +66,7 @@ public final class ProcessorTestHarness implements AutoCloseable {
         DeviceSelector.Choice choice = DeviceSelector.select(List.of(), List.of(b.device));
         this.slot =
                 new ProcessorSlot(
-                        settings.processor,
+                        settings,
                         choice,
                         b.subtaskIndex,
                         UnregisteredMetricsGroup.createOperatorMetricGroup(),
@@ -136,6 +143,49 @@ public final class ProcessorTestHarness implements AutoCloseable {
                 s.timers(nowMillis);
             }
         }
+    }
+
+    /**
+     * Hands one batch to a {@link BatchFrameProcessor} ({@code processBatchAsync}, as the operator
+     * calls it): {@code frames.get(i)} of {@code streams.get(i)}; waits for the results.
+     *
+     * @return one result per frame (null: withheld)
+     * @throws Exception what the processor threw ({@link
+     *     io.flinktrickle.processor.api.BatchFrameException} when only some frames failed; the
+     *     operator would pass the failed frames through and report them for their streams)
+     */
+    public List<VideoFrame> processBatch(List<HarnessStream> streams, List<VideoFrame> frames)
+            throws Exception {
+        checkOpen();
+        Preconditions.checkState(
+                settings.processor instanceof BatchFrameProcessor,
+                "%s is not a BatchFrameProcessor",
+                settings.processor.getClass().getName());
+        Preconditions.checkArgument(
+                streams.size() == frames.size() && !frames.isEmpty(),
+                "a batch needs one stream per frame, and at least one frame");
+        List<ProcessorContext> contexts = new ArrayList<>();
+        for (HarnessStream s : streams) {
+            Preconditions.checkArgument(
+                    this.streams.contains(s) && !s.stopped, "stream %s is not running", s.id());
+            contexts.add(s.runtime);
+            s.runtime.videoIn.inc();
+        }
+        BatchFrameProcessor processor = (BatchFrameProcessor) settings.processor;
+        CompletionStage<List<VideoFrame>> stage =
+                call(() -> processor.processBatchAsync(List.copyOf(frames), contexts));
+        Preconditions.checkState(stage != null, "processBatchAsync returned null");
+        List<VideoFrame> out = await(stage.toCompletableFuture());
+        Preconditions.checkState(
+                out != null && out.size() == frames.size(),
+                "processBatch must give %s results",
+                frames.size());
+        for (int i = 0; i < out.size(); i++) {
+            if (out.get(i) != null) {
+                streams.get(i).runtime.videoOut.inc();
+            }
+        }
+        return out;
     }
 
     /** Runs {@code work} on the processor thread and waits for it (its exception is thrown). */

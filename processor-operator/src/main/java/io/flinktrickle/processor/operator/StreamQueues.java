@@ -26,14 +26,14 @@ import java.util.concurrent.TimeUnit;
  * over to the processor thread within the in-flight bounds, completion, and emission in arrival
  * order.
  *
+ * <p>A {@link io.flinktrickle.processor.api.BatchFrameProcessor}'s video frames are handed to a
+ * {@link BatchFormer}, which calls the processor once for the frames of several streams.
+ *
  * <p>Threads: {@link #offer} and the completion mails run on the mailbox thread; the work in {@link
  * #run} runs on the processor thread and only touches the entry and the stream's context.
  */
 final class StreamQueues {
     private static final Logger LOG = LoggerFactory.getLogger(StreamQueues.class);
-
-    /** Processing errors are reported as events at most this often per stream (plus a count). */
-    private static final long ERROR_EVENT_INTERVAL_MILLIS = 1_000;
 
     private final ProcessingSettings settings;
     private final ProcessorSlot slot;
@@ -45,6 +45,7 @@ final class StreamQueues {
     private final java.util.function.LongConsumer wakeUp;
 
     private final List<StreamRuntime> active = new ArrayList<>();
+    private final BatchFormer batches; // null unless the processor takes batches
     private int slotInFlight;
 
     StreamQueues(
@@ -59,6 +60,7 @@ final class StreamQueues {
         this.mailbox = mailbox;
         this.emitter = emitter;
         this.audioPassthrough = overridesNothing(slot.processor().getClass());
+        this.batches = BatchFormer.of(settings, slot, mailbox, this::complete, wakeUp, active);
     }
 
     private static boolean overridesNothing(Class<?> processorClass) {
@@ -155,6 +157,14 @@ final class StreamQueues {
         }
         pump(s);
         emitReady(s);
+        onTimer(); // a params update or stop sends the forming batch without delay
+    }
+
+    /** Mailbox thread, on a wake-up: sends the forming batch if it is due. */
+    void onTimer() {
+        if (batches != null) {
+            batches.poll();
+        }
     }
 
     private void dropOldestVideo(StreamRuntime s) {
@@ -186,7 +196,10 @@ final class StreamQueues {
             }
             if (!head.done
                     && (s.inFlight >= settings.maxInFlightPerStream
-                            || slotInFlight >= settings.maxInFlightPerSlot)) {
+                            || slotInFlight >= settings.maxInFlightPerSlot
+                            || (batches != null
+                                    && head.kind == Entry.Kind.VIDEO
+                                    && !batches.hasRoom()))) {
                 return;
             }
             if (isStale(s, head)) {
@@ -227,7 +240,9 @@ final class StreamQueues {
         e.submittedNanos = System.nanoTime();
         s.inFlight++;
         slotInFlight++;
-        if (!slot.submit(() -> run(s, e))) {
+        if (batches != null && e.kind == Entry.Kind.VIDEO) {
+            batches.add(s, e); // one call for the frames of several streams
+        } else if (!slot.submit(() -> run(s, e))) {
             complete(s, e, List.of(), new IllegalStateException("the processor slot is closed"));
         }
     }
@@ -315,7 +330,7 @@ final class StreamQueues {
                     s.consecutiveFailures = 0;
                 } else {
                     e.output = List.of(e.frame); // a failed frame passes through
-                    failed(s, e, cause, now);
+                    StreamFailures.report(s, e.kind, cause, now, settings, emitter);
                 }
                 break;
             case PARAMS:
@@ -352,35 +367,6 @@ final class StreamQueues {
                 pump(other);
                 emitReady(other);
             }
-        }
-    }
-
-    private void failed(StreamRuntime s, Entry e, Throwable cause, long now) {
-        s.failures.inc();
-        s.consecutiveFailures++;
-        s.errorsSinceEvent++;
-        boolean nowErrored = !s.errored && s.consecutiveFailures >= settings.maxConsecutiveFailures;
-        if (nowErrored) {
-            s.errored = true;
-        }
-        if (nowErrored || now - s.lastErrorEventMillis >= ERROR_EVENT_INTERVAL_MILLIS) {
-            LOG.warn("Processing a frame of stream {} failed", s.key, cause);
-            ObjectNode error = StreamEvents.event(StreamEvents.ERROR, now);
-            error.put(
-                    "message",
-                    (e.kind == Entry.Kind.VIDEO ? "processVideo" : "processAudio")
-                            + " failed: "
-                            + cause);
-            error.put("failures_since_last_event", s.errorsSinceEvent);
-            error.put("consecutive_failures", s.consecutiveFailures);
-            if (s.errored) {
-                error.put(
-                        "stream_state",
-                        "ERROR: frames pass through unprocessed until a params update succeeds");
-            }
-            emitter.event(s, error);
-            s.lastErrorEventMillis = now;
-            s.errorsSinceEvent = 0;
         }
     }
 

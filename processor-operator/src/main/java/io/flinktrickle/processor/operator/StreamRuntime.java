@@ -82,6 +82,9 @@ final class StreamRuntime extends SlotBoundContext {
     final Histogram endToEndMillis;
     private final long[] lastCounts = new long[4];
 
+    /** The slot's batch metrics, or null if its processor does not take batches. */
+    private final BatchMetrics batchMetrics;
+
     private final BiConsumer<String, String> customEvents;
     private volatile Map<String, Object> params;
     private Object state;
@@ -103,6 +106,7 @@ final class StreamRuntime extends SlotBoundContext {
         this.urls = urls;
         this.params = params;
         this.customEvents = customEvents;
+        this.batchMetrics = slot.batchMetrics();
         this.fpsCap = new FpsCap(maxFramerate);
         this.data = new DataBatcher(settings.dataMaxItems, settings.dataMaxLineBytes);
         this.lastInputMillis = now;
@@ -158,6 +162,9 @@ final class StreamRuntime extends SlotBoundContext {
         latency.put("end_to_end_p50", endToEndMillis.getStatistics().getQuantile(0.5));
         latency.put("end_to_end_p95", endToEndMillis.getStatistics().getQuantile(0.95));
         latency.put("processing_p50", processingMillis.getStatistics().getQuantile(0.5));
+        if (batchMetrics != null) {
+            batchMetrics.report(event); // the slot's batches, which this stream shares
+        }
         lastHeartbeatMillis = now;
         return event;
     }

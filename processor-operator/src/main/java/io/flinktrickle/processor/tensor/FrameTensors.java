@@ -13,6 +13,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /**
  * Video frames as DJL tensors and back, with PyTrickle's layout: RGB, height × width × channels,
@@ -38,6 +39,9 @@ import java.nio.ByteBuffer;
  *
  * <p>Processors that only need brightness ask for YUV420P or GRAY8 and read {@link #toLumaTensor}
  * (no colour conversion at all); {@link #toYuvPlanes} gives a YUV420P frame's planes as they are.
+ *
+ * <p>Batches of frames of several streams ({@link #toBatchTensor}, {@link #toBatchNchwTensor}, and
+ * back with {@link #toFrames}) are built and read whole, without a tensor per frame.
  *
  * <p>Back to a frame ({@link #toFrame}), as PyTrickle's {@code to_av_frame}: shape {@code [1, H, W,
  * C]} or {@code [H, W, C]} with C = 1 (grey, expanded to RGB), 3 or 4 (alpha dropped); float values
@@ -226,6 +230,45 @@ public final class FrameTensors {
             out[o + 2] = g;
         }
         return out;
+    }
+
+    /**
+     * {@code [N, H, W, 3]} float32 RGB in [0, 1] of {@code frames} (all one size, any format, as
+     * {@link #toTensor}), on {@code manager}'s device: the frames' bytes are gathered into one
+     * buffer and uploaded once, with no per-frame tensor.
+     *
+     * @throws IllegalArgumentException no frames, or frames of different sizes
+     */
+    public static NDArray toBatchTensor(List<VideoFrame> frames, NDManager manager) {
+        return FrameBatches.toTensor(frames, manager);
+    }
+
+    /**
+     * {@code [N, 3, H, W]} float32 RGB in [0, 1] (the shape most vision models take): the {@link
+     * #toBatchTensor} batch's transposed view, in channels-last memory with no copy. PyTorch's
+     * convolutions take it as it is, and on the CPU run much faster on it than on a contiguous NCHW
+     * batch (seen with {@code BlurBatchModel}'s depthwise convolution, where a contiguous batch
+     * took a slow path).
+     */
+    public static NDArray toBatchNchwTensor(List<VideoFrame> frames, NDManager manager) {
+        return FrameBatches.toNchwTensor(frames, manager);
+    }
+
+    /**
+     * One frame per {@code like} (its stream and timing) from an {@code [N, H, W, C]} batch, with
+     * one copy of the batch to the host; per frame as {@link #toFrame} (C = 1, 3 or 4; a float
+     * frame whose maximum is at most 1 is scaled by 255; always RGB24).
+     */
+    public static List<VideoFrame> toFrames(List<VideoFrame> like, NDArray batch) {
+        return FrameBatches.toFrames(like, batch, false);
+    }
+
+    /**
+     * As {@link #toFrames}, from an {@code [N, C, H, W]} batch (read through its NHWC view: a model
+     * output in channels-last memory is copied to the host as it is).
+     */
+    public static List<VideoFrame> toFramesFromNchw(List<VideoFrame> like, NDArray batch) {
+        return FrameBatches.toFrames(like, batch, true);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.flinktrickle.processor.operator;
 
 import io.flinktrickle.connector.trickle.media.VideoFrame;
+import io.flinktrickle.processor.api.BatchFrameProcessor;
 import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.api.ProcessorContext;
 import io.flinktrickle.processor.params.InvalidParamsException;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Settings are checked in {@code build()} (and devices and params when given). */
@@ -34,6 +36,66 @@ class FrameProcessingBuilderTest {
         public VideoFrame processVideo(VideoFrame frame, ProcessorContext context) {
             return model == null ? null : frame;
         }
+    }
+
+    /** A batch processor that returns its frames. */
+    private static final class BatchPassthrough implements BatchFrameProcessor {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public List<VideoFrame> processBatch(
+                List<VideoFrame> frames, List<ProcessorContext> contexts) {
+            return frames;
+        }
+    }
+
+    @Test
+    void batchSettingsDefaultForBatchProcessorsOnly() {
+        ProcessingSettings batch =
+                FrameProcessing.builder(new BatchPassthrough()).build().settings();
+        assertThat(batch.maxBatchSize).isEqualTo(FrameProcessing.DEFAULT_MAX_BATCH_SIZE);
+        assertThat(batch.maxBatchDelayNanos)
+                .isEqualTo(FrameProcessing.DEFAULT_MAX_BATCH_DELAY.toNanos());
+        assertThat(batch.maxInFlightPerStream).as("a stream behind fills a batch").isEqualTo(8);
+        assertThat(batch.maxInFlightPerSlot).isEqualTo(16);
+        ProcessingSettings big =
+                FrameProcessing.builder(new BatchPassthrough())
+                        .maxBatchSize(32)
+                        .maxBatchDelay(Duration.ofMillis(5))
+                        .build()
+                        .settings();
+        assertThat(big.maxInFlightPerSlot).as("one batch forms while one runs").isEqualTo(64);
+        assertThat(big.maxBatchDelayNanos).isEqualTo(Duration.ofMillis(5).toNanos());
+        ProcessingSettings single = FrameProcessing.builder(new Passthrough()).build().settings();
+        assertThat(single.maxBatchSize).isEqualTo(1);
+        assertThat(single.maxInFlightPerStream).isEqualTo(1);
+        assertThat(single.maxInFlightPerSlot).isEqualTo(16);
+    }
+
+    @Test
+    void badBatchSettingsFailWithClearMessages() {
+        assertThatThrownBy(() -> FrameProcessing.builder(new Passthrough()).maxBatchSize(4).build())
+                .hasMessageContaining("maxBatchSize 4 needs a BatchFrameProcessor");
+        assertThatThrownBy(
+                        () ->
+                                FrameProcessing.builder(new BatchPassthrough())
+                                        .maxBatchSize(0)
+                                        .build())
+                .hasMessageContaining("maxBatchSize must be >= 1");
+        assertThatThrownBy(
+                        () ->
+                                FrameProcessing.builder(new BatchPassthrough())
+                                        .maxBatchDelay(Duration.ZERO)
+                                        .build())
+                .hasMessageContaining("maxBatchDelay must be positive");
+        assertThatThrownBy(
+                        () ->
+                                FrameProcessing.builder(new BatchPassthrough())
+                                        .maxBatchSize(8)
+                                        .maxInFlightPerStream(1)
+                                        .maxInFlightPerSlot(4)
+                                        .build())
+                .hasMessageContaining("maxInFlightPerSlot must be >= maxBatchSize");
     }
 
     @Test
