@@ -34,6 +34,7 @@ public final class JobArgs {
                     "         [--devices cpu|gpu:N,...] [--heartbeat-seconds N]"
                             + " [--checkpoint-seconds N] [--max-restarts N] [--job-name NAME]",
                     "         [--input-wait-seconds N] [--label KEY=VALUE ...]",
+                    "         [--max-batch-size N] [--max-batch-delay-ms N]",
                     "         [--sidecar-url URL --sidecar-token TOKEN]",
                     "",
                     "  --stream         a stream and its trickle channels (repeat for several);"
@@ -64,6 +65,10 @@ public final class JobArgs {
                     "  --input-wait-seconds  how long a stream's input channel that does not exist"
                             + " yet is waited for before the stream ends with 'input channel URL"
                             + " not found' (default 10, at most 50; 0: a 404 ends it at once)",
+                    "  --max-batch-size for a BatchFrameProcessor: the most frames (of all the"
+                            + " slot's streams) in one call (default 8; a plain processor: 1)",
+                    "  --max-batch-delay-ms  for a BatchFrameProcessor: how long a batch's first"
+                            + " frame may wait for more (default 20)",
                     "  --label          kept in the job's global parameters as"
                             + " flink-trickle.label.KEY (e.g. for the sidecar that submitted it)",
                     "  --max-restarts   restarts in a row (1 s doubling to 10 s; the count resets"
@@ -89,6 +94,12 @@ public final class JobArgs {
      * stream without input first.
      */
     public static final int MAX_INPUT_WAIT_SECONDS = 50;
+
+    /** The largest batch a job takes on the command line. */
+    static final int MAX_BATCH_SIZE = 256;
+
+    /** The longest batch delay a job takes (a live stream's frame would wait that long). */
+    static final int MAX_BATCH_DELAY_MILLIS = 1_000;
 
     public final List<StreamSpec> streams;
 
@@ -118,6 +129,12 @@ public final class JobArgs {
 
     /** How long a stream's input channel that does not exist yet is waited for. */
     public final int inputWaitSeconds;
+
+    /** {@code --max-batch-size}, or 0 for the operator's default. */
+    public final int maxBatchSize;
+
+    /** {@code --max-batch-delay-ms}, or -1 for the operator's default. */
+    public final int maxBatchDelayMillis;
 
     /** {@code --label} pairs, kept in the job's global parameters. */
     public final Map<String, String> labels;
@@ -149,6 +166,7 @@ public final class JobArgs {
             int checkpointSeconds,
             int maxRestarts,
             int inputWaitSeconds,
+            int[] batching,
             Map<String, String> labels,
             AccessToken sidecarToken,
             ClassLoader processorLoader) {
@@ -169,6 +187,8 @@ public final class JobArgs {
         this.checkpointSeconds = checkpointSeconds;
         this.maxRestarts = maxRestarts;
         this.inputWaitSeconds = inputWaitSeconds;
+        this.maxBatchSize = batching[0];
+        this.maxBatchDelayMillis = batching[1];
         this.labels = Map.copyOf(labels);
         this.sidecarToken = sidecarToken;
         this.processorLoader = processorLoader;
@@ -212,6 +232,7 @@ public final class JobArgs {
         int checkpointSeconds = 10;
         int maxRestarts = -1;
         int inputWaitSeconds = DEFAULT_INPUT_WAIT_SECONDS;
+        int[] batching = {0, -1}; // max batch size, max batch delay (ms): the defaults
         Map<String, String> labels = new LinkedHashMap<>();
         boolean sizeGiven = false;
         URI sidecarUrl = null;
@@ -310,6 +331,19 @@ public final class JobArgs {
                                         + " (below the stream idle timeout)");
                     }
                     break;
+                case "--max-batch-size":
+                    batching[0] = positive(flag, value);
+                    if (batching[0] > MAX_BATCH_SIZE) {
+                        throw new UsageException("--max-batch-size must be 1.." + MAX_BATCH_SIZE);
+                    }
+                    break;
+                case "--max-batch-delay-ms":
+                    batching[1] = positive(flag, value);
+                    if (batching[1] > MAX_BATCH_DELAY_MILLIS) {
+                        throw new UsageException(
+                                "--max-batch-delay-ms must be 1.." + MAX_BATCH_DELAY_MILLIS);
+                    }
+                    break;
                 case "--checkpoint-seconds":
                     checkpointSeconds = integer(flag, value);
                     if (checkpointSeconds < 0) {
@@ -378,6 +412,7 @@ public final class JobArgs {
                 checkpointSeconds,
                 maxRestarts,
                 inputWaitSeconds,
+                batching,
                 labels,
                 sidecarToken,
                 processorLoader != null ? processorLoader : JobArgs.class.getClassLoader());

@@ -157,6 +157,12 @@ public final class LiveVideoToVideoJob {
                         .devices(args.devices)
                         .heartbeatInterval(java.time.Duration.ofSeconds(args.heartbeatSeconds))
                         .warmUp(args.warmUpFrames, args.width, args.height);
+        if (args.maxBatchSize > 0) {
+            processing.maxBatchSize(args.maxBatchSize); // a plain processor refuses more than 1
+        }
+        if (args.maxBatchDelayMillis > 0) {
+            processing.maxBatchDelay(java.time.Duration.ofMillis(args.maxBatchDelayMillis));
+        }
         Map<String, URI> publish = new HashMap<>();
         for (StreamSpec s : args.streams) {
             source.channel(s.id, s.subscribe);

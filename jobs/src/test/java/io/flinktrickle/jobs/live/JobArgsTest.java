@@ -73,6 +73,23 @@ class JobArgsTest {
     }
 
     @Test
+    void batchSettingsAreOptionalAndChecked() throws Exception {
+        JobArgs plain = JobArgs.parse("--stream", STREAM);
+        assertThat(plain.maxBatchSize).as("the operator's default").isZero();
+        assertThat(plain.maxBatchDelayMillis).isEqualTo(-1);
+        JobArgs a =
+                JobArgs.parse(
+                        "--stream", STREAM, "--max-batch-size", "4", "--max-batch-delay-ms", "35");
+        assertThat(a.maxBatchSize).isEqualTo(4);
+        assertThat(a.maxBatchDelayMillis).isEqualTo(35);
+        assertError(
+                "--max-batch-size must be positive", "--stream", STREAM, "--max-batch-size", "0");
+        assertError("1..256", "--stream", STREAM, "--max-batch-size", "257");
+        assertError("1..1000", "--stream", STREAM, "--max-batch-delay-ms", "1001");
+        assertError("must be an integer", "--stream", STREAM, "--max-batch-delay-ms", "soon");
+    }
+
+    @Test
     void runnerModeTakesAnnouncementsInsteadOfStreams() throws Exception {
         JobArgs a =
                 JobArgs.parse(
