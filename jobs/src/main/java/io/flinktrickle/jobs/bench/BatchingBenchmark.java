@@ -11,6 +11,7 @@ import io.flinktrickle.processor.operator.FrameProcessing;
 import io.flinktrickle.processor.operator.HarnessStream;
 import io.flinktrickle.processor.operator.ProcessorTestHarness;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -55,6 +56,7 @@ import java.util.concurrent.TimeUnit;
  * that CPU-seconds count work and not OpenMP's spin-waiting. The machine's load average is printed
  * with each figure: another build on a small machine disturbs them.
  */
+@Internal
 public final class BatchingBenchmark {
     static final String USAGE =
             "usage: bin/bench-batching [--seconds S] [--cpu] [--threads N] [--skip-djl]"

@@ -3,6 +3,8 @@ package io.flinktrickle.jobs.bench;
 import io.flinktrickle.connector.trickle.media.PixelFormat;
 import io.flinktrickle.jobs.media.ClipFiles;
 
+import org.apache.flink.annotation.Internal;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +33,7 @@ import java.util.regex.Pattern;
  *
  * <p>Stateless; any thread.
  */
+@Internal
 public final class FfmpegCli {
     /** The baseline: Debian's {@code ffmpeg} on the PATH. */
     public static final String DEBIAN = "ffmpeg";

@@ -12,6 +12,8 @@ import io.flinktrickle.connector.trickle.source.SegmentInfo;
 import io.flinktrickle.jobs.media.ClipFiles;
 import io.flinktrickle.processor.tensor.FrameTensors;
 
+import org.apache.flink.annotation.Internal;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -46,6 +48,7 @@ import java.util.Map;
  * from elsewhere on the machine shifts them alike. Run it with {@code ./bin/bench-media} (which
  * installs Debian's ffmpeg if it is missing).
  */
+@Internal
 public final class MediaBenchmark {
 
     private static final double CLIP_SECONDS = FfmpegCli.CLIP_SECONDS;

@@ -8,6 +8,7 @@ import io.flinktrickle.processor.api.ProcessorContext;
 import io.flinktrickle.processor.operator.FrameProcessing;
 import io.flinktrickle.processor.operator.RealTimePolicy;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -36,6 +37,7 @@ import java.util.List;
  *
  * <p>Run it with {@code ./bin/bench-operator [frames]}.
  */
+@Internal
 public final class OperatorBenchmark {
     static final String USAGE =
             "usage: bin/bench-operator [FRAMES]   (512x512 frames per run; default 3000)";

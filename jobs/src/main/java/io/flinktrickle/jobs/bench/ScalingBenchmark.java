@@ -9,6 +9,7 @@ import io.flinktrickle.processor.api.ProcessorContext;
 import io.flinktrickle.processor.operator.FrameProcessing;
 import io.flinktrickle.processor.operator.RealTimePolicy;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -41,6 +42,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * --cluster 127.0.0.1:PORT jobs/target/jobs-*-job.jar [streams] [seconds]}. Main thread only; the
  * work runs in the MiniCluster's task threads and the operator's processor threads.
  */
+@Internal
 public final class ScalingBenchmark {
     static final String USAGE =
             "usage: bin/bench-scaling [--cluster HOST:REST_PORT JOB_JAR] [STREAMS] [SECONDS]"

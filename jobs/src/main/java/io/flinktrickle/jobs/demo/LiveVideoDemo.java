@@ -14,6 +14,7 @@ import io.flinktrickle.jobs.live.LiveVideoToVideoJob;
 import io.flinktrickle.jobs.live.ProcessorJars;
 import io.flinktrickle.jobs.media.LivePacing;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -38,6 +39,7 @@ import java.util.concurrent.TimeUnit;
  * DemoLogging}), so that the console shows only the demo's lines. {@code ./bin/demo --help} lists
  * the options. The main thread publishes; the monitor's threads print the progress lines.
  */
+@Internal
 public final class LiveVideoDemo {
     private static final int MAX_FRAMERATE = 30;
 

@@ -8,6 +8,8 @@ import io.flinktrickle.connector.trickle.server.TrickleServer;
 import io.flinktrickle.jobs.media.ClipFiles;
 import io.flinktrickle.jobs.media.LivePacing;
 
+import org.apache.flink.annotation.Internal;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,6 +35,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Threads: main publishes; one subscriber thread reads.
  */
+@Internal
 public final class TrickleRelayDemo {
 
     static final String USAGE =

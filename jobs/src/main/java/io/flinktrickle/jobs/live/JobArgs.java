@@ -6,6 +6,8 @@ import io.flinktrickle.processor.operator.RealTimePolicy;
 import io.flinktrickle.processor.params.InvalidParamsException;
 import io.flinktrickle.processor.params.StreamParams;
 
+import org.apache.flink.annotation.Internal;
+
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,6 +22,7 @@ import java.util.Set;
  * The arguments of {@link LiveVideoToVideoJob}, parsed and checked before anything starts. Every
  * problem is a {@link UsageException} with a message that names the argument.
  */
+@Internal
 public final class JobArgs {
     public static final String USAGE =
             String.join(

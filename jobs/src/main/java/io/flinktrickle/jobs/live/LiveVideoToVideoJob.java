@@ -15,6 +15,7 @@ import io.flinktrickle.connector.trickle.source.TrickleSourceBuilder;
 import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.operator.FrameProcessing;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
@@ -44,6 +45,7 @@ import java.util.Map;
  * <p>Submit it with {@code flink run} or the REST API (the shaded jar), or run it in a local
  * MiniCluster from the demo. Arguments: see {@link JobArgs#USAGE}.
  */
+@PublicEvolving
 public final class LiveVideoToVideoJob {
 
     /**

@@ -1,5 +1,6 @@
 package io.flinktrickle.jobs.live;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.PipelineOptions;
@@ -31,6 +32,7 @@ import java.util.Set;
  *
  * <p>Threads: immutable after creation; {@link #close()} once, after the jobs ended.
  */
+@Internal
 public final class ProcessorJars implements AutoCloseable {
 
     /** Loaded from this JVM even when a processor jar holds them too. */

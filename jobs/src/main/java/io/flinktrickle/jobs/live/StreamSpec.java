@@ -1,5 +1,7 @@
 package io.flinktrickle.jobs.live;
 
+import org.apache.flink.annotation.Internal;
+
 import java.io.Serializable;
 import java.net.URI;
 import java.util.Objects;
@@ -11,6 +13,7 @@ import java.util.Objects;
  * control channel of a control-api sidecar (which publishes HTTP params updates on it and ends the
  * stream by deleting it).
  */
+@Internal
 public final class StreamSpec implements Serializable {
     private static final long serialVersionUID = 1L;
 

@@ -1,5 +1,7 @@
 package io.flinktrickle.jobs.media;
 
+import org.apache.flink.annotation.Internal;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +10,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /** The repository's test clips ({@code media/}), for the demo and the benchmark. */
+@Internal
 public final class ClipFiles {
 
     private ClipFiles() {}

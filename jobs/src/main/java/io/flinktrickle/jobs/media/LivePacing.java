@@ -3,6 +3,8 @@ package io.flinktrickle.jobs.media;
 import io.flinktrickle.connector.trickle.protocol.SegmentWriter;
 import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
 
+import org.apache.flink.annotation.Internal;
+
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -11,6 +13,7 @@ import java.util.concurrent.TimeUnit;
  * Publishing recorded MPEG-TS segments the way a live source does: each segment's bytes spread over
  * its duration. Used by the demos and by tests that need live input rather than bursts.
  */
+@Internal
 public final class LivePacing {
     private static final int TS_PACKETS_PER_WRITE = 7;
     private static final int TS_PACKET = 188;

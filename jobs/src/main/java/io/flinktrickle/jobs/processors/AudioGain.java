@@ -6,6 +6,8 @@ import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.api.ProcessorContext;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.util.List;
 import java.util.Map;
 
@@ -13,6 +15,7 @@ import java.util.Map;
  * An audio processor: multiplies the samples by params' {@code gain} (default 1.0, 0–16), clipping
  * to the 16-bit range; video passes through.
  */
+@PublicEvolving
 public class AudioGain implements FrameProcessor {
     private static final long serialVersionUID = 1L;
 

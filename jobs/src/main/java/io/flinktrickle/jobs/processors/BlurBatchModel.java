@@ -5,6 +5,8 @@ import io.flinktrickle.processor.api.BatchFrameProcessor;
 import io.flinktrickle.processor.api.ProcessorContext;
 import io.flinktrickle.processor.tensor.FrameTensors;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
@@ -22,6 +24,7 @@ import java.util.Map;
  * single frame (e.g. a harness's {@code processVideo}) takes {@link BlurModel}'s own path. Every
  * call runs on the slot's processor thread.
  */
+@PublicEvolving
 public class BlurBatchModel extends BlurModel implements BatchFrameProcessor {
     private static final long serialVersionUID = 1L;
 

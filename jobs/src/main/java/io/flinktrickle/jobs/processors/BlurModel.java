@@ -6,6 +6,8 @@ import io.flinktrickle.processor.api.ProcessorContext;
 import io.flinktrickle.processor.api.SlotContext;
 import io.flinktrickle.processor.tensor.FrameTensors;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -26,6 +28,7 @@ import java.util.Arrays;
  * would write it as {@code blur-0000.params}); {@link #warmUp} runs one frame through it so the
  * first live frame does not pay for the engine's start.
  */
+@PublicEvolving
 public class BlurModel implements FrameProcessor {
     private static final long serialVersionUID = 1L;
     private static final int CHANNELS = 3;

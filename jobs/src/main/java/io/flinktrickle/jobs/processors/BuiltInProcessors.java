@@ -1,5 +1,7 @@
 package io.flinktrickle.jobs.processors;
 
+import org.apache.flink.annotation.Internal;
+
 import java.util.Locale;
 import java.util.Map;
 
@@ -10,6 +12,7 @@ import java.util.Map;
  *
  * <p>Stateless; any thread.
  */
+@Internal
 public final class BuiltInProcessors {
     /** Short name → class name. */
     public static final Map<String, String> NAMES =

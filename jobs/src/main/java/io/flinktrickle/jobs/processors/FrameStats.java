@@ -5,6 +5,8 @@ import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.api.ProcessorContext;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -14,6 +16,7 @@ import java.util.Map;
  * brightness_change} event when the mean luma jumps by more than {@code threshold} (default 40)
  * between two frames. Frames pass through unchanged.
  */
+@PublicEvolving
 public class FrameStats implements FrameProcessor {
     private static final long serialVersionUID = 1L;
 

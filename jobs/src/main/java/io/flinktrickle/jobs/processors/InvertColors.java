@@ -4,6 +4,8 @@ import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.api.ProcessorContext;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.util.Map;
 
 /**
@@ -14,6 +16,7 @@ import java.util.Map;
  * what it costs beyond passthrough is the RGB conversions (for a DJL tensor filter see {@link
  * BlurModel}).
  */
+@PublicEvolving
 public class InvertColors implements FrameProcessor {
     private static final long serialVersionUID = 1L;
     private static final String AMOUNT = "amount";

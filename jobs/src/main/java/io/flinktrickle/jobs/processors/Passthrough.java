@@ -5,7 +5,10 @@ import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.api.ProcessorContext;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /** Sends every frame as it came: the baseline for latency and cost. */
+@PublicEvolving
 public class Passthrough implements FrameProcessor {
     private static final long serialVersionUID = 1L;
 

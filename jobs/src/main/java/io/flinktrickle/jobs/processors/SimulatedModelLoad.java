@@ -6,12 +6,15 @@ import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.api.ProcessorContext;
 import io.flinktrickle.processor.api.SlotContext;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * A passthrough whose {@code open} takes as long as loading a model does: {@value #PROPERTY}
  * milliseconds (a JVM system property; default 5000). For measuring what a model's load costs a
  * runner: in runner mode it is paid once per slot, before {@code /health} leaves LOADING, and never
  * by a stream's start.
  */
+@PublicEvolving
 public class SimulatedModelLoad implements FrameProcessor {
     private static final long serialVersionUID = 1L;
 

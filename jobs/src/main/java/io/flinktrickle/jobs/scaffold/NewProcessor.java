@@ -1,5 +1,7 @@
 package io.flinktrickle.jobs.scaffold;
 
+import org.apache.flink.annotation.Internal;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -26,6 +28,7 @@ import java.util.stream.Stream;
  * bin/new-processor}; it runs on the caller's thread and writes nothing outside the new project's
  * folder.
  */
+@Internal
 public final class NewProcessor {
     static final String USAGE =
             String.join(

@@ -7,6 +7,7 @@ import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.params.StreamParams;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -55,6 +56,7 @@ import java.util.concurrent.ScheduledFuture;
  * Frames in flight are not stored: after a restore the live stream continues from the source's
  * position, and frames that were waiting for the processor are not replayed.
  */
+@Internal
 public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
         implements OneInputStreamOperator<Frame, Frame>, BoundedOneInput {
     private static final long serialVersionUID = 1L;

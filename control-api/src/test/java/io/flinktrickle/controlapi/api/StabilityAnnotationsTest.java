@@ -1,4 +1,4 @@
-package io.flinktrickle.connector.trickle.api;
+package io.flinktrickle.controlapi.api;
 
 import org.junit.jupiter.api.Test;
 
@@ -13,9 +13,10 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every public top-level type of the connector says how stable it is, as Flink's own connectors do:
+ * Every public top-level type of every module says how stable it is, as Flink's own connectors do:
  * {@code @PublicEvolving} for what users touch, {@code @Internal} for the rest. Flink's annotations
- * are not kept at run time, so the sources are read.
+ * are not kept at run time, so the sources are read (this module is the last of the build, run from
+ * its own directory: the modules are its siblings).
  */
 class StabilityAnnotationsTest {
 
@@ -27,18 +28,24 @@ class StabilityAnnotationsTest {
             Pattern.compile(
                     "^@(PublicEvolving|Internal|Public|Experimental)\\b", Pattern.MULTILINE);
 
+    private static final List<String> MODULES =
+            List.of("connector-trickle", "processor-operator", "jobs", "control-api");
+
     @Test
     void everyPublicTypeIsPublicEvolvingOrInternal() throws IOException {
-        Path sources = Path.of("src/main/java");
-        assertThat(sources).isDirectory();
-        List<String> missing;
-        try (Stream<Path> files = Files.walk(sources)) {
-            missing =
-                    files.filter(p -> p.toString().endsWith(".java"))
-                            .filter(StabilityAnnotationsTest::unannotatedPublicType)
-                            .map(p -> sources.relativize(p).toString())
-                            .sorted()
-                            .collect(Collectors.toList());
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        List<String> missing = new java.util.ArrayList<>();
+        for (String module : MODULES) {
+            Path sources = root.resolve(module).resolve("src/main/java");
+            assertThat(sources).isDirectory();
+            try (Stream<Path> files = Files.walk(sources)) {
+                missing.addAll(
+                        files.filter(p -> p.toString().endsWith(".java"))
+                                .filter(StabilityAnnotationsTest::unannotatedPublicType)
+                                .map(p -> root.relativize(p).toString())
+                                .sorted()
+                                .collect(Collectors.toList()));
+            }
         }
         assertThat(missing).as("public types without @PublicEvolving or @Internal").isEmpty();
     }
