@@ -98,6 +98,13 @@ public final class SidecarConfig {
         SETTINGS.put("STOP_TIMEOUT_MS", "how long /stream/stop waits for the job to end (8000)");
         SETTINGS.put("START_TIMEOUT_MS", "a job not running by then is an error (120000)");
         SETTINGS.put(
+                "MAX_BATCH_SIZE",
+                "a batch processor's most frames in one call, of all a slot's streams (8; a plain"
+                        + " processor: 1)");
+        SETTINGS.put(
+                "MAX_BATCH_DELAY_MS",
+                "how long a batch's first frame may wait for more (20; batch processors only)");
+        SETTINGS.put(
                 "INPUT_WAIT_SECONDS",
                 "how long a stream's input channel that does not exist yet is waited for before the"
                         + " stream fails with 'input channel URL not found' (10, at most 50; 0: at"
@@ -141,6 +148,12 @@ public final class SidecarConfig {
     public final Duration pollInterval;
     public final Duration inputWait;
 
+    /** The job's {@code --max-batch-size}, or 0 for the operator's default. */
+    public final int maxBatchSize;
+
+    /** The job's {@code --max-batch-delay-ms}, or null for the operator's default. */
+    public final Duration maxBatchDelay;
+
     /** The secret file of a remote cluster's sidecar, or null for the default (ChannelAccess). */
     public final Path trickleSecretFile;
 
@@ -183,6 +196,8 @@ public final class SidecarConfig {
         this.heartbeatInterval = b.heartbeatInterval;
         this.pollInterval = b.pollInterval;
         this.inputWait = b.inputWait;
+        this.maxBatchSize = b.maxBatchSize;
+        this.maxBatchDelay = b.maxBatchDelay;
         this.trickleSecretFile = b.trickleSecretFile;
         this.channelIdleTimeout = b.channelIdleTimeout;
         this.metricsPort = b.metricsPort;
@@ -310,6 +325,8 @@ public final class SidecarConfig {
             ifSet(
                     values.get("FLINK_METRICS_PORT"),
                     v -> b.flinkMetricsPort = MetricsPorts.parse("FLINK_METRICS_PORT", v));
+            ifSet(values.get("MAX_BATCH_SIZE"), v -> b.maxBatchSize = Integer.parseInt(v));
+            ifSet(values.get("MAX_BATCH_DELAY_MS"), v -> b.maxBatchDelay = millis(v));
             ifSet(
                     values.get("INPUT_WAIT_SECONDS"),
                     v -> b.inputWait = Duration.ofSeconds(Long.parseLong(v)));
@@ -364,6 +381,8 @@ public final class SidecarConfig {
         private Duration pollInterval = Duration.ofMillis(250);
         private Duration inputWait =
                 Duration.ofSeconds(io.flinktrickle.jobs.live.JobArgs.DEFAULT_INPUT_WAIT_SECONDS);
+        private int maxBatchSize;
+        private Duration maxBatchDelay;
         private Path trickleSecretFile;
         private Duration channelIdleTimeout = Duration.ofMinutes(5);
         private int metricsPort = MetricsPorts.OFF;
@@ -518,6 +537,21 @@ public final class SidecarConfig {
             return this;
         }
 
+        /**
+         * A batch processor's most frames per call (0: the operator's default, 8); the jobs refuse
+         * more than 1 for a plain processor.
+         */
+        public Builder maxBatchSize(int frames) {
+            this.maxBatchSize = frames;
+            return this;
+        }
+
+        /** How long a batch's first frame may wait for more (null: the default, 20 ms). */
+        public Builder maxBatchDelay(Duration delay) {
+            this.maxBatchDelay = delay;
+            return this;
+        }
+
         /** Remote cluster: where the channel secret is kept (see {@link ChannelAccess}). */
         public Builder trickleSecretFile(Path trickleSecretFile) {
             this.trickleSecretFile = trickleSecretFile;
@@ -603,6 +637,13 @@ public final class SidecarConfig {
                             + io.flinktrickle.jobs.live.JobArgs.MAX_INPUT_WAIT_SECONDS
                             + " (below the 60 s stream idle timeout) but is "
                             + inputWait);
+            check(
+                    maxBatchSize >= 0,
+                    "MAX_BATCH_SIZE must be positive (or unset) but is " + maxBatchSize);
+            check(
+                    maxBatchDelay == null
+                            || (!maxBatchDelay.isNegative() && !maxBatchDelay.isZero()),
+                    "MAX_BATCH_DELAY_MS must be positive but is " + maxBatchDelay);
             if (flinkRestUrl != null) {
                 String scheme = flinkRestUrl.getScheme();
                 check(

@@ -65,19 +65,11 @@ final class JobArguments {
         stream.append(",params=").append(internalChannel.apply(paramsChannel));
         List<String> args = new ArrayList<>();
         add(args, "--stream", stream.toString());
-        add(args, "--processor", config.processorClass);
         add(args, "--params", StreamParams.toJson(r.params));
         add(args, "--width", Integer.toString(r.width));
         add(args, "--height", Integer.toString(r.height));
         add(args, "--parallelism", Integer.toString(config.parallelism));
-        add(args, "--policy", config.policy.name().toLowerCase(java.util.Locale.ROOT));
-        if (config.devices != null) {
-            add(args, "--devices", config.devices);
-        }
-        add(args, "--heartbeat-seconds", Long.toString(config.heartbeatInterval.toSeconds()));
-        add(args, "--checkpoint-seconds", Integer.toString(config.checkpointSeconds));
-        add(args, "--input-wait-seconds", Long.toString(config.inputWait.toSeconds()));
-        add(args, "--max-restarts", Integer.toString(MAX_RESTARTS));
+        args.addAll(settings(config));
         add(args, "--job-name", StreamManager.JOB_PREFIX + r.streamId);
         // What a restarted sidecar needs to adopt the job (see JobAdoption).
         add(args, "--label", LABEL_REQUEST_ID + "=" + r.requestId);
@@ -93,6 +85,30 @@ final class JobArguments {
                     StreamException.Reason.FAILED,
                     "the stream job's settings are invalid: " + e.getMessage(),
                     e);
+        }
+        return args;
+    }
+
+    /**
+     * The job arguments from the sidecar's settings that every job it runs gets (a stream's job and
+     * the runner job): processor, policy, devices, intervals, restarts, batching.
+     */
+    static List<String> settings(SidecarConfig config) {
+        List<String> args = new ArrayList<>();
+        add(args, "--processor", config.processorClass);
+        add(args, "--policy", config.policy.name().toLowerCase(java.util.Locale.ROOT));
+        if (config.devices != null) {
+            add(args, "--devices", config.devices);
+        }
+        add(args, "--heartbeat-seconds", Long.toString(config.heartbeatInterval.toSeconds()));
+        add(args, "--checkpoint-seconds", Integer.toString(config.checkpointSeconds));
+        add(args, "--input-wait-seconds", Long.toString(config.inputWait.toSeconds()));
+        add(args, "--max-restarts", Integer.toString(MAX_RESTARTS));
+        if (config.maxBatchSize > 0) {
+            add(args, "--max-batch-size", Integer.toString(config.maxBatchSize));
+        }
+        if (config.maxBatchDelay != null) {
+            add(args, "--max-batch-delay-ms", Long.toString(config.maxBatchDelay.toMillis()));
         }
         return args;
     }

@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -227,16 +226,8 @@ final class RunnerJob {
         List<String> args = new ArrayList<>();
         add(args, "--announcements", internal.apply(streams).toString());
         add(args, "--registry", internal.apply(reg).toString());
-        add(args, "--processor", config.processorClass);
         add(args, "--parallelism", Integer.toString(config.runnerSlots()));
-        add(args, "--policy", config.policy.name().toLowerCase(Locale.ROOT));
-        if (config.devices != null) {
-            add(args, "--devices", config.devices);
-        }
-        add(args, "--heartbeat-seconds", Long.toString(config.heartbeatInterval.toSeconds()));
-        add(args, "--checkpoint-seconds", Integer.toString(config.checkpointSeconds));
-        add(args, "--input-wait-seconds", Long.toString(config.inputWait.toSeconds()));
-        add(args, "--max-restarts", Integer.toString(JobArguments.MAX_RESTARTS));
+        args.addAll(JobArguments.settings(config));
         add(args, "--job-name", jobName());
         add(args, "--label", LABEL_ANNOUNCEMENTS + "=" + streams);
         add(args, "--label", LABEL_REGISTRY + "=" + reg);

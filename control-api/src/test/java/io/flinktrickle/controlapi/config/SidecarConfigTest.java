@@ -37,6 +37,22 @@ class SidecarConfigTest {
     }
 
     @Test
+    void batchSettingsAreOptionalAndPositive() {
+        SidecarConfig defaults = SidecarConfig.fromEnvAndArgs(Map.of());
+        assertThat(defaults.maxBatchSize).as("the operator's default").isZero();
+        assertThat(defaults.maxBatchDelay).isNull();
+        SidecarConfig c =
+                SidecarConfig.fromEnvAndArgs(
+                        Map.of("MAX_BATCH_SIZE", "4"), "--max-batch-delay-ms", "35");
+        assertThat(c.maxBatchSize).isEqualTo(4);
+        assertThat(c.maxBatchDelay).isEqualTo(Duration.ofMillis(35));
+        assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of("MAX_BATCH_SIZE", "-1")))
+                .hasMessageContaining("MAX_BATCH_SIZE");
+        assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of("MAX_BATCH_DELAY_MS", "0")))
+                .hasMessageContaining("MAX_BATCH_DELAY_MS");
+    }
+
+    @Test
     void theInputWaitIsWholeSecondsUpToTenMinutes() {
         assertThat(SidecarConfig.fromEnvAndArgs(Map.of(), "--input-wait-seconds", "0").inputWait)
                 .isZero();
