@@ -109,6 +109,7 @@ class Gateway:
         self.events = []
         self.errors = []
         self.kill_t = None
+        self.kill_epoch = None
         self.kill_done_t = None
         self.restart_s = None
         self.first_output_t = None
@@ -224,6 +225,7 @@ class Gateway:
             return
         log(f"killing: {self.a.kill_cmd}")
         self.kill_t = time.monotonic()
+        self.kill_epoch = time.time()
         subprocess.run(self.a.kill_cmd, shell=True, check=True)
         self.kill_done_t = time.monotonic()
         if self.a.restart_cmd:
@@ -244,7 +246,7 @@ class Gateway:
         request = {
             "subscribe_url": inner["in"], "publish_url": inner["out"],
             "control_url": inner["control"], "events_url": inner["events"],
-            "gateway_request_id": a.stream, "params": {"width": a.width, "height": a.height},
+            "gateway_request_id": a.stream, "params": {"width": a.width, "height": a.height, "max_framerate": a.max_framerate},
         }
         threads = [threading.Thread(target=self.subscribe, args=("out", self.on_output), daemon=True),
                    threading.Thread(target=self.subscribe, args=("events", self.on_event), daemon=True)]
@@ -309,12 +311,13 @@ class Gateway:
             "first_output_s": None if self.first_output_t is None else round(self.first_output_t - self.start_t, 2),
             "resume_s": None if first_after is None else round(first_after - self.kill_t, 2),
             "restart_cmd_s": None if self.restart_s is None else round(self.restart_s, 2),
+            "kill_epoch": self.kill_epoch,
             "stop_status": stop_status, "events": sorted(set(self.events)), "errors": self.errors,
         }
         with open(os.path.join(a.out, "result.json"), "w") as f:
             json.dump(result, f, indent=2)
         for k in ("segments_in", "frames_in", "segments_out", "frames_out", "frames_out_before_kill",
-                  "frames_out_after_kill", "first_output_s", "resume_s", "stop_status"):
+                  "frames_out_after_kill", "first_output_s", "resume_s", "kill_epoch", "stop_status"):
             print(k, result[k])
         print("events", ",".join(result["events"]) or "-")
         problems = []
@@ -349,6 +352,7 @@ def main():
     ap.add_argument("--chunks", type=int, default=16, help="chunks per input segment, sent evenly over its duration")
     ap.add_argument("--width", type=int, default=512)
     ap.add_argument("--height", type=int, default=512)
+    ap.add_argument("--max-framerate", type=int, default=30, help="params.max_framerate (PyTrickle's default is 24)")
     ap.add_argument("--kill-after", type=float, default=None, help="seconds after the first output byte")
     ap.add_argument("--kill-cmd", default=None)
     ap.add_argument("--restart-cmd", default=None)
