@@ -8,15 +8,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * What can be checked of the Docker files without a Docker engine: the compose file parses and has
- * the services, and every file the image copies exists after the build.
+ * The compose file parses and has the services. The images themselves are built and run by {@code
+ * docker/test-stack} (podman: JobManager, a GPU TaskManager, the sidecar, a trickle server, one
+ * stream through a TaskManager kill), which CI runs after {@code ./mvnw verify}; that run starts
+ * the images as a pod, not through this file.
  */
 class DockerFilesITCase {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
@@ -43,35 +42,6 @@ class DockerFilesITCase {
                 .contains("taskmanager.numberOfTaskSlots: 1")
                 .contains("external-resources: gpu")
                 .contains("classloader.parent-first-patterns.additional: ai.djl.");
-    }
-
-    @Test
-    void everyFileTheImageCopiesExistsAfterTheBuild() throws Exception {
-        Matcher copy =
-                Pattern.compile("(?m)^COPY\\s+(\\S+)\\s+\\S+$")
-                        .matcher(Files.readString(ROOT.resolve("docker/Dockerfile.job")));
-        int copies = 0;
-        while (copy.find()) {
-            copies++;
-            String source = copy.group(1);
-            if (source.contains("*")) {
-                Path dir = ROOT.resolve(source).getParent();
-                String glob = Path.of(source).getFileName().toString();
-                try (java.nio.file.DirectoryStream<Path> matches =
-                        Files.newDirectoryStream(dir, glob)) {
-                    assertThat(matches.iterator().hasNext()).as(source).isTrue();
-                }
-            } else {
-                assertThat(ROOT.resolve(source)).as(source).exists();
-                if (Files.isDirectory(ROOT.resolve(source))) {
-                    try (Stream<Path> files = Files.list(ROOT.resolve(source))) {
-                        List<Path> list = files.toList();
-                        assertThat(list).as(source).isNotEmpty();
-                    }
-                }
-            }
-        }
-        assertThat(copies).isEqualTo(4);
     }
 
     @Test
