@@ -42,6 +42,18 @@ class DockerFilesITCase {
                 .contains("taskmanager.numberOfTaskSlots: 1")
                 .contains("external-resources: gpu")
                 .contains("classloader.parent-first-patterns.additional: ai.djl.");
+        // A container that dies comes back (a killed TaskManager would otherwise stay dead).
+        for (String service :
+                List.of(
+                        "jobmanager",
+                        "taskmanager-gpu0",
+                        "taskmanager-gpu1",
+                        "trickle-server",
+                        "sidecar")) {
+            assertThat((Map<String, Object>) services.get(service))
+                    .as(service)
+                    .containsEntry("restart", "unless-stopped");
+        }
     }
 
     @Test
