@@ -637,13 +637,25 @@ public final class SidecarConfig {
                             + io.flinktrickle.jobs.live.JobArgs.MAX_INPUT_WAIT_SECONDS
                             + " (below the 60 s stream idle timeout) but is "
                             + inputWait);
+            // The job's own bounds (JobArgs), so that a setting every job would refuse stops the
+            // sidecar at launch rather than every stream start.
             check(
-                    maxBatchSize >= 0,
-                    "MAX_BATCH_SIZE must be positive (or unset) but is " + maxBatchSize);
+                    maxBatchSize >= 0
+                            && maxBatchSize <= io.flinktrickle.jobs.live.JobArgs.MAX_BATCH_SIZE,
+                    "MAX_BATCH_SIZE must be 1.."
+                            + io.flinktrickle.jobs.live.JobArgs.MAX_BATCH_SIZE
+                            + " (or unset) but is "
+                            + maxBatchSize);
             check(
                     maxBatchDelay == null
-                            || (!maxBatchDelay.isNegative() && !maxBatchDelay.isZero()),
-                    "MAX_BATCH_DELAY_MS must be positive but is " + maxBatchDelay);
+                            || (maxBatchDelay.toMillis() >= 1
+                                    && maxBatchDelay.toMillis()
+                                            <= io.flinktrickle.jobs.live.JobArgs
+                                                    .MAX_BATCH_DELAY_MILLIS),
+                    "MAX_BATCH_DELAY_MS must be 1.."
+                            + io.flinktrickle.jobs.live.JobArgs.MAX_BATCH_DELAY_MILLIS
+                            + " but is "
+                            + maxBatchDelay);
             if (flinkRestUrl != null) {
                 String scheme = flinkRestUrl.getScheme();
                 check(

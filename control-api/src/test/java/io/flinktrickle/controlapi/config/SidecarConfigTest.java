@@ -50,6 +50,11 @@ class SidecarConfigTest {
                 .hasMessageContaining("MAX_BATCH_SIZE");
         assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of("MAX_BATCH_DELAY_MS", "0")))
                 .hasMessageContaining("MAX_BATCH_DELAY_MS");
+        // The jobs' own bounds: a setting every job would refuse stops the sidecar at launch.
+        assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of("MAX_BATCH_SIZE", "257")))
+                .hasMessageContaining("MAX_BATCH_SIZE must be 1..256");
+        assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of("MAX_BATCH_DELAY_MS", "1001")))
+                .hasMessageContaining("MAX_BATCH_DELAY_MS must be 1..1000");
     }
 
     @Test

@@ -99,10 +99,10 @@ public final class JobArgs {
     public static final int MAX_INPUT_WAIT_SECONDS = 50;
 
     /** The largest batch a job takes on the command line. */
-    static final int MAX_BATCH_SIZE = 256;
+    public static final int MAX_BATCH_SIZE = 256;
 
     /** The longest batch delay a job takes (a live stream's frame would wait that long). */
-    static final int MAX_BATCH_DELAY_MILLIS = 1_000;
+    public static final int MAX_BATCH_DELAY_MILLIS = 1_000;
 
     public final List<StreamSpec> streams;
 

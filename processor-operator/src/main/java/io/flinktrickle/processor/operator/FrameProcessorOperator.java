@@ -82,6 +82,10 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
     private transient StreamOutputs outputs;
     private transient ParamsControl params;
     private transient ScheduledFuture<?> ticker;
+
+    /** Set in {@link #close}: no tick is scheduled after it. */
+    private transient boolean closed;
+
     private boolean framesEnded;
     private long wakeUpNanos;
 
@@ -142,7 +146,7 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
      * runner without streams wakes for nothing.
      */
     private void tickWhileStreams() {
-        if (streams.isEmpty()) {
+        if (streams.isEmpty() || closed) {
             if (ticker != null) {
                 ticker.cancel(false);
                 ticker = null;
@@ -180,19 +184,21 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
             s.firstInputSeen = true;
             outputs.event(s, StreamEvents.event(StreamEvents.FIRST_INPUT, now));
         }
+        boolean owedKeyframe = false;
         if (frame.isVideo()) {
             s.videoIn.inc();
             if (!s.fpsCap.admit(frame.pts(), ((VideoFrame) frame).keyframe())) {
                 s.skipped.inc();
                 return;
             }
+            owedKeyframe = s.fpsCap.takeOwedKeyframe(); // from this cap, before any restart
             queues.awaitRoom(s, frame.pts());
             s = streamFor(key, now); // the stream may have been restarted while waiting
         } else {
             s.audioIn.inc();
         }
         Entry entry = Entry.frame(frame, System.nanoTime());
-        entry.keyframe |= entry.kind == Entry.Kind.VIDEO && s.fpsCap.takeOwedKeyframe();
+        entry.keyframe |= owedKeyframe;
         queues.offer(s, entry);
     }
 
@@ -367,8 +373,10 @@ public final class FrameProcessorOperator extends AbstractStreamOperator<Frame>
     @Override
     public void close() throws Exception {
         try {
+            closed = true;
             if (ticker != null) {
                 ticker.cancel(false);
+                ticker = null;
             }
             if (slot != null) {
                 slot.close();

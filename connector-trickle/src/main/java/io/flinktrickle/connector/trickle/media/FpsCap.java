@@ -49,6 +49,14 @@ public final class FpsCap {
         this.tolerance = interval / TOLERANCE_DIVISOR;
     }
 
+    /**
+     * A discontinuity (the decoder resynchronizes): the next frame starts a new schedule. A skipped
+     * keyframe's mark is still owed.
+     */
+    public void restart() {
+        nextDue = Long.MIN_VALUE;
+    }
+
     public int fps() {
         return fps;
     }

@@ -266,6 +266,9 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
     @Override
     public void discontinuity() {
         restart = true;
+        synchronized (cap) {
+            cap.restart(); // the next segment may be on other timestamps (a restarted source)
+        }
         unopened = null; // the next segment starts afresh, with a keyframe
     }
 

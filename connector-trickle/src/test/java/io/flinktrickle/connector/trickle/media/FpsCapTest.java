@@ -103,6 +103,17 @@ class FpsCapTest {
     }
 
     @Test
+    void aRestartStartsANewScheduleAndKeepsAnOwedMark() {
+        FpsCap cap = new FpsCap(10);
+        assertThat(cap.admit(90_000, false)).isTrue();
+        assertThat(cap.admit(93_000, true)).isFalse();
+        cap.restart();
+        // 0.5 s back: without the restart this is behind the schedule (a repeat) and skipped.
+        assertThat(cap.admit(45_000, false)).isTrue();
+        assertThat(cap.takeOwedKeyframe()).isTrue();
+    }
+
+    @Test
     void aNegativeRateIsRefused() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new FpsCap(-1))
                 .isInstanceOf(IllegalArgumentException.class)
