@@ -374,7 +374,7 @@ final class StreamQueues {
     private void emitReady(StreamRuntime s) {
         while (!s.pending.isEmpty() && s.pending.peekFirst().done) {
             Entry e = s.pending.removeFirst();
-            boolean markKeyframe = e.kind == Entry.Kind.VIDEO && e.keyframe;
+            boolean markKeyframe = e.kind == Entry.Kind.VIDEO && (e.keyframe || s.emitOwesKeyframe);
             for (Frame f : e.output) {
                 if (markKeyframe && f instanceof VideoFrame) {
                     // The processor's frame (new or not) starts the GOP where the input did.
@@ -383,6 +383,9 @@ final class StreamQueues {
                     markKeyframe = false;
                 }
                 emitter.frame(s, f);
+            }
+            if (e.kind == Entry.Kind.VIDEO) {
+                s.emitOwesKeyframe = markKeyframe; // withheld: the next video out takes the mark
             }
             if (e.kind == Entry.Kind.STOP) {
                 active.remove(s);

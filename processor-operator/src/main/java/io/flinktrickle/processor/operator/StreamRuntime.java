@@ -48,6 +48,9 @@ final class StreamRuntime extends SlotBoundContext {
     /** The keyframe mark of a video frame dropped from the queue, owed to the next one kept. */
     boolean queueOwesKeyframe;
 
+    /** The keyframe mark of a frame the processor withheld, owed to the next video emitted. */
+    boolean emitOwesKeyframe;
+
     int inFlight;
     int consecutiveFailures;
     boolean errored;

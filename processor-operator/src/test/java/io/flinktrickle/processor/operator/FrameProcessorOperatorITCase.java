@@ -304,6 +304,8 @@ class FrameProcessorOperatorITCase {
         assertThat(video("async")).as("null withholds a frame").hasSize(90 - (int) withheld);
         assertThat(video("async")).noneMatch(o -> (o.pts / 3000) % 4 == 0);
         assertOrdered(Collect.get("async-frames"));
+        // Clip A's keyframes fall on withheld frames here: the next frame out takes their mark.
+        assertKeyframesCarried(video("async"), 90);
     }
 
     @Test
