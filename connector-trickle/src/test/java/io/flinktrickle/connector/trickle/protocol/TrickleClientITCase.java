@@ -416,7 +416,19 @@ class TrickleClientITCase {
     @Test
     void subscriberSurvivesAServerRestart() throws Exception {
         int port = server.port();
-        TrickleSubscriber sub = subscriber("survive", 0);
+        // A long poll that the restart leaves hanging without an answer (a request sent on a
+        // connection the old server dropped) is re-issued after the refresh interval: 2 s here,
+        // not the default 20 s, so that the wait below covers it.
+        TrickleSubscriber sub =
+                track(
+                        TrickleSubscriber.builder(server.channelUri("survive"))
+                                .startSeq(0)
+                                .awaitChannel(Duration.ofSeconds(10))
+                                .config(
+                                        FAST_RETRY.toBuilder()
+                                                .refreshInterval(Duration.ofSeconds(2))
+                                                .build())
+                                .build());
         TricklePublisher pub = publisher("survive");
         pub.publish(bytes("before"));
         assertThat(
@@ -433,7 +445,7 @@ class TrickleClientITCase {
         // The publisher goes on with its next seq; the POST recreates the channel.
         long seq = pub.publish(bytes("after"));
         assertThat(seq).isEqualTo(1);
-        TrickleSegment s = waiting.get(15, TimeUnit.SECONDS).orElseThrow();
+        TrickleSegment s = waiting.get(30, TimeUnit.SECONDS).orElseThrow();
         assertThat(new String(s.body().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("after");
         assertThat(sub.metrics().retries()).isPositive();
     }
