@@ -1,11 +1,9 @@
 package io.flinktrickle.controlapi.stream;
 
-import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
 import io.flinktrickle.controlapi.config.ChannelAccess;
 import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.controlapi.events.EventsRelay;
-import io.flinktrickle.controlapi.events.SidecarEvents;
 import io.flinktrickle.controlapi.flink.FlinkTarget;
 
 import org.apache.flink.annotation.Internal;
@@ -35,10 +33,17 @@ import java.util.concurrent.TimeUnit;
  * it ends the stream, which is how a stop finishes the output and deletes the output channels) and
  * {@code <id>-events} (the job's events, relayed to the orchestrator by an {@link EventsRelay}).
  *
+ * <p>Parts: {@link RunnerHealth} (the runner state, whether streams can start), {@link
+ * StreamStarts} (accepting, announcing or submitting, adopting, RUNNING), {@link StreamEndings}
+ * (stop, the one end of every stream, expiry of failed ones), {@link JobWatcher} (following Flink),
+ * {@link RunnerLink} (runner mode: the runner job's streams), {@link StreamChannels} (the streams'
+ * channels on the sidecar's trickle server). This class owns the threads and wires the parts.
+ *
  * <p>Threads: the routes call {@link #start}, {@link #params}, {@link #stop} and the read methods
  * on Javalin's request threads; a scheduler thread connects to Flink and polls job statuses;
  * submissions and stream endings run on a worker pool, so no request waits for Flink's scheduling.
- * The stream map is guarded by this object.
+ * The stream registry and the streams' phase transitions are guarded by this object's monitor,
+ * which the parts (and {@link PerStreamJobs}) synchronize on.
  */
 @Internal
 public final class StreamManager implements AutoCloseable {
@@ -46,8 +51,6 @@ public final class StreamManager implements AutoCloseable {
 
     /** Job names: this prefix and the stream id. */
     public static final String JOB_PREFIX = "flink-trickle:";
-
-    private static final Duration EVENTS_DRAIN = Duration.ofSeconds(2);
 
     /**
      * How often the runner job's status is checked: its streams report themselves in band, so this
@@ -73,6 +76,9 @@ public final class StreamManager implements AutoCloseable {
     private final RunnerLink runnerLink;
 
     private final ChannelAccess access;
+    private final RunnerHealth health;
+    private final StreamStarts starts;
+    private final StreamEndings endings;
 
     private volatile StreamObserver observer = StreamObserver.NONE;
 
@@ -112,6 +118,22 @@ public final class StreamManager implements AutoCloseable {
                         : null;
         this.runnerLink =
                 runner == null ? null : new RunnerLink(this, runner, channels, workers, scheduler);
+        this.health = new RunnerHealth(this, watcher, runner, registry);
+        this.starts =
+                new StreamStarts(
+                        this,
+                        config,
+                        registry,
+                        channels,
+                        health,
+                        runner,
+                        runnerLink,
+                        perStream,
+                        workers,
+                        () -> observer);
+        this.endings =
+                new StreamEndings(
+                        this, config, target, registry, channels, runner != null, () -> observer);
     }
 
     /**
@@ -145,44 +167,17 @@ public final class StreamManager implements AutoCloseable {
     // ---------------------------------------------------------------- state
 
     public RunnerState state() {
-        if (watcher.targetError() != null) {
-            return RunnerState.ERROR;
-        }
-        if (!watcher.isReady()) {
-            return RunnerState.LOADING;
-        }
-        if (runner != null) {
-            if (runner.failure() != null) {
-                return RunnerState.ERROR;
-            }
-            if (!runner.isReady() && !runner.everReady()) {
-                return RunnerState.LOADING; // the slots still load and warm up
-            }
-        }
-        synchronized (this) {
-            if (registry.failed() != null) {
-                return RunnerState.ERROR;
-            }
-            return registry.activeCount() > 0 ? RunnerState.OK : RunnerState.IDLE;
-        }
+        return health.state();
     }
 
     /** Why the runner is in ERROR, or null. */
-    public synchronized String errorMessage() {
-        String targetError = watcher.targetError();
-        if (targetError != null) {
-            return targetError;
-        }
-        if (runner != null && runner.failure() != null) {
-            return runner.failure();
-        }
-        ManagedStream failed = registry.failed();
-        return failed == null ? null : "stream " + failed.id + ": " + failed.error;
+    public String errorMessage() {
+        return health.errorMessage();
     }
 
     /** Whether streams can start: Flink answered, and the runner job (runner mode) is ready. */
     public boolean isReady() {
-        return watcher.isReady() && (runner == null || runner.isReady());
+        return health.isReady();
     }
 
     public synchronized int activeCount() {
@@ -208,6 +203,11 @@ public final class StreamManager implements AutoCloseable {
         return runner;
     }
 
+    /** Runner mode: the link to the runner job's streams, else null. */
+    RunnerLink runnerLink() {
+        return runnerLink;
+    }
+
     public SidecarConfig config() {
         return config;
     }
@@ -231,109 +231,18 @@ public final class StreamManager implements AutoCloseable {
         return (runner != null && runner.ownsChannel(channel)) || registry.ownsChannel(channel);
     }
 
-    // ---------------------------------------------------------------- start
+    // ---------------------------------------------------------------- requests
 
     /**
-     * Accepts a stream and submits its job in the background; returns at once.
+     * Accepts a stream and submits its job in the background; returns at once. See {@link
+     * StreamStarts#start}.
      *
      * @throws StreamException NOT_READY, FAILED (Flink unreachable, bad job settings), BUSY or
      *     ALREADY_RUNNING
      */
     public ManagedStream start(StartRequest request) {
-        ManagedStream stream;
-        List<String> args;
-        synchronized (this) {
-            checkCanStart();
-            ManagedStream existing = registry.get(request.streamId);
-            if (existing != null && existing.phase.isActive()) {
-                throw new StreamException(
-                        StreamException.Reason.ALREADY_RUNNING,
-                        "stream " + request.streamId + " is already running; stop it first");
-            }
-            int active = registry.activeCount();
-            if (active >= config.capacity) {
-                throw new StreamException(
-                        StreamException.Reason.BUSY,
-                        "Pipeline is still in use: "
-                                + active
-                                + " of "
-                                + config.capacity
-                                + " streams run");
-            }
-            String[] names = ManagedStream.newChannels(request.streamId);
-            args = runner == null ? perStream.arguments(request, names[0], names[1]) : null;
-            stream =
-                    new ManagedStream(
-                            request.streamId,
-                            request.requestId,
-                            request.urls(),
-                            request.width,
-                            request.height,
-                            request.params,
-                            names[0],
-                            names[1]);
-            // In-process and non-blocking: the stream is never visible without its channels.
-            channels.open(stream, request.events, 0);
-            ManagedStream started = stream;
-            stream.relay
-                    .jobFirstOutput()
-                    .thenRun(() -> observer.firstOutput(started, started.sinceAccepted()));
-            registry.put(stream); // a failed run of the same id moves to the ended ones
-            if (runner != null) {
-                runnerLink.follow(stream);
-                stream.jobId = runner.jobId();
-                runner.announce(
-                        RunnerStreams.announcement(
-                                request, stream, channels::internal, config.heartbeatInterval));
-            }
-        }
-        if (runner != null) {
-            LOG.info("Stream {} accepted (request {}) and announced", stream.id, stream.requestId);
-            return stream;
-        }
-        LOG.info(
-                "Stream {} accepted (request {}); submitting its job", stream.id, stream.requestId);
-        workers.execute(() -> perStream.submit(stream, args));
-        return stream;
+        return starts.start(request);
     }
-
-    /** Runner mode: the link to the runner job's streams, else null. */
-    RunnerLink runnerLink() {
-        return runnerLink;
-    }
-
-    /**
-     * @throws StreamException FAILED or NOT_READY when streams cannot start now
-     */
-    private void checkCanStart() {
-        String failure = watcher.targetError();
-        if (failure == null && runner != null && watcher.isReady()) {
-            failure = runner.failure();
-        }
-        if (failure != null) {
-            throw new StreamException(StreamException.Reason.FAILED, failure);
-        }
-        if (!isReady()) {
-            throw new StreamException(
-                    StreamException.Reason.NOT_READY,
-                    "Pipeline is still initializing. Please wait for IDLE status.");
-        }
-    }
-
-    /** STARTING → RUNNING, unless the stream moved on meanwhile (the poller's view is late). */
-    void markRunning(ManagedStream s) {
-        synchronized (this) {
-            if (s.phase != ManagedStream.Phase.STARTING) {
-                return;
-            }
-            s.runningNanos = System.nanoTime();
-            s.phase = ManagedStream.Phase.RUNNING;
-        }
-        LOG.info("Stream {}: job running after {} ms", s.id, s.startMillis());
-        observer.running(s, s.sinceAccepted());
-    }
-
-    // ---------------------------------------------------------------- params
 
     /**
      * Validates the update as PyTrickle does, sends it to the stream's job and waits (at most the
@@ -351,132 +260,36 @@ public final class StreamManager implements AutoCloseable {
         return ParamsUpdates.send(s, update, config.paramsTimeout);
     }
 
-    // ---------------------------------------------------------------- stop
-
     /**
-     * Stops a stream: its job finishes the open output segment, deletes its output channels and
-     * ends; a job that does not end within the stop timeout is cancelled. Returns the stopped
-     * stream (also when it had already ended by itself).
+     * Stops a stream and returns it (also when it had already ended by itself); see {@link
+     * StreamEndings#stop}.
      *
      * @throws StreamException NO_STREAM
      */
     public ManagedStream stop(String streamId) throws InterruptedException {
-        ManagedStream s;
-        synchronized (this) {
-            s = streamId != null ? registry.get(streamId) : registry.sole();
-            if (s == null) {
-                ManagedStream done =
-                        streamId != null ? registry.find(streamId) : registry.lastEnded();
-                if (done != null && !done.phase.isActive()) {
-                    return done; // ended by itself: a stop is still fine (PyTrickle answers 200)
-                }
-                throw new StreamException(
-                        StreamException.Reason.NO_STREAM,
-                        streamId == null
-                                ? "No active stream to stop"
-                                : "No active stream " + streamId + " to stop");
-            }
-            if (s.phase == ManagedStream.Phase.FAILED) {
-                registry.retire(s); // acknowledged: the runner leaves ERROR
-                return s;
-            }
-            if (s.phase == ManagedStream.Phase.RUNNING || s.phase == ManagedStream.Phase.STARTING) {
-                s.phase = ManagedStream.Phase.STOPPING;
-            }
-        }
-        LOG.info("Stopping stream {} (job {})", s.id, s.jobId);
-        channels.endInJob(s);
-        long deadline = System.nanoTime() + config.stopTimeout.toNanos();
-        while (s.phase.isActive() && System.nanoTime() < deadline) {
-            Thread.sleep(config.pollInterval.toMillis() / 2 + 1);
-        }
-        if (s.phase.isActive()) {
-            LOG.warn(
-                    "Stream {}: the job did not end it within {}; {}",
-                    s.id,
-                    config.stopTimeout,
-                    runner == null ? "cancelling the job" : "ending it here");
-            s.ending.set(true);
-            try {
-                if (s.jobId != null && runner == null) {
-                    target.cancel(s.jobId);
-                }
-            } catch (Exception e) {
-                LOG.warn(
-                        "Stream {}: cancelling job {} failed: {}",
-                        s.id,
-                        s.jobId,
-                        StreamException.messageOf(e));
-            }
-            channels.deleteOutputs(s);
-            end(s, ManagedStream.Phase.ENDED, null);
-        }
-        // Answer once the end is complete, so that a start of the same id right after finds
-        // nothing of this run in its way.
-        s.cleaned.await(EVENTS_DRAIN.toMillis() * 2 + 1000, TimeUnit.MILLISECONDS);
-        return s;
+        return endings.stop(streamId);
     }
 
-    // ---------------------------------------------------------------- polling
+    // ---------------------------------------------------------------- from the parts
 
-    /** Ends a stream once: error event (if failed), relay drained and closed, channels deleted. */
-    void end(ManagedStream s, ManagedStream.Phase phase, String error) {
-        ManagedStream.Phase before;
-        synchronized (this) {
-            if (!s.phase.isActive()) {
-                return;
-            }
-            before = s.phase;
-            s.phase = phase;
-            s.error = error;
-            s.endedMillis = System.currentTimeMillis();
-            if (phase == ManagedStream.Phase.ENDED) {
-                registry.retire(s);
-            }
-        }
-        LOG.info("Stream {} {}{}", s.id, phase, error == null ? "" : ": " + error);
-        observer.ended(s, before, phase);
-        try {
-            if (phase == ManagedStream.Phase.FAILED
-                    && s.relay != null
-                    && !java.util.Objects.equals(error, s.relay.jobStopError())) {
-                s.relay.send(SidecarEvents.error(error)); // the job did not report it itself
-            }
-            if (s.relay != null) {
-                boolean newerRun;
-                synchronized (this) {
-                    ManagedStream current = registry.get(s.id);
-                    newerRun = current != null && current != s;
-                }
-                // A newer run of the id may use the same orchestrator channel: leave it be.
-                s.relay.close(
-                        EVENTS_DRAIN,
-                        phase == ManagedStream.Phase.FAILED ? "error" : "ended",
-                        !newerRun);
-            }
-            channels.close(s);
-        } finally {
-            s.cleaned.countDown();
-        }
-    }
-
-    /** Failed streams held too long are let go: the runner leaves ERROR. */
-    synchronized void expireFailed() {
-        registry.expireFailed(System.currentTimeMillis());
+    /** STARTING → RUNNING, unless the stream moved on meanwhile (the poller's view is late). */
+    void markRunning(ManagedStream s) {
+        starts.markRunning(s);
     }
 
     /** Adds a stream a previous sidecar started (its job still runs); see {@link JobAdoption}. */
     void adopt(ManagedStream s, URI orchestratorEvents) {
-        synchronized (this) {
-            s.adopted = true;
-            s.phase = ManagedStream.Phase.RUNNING;
-            channels.open(s, orchestratorEvents, TrickleProtocol.SEQ_NEXT);
-            registry.put(s);
-            if (runner != null) {
-                runnerLink.follow(s);
-            }
-        }
-        LOG.info("Adopted stream {} (job {})", s.id, s.jobId);
+        starts.adopt(s, orchestratorEvents);
+    }
+
+    /** Ends a stream once: error event (if failed), relay drained and closed, channels deleted. */
+    void end(ManagedStream s, ManagedStream.Phase phase, String error) {
+        endings.end(s, phase, error);
+    }
+
+    /** Failed streams held too long are let go: the runner leaves ERROR. */
+    void expireFailed() {
+        endings.expireFailed();
     }
 
     /** Stops polling and relays; running jobs keep running (a restarted sidecar adopts them). */
