@@ -19,6 +19,7 @@ import io.flinktrickle.connector.trickle.source.TrickleMessage;
 import io.flinktrickle.connector.trickle.source.TrickleSegmentRecord;
 import io.flinktrickle.connector.trickle.source.TrickleSource;
 import io.flinktrickle.connector.trickle.source.split.StartPosition;
+import io.flinktrickle.connector.trickle.testutils.Await;
 import io.flinktrickle.connector.trickle.testutils.TestMedia;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -340,12 +341,15 @@ class TrickleSourceSinkITCase {
             pub.publish(bytes("after-" + i));
             Thread.sleep(200);
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (received.stream()
-                        .noneMatch(b -> new String(b, StandardCharsets.UTF_8).equals("after-2"))
-                && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        Await.until(
+                () ->
+                        received.stream()
+                                .anyMatch(
+                                        b ->
+                                                new String(b, StandardCharsets.UTF_8)
+                                                        .equals("after-2")),
+                30,
+                "after-2 read from live-out");
         pub.close();
         job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
         List<String> got = new ArrayList<>();
@@ -415,7 +419,7 @@ class TrickleSourceSinkITCase {
                                     }
                                 },
                                 readers);
-                Thread.sleep(20);
+                Thread.sleep(20); // the long polls settle, as in steady state
                 long start = System.nanoTime();
                 try (SegmentWriter w = pub.next()) {
                     w.write(payload);
@@ -428,14 +432,10 @@ class TrickleSourceSinkITCase {
     }
 
     private void waitForChannel(String channel, long segments) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            if (server.channelNames().contains(channel) && nextWrite(channel) >= segments) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError(channel + " did not reach " + segments + " segments");
+        Await.until(
+                () -> server.channelNames().contains(channel) && nextWrite(channel) >= segments,
+                30,
+                channel + " reaching " + segments + " segments");
     }
 
     /** The channel's {@code nextWrite} ({@code GET /{ch}/next}), 0 when it does not exist. */
