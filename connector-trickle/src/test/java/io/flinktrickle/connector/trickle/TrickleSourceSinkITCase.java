@@ -20,6 +20,7 @@ import io.flinktrickle.connector.trickle.source.TrickleSegmentRecord;
 import io.flinktrickle.connector.trickle.source.TrickleSource;
 import io.flinktrickle.connector.trickle.source.split.StartPosition;
 import io.flinktrickle.connector.trickle.testutils.Await;
+import io.flinktrickle.connector.trickle.testutils.TestClusters;
 import io.flinktrickle.connector.trickle.testutils.TestMedia;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -29,7 +30,6 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.jobgraph.JobGraph;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -65,13 +65,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Jobs {@code TrickleSource → TrickleSink} on a MiniCluster and the real embedded server. */
 class TrickleSourceSinkITCase {
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(4)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = TestClusters.miniCluster(4);
 
     private static final TrickleClientConfig FAST_RETRY =
             TrickleClientConfig.builder()
