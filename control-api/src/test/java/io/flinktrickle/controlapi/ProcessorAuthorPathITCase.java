@@ -1,10 +1,10 @@
 package io.flinktrickle.controlapi;
 
 import io.flinktrickle.connector.trickle.media.VideoFrame;
+import io.flinktrickle.connector.trickle.testutils.Await;
 import io.flinktrickle.connector.trickle.testutils.ChildProcess;
 import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.controlapi.testutils.Api;
-import io.flinktrickle.controlapi.testutils.Await;
 import io.flinktrickle.controlapi.testutils.Frames;
 import io.flinktrickle.controlapi.testutils.Orchestrator;
 import io.flinktrickle.jobs.scaffold.NewProcessor;

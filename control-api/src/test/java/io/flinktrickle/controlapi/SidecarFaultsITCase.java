@@ -2,11 +2,11 @@ package io.flinktrickle.controlapi;
 
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
+import io.flinktrickle.connector.trickle.testutils.Await;
 import io.flinktrickle.connector.trickle.testutils.RawHttp;
 import io.flinktrickle.connector.trickle.testutils.TestMedia;
 import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.controlapi.testutils.Api;
-import io.flinktrickle.controlapi.testutils.Await;
 import io.flinktrickle.controlapi.testutils.Orchestrator;
 import io.flinktrickle.jobs.media.LivePacing;
 

@@ -1,8 +1,8 @@
 package io.flinktrickle.controlapi;
 
+import io.flinktrickle.connector.trickle.testutils.Await;
 import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.controlapi.testutils.Api;
-import io.flinktrickle.controlapi.testutils.Await;
 import io.flinktrickle.controlapi.testutils.Orchestrator;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -19,6 +19,8 @@ import io.flinktrickle.connector.trickle.source.TrickleMessage;
 import io.flinktrickle.connector.trickle.source.TrickleSegmentRecord;
 import io.flinktrickle.connector.trickle.source.TrickleSource;
 import io.flinktrickle.connector.trickle.source.split.StartPosition;
+import io.flinktrickle.connector.trickle.testutils.Await;
+import io.flinktrickle.connector.trickle.testutils.TestClusters;
 import io.flinktrickle.connector.trickle.testutils.TestMedia;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -28,7 +30,6 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.jobgraph.JobGraph;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -64,13 +65,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Jobs {@code TrickleSource → TrickleSink} on a MiniCluster and the real embedded server. */
 class TrickleSourceSinkITCase {
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(4)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = TestClusters.miniCluster(4);
 
     private static final TrickleClientConfig FAST_RETRY =
             TrickleClientConfig.builder()
@@ -340,12 +335,15 @@ class TrickleSourceSinkITCase {
             pub.publish(bytes("after-" + i));
             Thread.sleep(200);
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (received.stream()
-                        .noneMatch(b -> new String(b, StandardCharsets.UTF_8).equals("after-2"))
-                && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        Await.until(
+                () ->
+                        received.stream()
+                                .anyMatch(
+                                        b ->
+                                                new String(b, StandardCharsets.UTF_8)
+                                                        .equals("after-2")),
+                30,
+                "after-2 read from live-out");
         pub.close();
         job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
         List<String> got = new ArrayList<>();
@@ -415,7 +413,7 @@ class TrickleSourceSinkITCase {
                                     }
                                 },
                                 readers);
-                Thread.sleep(20);
+                Thread.sleep(20); // the long polls settle, as in steady state
                 long start = System.nanoTime();
                 try (SegmentWriter w = pub.next()) {
                     w.write(payload);
@@ -428,14 +426,10 @@ class TrickleSourceSinkITCase {
     }
 
     private void waitForChannel(String channel, long segments) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            if (server.channelNames().contains(channel) && nextWrite(channel) >= segments) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError(channel + " did not reach " + segments + " segments");
+        Await.until(
+                () -> server.channelNames().contains(channel) && nextWrite(channel) >= segments,
+                30,
+                channel + " reaching " + segments + " segments");
     }
 
     /** The channel's {@code nextWrite} ({@code GET /{ch}/next}), 0 when it does not exist. */

@@ -2,10 +2,10 @@ package io.flinktrickle.controlapi.stream;
 
 import io.flinktrickle.connector.trickle.protocol.JsonMessageSubscriber;
 import io.flinktrickle.connector.trickle.protocol.TrickleSubscriber;
+import io.flinktrickle.connector.trickle.testutils.Await;
 import io.flinktrickle.controlapi.Sidecar;
 import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.controlapi.testutils.Api;
-import io.flinktrickle.controlapi.testutils.Await;
 import io.flinktrickle.controlapi.testutils.Orchestrator;
 import io.flinktrickle.controlapi.testutils.SlowParamsProcessor;
 import io.flinktrickle.controlapi.testutils.StallingParamsProcessor;

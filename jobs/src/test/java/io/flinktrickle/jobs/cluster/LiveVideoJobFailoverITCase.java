@@ -31,7 +31,6 @@ import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -86,17 +85,7 @@ class LiveVideoJobFailoverITCase {
                                                         "ai.djl."),
                                         Map.of("external-resource-gpu", driver))
                                 .classpath(clusterClasspath())) {
-            Path discovery = cluster.script("fake-gpu-discovery.sh", "0,1");
-            Files.writeString(
-                    home.resolve("conf/config.yaml"),
-                    "external-resources: gpu\n"
-                            + "external-resource.gpu.amount: 2\n"
-                            + "external-resource.gpu.driver-factory.class:"
-                            + " org.apache.flink.externalresource.gpu.GPUDriverFactory\n"
-                            + "external-resource.gpu.param.discovery-script.path: "
-                            + discovery
-                            + "\n",
-                    StandardOpenOption.APPEND);
+            cluster.fakeGpus("0,1", 2);
             server.createChannel("streams", TrickleProtocol.MIME_JSON);
             Map<String, List<Long>> outputs = new HashMap<>();
             Map<String, List<byte[]>> outputBytes = new HashMap<>();

@@ -10,11 +10,11 @@ import io.flinktrickle.connector.trickle.server.TrickleServer;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
 import io.flinktrickle.connector.trickle.testutils.ChannelFollower;
+import io.flinktrickle.connector.trickle.testutils.TestClusters;
 import io.flinktrickle.connector.trickle.testutils.TestMedia;
 import io.flinktrickle.jobs.media.LivePacing;
 
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
@@ -48,13 +48,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LiveVideoToVideoJobITCase {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = TestClusters.miniCluster(2);
 
     @Test
     void clipAThroughTheJobComesOutAsVideoEventsAndData() throws Exception {

@@ -3,6 +3,7 @@ package io.flinktrickle.processor.operator;
 import io.flinktrickle.connector.trickle.media.Frame;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.connector.trickle.source.TrickleMessage;
+import io.flinktrickle.connector.trickle.testutils.TestClusters;
 import io.flinktrickle.processor.testutils.BatchProcessors;
 import io.flinktrickle.processor.testutils.ClipFrames;
 import io.flinktrickle.processor.testutils.Collect;
@@ -17,7 +18,6 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -54,13 +54,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BatchingITCase {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @RegisterExtension
-    static final MiniClusterExtension CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(1)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension CLUSTER = TestClusters.miniCluster(1);
 
     @Test
     void perStreamOrderAndParamsBoundariesHoldInsideBatches() throws Exception {

@@ -3,6 +3,7 @@ package io.flinktrickle.processor.operator;
 import io.flinktrickle.connector.trickle.media.Frame;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.connector.trickle.source.TrickleMessage;
+import io.flinktrickle.connector.trickle.testutils.TestClusters;
 import io.flinktrickle.processor.testutils.Collect;
 import io.flinktrickle.processor.testutils.OperatorJob;
 import io.flinktrickle.processor.testutils.OperatorJob.Out;
@@ -11,7 +12,6 @@ import io.flinktrickle.processor.testutils.TestProcessors;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.jobgraph.JobVertex;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
@@ -35,13 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FrameProcessorOperatorITCase {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @RegisterExtension
-    static final MiniClusterExtension CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension CLUSTER = TestClusters.miniCluster(2);
 
     @Test
     void paramsApplyAtTheRightFrameAndTheFpsCapChangesLive() throws Exception {

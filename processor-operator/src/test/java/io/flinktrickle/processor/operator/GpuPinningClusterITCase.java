@@ -45,17 +45,7 @@ class GpuPinningClusterITCase {
                         .toAbsolutePath();
         try (RealFlinkCluster cluster =
                 new RealFlinkCluster(home, 2, Map.of(), Map.of("external-resource-gpu", driver))) {
-            Path discovery = cluster.script("fake-gpu-discovery.sh", "0,1");
-            java.nio.file.Files.writeString(
-                    home.resolve("conf/config.yaml"),
-                    "external-resources: gpu\n"
-                            + "external-resource.gpu.amount: 2\n"
-                            + "external-resource.gpu.driver-factory.class:"
-                            + " org.apache.flink.externalresource.gpu.GPUDriverFactory\n"
-                            + "external-resource.gpu.param.discovery-script.path: "
-                            + discovery
-                            + "\n",
-                    java.nio.file.StandardOpenOption.APPEND);
+            cluster.fakeGpus("0,1", 2);
             cluster.start(1, 2);
 
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();

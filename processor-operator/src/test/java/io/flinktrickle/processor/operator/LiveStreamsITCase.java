@@ -9,6 +9,7 @@ import io.flinktrickle.connector.trickle.server.TrickleServer;
 import io.flinktrickle.connector.trickle.source.TrickleSource;
 import io.flinktrickle.connector.trickle.source.enumerator.KeyGroupSplitAssigner;
 import io.flinktrickle.connector.trickle.source.split.StartPosition;
+import io.flinktrickle.connector.trickle.testutils.TestClusters;
 import io.flinktrickle.connector.trickle.testutils.TestMedia;
 import io.flinktrickle.processor.testutils.Collect;
 import io.flinktrickle.processor.testutils.OperatorJob.Out;
@@ -17,7 +18,6 @@ import io.flinktrickle.processor.testutils.TestProcessors;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -43,13 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LiveStreamsITCase {
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = TestClusters.miniCluster(2);
 
     @Test
     void eachStreamsControlChannelReachesItsFramesAtParallelismTwo() throws Exception {

@@ -1,6 +1,7 @@
 package io.flinktrickle.processor.operator;
 
 import io.flinktrickle.connector.trickle.media.Frame;
+import io.flinktrickle.connector.trickle.testutils.TestClusters;
 import io.flinktrickle.processor.testutils.Collect;
 import io.flinktrickle.processor.testutils.OperatorJob;
 import io.flinktrickle.processor.testutils.OperatorJob.Out;
@@ -12,7 +13,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -37,13 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ParamsRestoreITCase {
     private static final AtomicBoolean FAILED = new AtomicBoolean();
 
-    @RegisterExtension
-    static final MiniClusterExtension CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension CLUSTER = TestClusters.miniCluster(2);
 
     @Test
     void restoreKeepsTheLatestParams() throws Exception {

@@ -5,12 +5,12 @@ import io.flinktrickle.connector.trickle.media.FrameTypeInfo;
 import io.flinktrickle.connector.trickle.media.StreamLifecycle;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.connector.trickle.source.TrickleMessage;
+import io.flinktrickle.connector.trickle.testutils.TestClusters;
 import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.api.ProcessorContext;
 import io.flinktrickle.processor.testutils.Collect;
 
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -36,13 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StreamLifecycleITCase {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(1)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = TestClusters.miniCluster(1);
 
     @Test
     void aStreamStartsAndEndsInBandAndItsOutputsFollow() throws Exception {

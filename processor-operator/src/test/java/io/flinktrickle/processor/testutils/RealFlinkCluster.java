@@ -131,6 +131,27 @@ public final class RealFlinkCluster implements AutoCloseable {
         return client;
     }
 
+    /**
+     * Declares GPUs to Flink's GPU external resource through a discovery script that prints {@code
+     * indexes} (e.g. {@code "0,1"}), {@code amount} per TaskManager. Call before {@link #start}.
+     */
+    public RealFlinkCluster fakeGpus(String indexes, int amount) throws IOException {
+        Path discovery = script("fake-gpu-discovery.sh", indexes);
+        Files.writeString(
+                home.resolve("conf/config.yaml"),
+                "external-resources: gpu\n"
+                        + "external-resource.gpu.amount: "
+                        + amount
+                        + "\n"
+                        + "external-resource.gpu.driver-factory.class:"
+                        + " org.apache.flink.externalresource.gpu.GPUDriverFactory\n"
+                        + "external-resource.gpu.param.discovery-script.path: "
+                        + discovery
+                        + "\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        return this;
+    }
+
     /** A shell script in the cluster's home that prints {@code output} (e.g. fake GPU indexes). */
     public Path script(String name, String output) throws IOException {
         Path script = home.resolve(name);

@@ -4,6 +4,7 @@ import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Server state of one channel, with go-livepeer v0.9 ("current") semantics: a ring of the last
@@ -41,6 +42,12 @@ final class Channel {
     private long nextWrite;
     private long lastWriteNanos;
     private boolean closed;
+
+    /** GETs parked in their long poll (no byte of their segment yet). */
+    final AtomicInteger waitingReads = new AtomicInteger();
+
+    /** POSTs connected but silent (a preconnect before its first byte). */
+    final AtomicInteger waitingWrites = new AtomicInteger();
 
     Channel(String name, String mimeType, int retained, long nowNanos) {
         this.name = name;

@@ -95,11 +95,16 @@ final class SegmentHandlers {
         Segment segment = target.segment;
         try {
             // Long poll: no status line until the first byte exists or the segment closes.
-            while (!segment.awaitDataOrClose(PEER_CHECK_MILLIS)) {
-                if (ex.isPeerGone()) {
-                    ex.abandon();
-                    return;
+            channel.waitingReads.incrementAndGet();
+            try {
+                while (!segment.awaitDataOrClose(PEER_CHECK_MILLIS)) {
+                    if (ex.isPeerGone()) {
+                        ex.abandon();
+                        return;
+                    }
                 }
+            } finally {
+                channel.waitingReads.decrementAndGet();
             }
             Map<String, String> h = new LinkedHashMap<>();
             if (segment.size() == 0) {
@@ -231,7 +236,13 @@ final class SegmentHandlers {
         }
         InputStream body = ex.request().body();
         byte[] buf = new byte[32 * 1024];
-        int n = awaitFirstBytes(ex, segment, body, buf);
+        int n;
+        channel.waitingWrites.incrementAndGet();
+        try {
+            n = awaitFirstBytes(ex, segment, body, buf);
+        } finally {
+            channel.waitingWrites.decrementAndGet();
+        }
         if (n == -2) {
             released(ex, channel, h);
             return;

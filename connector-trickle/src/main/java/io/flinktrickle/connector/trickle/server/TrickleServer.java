@@ -191,6 +191,24 @@ public final class TrickleServer implements AutoCloseable {
         return store.size();
     }
 
+    /**
+     * GETs on {@code channel} parked in their long poll right now: their segment has no byte yet
+     * (subscribers waiting at the live edge, preconnected readers). 0 for a missing channel.
+     */
+    public int waitingReads(String channel) {
+        Channel c = store.get(channel);
+        return c == null ? 0 : c.waitingReads.get();
+    }
+
+    /**
+     * POSTs on {@code channel} connected but not yet sending (preconnected publishers waiting for
+     * their segment's first byte). 0 for a missing channel.
+     */
+    public int waitingWrites(String channel) {
+        Channel c = store.get(channel);
+        return c == null ? 0 : c.waitingWrites.get();
+    }
+
     private String hostForUri() {
         String h = settings.host;
         if ("0.0.0.0".equals(h) || "::".equals(h)) {

@@ -9,12 +9,12 @@ import io.flinktrickle.connector.trickle.source.SegmentInfo;
 import io.flinktrickle.connector.trickle.source.TrickleSource;
 import io.flinktrickle.connector.trickle.source.split.StartPosition;
 import io.flinktrickle.connector.trickle.testutils.ChannelFollower;
+import io.flinktrickle.connector.trickle.testutils.TestClusters;
 import io.flinktrickle.connector.trickle.testutils.TestMedia;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -36,13 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Flink jobs reading clip A as decoded frames, and relaying them re-encoded. */
 class TrickleFrameSourceITCase {
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = TestClusters.miniCluster(2);
 
     @Test
     void aStreamEndsWithItsMainChannelOrAStreamEndingRoleAndParamsAreReadFromTheStart()

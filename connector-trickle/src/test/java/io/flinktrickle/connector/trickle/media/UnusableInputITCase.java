@@ -6,11 +6,11 @@ import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
 import io.flinktrickle.connector.trickle.source.StreamAnnouncement;
 import io.flinktrickle.connector.trickle.source.TrickleSource;
+import io.flinktrickle.connector.trickle.testutils.TestClusters;
 import io.flinktrickle.connector.trickle.testutils.TestMedia;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
@@ -36,13 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class UnusableInputITCase {
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(1)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = TestClusters.miniCluster(1);
 
     private static final Duration WAIT = Duration.ofSeconds(3);
 

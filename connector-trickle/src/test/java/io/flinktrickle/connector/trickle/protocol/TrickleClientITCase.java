@@ -1,6 +1,7 @@
 package io.flinktrickle.connector.trickle.protocol;
 
 import io.flinktrickle.connector.trickle.server.TrickleServer;
+import io.flinktrickle.connector.trickle.testutils.Await;
 import io.flinktrickle.connector.trickle.testutils.FaultInjectingTrickleHttp;
 import io.flinktrickle.connector.trickle.testutils.RawHttp;
 import io.flinktrickle.connector.trickle.testutils.TestMedia;
@@ -124,7 +125,7 @@ class TrickleClientITCase {
         for (int i = 0; i < rounds; i++) {
             CompletableFuture<Optional<TrickleSegment>> next =
                     CompletableFuture.supplyAsync(() -> unchecked(sub));
-            Thread.sleep(5); // let the long-poll reach the server, as in steady state
+            awaitParkedGet("latency"); // the long poll is at the server, as in steady state
             SegmentWriter w = pub.next();
             long sent = System.nanoTime();
             w.write(new byte[] {(byte) i});
@@ -176,10 +177,7 @@ class TrickleClientITCase {
                     }
                 }
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (out.size() < files.size() && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            Await.until(() -> out.size() >= files.size(), 10, "every segment read");
             pub.close(); // DELETE: the subscriber sees the end of stream
             List<byte[]> got = received.get(10, TimeUnit.SECONDS);
             assertThat(got).hasSize(files.size());
@@ -202,7 +200,7 @@ class TrickleClientITCase {
         pub.publish(bytes("s0"));
         TrickleSegment first = sub.next().orElseThrow();
         assertThat(new String(first.body().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("s0");
-        Thread.sleep(200); // the preconnected GET for seq 1 reaches the server
+        awaitParkedGet("slow"); // the preconnected GET for seq 1
         for (int i = 1; i <= 9; i++) {
             pub.publish(bytes("s" + i));
         }
@@ -214,7 +212,7 @@ class TrickleClientITCase {
         // edge (nextWrite = 10), skipping 2..9.
         CompletableFuture<Optional<TrickleSegment>> next =
                 CompletableFuture.supplyAsync(() -> unchecked(sub));
-        Thread.sleep(300);
+        awaitParkedGet("slow"); // on seq 10, after the 470
         assertThat(next).isNotDone();
         pub.publish(bytes("s10"));
         TrickleSegment ten = next.get(5, TimeUnit.SECONDS).orElseThrow();
@@ -237,7 +235,7 @@ class TrickleClientITCase {
                                 .build());
         pub.publish(bytes("m0"));
         assertThat(text(sub.next().orElseThrow())).isEqualTo("m0");
-        Thread.sleep(200); // the preconnected GET for seq 1 reaches the server
+        awaitParkedGet("slowmsg"); // the preconnected GET for seq 1
         for (int i = 1; i <= 9; i++) {
             pub.publish(bytes("m" + i));
         }
@@ -275,7 +273,7 @@ class TrickleClientITCase {
                                     .keepEverySegment(true)
                                     .build());
             assertThat(text(sub.next().orElseThrow())).isEqualTo("m0");
-            Thread.sleep(200);
+            Await.until(() -> small.waitingReads("tiny") > 0, 10, "the preconnected GET");
             for (int i = 1; i <= 9; i++) {
                 pub.publish(bytes("m" + i));
             }
@@ -317,7 +315,7 @@ class TrickleClientITCase {
         assertThat(text(sub.next().orElseThrow())).isEqualTo("one");
         CompletableFuture<Optional<TrickleSegment>> next =
                 CompletableFuture.supplyAsync(() -> unchecked(sub));
-        Thread.sleep(200); // the reader waits on seq 2
+        awaitParkedGet("lost"); // the reader waits on seq 2
         assertThatThrownBy(() -> pub.publish(bytes("two")))
                 .as("seq 2 never reaches the server")
                 .isInstanceOf(IOException.class);
@@ -340,7 +338,7 @@ class TrickleClientITCase {
         TrickleSubscriber sub = subscriber("torn-down", 0);
         CompletableFuture<Optional<TrickleSegment>> waiting =
                 CompletableFuture.supplyAsync(() -> unchecked(sub));
-        Thread.sleep(200); // the long poll is waiting
+        awaitParkedGet("torn-down");
         server.deleteChannel("torn-down");
         assertThat(waiting.get(5, TimeUnit.SECONDS)).isEmpty();
         assertThat(sub.channelSeen()).isTrue();
@@ -354,7 +352,7 @@ class TrickleClientITCase {
         assertThat(sub.next()).isPresent();
         CompletableFuture<Optional<TrickleSegment>> waiting =
                 CompletableFuture.supplyAsync(() -> unchecked(sub));
-        Thread.sleep(200);
+        awaitParkedGet("eos");
         assertThat(waiting).isNotDone();
         pub.close();
         assertThat(waiting.get(5, TimeUnit.SECONDS)).isEmpty();
@@ -393,7 +391,7 @@ class TrickleClientITCase {
                                     throw new java.io.UncheckedIOException(e);
                                 }
                             });
-            Thread.sleep(300);
+            Thread.sleep(300); // a while in which nothing may end it
             assertThat(rest).as("the abandoned segment stays open").isNotDone();
 
             // The restarted publisher resumes at /next with Lp-Trickle-Reset.
@@ -438,9 +436,9 @@ class TrickleClientITCase {
                 .isEqualTo("before");
         CompletableFuture<Optional<TrickleSegment>> waiting =
                 CompletableFuture.supplyAsync(() -> unchecked(sub));
-        Thread.sleep(200);
+        awaitParkedGet("survive");
         server.close();
-        Thread.sleep(500);
+        Thread.sleep(500); // down for a while, as a restarting server is
         server = TrickleServer.builder().basePath("/ai/trickle/").port(port).build().start();
         // The publisher goes on with its next seq; the POST recreates the channel.
         long seq = pub.publish(bytes("after"));
@@ -503,14 +501,15 @@ class TrickleClientITCase {
         TricklePublisher pub = publisher("released");
         TrickleSubscriber sub = subscriber("released", 0);
         pub.publish(bytes("zero")); // leaves a preconnected POST for seq 1
-        Thread.sleep(300); // which reaches the server (it is opened asynchronously)
+        // which reaches the server (it is opened asynchronously)
+        Await.until(() -> server.waitingWrites("released") > 0, 10, "the preconnected POST");
         // Someone closes seq 1 before a byte arrived: the server releases the preconnect, and
         // seq 1 can never be written again.
         try (RawHttp del = new RawHttp(server.port())) {
             del.send("DELETE", "/ai/trickle/released/1");
             assertThat(del.readFinalHead(Duration.ofSeconds(5)).status).isEqualTo(200);
         }
-        Thread.sleep(300);
+        Await.until(() -> server.waitingWrites("released") == 0, 10, "the POST released");
         long seq = pub.publish(bytes("moved"));
         assertThat(seq).isEqualTo(2);
         assertThat(pub.publish(bytes("after"))).isEqualTo(3);
@@ -572,7 +571,7 @@ class TrickleClientITCase {
                                 throw new java.util.concurrent.CompletionException(e);
                             }
                         });
-        Thread.sleep(300);
+        awaitParkedGet("edge");
         TricklePublisher pub =
                 track(TricklePublisher.builder(server.channelUri("edge")).startSeq(1001).build());
         long start = System.nanoTime();
@@ -642,7 +641,7 @@ class TrickleClientITCase {
         server.createChannel("quiet", "application/json");
         CompletableFuture<Optional<TrickleSegment>> waiting =
                 CompletableFuture.supplyAsync(() -> unchecked(sub));
-        Thread.sleep(1_200);
+        Await.until(() -> sub.metrics().refreshes() >= 2, 10, "two refreshed long polls");
         publisher("quiet").publish(bytes("{}"));
         assertThat(waiting.get(5, TimeUnit.SECONDS)).isPresent();
         assertThat(sub.metrics().refreshes()).isGreaterThanOrEqualTo(2);
@@ -660,7 +659,7 @@ class TrickleClientITCase {
                                 .build());
         CompletableFuture<Optional<TrickleSegment>> waiting =
                 CompletableFuture.supplyAsync(() -> unchecked(sub));
-        Thread.sleep(100);
+        awaitParkedGet("skipped");
         // A publisher that resumes with its own numbering on a fresh channel (after a restart).
         TricklePublisher resumed =
                 track(TricklePublisher.builder(server.channelUri("skipped")).startSeq(3).build());
@@ -699,7 +698,7 @@ class TrickleClientITCase {
         TrickleSubscriber sub = subscriber("idle", 0);
         CompletableFuture<Optional<TrickleSegment>> waiting =
                 CompletableFuture.supplyAsync(() -> unchecked(sub));
-        Thread.sleep(200);
+        awaitParkedGet("idle");
         sub.close();
         assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS))
                 .hasRootCauseInstanceOf(java.io.InterruptedIOException.class);
@@ -808,5 +807,10 @@ class TrickleClientITCase {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Waits until a GET on {@code channel} is parked in its long poll at the server. */
+    private void awaitParkedGet(String channel) throws InterruptedException {
+        Await.until(() -> server.waitingReads(channel) > 0, 10, "a long poll on " + channel);
     }
 }

@@ -1,5 +1,6 @@
 package io.flinktrickle.connector.trickle.server;
 
+import io.flinktrickle.connector.trickle.testutils.Await;
 import io.flinktrickle.connector.trickle.testutils.RawHttp;
 import io.flinktrickle.connector.trickle.testutils.RawHttp.Head;
 
@@ -227,7 +228,7 @@ class TrickleServerConformanceITCase {
         post("/ch/1", "b");
         CompletableFuture<Response> waiting =
                 CompletableFuture.supplyAsync(() -> uncheckedGet("/ch/-1"));
-        Thread.sleep(SHORT.toMillis());
+        awaitParkedGet("ch");
         assertThat(waiting).isNotDone();
         post("/ch/2", "c");
         Response r = waiting.get(5, TimeUnit.SECONDS);
@@ -247,7 +248,7 @@ class TrickleServerConformanceITCase {
         // On an empty channel, -2 waits for seq 0.
         CompletableFuture<Response> waiting =
                 CompletableFuture.supplyAsync(() -> uncheckedGet("/fresh/-2"));
-        Thread.sleep(SHORT.toMillis());
+        awaitParkedGet("fresh");
         assertThat(waiting).isNotDone();
         post("/fresh/0", "first");
         assertThat(waiting.get(5, TimeUnit.SECONDS).head.header(HEADER_SEQ)).contains("0");
@@ -276,7 +277,7 @@ class TrickleServerConformanceITCase {
         Response two = get("/ch/2");
         assertThat(two.head.status).isEqualTo(470);
         assertThat(two.head.header(HEADER_LATEST)).contains("0");
-        Thread.sleep(SHORT.toMillis());
+        awaitParkedGet("ch");
         assertThat(one).isNotDone();
         post("/ch/1", "one");
         assertThat(one.get(5, TimeUnit.SECONDS).body).isEqualTo("one");
@@ -506,7 +507,7 @@ class TrickleServerConformanceITCase {
                 c.send("POST", "/ch/0", Map.of(), "a".getBytes(StandardCharsets.UTF_8));
                 c.readFinalHead(T);
             }
-            Thread.sleep(4_000);
+            Await.until(() -> !quick.channelNames().contains("ch"), 10, "the idle channel swept");
             try (RawHttp c = new RawHttp(quick.port())) {
                 c.send("GET", "/ch/0");
                 assertThat(c.readFinalHead(T).status).isEqualTo(404);
@@ -542,10 +543,10 @@ class TrickleServerConformanceITCase {
         post("/ch/0", "a");
         try (RawHttp pre = new RawHttp(port)) {
             pre.startChunked("POST", "/ch/1", Map.of());
-            Thread.sleep(200);
+            Await.until(() -> server.waitingWrites("ch") > 0, 10, "the silent preconnect");
             CompletableFuture<Response> next =
                     CompletableFuture.supplyAsync(() -> uncheckedGet("/ch/-1"));
-            Thread.sleep(SHORT.toMillis());
+            awaitParkedGet("ch");
             assertThat(next).isNotDone();
             pre.chunk("one").endChunks();
             Response r = next.get(5, TimeUnit.SECONDS);
@@ -722,5 +723,10 @@ class TrickleServerConformanceITCase {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
+    }
+
+    /** Waits until a GET on {@code channel} is parked in its long poll. */
+    private void awaitParkedGet(String channel) throws InterruptedException {
+        Await.until(() -> server.waitingReads(channel) > 0, 10, "a long poll on " + channel);
     }
 }

@@ -11,11 +11,11 @@ import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
 import io.flinktrickle.connector.trickle.protocol.TrickleSubscriber;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
+import io.flinktrickle.connector.trickle.testutils.TestClusters;
 import io.flinktrickle.connector.trickle.testutils.TestMedia;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.RichMapFunction;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
@@ -45,13 +45,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StreamAnnouncementsITCase {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = TestClusters.miniCluster(2);
 
     @Test
     void announcedStreamsAreReadOnTheLeastLoadedSubtaskAndEndInBand() throws Exception {

@@ -1,4 +1,4 @@
-package io.flinktrickle.controlapi.testutils;
+package io.flinktrickle.connector.trickle.testutils;
 
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
