@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Every public top-level type of every module says how stable it is, as Flink's own connectors do:
  * {@code @PublicEvolving} for what users touch, {@code @Internal} for the rest. Flink's annotations
  * are not kept at run time, so the sources are read (this module is the last of the build, run from
- * its own directory: the modules are its siblings).
+ * its own directory, one level below the root the module folders are found from).
  */
 class StabilityAnnotationsTest {
 
@@ -29,7 +29,13 @@ class StabilityAnnotationsTest {
                     "^@(PublicEvolving|Internal|Public|Experimental)\\b", Pattern.MULTILINE);
 
     private static final List<String> MODULES =
-            List.of("connector-trickle", "processor-operator", "jobs", "control-api");
+            List.of(
+                    "connector-trickle/trickle-protocol",
+                    "connector-trickle/flink-connector-trickle",
+                    "connector-trickle/trickle-media",
+                    "processor-operator",
+                    "jobs",
+                    "control-api");
 
     @Test
     void everyPublicTypeIsPublicEvolvingOrInternal() throws IOException {

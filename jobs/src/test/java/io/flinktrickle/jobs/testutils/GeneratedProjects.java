@@ -7,9 +7,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -21,11 +23,22 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Integration tests of a module built after {@code jobs} only (its jar is packaged by then).
  */
 public final class GeneratedProjects {
-    /** The reactor's artifacts a generated project resolves: the parent, then jobs' closure. */
+    /**
+     * The reactor's modules a generated project resolves (jobs' closure), by folder: each one's
+     * artifactId is its folder's name.
+     */
     private static final List<String> MODULES =
-            List.of("connector-trickle", "processor-operator", "jobs");
+            List.of(
+                    "connector-trickle/trickle-protocol",
+                    "connector-trickle/flink-connector-trickle",
+                    "connector-trickle/trickle-media",
+                    "processor-operator",
+                    "jobs");
 
-    private static final String PARENT = "flink-trickle-parent";
+    /** The parent poms of those modules: folder (from the root) to artifactId. */
+    private static final Map<String, String> PARENTS =
+            Map.of("", "flink-trickle-parent", "connector-trickle", "connector-trickle-parent");
+
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(3);
 
     private GeneratedProjects() {}
@@ -34,19 +47,26 @@ public final class GeneratedProjects {
      * Runs {@code ./mvnw -B -o verify} in {@code project}; {@code scratch} holds its repository.
      */
     public static ChildProcess.Result build(Path project, Path scratch) throws Exception {
+        return run(project, scratch, "verify");
+    }
+
+    /**
+     * Runs {@code ./mvnw -B -o <arguments>} in {@code project} against this reactor's artifacts;
+     * {@code scratch} holds its repository (calls may share it).
+     */
+    public static ChildProcess.Result run(Path project, Path scratch, String... arguments)
+            throws Exception {
         String version = NewProcessor.versions().get("flinkTrickleVersion");
         Path repo = reactorRepository(repositoryRoot(), scratch.resolve("repo"), version);
+        List<String> command = new ArrayList<>(List.of("./mvnw", "-B", "-o"));
+        command.addAll(List.of(arguments));
+        command.add("-Dmaven.repo.local=" + repo);
+        command.add("-Dmaven.repo.local.tail=" + localRepository());
         return ChildProcess.run(
                 BUILD_TIMEOUT,
                 project,
                 Map.of("JAVA_HOME", System.getProperty("java.home")),
-                List.of(
-                        "./mvnw",
-                        "-B",
-                        "-o",
-                        "verify",
-                        "-Dmaven.repo.local=" + repo,
-                        "-Dmaven.repo.local.tail=" + localRepository()));
+                command);
     }
 
     /** The checkout: failsafe runs in a module's folder. */
@@ -64,13 +84,22 @@ public final class GeneratedProjects {
                 : Path.of(System.getProperty("user.home"), ".m2", "repository");
     }
 
-    /** A local repository holding this reactor's parent pom and jobs' modules, as installed. */
+    /** A local repository holding this reactor's parent poms and jobs' modules, as installed. */
     private static Path reactorRepository(Path root, Path repo, String version) throws IOException {
-        put(repo, PARENT, version, root.resolve("pom.xml"), null);
+        for (Map.Entry<String, String> parent : PARENTS.entrySet()) {
+            put(
+                    repo,
+                    parent.getValue(),
+                    version,
+                    root.resolve(parent.getKey()).resolve("pom.xml"),
+                    null);
+        }
         for (String module : MODULES) {
-            Path jar = root.resolve(module).resolve("target/" + module + "-" + version + ".jar");
+            Path dir = root.resolve(module);
+            String artifactId = dir.getFileName().toString();
+            Path jar = dir.resolve("target/" + artifactId + "-" + version + ".jar");
             assertThat(jar).as("%s is packaged before the integration tests", module).exists();
-            put(repo, module, version, root.resolve(module).resolve("pom.xml"), jar);
+            put(repo, artifactId, version, dir.resolve("pom.xml"), jar);
         }
         return repo;
     }
@@ -79,9 +108,9 @@ public final class GeneratedProjects {
             throws IOException {
         Path dir = repo.resolve("io/flinktrickle").resolve(artifactId).resolve(version);
         Files.createDirectories(dir);
-        Files.copy(pom, dir.resolve(artifactId + "-" + version + ".pom"));
+        Files.copy(pom, dir.resolve(artifactId + "-" + version + ".pom"), REPLACE_EXISTING);
         if (jar != null) {
-            Files.copy(jar, dir.resolve(artifactId + "-" + version + ".jar"));
+            Files.copy(jar, dir.resolve(artifactId + "-" + version + ".jar"), REPLACE_EXISTING);
         }
     }
 }
