@@ -3,46 +3,54 @@ package io.flinktrickle.controlapi.flink;
 import io.flinktrickle.jobs.live.JobArgs;
 
 import org.apache.flink.annotation.PublicEvolving;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.client.program.rest.RestClusterClient;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.execution.ExecutionState;
+import org.apache.flink.runtime.jobmaster.JobResult;
+import org.apache.flink.runtime.rest.handler.legacy.messages.ClusterOverviewWithVersion;
+import org.apache.flink.runtime.rest.messages.ClusterOverviewHeaders;
+import org.apache.flink.runtime.rest.messages.EmptyMessageParameters;
+import org.apache.flink.runtime.rest.messages.EmptyRequestBody;
+import org.apache.flink.runtime.rest.messages.JobConfigHeaders;
+import org.apache.flink.runtime.rest.messages.JobConfigInfo;
+import org.apache.flink.runtime.rest.messages.JobMessageParameters;
+import org.apache.flink.runtime.rest.messages.MessageHeaders;
+import org.apache.flink.runtime.rest.messages.ResponseBody;
+import org.apache.flink.runtime.rest.messages.job.JobDetailsInfo;
+import org.apache.flink.runtime.rest.messages.job.JobExecutionResultHeaders;
+import org.apache.flink.runtime.rest.messages.job.JobExecutionResultResponseBody;
+import org.apache.flink.runtime.rest.messages.queue.QueueStatus;
+import org.apache.flink.shaded.netty4.io.netty.handler.codec.http.HttpResponseStatus;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Runs the stream jobs on a remote Flink session cluster through its REST API: {@link #open()}
- * uploads the shaded job jar once ({@code POST /jars/upload}), and each {@link #submit} runs it
- * with the stream's arguments ({@code POST /jars/<id>/run}, the job's {@code main} runs inside the
- * JobManager). The calls are written by hand on the JDK's {@link HttpClient} rather than with
- * Flink's {@code RestClusterClient}, which submits a JobGraph together with its jars: a 37 MB
- * upload per stream start, where the jar-run endpoint takes only the arguments. A JobManager that
- * lost its upload directory (a restart) gets the jar again, once, when a run says it is gone.
+ * Runs the stream jobs on a remote Flink session cluster through its REST API, with Flink's own
+ * clients ({@link FlinkRestCalls}): {@link #open()} uploads the shaded job jar once, and each
+ * {@link #submit} runs it with the stream's arguments ({@link UploadedJobJar}); status, listing and
+ * cancelling are {@link RestClusterClient}'s. Flink's errors become messages that say the call, the
+ * HTTP status and the cause ({@link FlinkRestRefusal}); arguments the job's {@code main} rejects an
+ * {@link IllegalArgumentException} naming the job and the job's usage error.
  *
- * <p>Threads: every method runs on its caller's thread and blocks in {@link HttpClient#send},
- * bounded by the request timeout (upload and run by at least {@link #JAR_CALL_TIMEOUT}: the run
- * builds the job graph in the JobManager); the client's own daemon thread does the socket I/O. The
- * mutable state is volatile (the jar id, the reachability flags), and uploads hold this object's
- * lock, so concurrent submissions that find the jar gone upload it once.
+ * <p>Threads: every method runs on its caller's thread and blocks until Flink answers, at most the
+ * request timeout (the upload and a run at least {@link #JAR_CALL_TIMEOUT}: the run builds the job
+ * graph in the JobManager); the REST clients' netty threads do the socket I/O and are closed by
+ * {@link #close()}. The state is volatile or in the thread-safe {@link UploadedJobJar}.
  */
 @PublicEvolving
 public final class RemoteFlinkTarget implements FlinkTarget {
@@ -50,53 +58,49 @@ public final class RemoteFlinkTarget implements FlinkTarget {
 
     static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
     static final Duration JAR_CALL_TIMEOUT = Duration.ofSeconds(60);
-    private static final int MAX_ERROR_CHARS = 500;
-    private static final String JAR_FIELD = "jarfile";
 
-    /** Flink's answer (HTTP 500 in 2.3) to a run of a jar its upload directory no longer has. */
-    private static final String JAR_MISSING = "does not exist";
-
-    /** Flink's answer (HTTP 500) to {@code /jobs/<id>/status} of a job it does not know. */
-    private static final String JOB_NOT_FOUND = "FlinkJobNotFoundException";
-
-    private static final Pattern JOB_ID = Pattern.compile("[0-9a-fA-F]{32}");
-
-    /** A stack trace's exception line with a message: {@code [Caused by: ]pkg.Class: message}. */
-    private static final Pattern EXCEPTION_LINE =
-            Pattern.compile("(?:Caused by: )?(?:[a-zA-Z_$][\\w$]*\\.)+([A-Z][\\w$]*): (\\S.*)");
-
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String JOB_NAME_OPTION = "--job-name";
 
     private final URI base;
     private final Path jobJar;
     private final Duration requestTimeout;
-    private final HttpClient http;
-    private volatile String jarId;
+    private final FlinkRestCalls rest;
+    private final UploadedJobJar jar;
     private volatile boolean opened;
-    private volatile boolean answered;
 
     private RemoteFlinkTarget(Builder b) {
         String url = b.restUrl.toString();
         this.base = URI.create(url.endsWith("/") ? url : url + "/");
         this.jobJar = b.jobJar;
         this.requestTimeout = b.requestTimeout;
-        this.http =
-                HttpClient.newBuilder()
-                        .version(HttpClient.Version.HTTP_1_1)
-                        .connectTimeout(requestTimeout)
-                        .build();
+        this.rest = new FlinkRestCalls(base, requestTimeout, b.configuration);
+        Duration jarCallTimeout =
+                requestTimeout.compareTo(JAR_CALL_TIMEOUT) > 0 ? requestTimeout : JAR_CALL_TIMEOUT;
+        this.jar = new UploadedJobJar(b.jobJar, rest, requestTimeout, jarCallTimeout);
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
+    /** Checks that Flink answers ({@code GET /overview}) and uploads the job jar. */
     @Override
     public synchronized void open() throws Exception {
         opened = false;
-        JsonNode overview = json(send(request("overview"), requestTimeout), "GET /overview");
-        LOG.info("Flink at {}: {}", base, overview);
-        jarId = upload();
+        ClusterOverviewWithVersion overview =
+                rest.send(
+                        ClusterOverviewHeaders.getInstance(),
+                        EmptyMessageParameters.getInstance(),
+                        EmptyRequestBody.getInstance(),
+                        requestTimeout);
+        LOG.info(
+                "Flink {} at {}: {} TaskManagers, {} of {} slots free",
+                overview.getVersion(),
+                base,
+                overview.getNumTaskManagersConnected(),
+                overview.getNumSlotsAvailable(),
+                overview.getNumSlotsTotal());
+        jar.upload();
         opened = true;
     }
 
@@ -116,262 +120,201 @@ public final class RemoteFlinkTarget implements FlinkTarget {
 
     @Override
     public boolean isReachable() {
-        return opened && answered;
-    }
-
-    @Override
-    public String submit(String jobName, List<String> programArgs) throws Exception {
-        if (Collections.indexOfSubList(programArgs, List.of("--job-name", jobName)) < 0) {
-            throw new IllegalArgumentException(
-                    "the program arguments must name the job: --job-name " + jobName);
-        }
-        String jar = jarId != null ? jarId : reupload(null);
-        HttpResponse<String> r = run(jar, programArgs);
-        if (!ok(r) && r.body().contains(jar) && r.body().contains(JAR_MISSING)) {
-            LOG.warn("the JobManager lost the job jar {}; uploading it again", jar);
-            r = run(reupload(jar), programArgs);
-        }
-        if (!ok(r)) {
-            // The job's main rejects bad arguments with an IllegalArgumentException (HTTP 400).
-            if (r.statusCode() == 400 && r.body().contains("java.lang.IllegalArgumentException")) {
-                throw new IllegalArgumentException(jobName + ": " + summarize(errors(r)));
-            }
-            throw refused(r, "running " + jobName);
-        }
-        String jobId = JSON.readTree(r.body()).path("jobid").asText();
-        LOG.info("submitted {} to {}: job {}", jobName, base, jobId);
-        return jobId;
-    }
-
-    /** From {@code /jobs/<id>/status}: {@code /jobs/<id>} lags up to web.refresh-interval (3 s). */
-    @Override
-    public Optional<JobStatus> status(String jobId) throws Exception {
-        return job(jobId, "/status").map(j -> JobStatus.valueOf(j.path("status").asText()));
-    }
-
-    /** From {@code /jobs/<id>}: each vertex counts as many RUNNING tasks as its parallelism. */
-    @Override
-    public boolean allTasksRunning(String jobId) throws Exception {
-        Optional<JsonNode> job = job(jobId, "");
-        if (job.isEmpty() || job.get().path("vertices").size() == 0) {
-            return false;
-        }
-        for (JsonNode vertex : job.get().path("vertices")) {
-            int parallelism = vertex.path("parallelism").asInt(-1);
-            if (vertex.path("tasks").path("RUNNING").asInt(0) != parallelism) {
-                return false;
-            }
-        }
-        return true;
+        return opened && rest.answered();
     }
 
     /**
-     * From the job's result ({@code /jobs/<id>/execution-result}, as {@code RestClusterClient}
-     * reads it): empty while the job runs, and for a job that did not fail.
+     * Runs the job jar with {@code programArgs}.
+     *
+     * @throws IllegalArgumentException when the arguments do not name the job, or the job's {@code
+     *     main} rejects them (its message: the job's usage error)
+     * @throws FlinkRestRefusal when Flink refuses the run otherwise
+     */
+    @Override
+    public String submit(String jobName, List<String> programArgs) throws Exception {
+        if (Collections.indexOfSubList(programArgs, List.of(JOB_NAME_OPTION, jobName)) < 0) {
+            throw new IllegalArgumentException(
+                    "the program arguments must name the job: " + JOB_NAME_OPTION + " " + jobName);
+        }
+        JobID jobId;
+        try {
+            jobId = jar.run(programArgs);
+        } catch (FlinkRestRefusal refused) {
+            // The jar-run endpoint answers 400 when the job's main throws; it throws an
+            // IllegalArgumentException for bad arguments.
+            if (!refused.is(HttpResponseStatus.BAD_REQUEST)) {
+                throw refused;
+            }
+            String threw = "the job's main threw " + refused.rootCause();
+            if (refused.threw(IllegalArgumentException.class)) {
+                throw new IllegalArgumentException(jobName + ": " + threw, refused);
+            }
+            throw refused.explained("running " + jobName, "the job's main threw ");
+        }
+        LOG.info("submitted {} to {}: job {}", jobName, base, jobId);
+        return jobId.toHexString();
+    }
+
+    /**
+     * From {@code /jobs/:jobid/status} ({@code /jobs/:jobid} lags up to web.refresh-interval, 3 s).
+     * Flink answers 500 to it for a job it does not know: such a job is one it does not list.
+     */
+    @Override
+    public Optional<JobStatus> status(String jobId) throws Exception {
+        Optional<JobID> id = parse(jobId);
+        if (id.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(
+                    rest.call(
+                            "GET /jobs/:jobid/status",
+                            requestTimeout,
+                            client -> client.getJobStatus(id.get())));
+        } catch (FlinkRestRefusal refused) {
+            if (refused.is(HttpResponseStatus.NOT_FOUND)
+                    || list().stream().noneMatch(j -> j.id.equals(id.get().toHexString()))) {
+                return Optional.empty();
+            }
+            throw refused;
+        }
+    }
+
+    /** From {@code /jobs/:jobid}: each vertex counts as many RUNNING tasks as its parallelism. */
+    @Override
+    public boolean allTasksRunning(String jobId) throws Exception {
+        Optional<JobID> id = parse(jobId);
+        if (id.isEmpty()) {
+            return false;
+        }
+        JobDetailsInfo details;
+        try {
+            details =
+                    rest.call(
+                            "GET /jobs/:jobid",
+                            requestTimeout,
+                            client -> client.getJobDetails(id.get()));
+        } catch (FlinkRestRefusal refused) {
+            if (refused.is(HttpResponseStatus.NOT_FOUND)) {
+                return false;
+            }
+            throw refused;
+        }
+        return !details.getJobVertexInfos().isEmpty()
+                && details.getJobVertexInfos().stream()
+                        .allMatch(
+                                v ->
+                                        v.getTasksPerState().getOrDefault(ExecutionState.RUNNING, 0)
+                                                == v.getParallelism());
+    }
+
+    /**
+     * From the job's result ({@code /jobs/:jobid/execution-result}): empty while the job runs, and
+     * for a job that did not fail; else its deepest cause with a message ({@link FailureCauses}).
      */
     @Override
     public Optional<String> failureCause(String jobId) throws Exception {
-        return job(jobId, "/execution-result")
-                .map(r -> r.path("job-execution-result").path("failure-cause"))
-                .filter(cause -> cause.has("stack-trace"))
-                .map(cause -> summarize(cause.path("stack-trace").asText()));
+        Optional<JobExecutionResultResponseBody> result =
+                jobCall(jobId, JobExecutionResultHeaders.getInstance());
+        return result.filter(r -> r.getStatus().getId() == QueueStatus.Id.COMPLETED)
+                .map(JobExecutionResultResponseBody::getJobExecutionResult)
+                .flatMap(JobResult::getSerializedThrowable)
+                .map(FailureCauses::of);
     }
 
-    /** The job's {@code execution-config.user-config} from {@code GET /jobs/<jid>/config}. */
+    /** The job's {@code execution-config.user-config} from {@code GET /jobs/:jobid/config}. */
     @Override
-    public java.util.Map<String, String> jobParameters(String jobId) throws Exception {
-        java.util.Map<String, String> parameters = new java.util.LinkedHashMap<>();
-        job(jobId, "/config")
-                .map(c -> c.path("execution-config").path("user-config"))
-                .ifPresent(
-                        u ->
-                                u.fields()
-                                        .forEachRemaining(
-                                                f ->
-                                                        parameters.put(
-                                                                f.getKey(),
-                                                                f.getValue().asText())));
-        return parameters;
+    public Map<String, String> jobParameters(String jobId) throws Exception {
+        return jobCall(jobId, JobConfigHeaders.getInstance())
+                .map(JobConfigInfo::getExecutionConfigInfo)
+                .map(JobConfigInfo.ExecutionConfigInfo::getGlobalJobParameters)
+                .<Map<String, String>>map(LinkedHashMap::new)
+                .orElseGet(LinkedHashMap::new);
     }
 
     @Override
     public List<JobSummary> list() throws Exception {
-        JsonNode overview =
-                json(send(request("jobs/overview"), requestTimeout), "GET /jobs/overview");
         List<JobSummary> jobs = new ArrayList<>();
-        for (JsonNode j : overview.path("jobs")) {
-            jobs.add(
-                    new JobSummary(
-                            j.path("jid").asText(),
-                            j.path("name").asText(),
-                            JobStatus.valueOf(j.path("state").asText())));
+        for (var j : rest.call("GET /jobs/overview", requestTimeout, client -> client.listJobs())) {
+            jobs.add(new JobSummary(j.getJobId().toHexString(), j.getJobName(), j.getJobState()));
         }
         return jobs;
     }
 
+    /** Flink answers 404 for a job it does not know, 409 for one that ended: both left alone. */
     @Override
     public void cancel(String jobId) throws Exception {
-        if (!JOB_ID.matcher(jobId).matches()) {
+        Optional<JobID> id = parse(jobId);
+        if (id.isEmpty()) {
             return; // unknown to any Flink
         }
-        HttpResponse<String> r =
-                send(
-                        request("jobs/" + jobId + "?mode=cancel")
-                                .method("PATCH", BodyPublishers.noBody()),
-                        requestTimeout);
-        // 404: unknown (or long gone); 409: already FINISHED or FAILED. Both are left alone.
-        if (!ok(r) && r.statusCode() != 404 && r.statusCode() != 409) {
-            throw refused(r, "cancelling " + jobId);
+        try {
+            rest.call("PATCH /jobs/:jobid", requestTimeout, client -> client.cancel(id.get()));
+        } catch (FlinkRestRefusal refused) {
+            if (!refused.is(HttpResponseStatus.NOT_FOUND)
+                    && !refused.is(HttpResponseStatus.CONFLICT)) {
+                throw refused;
+            }
         }
     }
 
     @Override
     public String describe() {
-        String jar = jarId;
-        return "Flink session cluster at " + base + (jar == null ? "" : " (job jar " + jar + ")");
+        String jarId = jar.id();
+        return "Flink session cluster at "
+                + base
+                + (jarId == null ? "" : " (job jar " + jarId + ")");
     }
 
-    /** Deletes the uploaded jar (best effort: running jobs keep their own copy in the blobs). */
+    /** Deletes the uploaded jar (best effort) and closes the REST clients. */
     @Override
     public synchronized void close() {
-        String jar = jarId;
-        jarId = null;
         opened = false;
-        if (jar != null) {
-            try {
-                send(request("jars/" + jar).DELETE(), requestTimeout);
-            } catch (IOException | InterruptedException | RuntimeException e) {
-                LOG.info("could not delete the job jar {} at {}: {}", jar, base, e.toString());
-            }
-        }
-    }
-
-    private HttpResponse<String> run(String jar, List<String> programArgs) throws Exception {
-        String body = JSON.writeValueAsString(Map.of("programArgsList", programArgs));
-        return send(
-                request("jars/" + jar + "/run")
-                        .header("Content-Type", "application/json")
-                        .POST(BodyPublishers.ofString(body)),
-                jarCallTimeout());
-    }
-
-    /** Uploads the jar again unless another thread already replaced {@code stale}. */
-    private synchronized String reupload(String stale) throws Exception {
-        if (jarId == null || jarId.equals(stale)) {
-            jarId = upload();
-        }
-        return jarId;
-    }
-
-    private String upload() throws Exception {
-        String boundary = "flink-trickle-" + UUID.randomUUID();
-        String head =
-                String.format(
-                        "--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
-                                + "Content-Type: application/java-archive\r\n\r\n",
-                        boundary, JAR_FIELD, jobJar.getFileName());
-        String tail = "\r\n--" + boundary + "--\r\n";
-        HttpRequest.Builder post =
-                request("jars/upload")
-                        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                        .POST(
-                                BodyPublishers.concat(
-                                        BodyPublishers.ofString(head, StandardCharsets.UTF_8),
-                                        BodyPublishers.ofFile(jobJar),
-                                        BodyPublishers.ofString(tail, StandardCharsets.UTF_8)));
-        HttpResponse<String> r = send(post, jarCallTimeout());
-        if (r.statusCode() == 404) {
-            throw refused(r, "the jar upload (no flink-runtime-web, or web.submit.enable false?)");
-        }
-        String path = json(r, "the jar upload").path("filename").asText();
-        String id = Path.of(path).getFileName().toString(); // <id>_<name>.jar
-        LOG.info("uploaded {} ({} MB) to {} as {}", jobJar, Files.size(jobJar) >> 20, base, id);
-        return id;
-    }
-
-    /** {@code GET /jobs/<id><suffix>} as JSON; empty when Flink does not know the job. */
-    private Optional<JsonNode> job(String jobId, String suffix) throws Exception {
-        if (!JOB_ID.matcher(jobId).matches()) {
-            return Optional.empty();
-        }
-        HttpResponse<String> r = send(request("jobs/" + jobId + suffix), requestTimeout);
-        boolean unknown = r.statusCode() == 404 || (!ok(r) && r.body().contains(JOB_NOT_FOUND));
-        return unknown ? Optional.empty() : Optional.of(json(r, "GET /jobs/" + jobId + suffix));
-    }
-
-    private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(base.resolve(path));
-    }
-
-    private Duration jarCallTimeout() {
-        return requestTimeout.compareTo(JAR_CALL_TIMEOUT) > 0 ? requestTimeout : JAR_CALL_TIMEOUT;
-    }
-
-    /** Sends; a connection error or timeout marks the cluster unreachable, an answer reachable. */
-    private HttpResponse<String> send(HttpRequest.Builder builder, Duration timeout)
-            throws IOException, InterruptedException {
-        HttpRequest request = builder.timeout(timeout).build();
         try {
-            HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-            answered = true;
-            return r;
-        } catch (IOException e) {
-            answered = false;
-            String call = request.method() + " " + request.uri().getPath();
-            throw new IOException("Flink at " + base + " is unreachable: " + call + ": " + e, e);
-        }
-    }
-
-    private static JsonNode json(HttpResponse<String> r, String what) throws IOException {
-        if (!ok(r)) {
-            throw refused(r, what);
-        }
-        return JSON.readTree(r.body());
-    }
-
-    private static IOException refused(HttpResponse<String> r, String what) {
-        String reason = summarize(errors(r));
-        return new IOException(
-                String.format("Flink refused %s (HTTP %d): %s", what, r.statusCode(), reason));
-    }
-
-    private static boolean ok(HttpResponse<String> r) {
-        return r.statusCode() / 100 == 2;
-    }
-
-    /** Flink's {@code {"errors":[…]}}, joined; the raw body when it is not that. */
-    private static String errors(HttpResponse<String> r) {
-        try {
-            JsonNode errors = JSON.readTree(r.body()).path("errors");
-            List<String> all = new ArrayList<>();
-            errors.forEach(e -> all.add(e.asText()));
-            return all.isEmpty() ? r.body() : String.join("\n", all);
-        } catch (IOException notJson) {
-            return r.body();
+            jar.delete();
+        } finally {
+            rest.close();
         }
     }
 
     /**
-     * The readable part of a Java stack trace: the deepest exception line with a message (the root
-     * cause, e.g. {@code UsageException: --width and --height must be even}), as {@code SimpleName:
-     * message}; else the first line. At most {@link #MAX_ERROR_CHARS}.
+     * A {@code GET /jobs/:jobid/...} of {@code headers}; empty when Flink does not know the job.
      */
-    static String summarize(String trace) {
-        String found = null;
-        for (String line : trace.split("\n")) {
-            Matcher m = EXCEPTION_LINE.matcher(line);
-            if (m.matches()) {
-                found = m.group(1) + ": " + m.group(2);
-            }
+    private <P extends ResponseBody> Optional<P> jobCall(
+            String jobId, MessageHeaders<EmptyRequestBody, P, JobMessageParameters> headers)
+            throws Exception {
+        Optional<JobID> id = parse(jobId);
+        if (id.isEmpty()) {
+            return Optional.empty();
         }
-        String s = found != null ? found : trace.strip().lines().findFirst().orElse("(no message)");
-        return s.length() <= MAX_ERROR_CHARS ? s : s.substring(0, MAX_ERROR_CHARS) + "…";
+        JobMessageParameters parameters = new JobMessageParameters();
+        parameters.jobPathParameter.resolve(id.get());
+        try {
+            return Optional.of(
+                    rest.send(headers, parameters, EmptyRequestBody.getInstance(), requestTimeout));
+        } catch (FlinkRestRefusal refused) {
+            if (refused.is(HttpResponseStatus.NOT_FOUND)) {
+                return Optional.empty();
+            }
+            throw refused;
+        }
     }
 
+    /** The job id, or empty for a string no Flink job id can be. */
+    private static Optional<JobID> parse(String jobId) {
+        try {
+            return Optional.of(JobID.fromHexString(jobId));
+        } catch (IllegalArgumentException notAJobId) {
+            return Optional.empty();
+        }
+    }
+
+    /** Builds a {@link RemoteFlinkTarget}; {@link #build()} checks the values. */
     public static final class Builder {
         private URI restUrl;
         private Path jobJar;
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        private Configuration configuration = new Configuration();
 
         private Builder() {}
 
@@ -390,6 +333,15 @@ public final class RemoteFlinkTarget implements FlinkTarget {
         /** Bound of every REST call and of connecting (default 10 s). */
         public Builder requestTimeout(Duration requestTimeout) {
             this.requestTimeout = requestTimeout;
+            return this;
+        }
+
+        /**
+         * Further settings of Flink's REST client, e.g. {@code security.ssl.rest.truststore} for an
+         * https address (default none).
+         */
+        public Builder clientConfiguration(Configuration configuration) {
+            this.configuration = Objects.requireNonNull(configuration, "configuration");
             return this;
         }
 

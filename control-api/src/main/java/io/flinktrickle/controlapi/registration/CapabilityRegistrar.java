@@ -4,28 +4,26 @@ import io.flinktrickle.connector.trickle.retry.RetryBackoff;
 
 import org.apache.flink.annotation.Internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * Registers this sidecar as a BYOC capability with a go-livepeer orchestrator, like PyTrickle's
  * {@code utils/register.py}: {@code POST {orch}/capability/register} with {@code Authorization:
- * <secret>} (no {@code Bearer}) and the {@code ExternalCapability} JSON. Connection errors,
+ * <secret>} (no {@code Bearer}) and the {@link ExternalCapability} JSON. Connection errors,
  * timeouts and 5xx/408/429 answers are retried; any other non-200 answer (400: wrong secret or
- * settings) is final. Failure never throws: it is logged and returned, so that startup goes on.
+ * settings) is final. Failure never throws: it is logged and returned, so that startup goes on. The
+ * settings come from a {@link Builder}, or from PyTrickle's environment variables ({@link
+ * CapabilityEnvironment}).
  *
  * <p>Waits between attempts: {@code retryDelay} is the <em>initial</em> delay. The wait after the
  * {@code n}-th failed attempt is jittered ({@link RetryBackoff}: random between half and all of
@@ -60,17 +58,6 @@ public final class CapabilityRegistrar {
     /** {@link Result#status()} when no HTTP answer arrived. */
     public static final int NO_STATUS = -1;
 
-    public static final String ENV_ORCH_URL = "ORCH_URL";
-    public static final String ENV_ORCH_SECRET = "ORCH_SECRET";
-    public static final String ENV_NAME = "CAPABILITY_NAME";
-    public static final String ENV_DESCRIPTION = "CAPABILITY_DESCRIPTION";
-    public static final String ENV_URL = "CAPABILITY_URL";
-    public static final String ENV_CAPACITY = "CAPABILITY_CAPACITY";
-    public static final String ENV_PRICE_PER_UNIT = "CAPABILITY_PRICE_PER_UNIT";
-    public static final String ENV_PRICE_SCALING = "CAPABILITY_PRICE_SCALING";
-    public static final String ENV_CURRENCY = "CAPABILITY_CURRENCY";
-    public static final String ENV_TOKEN = "CAPABILITY_TOKEN";
-
     static final String REGISTER_PATH = "/capability/register";
     static final String UNREGISTER_PATH = "/capability/unregister";
     private static final int HTTP_OK = 200;
@@ -78,8 +65,6 @@ public final class CapabilityRegistrar {
     private static final int HTTP_TOO_MANY_REQUESTS = 429;
     private static final int HTTP_SERVER_ERROR = 500;
     private static final int MAX_DETAIL_CHARS = 200;
-    private static final String TRAILING_SLASHES = "/+$";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** How {@link #register()} ended: REJECTED is a final non-200 answer such as 400. */
     public enum Outcome {
@@ -106,30 +91,23 @@ public final class CapabilityRegistrar {
     private final HttpClient client;
 
     private CapabilityRegistrar(Builder b) {
-        orchBase = b.orchUrl.toString().replaceAll(TRAILING_SLASHES, "");
+        orchBase = ExternalCapability.withoutTrailingSlashes(b.orchUrl.toString());
         secret = b.secret;
         name = b.name;
         attempts = b.attempts;
         backoff = backoff(b.retryDelay);
         timeout = b.timeout;
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("name", b.name);
-        body.put("description", b.description);
-        body.put("url", b.url.replaceAll(TRAILING_SLASHES, ""));
-        body.put("capacity", b.capacity);
-        body.put("price_per_unit", b.pricePerUnit);
-        body.put("price_scaling", b.priceScaling);
-        if (b.currency != null) {
-            body.put("currency", b.currency);
-        }
-        if (b.token != null) {
-            body.put("token", b.token);
-        }
-        try {
-            registerBody = JSON.writeValueAsString(body);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+        registerBody =
+                new ExternalCapability(
+                                b.name,
+                                b.description,
+                                b.url,
+                                b.capacity,
+                                b.pricePerUnit,
+                                b.priceScaling,
+                                b.currency,
+                                b.token)
+                        .toJson();
         client =
                 HttpClient.newBuilder()
                         .version(HttpClient.Version.HTTP_1_1)
@@ -201,30 +179,14 @@ public final class CapabilityRegistrar {
     }
 
     /**
-     * A registrar from PyTrickle's environment variables ({@code ENV_*}), or empty when {@code
-     * ORCH_URL} or {@code ORCH_SECRET} is unset or blank. {@code CAPABILITY_URL} defaults to {@code
-     * defaultUrl}. Throws {@link IllegalArgumentException} naming the variable of an invalid value.
+     * A registrar from PyTrickle's environment variables ({@link CapabilityEnvironment}), or empty
+     * when {@code ORCH_URL} or {@code ORCH_SECRET} is unset or blank. {@code CAPABILITY_URL}
+     * defaults to {@code defaultUrl}. Throws {@link IllegalArgumentException} naming the variable
+     * of an invalid value.
      */
     public static Optional<CapabilityRegistrar> fromEnv(
             Map<String, String> env, String defaultUrl) {
-        String orchUrl = env(env, ENV_ORCH_URL, null);
-        String secret = env(env, ENV_ORCH_SECRET, null);
-        if (orchUrl == null || secret == null) {
-            return Optional.empty();
-        }
-        return Optional.of(
-                builder()
-                        .orchUrl(httpUri(ENV_ORCH_URL, orchUrl))
-                        .secret(secret)
-                        .name(env(env, ENV_NAME, DEFAULT_NAME))
-                        .description(env(env, ENV_DESCRIPTION, DEFAULT_DESCRIPTION))
-                        .url(httpUri(ENV_URL, env(env, ENV_URL, defaultUrl)).toString())
-                        .capacity((int) number(env, ENV_CAPACITY, 1, 1, Integer.MAX_VALUE))
-                        .pricePerUnit(number(env, ENV_PRICE_PER_UNIT, 0, 0, Long.MAX_VALUE))
-                        .priceScaling(number(env, ENV_PRICE_SCALING, 1, 1, Long.MAX_VALUE))
-                        .currency(env(env, ENV_CURRENCY, null))
-                        .token(env(env, ENV_TOKEN, null))
-                        .build());
+        return CapabilityEnvironment.registrar(env, defaultUrl);
     }
 
     private HttpRequest post(String path, String contentType, String body) {
@@ -252,39 +214,6 @@ public final class CapabilityRegistrar {
     private static String abbreviate(String text) {
         String s = text == null ? "" : text.strip();
         return s.length() <= MAX_DETAIL_CHARS ? s : s.substring(0, MAX_DETAIL_CHARS) + "…";
-    }
-
-    private static String env(Map<String, String> env, String name, String fallback) {
-        String value = env.get(name);
-        return value == null || value.isBlank() ? fallback : value.strip();
-    }
-
-    private static long number(
-            Map<String, String> env, String name, long fallback, long min, long max) {
-        String value = env(env, name, String.valueOf(fallback));
-        try {
-            long parsed = Long.parseLong(value);
-            if (parsed >= min && parsed <= max) {
-                return parsed;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException(
-                String.format("%s must be a whole number ≥ %d, not '%s'", name, min, value));
-    }
-
-    /** {@code value} as an http(s) URI with a host; the exception names {@code what}. */
-    private static URI httpUri(String what, String value) {
-        try {
-            URI uri = URI.create(value);
-            if (uri.getHost() != null && uri.getScheme().matches("(?i)https?")) {
-                return uri;
-            }
-        } catch (IllegalArgumentException | NullPointerException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException(what + " must be an http(s) URL, not '" + value + "'");
     }
 
     /**
@@ -384,11 +313,11 @@ public final class CapabilityRegistrar {
         }
 
         public CapabilityRegistrar build() {
-            httpUri("orchUrl", orchUrl == null ? null : orchUrl.toString());
+            ExternalCapability.httpUri("orchUrl", orchUrl == null ? null : orchUrl.toString());
             require(secret != null && !secret.isBlank(), "secret must be set");
             require(name != null && !name.isBlank(), "name must be set");
             require(description != null, "description must not be null");
-            httpUri("url", url);
+            ExternalCapability.httpUri("url", url);
             require(capacity >= 1, "capacity must be ≥ 1: " + capacity);
             require(pricePerUnit >= 0, "pricePerUnit must be ≥ 0: " + pricePerUnit);
             require(priceScaling >= 1, "priceScaling must be ≥ 1: " + priceScaling);
