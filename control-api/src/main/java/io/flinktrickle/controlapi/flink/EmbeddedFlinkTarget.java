@@ -9,6 +9,7 @@ import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.runtime.messages.FlinkJobNotFoundException;
@@ -57,6 +58,11 @@ public final class EmbeddedFlinkTarget implements FlinkTarget {
         this.configuration = jars.configure(new Configuration(b.configuration));
         // No fixed REST port: a real cluster's 8081 may be taken on this host.
         this.configuration.set(RestOptions.BIND_PORT, "0");
+        // flink-runtime-web is on the classpath for RemoteFlinkTarget's jar messages: this
+        // cluster's REST endpoint must still take no jar uploads (code from whoever reaches it).
+        if (!b.configuration.contains(WebOptions.SUBMIT_ENABLE)) {
+            this.configuration.set(WebOptions.SUBMIT_ENABLE, false);
+        }
         this.metricsPort =
                 b.metricsPort < 0
                         ? -1
