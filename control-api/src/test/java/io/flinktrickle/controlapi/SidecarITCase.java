@@ -1,6 +1,7 @@
 package io.flinktrickle.controlapi;
 
 import io.flinktrickle.controlapi.config.SidecarConfig;
+import io.flinktrickle.controlapi.config.SidecarConfigBuilder;
 import io.flinktrickle.controlapi.testutils.Api;
 import io.flinktrickle.controlapi.testutils.Await;
 import io.flinktrickle.controlapi.testutils.FailingProcessor;
@@ -28,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SidecarITCase {
 
-    private static SidecarConfig.Builder config() {
+    private static SidecarConfigBuilder config() {
         return SidecarConfig.builder().host("127.0.0.1").port(0).capacity(2);
     }
 
