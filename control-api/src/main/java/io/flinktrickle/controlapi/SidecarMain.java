@@ -6,12 +6,14 @@ import io.flinktrickle.controlapi.registration.CapabilityRegistrar;
 import org.apache.flink.annotation.Internal;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
  * Runs the sidecar until the JVM is stopped: {@code ./bin/sidecar [--name value ...]}; settings
  * from the environment and arguments ({@link SidecarConfig#SETTINGS}, {@code --help}).
+ *
+ * <p>Threads: {@code main} reads the settings, starts the sidecar and waits; a shutdown hook closes
+ * it.
  */
 @Internal
 public final class SidecarMain {
@@ -84,16 +86,6 @@ public final class SidecarMain {
     private static final String PEKKO_TICK = "pekko.scheduler.tick-duration";
 
     static String usage() {
-        StringBuilder b = new StringBuilder("usage: bin/sidecar [--name value ...]\n\n");
-        b.append("Settings (environment variable, or --lower-case-name):\n");
-        for (Map.Entry<String, String> s : SidecarConfig.SETTINGS.entrySet()) {
-            b.append(String.format("  %-20s %s%n", s.getKey(), s.getValue()));
-        }
-        b.append(
-                "\nBYOC registration (optional): ORCH_URL, ORCH_SECRET, CAPABILITY_NAME,"
-                        + " CAPABILITY_DESCRIPTION, CAPABILITY_URL, CAPABILITY_CAPACITY,"
-                        + " CAPABILITY_PRICE_PER_UNIT, CAPABILITY_PRICE_SCALING,"
-                        + " CAPABILITY_CURRENCY, CAPABILITY_TOKEN\n");
-        return b.toString();
+        return SidecarConfig.usage();
     }
 }

@@ -3,6 +3,7 @@ package io.flinktrickle.controlapi;
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.testutils.Await;
 import io.flinktrickle.controlapi.config.SidecarConfig;
+import io.flinktrickle.controlapi.config.SidecarConfigBuilder;
 import io.flinktrickle.controlapi.stream.SidecarChannelLimits;
 import io.flinktrickle.controlapi.testutils.Api;
 import io.flinktrickle.controlapi.testutils.Orchestrator;
@@ -149,7 +150,7 @@ class SidecarChannelsITCase {
         }
     }
 
-    private static SidecarConfig.Builder config() {
+    private static SidecarConfigBuilder config() {
         return SidecarConfig.builder()
                 .host("127.0.0.1")
                 .port(0)

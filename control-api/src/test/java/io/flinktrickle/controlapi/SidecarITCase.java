@@ -2,6 +2,7 @@ package io.flinktrickle.controlapi;
 
 import io.flinktrickle.connector.trickle.testutils.Await;
 import io.flinktrickle.controlapi.config.SidecarConfig;
+import io.flinktrickle.controlapi.config.SidecarConfigBuilder;
 import io.flinktrickle.controlapi.testutils.Api;
 import io.flinktrickle.controlapi.testutils.FailingProcessor;
 import io.flinktrickle.controlapi.testutils.Frames;
@@ -28,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SidecarITCase {
 
-    private static SidecarConfig.Builder config() {
+    private static SidecarConfigBuilder config() {
         return SidecarConfig.builder().host("127.0.0.1").port(0).capacity(2);
     }
 

@@ -6,11 +6,17 @@ import io.flinktrickle.controlapi.Sidecar;
 import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.jobs.bench.FfmpegCli;
 import io.flinktrickle.jobs.bench.MediaBenchmark;
+import io.flinktrickle.jobs.cli.Cli;
 import io.flinktrickle.jobs.media.ClipFiles;
 import io.flinktrickle.jobs.processors.BuiltInProcessors;
 import io.flinktrickle.processor.api.FrameProcessor;
 
 import org.apache.flink.annotation.Internal;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -45,9 +51,66 @@ import java.util.Optional;
  */
 @Internal
 public final class EndToEndBenchmark {
-    static final String USAGE =
-            "usage: bin/bench-e2e [--processor passthrough|invert|CLASS] [--streams 1,2,4]"
-                    + " [--find-max] [--seconds 20] [--warmup 10] [--parallelism 1] [--profile]";
+    /** The command line ({@link Cli}), parsed on the thread of {@code main}. */
+    @Command(
+            name = "bin/bench-e2e",
+            synopsisHeading = "usage: ",
+            sortOptions = false,
+            description =
+                    "Real-time streams through the sidecar against N ffmpeg commands side by side"
+                            + " (the floor).")
+    static final class Args implements Cli.Checked {
+        @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        @Mixin Cli.HelpOption help;
+
+        @Option(
+                names = "--processor",
+                paramLabel = "passthrough|invert|CLASS",
+                description = "the processor (default passthrough)")
+        String processor = "passthrough";
+
+        @Option(
+                names = "--streams",
+                paramLabel = "N",
+                split = ",",
+                description = "stream counts to run, a comma list (default 1,2,4)")
+        List<Integer> counts = new ArrayList<>(List.of(1, 2, 4));
+
+        @Option(names = "--find-max", description = "then look for the most real-time streams")
+        boolean findMax;
+
+        @Option(
+                names = "--seconds",
+                paramLabel = "S",
+                description = "seconds measured per run (default 20)")
+        int seconds = 20;
+
+        @Option(
+                names = "--warmup",
+                paramLabel = "S",
+                description = "seconds of warm-up before each run (default 10)")
+        int warmup = 10;
+
+        @Option(
+                names = "--parallelism",
+                paramLabel = "N",
+                description = "parallelism of each stream job (default 1)")
+        int parallelism = 1;
+
+        @Option(names = "--profile", description = "the CPU per thread group of each run")
+        boolean profile;
+
+        @Override
+        public void check() {
+            for (int n : counts) {
+                Cli.positive(spec, "--streams", n);
+            }
+            Cli.positive(spec, "--seconds", seconds);
+            Cli.check(spec, warmup >= 0, "--warmup must not be negative but is " + warmup);
+            Cli.positive(spec, "--parallelism", parallelism);
+        }
+    }
 
     private static final double MIN_REALTIME_FPS = 29.0;
 
@@ -73,48 +136,18 @@ public final class EndToEndBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
-            System.out.println(USAGE);
+        Args parsed = new Args();
+        if (!Cli.parseOrExit(parsed, args)) {
             return;
         }
         System.setProperty("ai.djl.offline", "true");
-        List<Integer> counts = List.of(1, 2, 4);
-        boolean findMax = false;
-        int seconds = 20;
-        int warmup = 10;
-        int parallelism = 1;
-        String processor = "passthrough";
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--processor":
-                    processor = args[++i];
-                    break;
-                case "--streams":
-                    counts = new ArrayList<>();
-                    for (String n : args[++i].split(",")) {
-                        counts.add(Integer.parseInt(n.trim()));
-                    }
-                    break;
-                case "--profile":
-                    PROFILE = true;
-                    break;
-                case "--find-max":
-                    findMax = true;
-                    break;
-                case "--seconds":
-                    seconds = Integer.parseInt(args[++i]);
-                    break;
-                case "--warmup":
-                    warmup = Integer.parseInt(args[++i]);
-                    break;
-                case "--parallelism":
-                    parallelism = Integer.parseInt(args[++i]);
-                    break;
-                default:
-                    System.err.println("error: unknown option " + args[i] + "\n" + USAGE);
-                    System.exit(2);
-            }
-        }
+        List<Integer> counts = parsed.counts;
+        boolean findMax = parsed.findMax;
+        int seconds = parsed.seconds;
+        int warmup = parsed.warmup;
+        int parallelism = parsed.parallelism;
+        String processor = parsed.processor;
+        PROFILE = parsed.profile;
         Path media = ClipFiles.findMediaDir();
         List<byte[]> segments = new ArrayList<>();
         for (Path f : ClipFiles.segments(media, "clip-a-512-h264-aac")) {

@@ -3,9 +3,15 @@ package io.flinktrickle.controlapi.bench;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
 import io.flinktrickle.controlapi.Sidecar;
 import io.flinktrickle.controlapi.config.SidecarConfig;
+import io.flinktrickle.jobs.cli.Cli;
 import io.flinktrickle.jobs.media.ClipFiles;
 
 import org.apache.flink.annotation.Internal;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
@@ -27,7 +33,28 @@ import java.util.Optional;
  */
 @Internal
 public final class Soak {
-    static final String USAGE = "usage: bin/soak [--streams 4] [--minutes 10]";
+    /** The command line ({@link Cli}), parsed on the thread of {@code main}. */
+    @Command(
+            name = "bin/soak",
+            synopsisHeading = "usage: ",
+            description = "Streams through a sidecar for a long time, sampling CPU and memory.")
+    static final class Args implements Cli.Checked {
+        @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        @Mixin Cli.HelpOption help;
+
+        @Option(names = "--streams", paramLabel = "N", description = "streams at once (default 4)")
+        int streams = 4;
+
+        @Option(names = "--minutes", paramLabel = "N", description = "how long (default 10)")
+        int minutes = 10;
+
+        @Override
+        public void check() {
+            Cli.positive(spec, "--streams", streams);
+            Cli.positive(spec, "--minutes", minutes);
+        }
+    }
 
     private static final Duration SAMPLE = Duration.ofSeconds(10);
     private static final int WARMUP_SAMPLES = 3;
@@ -35,23 +62,13 @@ public final class Soak {
     private Soak() {}
 
     public static void main(String[] args) throws Exception {
-        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
-            System.out.println(USAGE);
+        Args parsed = new Args();
+        if (!Cli.parseOrExit(parsed, args)) {
             return;
         }
         System.setProperty("ai.djl.offline", "true");
-        int streams = 4;
-        int minutes = 10;
-        for (int i = 0; i < args.length; i++) {
-            if ("--streams".equals(args[i])) {
-                streams = Integer.parseInt(args[++i]);
-            } else if ("--minutes".equals(args[i])) {
-                minutes = Integer.parseInt(args[++i]);
-            } else {
-                System.err.println("error: unknown option " + args[i] + "\n" + USAGE);
-                System.exit(2);
-            }
-        }
+        int streams = parsed.streams;
+        int minutes = parsed.minutes;
         List<byte[]> segments = new ArrayList<>();
         for (Path f : ClipFiles.segments(ClipFiles.findMediaDir(), "clip-a-512-h264-aac")) {
             segments.add(Files.readAllBytes(f));

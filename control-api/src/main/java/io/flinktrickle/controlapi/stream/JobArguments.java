@@ -16,9 +16,13 @@ import java.util.function.Supplier;
  * sidecar's params channel (a second control channel whose deletion ends the stream) and events
  * channel (relayed), the start params, the sidecar's job settings, and the secret for the sidecar's
  * channels ({@code --sidecar-url}, {@code --sidecar-token}: program arguments, which Flink's REST
- * API does not show, unlike the labels in the global job parameters). The arguments are parsed here
+ * API does not show, unlike the labels in the global job parameters). The secret stays a program
+ * argument rather than the job's {@code FLINK_TRICKLE_SIDECAR_TOKEN} or {@code
+ * --sidecar-token-file}: no process is started with these arguments on its command line (the job's
+ * {@code main} runs in this JVM, or in the JobManager's for a REST jar run), and a remote
+ * JobManager has neither this process's environment nor its files. The arguments are parsed here
  * with the job's own parser ({@link FlinkTarget#parseArguments}), so settings it refuses fail the
- * start before anything is submitted.
+ * start before anything is submitted; a stream's URLs may hold commas ({@code --stream}).
  *
  * <p>Stateless; thread-safe.
  */

@@ -1,5 +1,6 @@
 package io.flinktrickle.controlapi.stream;
 
+import io.flinktrickle.jobs.live.StreamSpecs;
 import io.flinktrickle.processor.params.InvalidParamsException;
 import io.flinktrickle.processor.params.StreamParams;
 
@@ -142,8 +143,10 @@ public final class StartRequest {
                 || u.getHost() == null) {
             throw bad(field + " must be an http(s) URL with a host: " + quote(text));
         }
-        if (text.indexOf(',') >= 0) {
-            throw bad(field + " must not contain ',': " + quote(text));
+        if (!StreamSpecs.carries(text)) {
+            // The job's --stream takes commas, but not one that starts another part.
+            throw bad(
+                    field + " must not contain ',KEY=' (" + StreamSpecs.KEYS + "): " + quote(text));
         }
         if (utf8Bytes(text) > SidecarChannelLimits.MAX_URL_BYTES) {
             throw bad(

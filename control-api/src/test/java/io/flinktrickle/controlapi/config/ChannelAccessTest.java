@@ -69,7 +69,7 @@ class ChannelAccessTest {
                 .hasMessageContaining("ADVERTISED_HOST no-such-host.invalid does not resolve");
     }
 
-    private SidecarConfig.Builder remote(String advertised) {
+    private SidecarConfigBuilder remote(String advertised) {
         try {
             Path jar = Files.createTempFile(dir, "job", ".jar");
             return SidecarConfig.builder()

@@ -52,9 +52,9 @@ class SidecarConfigTest {
                 .hasMessageContaining("MAX_BATCH_DELAY_MS");
         // The jobs' own bounds: a setting every job would refuse stops the sidecar at launch.
         assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of("MAX_BATCH_SIZE", "257")))
-                .hasMessageContaining("MAX_BATCH_SIZE must be 1..256");
+                .hasMessageContaining("MAX_BATCH_SIZE (--max-batch-size) must be 1..256");
         assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of("MAX_BATCH_DELAY_MS", "1001")))
-                .hasMessageContaining("MAX_BATCH_DELAY_MS must be 1..1000");
+                .hasMessageContaining("MAX_BATCH_DELAY_MS (--max-batch-delay-ms) must be 1..1000");
     }
 
     @Test
@@ -114,10 +114,13 @@ class SidecarConfigTest {
                                 .flinkMetricsPort)
                 .isEqualTo(MetricsPorts.OFF);
         assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of("METRICS_PORT", "70000")))
-                .hasMessageContaining("METRICS_PORT must be a port 0..65535 or off but is 70000");
+                .hasMessageContaining(
+                        "METRICS_PORT (--metrics-port) must be a port 0..65535 or off but is"
+                                + " 70000");
         assertThatThrownBy(
                         () -> SidecarConfig.fromEnvAndArgs(Map.of(), "--flink-metrics-port", "on"))
-                .hasMessageContaining("FLINK_METRICS_PORT must be a port 0..65535 or off");
+                .hasMessageContaining(
+                        "FLINK_METRICS_PORT (--flink-metrics-port) must be a port 0..65535 or off");
         assertThatThrownBy(() -> SidecarConfig.builder().metricsPort(-5).build())
                 .hasMessageContaining("METRICS_PORT");
     }
@@ -125,18 +128,23 @@ class SidecarConfigTest {
     @Test
     void badSettingsNameTheSetting() {
         assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of("PORT", "eighty")))
-                .hasMessageContaining("bad setting");
+                .hasMessageContaining("bad setting PORT")
+                .hasMessageContaining("option '--port': 'eighty' is not an int");
+        assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of(), "--capacity", "many"))
+                .hasMessageContaining("bad setting CAPACITY")
+                .hasMessageContaining("'--capacity'");
         assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of(), "--colour", "red"))
-                .hasMessageContaining("unknown setting --colour");
+                .hasMessageContaining("Unknown option")
+                .hasMessageContaining("--colour");
         assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of(), "--port"))
-                .hasMessageContaining("--name value");
+                .hasMessageContaining("Missing required parameter for option '--port'");
         assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of("CAPACITY", "0")))
-                .hasMessageContaining("CAPACITY");
+                .hasMessageContaining("CAPACITY (--capacity) must be 1..1024 but is 0");
         assertThatThrownBy(
                         () ->
                                 SidecarConfig.fromEnvAndArgs(
                                         Map.of("FLINK_REST_URL", "http://jm:8081")))
-                .hasMessageContaining("JOB_JAR is required");
+                .hasMessageContaining("JOB_JAR (--job-jar) is required");
         assertThatThrownBy(
                         () ->
                                 SidecarConfig.fromEnvAndArgs(
@@ -145,11 +153,85 @@ class SidecarConfigTest {
                                                 "http://jm:8081",
                                                 "JOB_JAR",
                                                 "/no/such.jar")))
-                .hasMessageContaining("is not a file");
+                .hasMessageContaining("JOB_JAR (--job-jar): /no/such.jar is not a file");
         assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of("ROUTE_PREFIX", "api")))
-                .hasMessageContaining("ROUTE_PREFIX");
+                .hasMessageContaining("ROUTE_PREFIX (--route-prefix)");
         assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of("POLICY", "fast")))
-                .hasMessageContaining("bad setting");
+                .hasMessageContaining("bad setting POLICY")
+                .hasMessageContaining("'fast'");
+        assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of("JOB_MODE", "batch")))
+                .hasMessageContaining("bad setting JOB_MODE")
+                .hasMessageContaining("runner or per-stream");
+        assertThat(SidecarConfig.fromEnvAndArgs(Map.of("JOB_MODE", "Per-Stream")).jobMode)
+                .isEqualTo(SidecarConfig.JobMode.PER_STREAM);
+    }
+
+    @Test
+    void aFlagOverridesTheEnvironmentEvenWhenTheEnvironmentIsMalformed() {
+        SidecarConfig c =
+                SidecarConfig.fromEnvAndArgs(
+                        Map.of("PORT", "eighty", "CAPACITY", "2"),
+                        "--port=9100",
+                        "--capacity",
+                        "4");
+        assertThat(c.port).isEqualTo(9100);
+        assertThat(c.capacity).isEqualTo(4);
+        assertThat(SidecarConfig.fromEnvAndArgs(Map.of("HOST", " 127.0.0.1 ")).host)
+                .as("trimmed; blank variables are unset")
+                .isEqualTo("127.0.0.1");
+        assertThat(SidecarConfig.fromEnvAndArgs(Map.of("PORT", " ")).port).isEqualTo(8000);
+    }
+
+    @Test
+    void theAuthTokenComesFromTheEnvironmentOrAFileNeverTheCommandLine(@TempDir Path tmp)
+            throws Exception {
+        assertThat(SidecarConfig.fromEnvAndArgs(Map.of("AUTH_TOKEN", "env-tok")).authToken)
+                .isEqualTo("env-tok");
+        Path file = Files.writeString(tmp.resolve("token"), "file-tok\n");
+        assertThat(
+                        SidecarConfig.fromEnvAndArgs(
+                                        Map.of("CAPABILITY_TOKEN", "cap"),
+                                        "--auth-token-file",
+                                        file.toString())
+                                .authToken)
+                .isEqualTo("file-tok");
+        assertThat(
+                        SidecarConfig.fromEnvAndArgs(Map.of("AUTH_TOKEN_FILE", file.toString()))
+                                .authToken)
+                .isEqualTo("file-tok");
+        assertThatThrownBy(
+                        () ->
+                                SidecarConfig.fromEnvAndArgs(
+                                        Map.of("AUTH_TOKEN", "env-tok"),
+                                        "--auth-token-file",
+                                        file.toString()))
+                .hasMessageContaining("set one of them");
+        assertThatThrownBy(
+                        () ->
+                                SidecarConfig.fromEnvAndArgs(
+                                        Map.of(),
+                                        "--auth-token-file",
+                                        tmp.resolve("no").toString()))
+                .hasMessageContaining("AUTH_TOKEN_FILE (--auth-token-file): cannot read");
+        assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of(), "--auth-token", "secret"))
+                .hasMessageContaining("ps shows it")
+                .hasMessageNotContaining("secret");
+        assertThatThrownBy(() -> SidecarConfig.fromEnvAndArgs(Map.of(), "--auth-token=secret"))
+                .hasMessageContaining("AUTH_TOKEN");
+    }
+
+    @Test
+    void everySettingIsAVariableAndAFlagAndTheHelpSaysSo() {
+        String usage = SidecarConfig.usage();
+        assertThat(usage).startsWith("usage: bin/sidecar");
+        for (String name : SidecarConfig.SETTINGS.keySet()) {
+            if (name.equals("AUTH_TOKEN")) {
+                assertThat(usage).contains("Environment only: AUTH_TOKEN");
+                continue;
+            }
+            String flag = "--" + name.toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            assertThat(usage).as(name).contains(flag + "=" + name);
+        }
     }
 
     @Test
@@ -184,7 +266,10 @@ class SidecarConfigTest {
                                         Map.of(),
                                         "--processor-jar",
                                         tmp.resolve("x.jar").toString()))
-                .hasMessageContaining("PROCESSOR_JAR " + tmp.resolve("x.jar") + " is not a file");
+                .hasMessageContaining(
+                        "PROCESSOR_JAR (--processor-jar): "
+                                + tmp.resolve("x.jar")
+                                + " is not a file");
         assertThatThrownBy(
                         () ->
                                 SidecarConfig.builder()

@@ -5,6 +5,7 @@ import io.flinktrickle.connector.trickle.protocol.TrickleSubscriber;
 import io.flinktrickle.connector.trickle.testutils.Await;
 import io.flinktrickle.controlapi.Sidecar;
 import io.flinktrickle.controlapi.config.SidecarConfig;
+import io.flinktrickle.controlapi.config.SidecarConfigBuilder;
 import io.flinktrickle.controlapi.testutils.Api;
 import io.flinktrickle.controlapi.testutils.Orchestrator;
 import io.flinktrickle.controlapi.testutils.SlowParamsProcessor;
@@ -134,7 +135,7 @@ class ParamsRetentionITCase {
     }
 
     private static Sidecar sidecar(SidecarConfig.JobMode mode, String processor) throws Exception {
-        SidecarConfig.Builder b =
+        SidecarConfigBuilder b =
                 SidecarConfig.builder().host("127.0.0.1").port(0).capacity(1).jobMode(mode);
         if (processor != null) {
             b.processorClass(processor);

@@ -3,6 +3,7 @@ package io.flinktrickle.jobs.bench;
 import io.flinktrickle.connector.trickle.media.Frame;
 import io.flinktrickle.connector.trickle.media.FrameTypeInfo;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
+import io.flinktrickle.jobs.cli.Cli;
 import io.flinktrickle.jobs.processors.BlurBatchModel;
 import io.flinktrickle.jobs.processors.BlurModel;
 import io.flinktrickle.processor.api.BatchFrameProcessor;
@@ -24,6 +25,11 @@ import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -58,14 +64,47 @@ import java.util.concurrent.TimeUnit;
  */
 @Internal
 public final class BatchingBenchmark {
-    static final String USAGE =
-            "usage: bin/bench-batching [--seconds S] [--cpu] [--threads N] [--skip-djl]"
-                    + " [--skip-operator]\n"
-                    + "  --seconds  seconds of input per batch size (default 15)\n"
-                    + "  --cpu      the processor's cost is busy CPU work, not a sleep\n"
-                    + "  --threads  PyTorch's intra-op threads in the DJL part (default 1)\n"
-                    + "  --skip-djl only the operator part\n"
-                    + "  --skip-operator  only the DJL part";
+    /** The command line ({@link Cli}), parsed on the thread of {@code main}. */
+    @Command(
+            name = "bin/bench-batching",
+            synopsisHeading = "usage: ",
+            sortOptions = false,
+            description = "A BatchFrameProcessor's batches against one call per frame.")
+    static final class Args implements Cli.Checked {
+        @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        @Mixin Cli.HelpOption help;
+
+        @Option(
+                names = "--seconds",
+                paramLabel = "S",
+                description = "seconds of input per batch size (default 15)")
+        int seconds = 15;
+
+        @Option(names = "--cpu", description = "the processor's cost is busy CPU work, not a sleep")
+        boolean cpu;
+
+        @Option(
+                names = "--threads",
+                paramLabel = "N",
+                description = "PyTorch's intra-op threads in the DJL part (default 1)")
+        int threads = 1;
+
+        @Option(names = "--skip-djl", description = "only the operator part")
+        boolean skipDjl;
+
+        @Option(names = "--skip-operator", description = "only the DJL part")
+        boolean skipOperator;
+
+        @Override
+        public void check() {
+            Cli.check(
+                    spec,
+                    seconds > SETTLE_SECONDS,
+                    "--seconds must be above " + SETTLE_SECONDS + " but is " + seconds);
+            Cli.positive(spec, "--threads", threads);
+        }
+    }
 
     private static final int STREAMS = 4;
     private static final int FPS = 30;
@@ -88,33 +127,21 @@ public final class BatchingBenchmark {
     private BatchingBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        List<String> a = List.of(args);
-        if (a.contains("--help") || a.contains("-h")) {
-            System.out.println(USAGE);
+        Args parsed = new Args();
+        if (!Cli.parseOrExit(parsed, args)) {
             return;
         }
-        int seconds = 15;
-        int i = a.indexOf("--seconds");
-        if (i >= 0) {
-            seconds = Integer.parseInt(a.get(i + 1));
-            if (seconds <= SETTLE_SECONDS) {
-                throw new IllegalArgumentException("--seconds must be above " + SETTLE_SECONDS);
-            }
-        }
-        boolean cpu = a.contains("--cpu");
-        int threads = 1;
-        int t = a.indexOf("--threads");
-        if (t >= 0) {
-            threads = Integer.parseInt(a.get(t + 1));
-        }
+        int seconds = parsed.seconds;
+        boolean cpu = parsed.cpu;
+        int threads = parsed.threads;
         // Before the engine loads. One thread by default: CPU-seconds without OpenMP's spinning.
         System.setProperty(TORCH_THREADS_PROPERTY, Integer.toString(threads));
         System.out.printf(
                 "machine: %d cores, load %s%n", Runtime.getRuntime().availableProcessors(), load());
-        if (!a.contains("--skip-operator")) {
+        if (!parsed.skipOperator) {
             runOperator(seconds, cpu);
         }
-        if (!a.contains("--skip-djl")) {
+        if (!parsed.skipDjl) {
             runDjl();
         }
     }

@@ -9,6 +9,7 @@ import io.flinktrickle.connector.trickle.sink.ContinuousSegmentOutput;
 import io.flinktrickle.connector.trickle.sink.SegmentEncoder;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
+import io.flinktrickle.jobs.cli.Cli;
 import io.flinktrickle.jobs.media.ClipFiles;
 import io.flinktrickle.processor.tensor.FrameTensors;
 
@@ -19,6 +20,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacpp.Loader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -65,8 +69,21 @@ public final class MediaBenchmark {
      */
     private static final long SETTLED_COMPILE_MILLIS_PER_RUN = 1;
 
-    static final String USAGE =
-            "usage: bin/bench-media [MEDIA_DIR]   (the folder with clip A; default media/)";
+    /** The command line ({@link Cli}), parsed on the thread of {@code main}. */
+    @Command(
+            name = "bin/bench-media",
+            synopsisHeading = "usage: ",
+            description = "Decoding and encoding throughput and CPU, against the ffmpeg command.")
+    static final class Args {
+        @Mixin Cli.HelpOption help;
+
+        @Parameters(
+                index = "0",
+                arity = "0..1",
+                paramLabel = "MEDIA_DIR",
+                description = "the folder with clip A (default media/)")
+        Path media;
+    }
 
     private static final int MIN_WARMUP_ROUNDS = 3;
     private static final int MAX_WARMUP_ROUNDS = 12;
@@ -81,15 +98,15 @@ public final class MediaBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
-            System.out.println(USAGE);
+        Args parsed = new Args();
+        if (!Cli.parseOrExit(parsed, args)) {
             return;
         }
         System.setProperty("ai.djl.offline", "true");
         // FFmpeg's own log (probing notes, "Packet corrupt" at each segment's cut, x264's
         // statistics per encoder) would bury the table: only fatal errors.
         avutil.av_log_set_level(avutil.AV_LOG_FATAL);
-        Path media = args.length > 0 ? Path.of(args[0]) : ClipFiles.findMediaDir();
+        Path media = parsed.media != null ? parsed.media : ClipFiles.findMediaDir();
         List<byte[]> segments = new ArrayList<>();
         for (Path f : ClipFiles.segments(media, "clip-a-512-h264-aac")) {
             segments.add(Files.readAllBytes(f));

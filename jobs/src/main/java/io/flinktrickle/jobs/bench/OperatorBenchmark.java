@@ -3,6 +3,7 @@ package io.flinktrickle.jobs.bench;
 import io.flinktrickle.connector.trickle.media.Frame;
 import io.flinktrickle.connector.trickle.media.FrameTypeInfo;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
+import io.flinktrickle.jobs.cli.Cli;
 import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.api.ProcessorContext;
 import io.flinktrickle.processor.operator.FrameProcessing;
@@ -24,9 +25,13 @@ import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * The operator benchmark of issue 5: the per-frame cost of running a passthrough processor through
@@ -39,8 +44,28 @@ import java.util.List;
  */
 @Internal
 public final class OperatorBenchmark {
-    static final String USAGE =
-            "usage: bin/bench-operator [FRAMES]   (512x512 frames per run; default 3000)";
+    /** The command line ({@link Cli}), parsed on the thread of {@code main}. */
+    @Command(
+            name = "bin/bench-operator",
+            synopsisHeading = "usage: ",
+            description = "The FrameProcessing operator's overhead over a direct call.")
+    static final class Args implements Cli.Checked {
+        @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        @Mixin Cli.HelpOption help;
+
+        @Parameters(
+                index = "0",
+                arity = "0..1",
+                paramLabel = "FRAMES",
+                description = "512x512 frames per run, at least 2 (default 3000)")
+        int frames = 3000;
+
+        @Override
+        public void check() {
+            Cli.check(spec, frames >= 2, "FRAMES must be at least 2 but is " + frames);
+        }
+    }
 
     private static final int WIDTH = 512;
     private static final int HEIGHT = 512;
@@ -50,14 +75,11 @@ public final class OperatorBenchmark {
     private OperatorBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
-            System.out.println(USAGE);
+        Args parsed = new Args();
+        if (!Cli.parseOrExit(parsed, args)) {
             return;
         }
-        int frames = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
-        if (frames < 2) {
-            throw new IllegalArgumentException("frames must be at least 2");
-        }
+        int frames = parsed.frames;
         System.out.printf(
                 "machine: %d cores; %d frames of %dx%d RGB24 per run, %d runs after %d warm-ups%n",
                 Runtime.getRuntime().availableProcessors(),

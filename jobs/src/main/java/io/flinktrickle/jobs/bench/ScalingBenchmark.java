@@ -4,6 +4,7 @@ import io.flinktrickle.connector.trickle.media.Frame;
 import io.flinktrickle.connector.trickle.media.FrameTypeInfo;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.connector.trickle.source.enumerator.KeyGroupSplitAssigner;
+import io.flinktrickle.jobs.cli.Cli;
 import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.api.ProcessorContext;
 import io.flinktrickle.processor.operator.FrameProcessing;
@@ -25,6 +26,12 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -44,9 +51,43 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 @Internal
 public final class ScalingBenchmark {
-    static final String USAGE =
-            "usage: bin/bench-scaling [--cluster HOST:REST_PORT JOB_JAR] [STREAMS] [SECONDS]"
-                    + "   (default 4 streams, 20 s measured per run)";
+    /** The command line ({@link Cli}), parsed on the thread of {@code main}. */
+    @Command(
+            name = "bin/bench-scaling",
+            synopsisHeading = "usage: ",
+            description = "Frames per second of one job at parallelism 1 and 2.")
+    static final class Args implements Cli.Checked {
+        @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        @Mixin Cli.HelpOption help;
+
+        @Option(
+                names = "--cluster",
+                arity = "2",
+                paramLabel = "HOST:REST_PORT JOB_JAR",
+                description = "run on a session cluster with this job jar (default: a MiniCluster)")
+        List<String> cluster;
+
+        @Parameters(
+                index = "0",
+                arity = "0..1",
+                paramLabel = "STREAMS",
+                description = "streams in the job, at least 2 (default 4)")
+        int streams = 4;
+
+        @Parameters(
+                index = "1",
+                arity = "0..1",
+                paramLabel = "SECONDS",
+                description = "seconds measured per run, at least 1 (default 20)")
+        int seconds = 20;
+
+        @Override
+        public void check() {
+            Cli.check(spec, streams >= 2, "STREAMS must be at least 2 but is " + streams);
+            Cli.check(spec, seconds >= 1, "SECONDS must be at least 1 but is " + seconds);
+        }
+    }
 
     private static final int WIDTH = 512;
     private static final int HEIGHT = 512;
@@ -56,27 +97,14 @@ public final class ScalingBenchmark {
     private ScalingBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
-            System.out.println(USAGE);
+        Args parsed = new Args();
+        if (!Cli.parseOrExit(parsed, args)) {
             return;
         }
-        String cluster = null;
-        String jar = null;
-        int a = 0;
-        if (args.length > 0 && args[0].equals("--cluster")) {
-            if (args.length < 3) {
-                throw new IllegalArgumentException(
-                        "usage: --cluster HOST:REST_PORT JOB_JAR [streams] [seconds]");
-            }
-            cluster = args[1];
-            jar = args[2];
-            a = 3;
-        }
-        int streams = args.length > a ? Integer.parseInt(args[a]) : 4;
-        int seconds = args.length > a + 1 ? Integer.parseInt(args[a + 1]) : 20;
-        if (streams < 2 || seconds < 1) {
-            throw new IllegalArgumentException("usage: [streams >= 2] [seconds >= 1]");
-        }
+        String cluster = parsed.cluster == null ? null : parsed.cluster.get(0);
+        String jar = parsed.cluster == null ? null : parsed.cluster.get(1);
+        int streams = parsed.streams;
+        int seconds = parsed.seconds;
         int cores = Runtime.getRuntime().availableProcessors();
         System.out.printf(
                 "machine: %d cores, %s; %d streams of %dx%d RGB24 in one job, box blur (plain"

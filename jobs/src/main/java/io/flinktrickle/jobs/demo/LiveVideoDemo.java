@@ -9,6 +9,7 @@ import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
+import io.flinktrickle.jobs.cli.Cli;
 import io.flinktrickle.jobs.live.JobArgs;
 import io.flinktrickle.jobs.live.LiveVideoToVideoJob;
 import io.flinktrickle.jobs.live.ProcessorJars;
@@ -55,17 +56,15 @@ public final class LiveVideoDemo {
     }
 
     public static void main(String[] args) throws Exception {
-        if (DemoOptions.helpRequested(args)) {
-            System.out.println(DemoOptions.USAGE);
-            return;
-        }
         DemoOptions options;
         try {
             options = DemoOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            System.err.println(DemoOptions.USAGE);
-            System.exit(2);
+        } catch (picocli.CommandLine.ParameterException e) {
+            Cli.exit(e.getCommandLine(), e.getMessage());
+            return;
+        }
+        if (options == null) {
+            System.out.println(DemoOptions.usage());
             return;
         }
         PrintStream console = System.err;

@@ -5,10 +5,17 @@ import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
 import io.flinktrickle.connector.trickle.protocol.TrickleSegment;
 import io.flinktrickle.connector.trickle.protocol.TrickleSubscriber;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
+import io.flinktrickle.jobs.cli.Cli;
 import io.flinktrickle.jobs.media.ClipFiles;
 import io.flinktrickle.jobs.media.LivePacing;
 
 import org.apache.flink.annotation.Internal;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,16 +45,6 @@ import java.util.concurrent.TimeUnit;
 @Internal
 public final class TrickleRelayDemo {
 
-    static final String USAGE =
-            "usage: bin/relay-demo [--media-dir DIR] [--clip PREFIX] [--loops N] [--out FILE]"
-                    + " [--fast]\n"
-                    + "  --media-dir  folder with the clip segments (default: the repository's"
-                    + " media/)\n"
-                    + "  --clip       file prefix of the clip (default clip-a-512-h264-aac)\n"
-                    + "  --loops      how many times the clip is streamed (default 1)\n"
-                    + "  --out        output file (default out/demo-output.ts)\n"
-                    + "  --fast       publish as fast as possible instead of in real time";
-
     private final Options options;
     private final PrintStream out;
 
@@ -57,17 +54,15 @@ public final class TrickleRelayDemo {
     }
 
     public static void main(String[] args) throws Exception {
-        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
-            System.out.println(USAGE);
-            return;
-        }
         Options options;
         try {
             options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            System.err.println(USAGE);
-            System.exit(2);
+        } catch (CommandLine.ParameterException e) {
+            Cli.exit(e.getCommandLine(), e.getMessage());
+            return;
+        }
+        if (options == null) {
+            System.out.println(Cli.usage(Cli.of(new Options())));
             return;
         }
         Summary s = new TrickleRelayDemo(options, System.out).run();
@@ -222,66 +217,75 @@ public final class TrickleRelayDemo {
     }
 
     /** Command-line options, validated before anything starts. */
+    /** The command line ({@link Cli}), parsed and checked on the thread of {@code main}. */
+    @Command(
+            name = "bin/relay-demo",
+            synopsisHeading = "usage: ",
+            sortOptions = false,
+            description =
+                    "Streams a clip's segments through the embedded trickle server and writes what"
+                            + " a subscriber reads to a playable file.")
     static final class Options {
+        @Spec CommandLine.Model.CommandSpec spec;
+
+        @Mixin Cli.HelpOption help;
+
+        @Option(
+                names = "--media-dir",
+                paramLabel = "DIR",
+                description = "folder with the clip segments (default: the repository's media/)")
         Path mediaDir;
+
+        @Option(
+                names = "--clip",
+                paramLabel = "PREFIX",
+                description = "file prefix of the clip (default clip-a-512-h264-aac)")
         String clip = "clip-a-512-h264-aac";
+
+        @Option(
+                names = "--loops",
+                paramLabel = "N",
+                description = "how many times the clip is streamed, at least 1 (default 1)")
         int loops = 1;
+
+        @Option(
+                names = "--out",
+                paramLabel = "FILE",
+                description = "output file (default out/demo-output.ts)")
         Path out = Path.of("out", "demo-output.ts");
+
+        @Option(
+                names = "--fast",
+                description = "publish as fast as possible instead of in real time")
         boolean fast;
 
+        /**
+         * Parses and checks {@code args}; null when the usage was asked for.
+         *
+         * @throws CommandLine.ParameterException naming the option
+         */
         static Options parse(String[] args) {
             Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                switch (a) {
-                    case "--media-dir":
-                        o.mediaDir = Path.of(value(args, ++i, a));
-                        break;
-                    case "--clip":
-                        o.clip = value(args, ++i, a);
-                        break;
-                    case "--loops":
-                        try {
-                            o.loops = Integer.parseInt(value(args, ++i, a));
-                        } catch (NumberFormatException e) {
-                            throw new IllegalArgumentException("--loops needs a whole number");
-                        }
-                        if (o.loops < 1) {
-                            throw new IllegalArgumentException("--loops must be at least 1");
-                        }
-                        break;
-                    case "--out":
-                        o.out = Path.of(value(args, ++i, a));
-                        break;
-                    case "--fast":
-                        o.fast = true;
-                        break;
-                    default:
-                        throw new IllegalArgumentException("unknown argument " + a);
-                }
+            if (!Cli.parse(Cli.of(o), args)) {
+                return null;
             }
+            Cli.check(o.spec, o.loops >= 1, "--loops must be at least 1 but is " + o.loops);
             if (o.mediaDir == null) {
                 o.mediaDir = ClipFiles.findMediaDir();
             }
-            if (!Files.isDirectory(o.mediaDir)) {
-                throw new IllegalArgumentException("media dir " + o.mediaDir + " does not exist");
-            }
-            if (o.segments().isEmpty()) {
-                throw new IllegalArgumentException(
-                        "no " + o.clip + "-*.ts segments in " + o.mediaDir);
-            }
+            Cli.check(
+                    o.spec,
+                    Files.isDirectory(o.mediaDir),
+                    "--media-dir " + o.mediaDir + " does not exist");
+            Cli.check(
+                    o.spec,
+                    !o.segments().isEmpty(),
+                    "--clip: no " + o.clip + "-*.ts segments in " + o.mediaDir);
             return o;
         }
 
         List<Path> segments() {
             return ClipFiles.segments(mediaDir, clip);
-        }
-
-        private static String value(String[] args, int i, String name) {
-            if (i >= args.length) {
-                throw new IllegalArgumentException(name + " needs a value");
-            }
-            return args[i];
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.flinktrickle.jobs.live;
 
 import io.flinktrickle.connector.trickle.protocol.AccessToken;
+import io.flinktrickle.jobs.cli.Cli;
 import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.operator.RealTimePolicy;
 import io.flinktrickle.processor.params.InvalidParamsException;
@@ -8,79 +9,29 @@ import io.flinktrickle.processor.params.StreamParams;
 
 import org.apache.flink.annotation.Internal;
 
+import picocli.CommandLine;
+
 import java.net.URI;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * The arguments of {@link LiveVideoToVideoJob}, parsed and checked before anything starts. Every
- * problem is a {@link UsageException} with a message that names the argument.
+ * The arguments of {@link LiveVideoToVideoJob}, parsed and checked before anything starts: the
+ * options are declared in {@link JobOptions} (picocli, see {@link Cli}), a {@code --stream}'s value
+ * is read by {@link StreamSpecs}, the sidecar's token by {@link SidecarTokens}; their combinations
+ * are checked here. Every problem is a {@link UsageException} with a message that names the
+ * argument.
+ *
+ * <p>Parsed on the calling thread (the job's {@code main}, or the sidecar's stream start);
+ * immutable after, except that {@link #newProcessor()} creates a new processor at each call.
  */
 @Internal
 public final class JobArgs {
-    public static final String USAGE =
-            String.join(
-                    "\n",
-                    "usage: LiveVideoToVideoJob --stream id=ID,subscribe=URL,publish=URL"
-                            + "[,control=URL][,events=URL][,data=URL][,params=URL]"
-                            + " [--stream ...]",
-                    "         | --announcements URL [--registry URL] [--warm-up-frames N]",
-                    "         [--processor CLASS] [--params JSON] [--width N --height N]",
-                    "         [--max-framerate 1-60|0] [--parallelism N]"
-                            + " [--policy drop_oldest|block|none]",
-                    "         [--devices cpu|gpu:N,...] [--heartbeat-seconds N]"
-                            + " [--checkpoint-seconds N] [--max-restarts N] [--job-name NAME]",
-                    "         [--input-wait-seconds N] [--label KEY=VALUE ...]",
-                    "         [--max-batch-size N] [--max-batch-delay-ms N]",
-                    "         [--sidecar-url URL --sidecar-token TOKEN]",
-                    "",
-                    "  --stream         a stream and its trickle channels (repeat for several);"
-                            + " id is its key; params= is a second control channel (a"
-                            + " sidecar's) whose end also ends the stream",
-                    "  --announcements  runner mode: a trickle channel of stream announcements"
-                        + " (JSON: start a stream while the job runs, on the least-loaded slot);"
-                        + " may be combined with --stream",
-                    "  --registry       a trickle channel the job publishes its active announced"
-                            + " streams to (after each change, and when asked)",
-                    "  --warm-up-frames frames of the given size each slot encodes, decodes,"
-                            + " processes and encodes again before it takes streams (default"
-                            + " 30 with --announcements, else 0)",
-                    "  --processor      a FrameProcessor class with a no-argument constructor"
-                            + " (default: passthrough)",
-                    "  --params         start params for every stream, a JSON object validated as"
-                            + " PyTrickle does",
-                    "  --width/--height size of the decoded frames (default 512x512)",
-                    "  --max-framerate  fps cap by pts (default 24; params' max_framerate wins)",
-                    "  --parallelism    processor slots (default: the environment's)",
-                    "  --policy         when a stream falls behind (default drop_oldest)",
-                    "  --devices        devices when Flink's gpu resource is absent"
-                            + " (subtask i takes device i mod n)",
-                    "  --heartbeat-seconds  interval of the heartbeat events (default 10;"
-                            + " the gateway needs one within 30 s)",
-                    "  --checkpoint-seconds  checkpoint interval: params and source positions"
-                            + " (default 10; 0 = off)",
-                    "  --input-wait-seconds  how long a stream's input channel that does not exist"
-                            + " yet is waited for before the stream ends with 'input channel URL"
-                            + " not found' (default 10, at most 50; 0: a 404 ends it at once)",
-                    "  --max-batch-size for a BatchFrameProcessor: the most frames (of all the"
-                            + " slot's streams) in one call (default 8; a plain processor: 1)",
-                    "  --max-batch-delay-ms  for a BatchFrameProcessor: how long a batch's first"
-                            + " frame may wait for more (default 20)",
-                    "  --label          kept in the job's global parameters as"
-                            + " flink-trickle.label.KEY (e.g. for the sidecar that submitted it)",
-                    "  --max-restarts   restarts in a row (1 s doubling to 10 s; the count resets"
-                            + " after a minute of running) before the job fails (default: Flink's"
-                            + " restart strategy)",
-                    "  --sidecar-url    a sidecar's trickle server (http://host:port/): every"
-                            + " request to it carries --sidecar-token as a bearer token, no"
-                            + " request to another server does; the token is kept in the job's"
-                            + " sources and sinks, never in its configuration");
+    /** The generated usage ({@code --help}): every option with its meaning and default. */
+    public static final String USAGE = Cli.usage(Cli.of(new JobOptions()));
 
     /** A second of video at 30 fps: enough to load the codecs and compile the frame path. */
     static final int DEFAULT_RUNNER_WARM_UP_FRAMES = 30;
@@ -206,9 +157,12 @@ public final class JobArgs {
         }
     }
 
-    /** Parses {@code args}; the processor class is looked up with this class's own loader. */
+    /**
+     * Parses {@code args}; the processor class is looked up with this class's own loader, the
+     * sidecar's token may come from the environment ({@value JobOptions#SIDECAR_TOKEN_ENV}).
+     */
     public static JobArgs parse(String... args) throws UsageException {
-        return parse(JobArgs.class.getClassLoader(), args);
+        return parse(System.getenv(), JobArgs.class.getClassLoader(), args);
     }
 
     /**
@@ -218,221 +172,126 @@ public final class JobArgs {
      * jar holds the class); {@link #newProcessor()} then uses this class's own loader.
      */
     public static JobArgs parse(ClassLoader processorLoader, String... args) throws UsageException {
-        List<StreamSpec> streams = new ArrayList<>();
-        URI announcements = null;
-        URI registry = null;
-        int warmUpFrames = -1;
-        String processor = "io.flinktrickle.jobs.processors.Passthrough";
-        Map<String, Object> params = Map.of();
-        int width = 512;
-        int height = 512;
-        int fps = 24;
-        int parallelism = -1;
-        RealTimePolicy policy = RealTimePolicy.DROP_OLDEST;
-        List<String> devices = List.of();
-        String jobName = "live-video-to-video";
-        int heartbeatSeconds = 10;
-        int checkpointSeconds = 10;
-        int maxRestarts = -1;
-        int inputWaitSeconds = DEFAULT_INPUT_WAIT_SECONDS;
-        int[] batching = {0, -1}; // max batch size, max batch delay (ms): the defaults
-        Map<String, String> labels = new LinkedHashMap<>();
-        boolean sizeGiven = false;
-        URI sidecarUrl = null;
-        String sidecarSecret = null;
-        for (int i = 0; i < args.length; i++) {
-            String flag = args[i];
-            if (flag.equals("--help") || flag.equals("-h")) {
+        return parse(System.getenv(), processorLoader, args);
+    }
+
+    /**
+     * Parses {@code args} with {@code env} as the environment ({@value
+     * JobOptions#SIDECAR_TOKEN_ENV}); otherwise as {@link #parse(ClassLoader, String...)}.
+     *
+     * @throws UsageException naming the option; an empty message for {@code --help}
+     */
+    static JobArgs parse(Map<String, String> env, ClassLoader processorLoader, String... args)
+            throws UsageException {
+        JobOptions o = new JobOptions();
+        try {
+            if (!Cli.parse(Cli.of(o), args)) {
                 throw new UsageException("");
             }
-            if (i + 1 >= args.length) {
-                throw new UsageException(flag + " needs a value");
-            }
-            String value = args[++i];
-            switch (flag) {
-                case "--stream":
-                    streams.add(stream(value));
-                    break;
-                case "--announcements":
-                    announcements = url(value);
-                    break;
-                case "--registry":
-                    registry = url(value);
-                    break;
-                case "--warm-up-frames":
-                    warmUpFrames = integer(flag, value);
-                    if (warmUpFrames < 0 || warmUpFrames > 600) {
-                        throw new UsageException("--warm-up-frames must be 0..600");
-                    }
-                    break;
-                case "--processor":
-                    processor = value;
-                    break;
-                case "--params":
-                    try {
-                        params = StreamParams.parseAndValidate(value);
-                    } catch (InvalidParamsException e) {
-                        throw new UsageException("--params: " + e.getMessage());
-                    }
-                    break;
-                case "--width":
-                    width = positive(flag, value);
-                    sizeGiven = true;
-                    break;
-                case "--height":
-                    height = positive(flag, value);
-                    sizeGiven = true;
-                    break;
-                case "--max-framerate":
-                    fps = integer(flag, value);
-                    if (fps != 0
-                            && (fps < StreamParams.MIN_FRAMERATE
-                                    || fps > StreamParams.MAX_FRAMERATE_LIMIT)) {
-                        throw new UsageException("--max-framerate must be 0 (off) or 1-60");
-                    }
-                    break;
-                case "--parallelism":
-                    parallelism = positive(flag, value);
-                    break;
-                case "--policy":
-                    try {
-                        policy = RealTimePolicy.valueOf(value.toUpperCase(Locale.ROOT));
-                    } catch (IllegalArgumentException e) {
-                        throw new UsageException(
-                                "--policy must be one of "
-                                        + Arrays.toString(RealTimePolicy.values()).toLowerCase()
-                                        + " but is "
-                                        + value);
-                    }
-                    break;
-                case "--heartbeat-seconds":
-                    heartbeatSeconds = positive(flag, value);
-                    if (heartbeatSeconds >= 30) {
-                        throw new UsageException(
-                                "--heartbeat-seconds must be under 30 (the gateway's watchdog)");
-                    }
-                    break;
-                case "--label":
-                    int eq = value.indexOf('=');
-                    if (eq <= 0) {
-                        throw new UsageException("--label must be KEY=VALUE but is " + value);
-                    }
-                    labels.put(value.substring(0, eq), value.substring(eq + 1));
-                    break;
-                case "--max-restarts":
-                    maxRestarts = integer(flag, value);
-                    if (maxRestarts < 0) {
-                        throw new UsageException("--max-restarts must not be negative");
-                    }
-                    break;
-                case "--input-wait-seconds":
-                    inputWaitSeconds = integer(flag, value);
-                    if (inputWaitSeconds < 0 || inputWaitSeconds > MAX_INPUT_WAIT_SECONDS) {
-                        throw new UsageException(
-                                "--input-wait-seconds must be 0.."
-                                        + MAX_INPUT_WAIT_SECONDS
-                                        + " (below the stream idle timeout)");
-                    }
-                    break;
-                case "--max-batch-size":
-                    batching[0] = positive(flag, value);
-                    if (batching[0] > MAX_BATCH_SIZE) {
-                        throw new UsageException("--max-batch-size must be 1.." + MAX_BATCH_SIZE);
-                    }
-                    break;
-                case "--max-batch-delay-ms":
-                    batching[1] = positive(flag, value);
-                    if (batching[1] > MAX_BATCH_DELAY_MILLIS) {
-                        throw new UsageException(
-                                "--max-batch-delay-ms must be 1.." + MAX_BATCH_DELAY_MILLIS);
-                    }
-                    break;
-                case "--checkpoint-seconds":
-                    checkpointSeconds = integer(flag, value);
-                    if (checkpointSeconds < 0) {
-                        throw new UsageException("--checkpoint-seconds must be 0 (off) or more");
-                    }
-                    break;
-                case "--devices":
-                    devices = List.of(value.split(","));
-                    for (String d : devices) {
-                        if (!d.trim().matches("cpu|gpu|gpu:?\\d+|cuda:\\d+")) {
-                            throw new UsageException(
-                                    "--devices: " + d + " is not cpu, gpu, gpu:N or cuda:N");
-                        }
-                    }
-                    break;
-                case "--job-name":
-                    jobName = value;
-                    break;
-                case "--sidecar-url":
-                    sidecarUrl = url(value);
-                    break;
-                case "--sidecar-token":
-                    sidecarSecret = value; // checked below; never part of a message
-                    break;
-                default:
-                    throw new UsageException("unknown argument " + flag);
-            }
+        } catch (CommandLine.ParameterException e) {
+            throw new UsageException(e.getMessage());
         }
-        if (streams.isEmpty() && announcements == null) {
+        if (o.streams.isEmpty() && o.announcements == null) {
             throw new UsageException("at least one --stream (or --announcements) is needed");
         }
-        if (registry != null && announcements == null) {
-            throw new UsageException("--registry needs --announcements");
-        }
-        if (warmUpFrames < 0) {
-            warmUpFrames = announcements != null ? DEFAULT_RUNNER_WARM_UP_FRAMES : 0;
-        }
+        check(o.registry == null || o.announcements != null, "--registry needs --announcements");
+        int warmUpFrames =
+                o.warmUpFrames != null
+                        ? o.warmUpFrames
+                        : o.announcements != null ? DEFAULT_RUNNER_WARM_UP_FRAMES : 0;
+        check(warmUpFrames >= 0 && warmUpFrames <= 600, "--warm-up-frames must be 0..600");
         Set<String> ids = new HashSet<>();
-        for (StreamSpec s : streams) {
-            if (!ids.add(s.id)) {
-                throw new UsageException("stream id " + s.id + " is given twice");
+        for (StreamSpec s : o.streams) {
+            check(ids.add(s.id), "stream id " + s.id + " is given twice");
+        }
+        Map<String, Object> params = Map.of();
+        if (o.params != null) {
+            try {
+                params = StreamParams.parseAndValidate(o.params);
+            } catch (InvalidParamsException e) {
+                throw new UsageException("--params: " + e.getMessage());
             }
         }
-        if (sizeGiven && (width % 2 != 0 || height % 2 != 0)) {
-            throw new UsageException("--width and --height must be even (H.264 4:2:0)");
+        int width = o.width == null ? 512 : positive("--width", o.width);
+        int height = o.height == null ? 512 : positive("--height", o.height);
+        check(width % 2 == 0 && height % 2 == 0, "--width and --height must be even (H.264 4:2:0)");
+        check(
+                o.maxFramerate == 0
+                        || (o.maxFramerate >= StreamParams.MIN_FRAMERATE
+                                && o.maxFramerate <= StreamParams.MAX_FRAMERATE_LIMIT),
+                "--max-framerate must be 0 (off) or 1-60 but is " + o.maxFramerate);
+        int parallelism = o.parallelism == null ? -1 : positive("--parallelism", o.parallelism);
+        positive("--heartbeat-seconds", o.heartbeatSeconds);
+        check(
+                o.heartbeatSeconds < 30,
+                "--heartbeat-seconds must be under 30 (the gateway's watchdog)");
+        check(o.checkpointSeconds >= 0, "--checkpoint-seconds must be 0 (off) or more");
+        check(
+                o.maxRestarts == null || o.maxRestarts >= 0,
+                "--max-restarts must not be negative but is " + o.maxRestarts);
+        check(
+                o.inputWaitSeconds >= 0 && o.inputWaitSeconds <= MAX_INPUT_WAIT_SECONDS,
+                "--input-wait-seconds must be 0.."
+                        + MAX_INPUT_WAIT_SECONDS
+                        + " (below the stream idle timeout) but is "
+                        + o.inputWaitSeconds);
+        int[] batching = {0, -1}; // max batch size, max batch delay (ms): the defaults
+        if (o.maxBatchSize != null) {
+            batching[0] = positive("--max-batch-size", o.maxBatchSize);
+            check(batching[0] <= MAX_BATCH_SIZE, "--max-batch-size must be 1.." + MAX_BATCH_SIZE);
+        }
+        if (o.maxBatchDelayMillis != null) {
+            batching[1] = positive("--max-batch-delay-ms", o.maxBatchDelayMillis);
+            check(
+                    batching[1] <= MAX_BATCH_DELAY_MILLIS,
+                    "--max-batch-delay-ms must be 1.." + MAX_BATCH_DELAY_MILLIS);
+        }
+        List<String> devices = new ArrayList<>();
+        for (String d : o.devices) {
+            check(
+                    d.trim().matches("cpu|gpu|gpu:?\\d+|cuda:\\d+"),
+                    "--devices: " + d + " is not cpu, gpu, gpu:N or cuda:N");
+            devices.add(d.trim());
+        }
+        for (String key : o.labels.keySet()) {
+            check(!key.isBlank(), "--label must be KEY=VALUE with a KEY");
         }
         if (processorLoader != null) {
-            checkProcessor(processorLoader, processor);
+            checkProcessor(processorLoader, o.processor);
         }
-        AccessToken sidecarToken = sidecarToken(sidecarUrl, sidecarSecret);
         return new JobArgs(
-                streams,
-                announcements,
-                registry,
+                o.streams,
+                o.announcements,
+                o.registry,
                 warmUpFrames,
-                processor,
+                o.processor,
                 params,
                 width,
                 height,
-                fps,
+                o.maxFramerate,
                 parallelism,
-                policy,
+                o.policy,
                 devices,
-                jobName,
-                heartbeatSeconds,
-                checkpointSeconds,
-                maxRestarts,
-                inputWaitSeconds,
+                o.jobName,
+                o.heartbeatSeconds,
+                o.checkpointSeconds,
+                o.maxRestarts == null ? -1 : o.maxRestarts,
+                o.inputWaitSeconds,
                 batching,
-                labels,
-                sidecarToken,
+                o.labels,
+                SidecarTokens.of(o, env),
                 processorLoader != null ? processorLoader : JobArgs.class.getClassLoader());
     }
 
-    private static AccessToken sidecarToken(URI url, String secret) throws UsageException {
-        if (url == null && secret == null) {
-            return null;
+    static void check(boolean ok, String message) throws UsageException {
+        if (!ok) {
+            throw new UsageException(message);
         }
-        if (url == null || secret == null) {
-            throw new UsageException("--sidecar-url and --sidecar-token go together");
-        }
-        try {
-            return AccessToken.forServer(url, secret);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--sidecar-token: " + e.getMessage()); // never the token
-        }
+    }
+
+    private static int positive(String option, int value) throws UsageException {
+        check(value > 0, option + " must be positive but is " + value);
+        return value;
     }
 
     /** Instantiates the processor (each call a new instance). */
@@ -472,74 +331,5 @@ public final class JobArgs {
                             + " cannot be created with its no-argument constructor: "
                             + e);
         }
-    }
-
-    private static StreamSpec stream(String value) throws UsageException {
-        Map<String, String> kv = new LinkedHashMap<>();
-        for (String part : value.split(",")) {
-            int eq = part.indexOf('=');
-            if (eq <= 0) {
-                throw new UsageException("--stream: '" + part + "' is not key=value");
-            }
-            kv.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
-        }
-        Set<String> known =
-                Set.of("id", "subscribe", "publish", "control", "events", "data", "params");
-        for (String k : kv.keySet()) {
-            if (!known.contains(k)) {
-                throw new UsageException("--stream: unknown key " + k + " (known: " + known + ")");
-            }
-        }
-        for (String required : List.of("id", "subscribe", "publish")) {
-            if (!kv.containsKey(required) || kv.get(required).isEmpty()) {
-                throw new UsageException("--stream: " + required + "= is required in " + value);
-            }
-        }
-        String id = kv.get("id");
-        if (id.indexOf('#') >= 0) {
-            throw new UsageException("--stream: id must not contain '#': " + id);
-        }
-        return new StreamSpec(
-                id,
-                url(kv.get("subscribe")),
-                url(kv.get("publish")),
-                url(kv.get("control")),
-                url(kv.get("events")),
-                url(kv.get("data")),
-                url(kv.get("params")));
-    }
-
-    private static URI url(String value) throws UsageException {
-        if (value == null) {
-            return null;
-        }
-        try {
-            URI u = URI.create(value);
-            if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) {
-                throw new UsageException("not an http(s) URL: " + value);
-            }
-            if (u.getHost() == null) {
-                throw new UsageException("URL without host: " + value);
-            }
-            return u;
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("not a URL: " + value);
-        }
-    }
-
-    private static int integer(String flag, String value) throws UsageException {
-        try {
-            return Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new UsageException(flag + " must be an integer but is " + value);
-        }
-    }
-
-    private static int positive(String flag, String value) throws UsageException {
-        int v = integer(flag, value);
-        if (v <= 0) {
-            throw new UsageException(flag + " must be positive but is " + value);
-        }
-        return v;
     }
 }

@@ -1,6 +1,14 @@
 package io.flinktrickle.jobs.scaffold;
 
+import io.flinktrickle.jobs.cli.Cli;
+
 import org.apache.flink.annotation.Internal;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,9 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.regex.Pattern;
@@ -30,20 +36,54 @@ import java.util.stream.Stream;
  */
 @Internal
 public final class NewProcessor {
-    static final String USAGE =
-            String.join(
-                    "\n",
-                    "usage: bin/new-processor ClassName [--package PKG] [--dir DIR]"
-                            + " [--group-id ID] [--artifact-id NAME] [--batch]",
-                    "",
-                    "  ClassName      the processor class, a Java identifier starting upper case",
-                    "  --package      its package (default com.example.video)",
-                    "  --dir          the project's folder, absent or empty (default ./NAME)",
-                    "  --group-id     the project's Maven groupId (default com.example)",
-                    "  --artifact-id  the project's artifactId, NAME (default: the class name in"
-                            + " kebab case, MyFilter -> my-filter)",
-                    "  --batch        a BatchFrameProcessor: one call for the frames of several"
-                            + " streams");
+    /** The command line ({@link Cli}), parsed on the caller's thread. */
+    @Command(
+            name = "bin/new-processor",
+            synopsisHeading = "usage: ",
+            sortOptions = false,
+            description =
+                    "Creates a Maven project with a FrameProcessor, its test and a build that"
+                            + " packages it for the sidecar and the job.")
+    static final class Options {
+        @Mixin Cli.HelpOption help;
+
+        @Parameters(
+                index = "0",
+                paramLabel = "ClassName",
+                description = "the processor class, a Java identifier starting upper case")
+        String className;
+
+        @Option(
+                names = "--package",
+                paramLabel = "PKG",
+                description = "its package (default com.example.video)")
+        String pkg = "com.example.video";
+
+        @Option(
+                names = "--dir",
+                paramLabel = "DIR",
+                description = "the project's folder, absent or empty (default ./NAME)")
+        Path dir;
+
+        @Option(
+                names = "--group-id",
+                paramLabel = "ID",
+                description = "the project's Maven groupId (default com.example)")
+        String groupId = "com.example";
+
+        @Option(
+                names = "--artifact-id",
+                paramLabel = "NAME",
+                description =
+                        "the project's artifactId (default: the class name in kebab case, MyFilter"
+                                + " -> my-filter)")
+        String artifactId;
+
+        @Option(
+                names = "--batch",
+                description = "a BatchFrameProcessor: one call for the frames of several streams")
+        boolean batch;
+    }
 
     /** System property naming the flink-trickle checkout (set by {@code bin/new-processor}). */
     static final String HOME_PROPERTY = "flinktrickle.home";
@@ -54,9 +94,6 @@ public final class NewProcessor {
     private static final String TEMPLATES = "/scaffold/";
     private static final String VERSIONS = "versions.properties";
     private static final String WRAPPER_SCRIPT = "mvnw";
-
-    /** The option that makes the processor a {@code BatchFrameProcessor}. */
-    private static final String BATCH_FLAG = "--batch";
 
     /** Templates filled with the project's values: template name, then the file it becomes. */
     private static final String[][] TEMPLATED = {
@@ -73,17 +110,15 @@ public final class NewProcessor {
     private NewProcessor() {}
 
     public static void main(String[] args) throws IOException {
-        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
-            System.out.println(USAGE);
+        Options options = new Options();
+        if (!Cli.parseOrExit(options, args)) {
             return;
         }
         Path dir;
         try {
-            dir = generate(args);
+            dir = generate(options);
         } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            System.err.println(USAGE);
-            System.exit(2);
+            Cli.exit(Cli.of(new Options()), e.getMessage());
             return;
         }
         printNextSteps(dir, System.getProperty(HOME_PROPERTY), System.out);
@@ -100,40 +135,29 @@ public final class NewProcessor {
         out.println("      cd " + dir + " && ./mvnw verify");
     }
 
-    /** Writes the project; returns its folder (absolute, normalised). */
+    /**
+     * Writes the project described by {@code args} (as {@code bin/new-processor} takes them);
+     * returns its folder (absolute, normalised).
+     *
+     * @throws IllegalArgumentException naming the argument that is wrong
+     */
     public static Path generate(String... args) throws IOException {
-        if (args.length == 0 || args[0].startsWith("-")) {
-            throw new IllegalArgumentException("the processor's class name comes first");
+        Options options = new Options();
+        try {
+            Cli.parse(Cli.of(options), args);
+        } catch (CommandLine.ParameterException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
-        String className = args[0];
-        String pkg = "com.example.video";
-        String groupId = "com.example";
-        String artifactId = null;
-        Path dir = null;
-        List<String> options = new ArrayList<>(List.of(args));
-        boolean batch = options.remove(BATCH_FLAG); // the one option without a value
-        args = options.toArray(new String[0]);
-        for (int i = 1; i < args.length; i += 2) {
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException(args[i] + " needs a value");
-            }
-            switch (args[i]) {
-                case "--package":
-                    pkg = args[i + 1];
-                    break;
-                case "--dir":
-                    dir = Path.of(args[i + 1]);
-                    break;
-                case "--group-id":
-                    groupId = args[i + 1];
-                    break;
-                case "--artifact-id":
-                    artifactId = args[i + 1];
-                    break;
-                default:
-                    throw new IllegalArgumentException("unknown option " + args[i]);
-            }
-        }
+        return generate(options);
+    }
+
+    private static Path generate(Options o) throws IOException {
+        String className = o.className;
+        String pkg = o.pkg;
+        String groupId = o.groupId;
+        String artifactId = o.artifactId;
+        Path dir = o.dir;
+        boolean batch = o.batch;
         if (!JAVA_IDENTIFIER.matcher(className).matches()) {
             throw new IllegalArgumentException(
                     "class name must be a Java identifier starting upper case: " + className);

@@ -178,7 +178,10 @@ class LiveVideoDemoITCase {
         assertThatThrownBy(() -> DemoOptions.parse("--input", "/no/such/file.ts"))
                 .hasMessageContaining("does not exist");
         assertThatThrownBy(() -> DemoOptions.parse("--colour"))
-                .hasMessageContaining("needs a value");
+                .hasMessageContaining("Unknown option: '--colour'");
+        assertThatThrownBy(() -> DemoOptions.parse("--seconds", "ten"))
+                .hasMessageContaining("option '--seconds': 'ten' is not an int");
+        assertThat(DemoOptions.parse("--help")).as("the usage was asked for").isNull();
         assertThat(DemoOptions.parse("--processor", "blur").processorClass()).endsWith("BlurModel");
         assertThat(DemoOptions.parse("--processor", "blur-batch").processorClass())
                 .endsWith("BlurBatchModel");

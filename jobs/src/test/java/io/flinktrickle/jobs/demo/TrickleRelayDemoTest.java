@@ -41,6 +41,8 @@ class TrickleRelayDemoTest {
                                         new String[] {"--media-dir", "/does/not/exist"}))
                 .hasMessageContaining("does not exist");
         assertThatThrownBy(() -> TrickleRelayDemo.Options.parse(new String[] {"--what"}))
-                .hasMessageContaining("unknown argument");
+                .hasMessageContaining("Unknown option: '--what'");
+        assertThatThrownBy(() -> TrickleRelayDemo.Options.parse(new String[] {"--loops", "x"}))
+                .hasMessageContaining("option '--loops': 'x' is not an int");
     }
 }

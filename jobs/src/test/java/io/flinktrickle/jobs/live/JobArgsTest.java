@@ -6,6 +6,12 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -86,7 +92,12 @@ class JobArgsTest {
                 "--max-batch-size must be positive", "--stream", STREAM, "--max-batch-size", "0");
         assertError("1..256", "--stream", STREAM, "--max-batch-size", "257");
         assertError("1..1000", "--stream", STREAM, "--max-batch-delay-ms", "1001");
-        assertError("must be an integer", "--stream", STREAM, "--max-batch-delay-ms", "soon");
+        assertError(
+                "option '--max-batch-delay-ms': 'soon' is not an int",
+                "--stream",
+                STREAM,
+                "--max-batch-delay-ms",
+                "soon");
     }
 
     @Test
@@ -118,7 +129,7 @@ class JobArgsTest {
     void badArgumentsAreUsageErrors() {
         assertError("at least one --stream");
         assertError("subscribe= is required", "--stream", "id=a,publish=http://x/a");
-        assertError("unknown key", "--stream", STREAM + ",foo=1");
+        assertError("unknown key foo", "--stream", STREAM + ",foo=http://o/f");
         assertError(
                 "not an http(s) URL", "--stream", "id=a,subscribe=ftp://x/a,publish=http://x/b");
         assertError("given twice", "--stream", STREAM, "--stream", STREAM);
@@ -131,10 +142,10 @@ class JobArgsTest {
                 "is not a FrameProcessor", "--stream", STREAM, "--processor", "java.lang.String");
         assertError("width and height", "--stream", STREAM, "--params", "{\"width\":5}");
         assertError("--max-framerate must be", "--stream", STREAM, "--max-framerate", "61");
-        assertError("--policy must be one of", "--stream", STREAM, "--policy", "fast");
+        assertError("option '--policy'", "--stream", STREAM, "--policy", "fast");
         assertError("must be even", "--stream", STREAM, "--width", "511", "--height", "512");
-        assertError("needs a value", "--stream");
-        assertError("unknown argument", "--stream", STREAM, "--colour", "red");
+        assertError("Missing required parameter for option '--stream'", "--stream");
+        assertError("Unknown option", "--stream", STREAM, "--colour", "red");
     }
 
     @Test
@@ -178,6 +189,95 @@ class JobArgsTest {
                 .isInstanceOf(JobArgs.UsageException.class)
                 .hasMessageContaining("--sidecar-token")
                 .hasMessageNotContaining(shortToken);
+    }
+
+    @Test
+    void streamUrlsMayHoldCommasAndEveryStreamIsItsOwnOption() throws Exception {
+        String withCommas =
+                "id=c,subscribe=http://o/in?layers=a,b&x=1,publish=http://o/out,2,"
+                        + "control=http://o/c?k=v,w";
+        JobArgs a = JobArgs.parse("--stream", withCommas, "--stream=" + STREAM);
+        assertThat(a.streams).hasSize(2);
+        assertThat(a.streams.get(0).subscribe).hasToString("http://o/in?layers=a,b&x=1");
+        assertThat(a.streams.get(0).publish).hasToString("http://o/out,2");
+        assertThat(a.streams.get(0).control).hasToString("http://o/c?k=v,w");
+        assertThat(a.streams.get(1).id).isEqualTo("abc");
+        assertError("publish= is given twice", "--stream", STREAM + ",publish=http://o/x");
+    }
+
+    @Test
+    void theSidecarTokenComesFromAFileOrTheEnvironment(@TempDir Path tmp) throws Exception {
+        String token = "Aa1Bb2Cc3Dd4Ee5Ff6Gg7Hh8Ii9Jj0Kk";
+        String url = "http://sidecar:2940/";
+        Path file = Files.writeString(tmp.resolve("token"), token + "\n");
+        JobArgs fromFile =
+                JobArgs.parse(
+                        Map.of(),
+                        null,
+                        "--stream",
+                        STREAM,
+                        "--sidecar-url",
+                        url,
+                        "--sidecar-token-file",
+                        file.toString());
+        assertThat(fromFile.sidecarToken.secret()).isEqualTo(token);
+        Map<String, String> env = Map.of(JobOptions.SIDECAR_TOKEN_ENV, token);
+        JobArgs fromEnv = JobArgs.parse(env, null, "--stream", STREAM, "--sidecar-url", url);
+        assertThat(fromEnv.sidecarToken.secret()).isEqualTo(token);
+        assertThat(fromEnv.sidecarToken.appliesTo(URI.create(url + "x"))).isTrue();
+        assertThat(JobArgs.parse(env, null, "--stream", STREAM).sidecarToken)
+                .as("the environment counts only with --sidecar-url")
+                .isNull();
+        assertThatThrownBy(
+                        () ->
+                                JobArgs.parse(
+                                        Map.of(),
+                                        null,
+                                        "--stream",
+                                        STREAM,
+                                        "--sidecar-url",
+                                        url,
+                                        "--sidecar-token-file",
+                                        tmp.resolve("missing").toString()))
+                .hasMessageContaining("--sidecar-token-file: cannot read");
+        Path shortToken = Files.writeString(tmp.resolve("short"), "tooShort");
+        assertThatThrownBy(
+                        () ->
+                                JobArgs.parse(
+                                        Map.of(),
+                                        null,
+                                        "--stream",
+                                        STREAM,
+                                        "--sidecar-url",
+                                        url,
+                                        "--sidecar-token-file",
+                                        shortToken.toString()))
+                .hasMessageContaining("--sidecar-token-file " + shortToken)
+                .hasMessageNotContaining("tooShort");
+        assertThatThrownBy(
+                        () ->
+                                JobArgs.parse(
+                                        Map.of(),
+                                        null,
+                                        "--stream",
+                                        STREAM,
+                                        "--sidecar-url",
+                                        url,
+                                        "--sidecar-token",
+                                        token,
+                                        "--sidecar-token-file",
+                                        file.toString()))
+                .hasMessageContaining("give one of them");
+    }
+
+    @Test
+    void theUsageIsGeneratedFromTheOptions() {
+        assertThat(JobArgs.USAGE)
+                .startsWith("usage: LiveVideoToVideoJob --stream")
+                .contains("--sidecar-token-file=FILE", "--max-batch-delay-ms=MS", "--label");
+        assertThatThrownBy(() -> JobArgs.parse("--help"))
+                .isInstanceOf(JobArgs.UsageException.class)
+                .hasMessage("");
     }
 
     @Test
