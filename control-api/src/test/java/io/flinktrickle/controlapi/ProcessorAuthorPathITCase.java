@@ -7,6 +7,7 @@ import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.controlapi.testutils.Api;
 import io.flinktrickle.controlapi.testutils.Frames;
 import io.flinktrickle.controlapi.testutils.Orchestrator;
+import io.flinktrickle.controlapi.testutils.Sidecars;
 import io.flinktrickle.jobs.scaffold.NewProcessor;
 import io.flinktrickle.jobs.testutils.GeneratedProjects;
 import io.flinktrickle.processor.testutils.TestJars;
@@ -67,17 +68,7 @@ class ProcessorAuthorPathITCase {
         assertThat(jar).exists();
         assertThat(project.resolve("target/white-box-0.1.0-SNAPSHOT-job.jar")).exists();
 
-        SidecarConfig config =
-                SidecarConfig.fromEnvAndArgs(
-                        Map.of(),
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        "0",
-                        "--processor-jar",
-                        jar.toString(),
-                        "--processor",
-                        "com.example.video.WhiteBox");
+        SidecarConfig config = Sidecars.withProcessorJar(jar, "com.example.video.WhiteBox");
         try (Orchestrator orch = new Orchestrator();
                 Sidecar sidecar = Sidecar.create(config, Optional.empty())) {
             sidecar.start();

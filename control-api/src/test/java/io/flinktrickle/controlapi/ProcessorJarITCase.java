@@ -7,6 +7,7 @@ import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.controlapi.testutils.Api;
 import io.flinktrickle.controlapi.testutils.Frames;
 import io.flinktrickle.controlapi.testutils.Orchestrator;
+import io.flinktrickle.controlapi.testutils.Sidecars;
 import io.flinktrickle.processor.testutils.TestJars;
 
 import org.junit.jupiter.api.Test;
@@ -44,17 +45,7 @@ class ProcessorJarITCase {
         double inputCorner = meanOfBox(Frames.videoOf(TestMedia.read(TestMedia.clipA().get(0))));
         assertThat(inputCorner).as("clip A's corner is not white").isLessThan(200);
 
-        SidecarConfig config =
-                SidecarConfig.fromEnvAndArgs(
-                        Map.of(),
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        "0",
-                        "--processor-jar",
-                        jar.toString(),
-                        "--processor",
-                        WHITE_BOX);
+        SidecarConfig config = Sidecars.withProcessorJar(jar, WHITE_BOX);
         try (Orchestrator orch = new Orchestrator();
                 Sidecar sidecar = Sidecar.create(config, Optional.empty())) {
             sidecar.start();

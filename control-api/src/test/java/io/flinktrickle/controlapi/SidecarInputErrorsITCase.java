@@ -3,9 +3,9 @@ package io.flinktrickle.controlapi;
 import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
 import io.flinktrickle.connector.trickle.testutils.Await;
 import io.flinktrickle.connector.trickle.testutils.TestMedia;
-import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.controlapi.testutils.Api;
 import io.flinktrickle.controlapi.testutils.Orchestrator;
+import io.flinktrickle.controlapi.testutils.Sidecars;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
@@ -39,9 +39,7 @@ class SidecarInputErrorsITCase {
         orch = new Orchestrator();
         sidecar =
                 Sidecar.create(
-                                SidecarConfig.builder()
-                                        .host("127.0.0.1")
-                                        .port(0)
+                                Sidecars.local()
                                         .capacity(2)
                                         .heartbeatInterval(Duration.ofSeconds(2))
                                         .inputWait(Duration.ofSeconds(2))

@@ -1,9 +1,11 @@
 package io.flinktrickle.controlapi.http;
 
+import io.flinktrickle.connector.trickle.testutils.Await;
 import io.flinktrickle.controlapi.Sidecar;
 import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.controlapi.hardware.GpuInfo;
 import io.flinktrickle.controlapi.testutils.Orchestrator;
+import io.flinktrickle.controlapi.testutils.Sidecars;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,19 +40,14 @@ class SidecarAppTest {
         orch = new Orchestrator();
         sidecar =
                 Sidecar.create(
-                                SidecarConfig.builder()
-                                        .host("127.0.0.1")
-                                        .port(0)
+                                Sidecars.local()
                                         .capacity(1)
                                         .maxBodyBytes(64 * 1024)
                                         .modelId("noop")
                                         .build(),
                                 Optional.empty())
                         .startServices();
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!sidecar.manager().isReady() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        Await.until(() -> sidecar.manager().isReady(), 60, "the runner ready");
     }
 
     @AfterAll
