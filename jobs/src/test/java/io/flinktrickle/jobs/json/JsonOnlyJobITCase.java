@@ -21,11 +21,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * JsonMessageEncoder) depends on {@code flink-connector-trickle} alone. It is built as its user
  * builds it, offline against this reactor's artifacts, its own test runs the job on a local Flink
  * against the real embedded trickle server, and its dependency tree holds no {@code org.bytedeco}
- * artifact, while the same project on {@code trickle-media} does pull them.
+ * artifact (nor picocli, an optional dependency of {@code trickle-protocol}), while the same
+ * project on {@code trickle-media} does pull them.
  */
 class JsonOnlyJobITCase {
 
     private static final String BYTEDECO = "org.bytedeco:";
+
+    /** The command lines' library: optional in trickle-protocol (for its server's main) only. */
+    private static final String PICOCLI = "info.picocli:";
 
     @Test
     void aJsonOnlyJobBuildsRunsAndHasNoJavaCvOrFfmpeg(@TempDir Path tmp) throws Exception {
@@ -51,7 +55,8 @@ class JsonOnlyJobITCase {
                 .anyMatch(line -> line.contains("io.flinktrickle:trickle-protocol:jar:"))
                 .anyMatch(line -> line.contains("org.apache.flink:flink-connector-base:jar:"))
                 .noneMatch(line -> line.contains("io.flinktrickle:trickle-media"))
-                .noneMatch(line -> line.contains(BYTEDECO));
+                .noneMatch(line -> line.contains(BYTEDECO))
+                .noneMatch(line -> line.contains(PICOCLI));
     }
 
     @Test

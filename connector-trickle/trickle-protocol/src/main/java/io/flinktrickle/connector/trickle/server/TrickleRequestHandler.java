@@ -29,7 +29,8 @@ final class TrickleRequestHandler implements HttpHandler {
     private static final String UNAUTHORIZED_BODY = "Unauthorized";
 
     private final String basePath;
-    private final SegmentHandlers segments;
+    private final SegmentReads reads;
+    private final SegmentWrites writes;
     private final ChannelStore store;
     private final boolean autocreate;
 
@@ -40,12 +41,14 @@ final class TrickleRequestHandler implements HttpHandler {
             String basePath,
             ChannelStore store,
             boolean autocreate,
-            SegmentHandlers segments,
+            SegmentReads reads,
+            SegmentWrites writes,
             String accessToken) {
         this.basePath = basePath;
         this.store = store;
         this.autocreate = autocreate;
-        this.segments = segments;
+        this.reads = reads;
+        this.writes = writes;
         this.accessToken =
                 accessToken == null ? null : accessToken.getBytes(StandardCharsets.US_ASCII);
     }
@@ -73,7 +76,7 @@ final class TrickleRequestHandler implements HttpHandler {
         try {
             channel = URLDecoder.decode(parts[0].replace("+", "%2B"), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            SegmentHandlers.text(ex, 400, "Invalid channel name");
+            Responses.text(ex, 400, "Invalid channel name");
             return;
         }
         if (parts.length == 1) {
@@ -92,7 +95,7 @@ final class TrickleRequestHandler implements HttpHandler {
         String seqText = parts[1];
         if (seqText.equals(io.flinktrickle.connector.trickle.protocol.TrickleProtocol.NEXT_PATH)
                 && (method.equals("GET") || method.equals("HEAD"))) {
-            segments.next(ex, channel);
+            reads.next(ex, channel);
             return;
         }
         switch (method) {
@@ -109,25 +112,25 @@ final class TrickleRequestHandler implements HttpHandler {
         try {
             seq = Long.parseLong(seqText);
         } catch (NumberFormatException e) {
-            SegmentHandlers.text(ex, 400, "Invalid idx");
+            Responses.text(ex, 400, "Invalid idx");
             return;
         }
         switch (method) {
             case "GET":
             case "HEAD":
-                segments.get(ex, channel, seq);
+                reads.get(ex, channel, seq);
                 return;
             case "POST":
-                segments.post(ex, channel, seq);
+                writes.post(ex, channel, seq);
                 return;
             default:
-                segments.deleteSegment(ex, channel, seq);
+                writes.deleteSegment(ex, channel, seq);
         }
     }
 
     private void createChannel(HttpExchange ex, String name) throws IOException {
         if (!autocreate) {
-            SegmentHandlers.streamNotFound(ex, true);
+            Responses.streamNotFound(ex, true);
             return;
         }
         String mime =
@@ -139,10 +142,10 @@ final class TrickleRequestHandler implements HttpHandler {
         try {
             store.getOrCreate(name, mime);
         } catch (ChannelStore.TooManyChannelsException e) {
-            SegmentHandlers.tooManyChannels(ex, e);
+            Responses.tooManyChannels(ex, e);
             return;
         } catch (IllegalArgumentException badType) {
-            SegmentHandlers.text(ex, 400, "Invalid mime type");
+            Responses.text(ex, 400, "Invalid mime type");
             return;
         }
         ex.respond(200, new LinkedHashMap<>(), new byte[0]);
@@ -150,7 +153,7 @@ final class TrickleRequestHandler implements HttpHandler {
 
     private void deleteChannel(HttpExchange ex, String name) throws IOException {
         if (!store.delete(name)) {
-            SegmentHandlers.text(ex, 400, "Invalid stream");
+            Responses.text(ex, 400, "Invalid stream");
             return;
         }
         ex.respond(200, new LinkedHashMap<>(), new byte[0]);
@@ -165,7 +168,7 @@ final class TrickleRequestHandler implements HttpHandler {
     }
 
     private static void notFoundPage(HttpExchange ex) throws IOException {
-        SegmentHandlers.text(ex, 404, "404 page not found");
+        Responses.text(ex, 404, "404 page not found");
     }
 
     private static void methodNotAllowed(HttpExchange ex, String allow) throws IOException {

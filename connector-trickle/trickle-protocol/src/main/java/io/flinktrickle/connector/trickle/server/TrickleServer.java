@@ -56,15 +56,16 @@ public final class TrickleServer implements AutoCloseable {
     private final ChannelStore store;
     private final JettyHttpServer http;
     private final ScheduledExecutorService sweeper;
-    private final SegmentHandlers segments;
+    private final MissingChannels missing = new MissingChannels();
 
     private TrickleServer(Builder b) {
         this.settings = b;
         this.store =
                 new ChannelStore(b.retainedSegments, b.maxChannels, b.changefeed, System::nanoTime);
-        this.segments =
-                new SegmentHandlers(
+        SegmentWrites writes =
+                new SegmentWrites(
                         store,
+                        missing,
                         b.autocreate,
                         b.maxSegmentBytes,
                         b.keepaliveInterval,
@@ -77,7 +78,12 @@ public final class TrickleServer implements AutoCloseable {
                         b.maxConnections,
                         b.headTimeout,
                         new TrickleRequestHandler(
-                                b.basePath, store, b.autocreate, segments, b.accessToken),
+                                b.basePath,
+                                store,
+                                b.autocreate,
+                                new SegmentReads(store, missing),
+                                writes,
+                                b.accessToken),
                         "trickle-server");
         this.sweeper =
                 Executors.newSingleThreadScheduledExecutor(
@@ -173,7 +179,7 @@ public final class TrickleServer implements AutoCloseable {
      * work it takes over before it knows all their names (a 404 would end that work).
      */
     public void holdMissingChannels(boolean hold) {
-        segments.holdMissing(hold);
+        missing.hold(hold);
     }
 
     /** Closes a channel in-process as {@code DELETE /{channel}} would; false if unknown. */
