@@ -22,7 +22,9 @@ import java.util.function.Supplier;
  * {@code main} runs in this JVM, or in the JobManager's for a REST jar run), and a remote
  * JobManager has neither this process's environment nor its files. The arguments are parsed here
  * with the job's own parser ({@link FlinkTarget#parseArguments}), so settings it refuses fail the
- * start before anything is submitted; a stream's URLs may hold commas ({@code --stream}).
+ * start before anything is submitted. The stream is given one URL per argument ({@code --stream-id
+ * ID --subscribe-url URL --publish-url URL ...}), so its URLs may hold any character a URL may
+ * hold.
  *
  * <p>Stateless; thread-safe.
  */
@@ -55,20 +57,20 @@ final class JobArguments {
      *     setting, e.g. an unknown processor class)
      */
     List<String> forStream(StartRequest r, String paramsChannel, String eventsChannel) {
-        StringBuilder stream = new StringBuilder();
-        stream.append("id=").append(r.streamId);
-        stream.append(",subscribe=").append(r.subscribe);
-        stream.append(",publish=").append(r.publish);
-        if (r.control != null) {
-            stream.append(",control=").append(r.control);
-        }
-        stream.append(",events=").append(internalChannel.apply(eventsChannel));
-        if (r.data != null) {
-            stream.append(",data=").append(r.data);
-        }
-        stream.append(",params=").append(internalChannel.apply(paramsChannel));
+        // One URL per argument (the job's --stream-id group): nothing splits a value, so a URL
+        // may hold any character, unlike in the compact --stream id=...,subscribe=... form.
         List<String> args = new ArrayList<>();
-        add(args, "--stream", stream.toString());
+        add(args, "--stream-id", r.streamId);
+        add(args, "--subscribe-url", r.subscribe.toString());
+        add(args, "--publish-url", r.publish.toString());
+        if (r.control != null) {
+            add(args, "--control-url", r.control.toString());
+        }
+        add(args, "--events-url", internalChannel.apply(eventsChannel).toString());
+        if (r.data != null) {
+            add(args, "--data-url", r.data.toString());
+        }
+        add(args, "--params-url", internalChannel.apply(paramsChannel).toString());
         add(args, "--params", StreamParams.toJson(r.params));
         add(args, "--width", Integer.toString(r.width));
         add(args, "--height", Integer.toString(r.height));

@@ -1,6 +1,5 @@
 package io.flinktrickle.controlapi.stream;
 
-import io.flinktrickle.jobs.live.StreamSpecs;
 import io.flinktrickle.processor.params.InvalidParamsException;
 import io.flinktrickle.processor.params.StreamParams;
 
@@ -20,7 +19,9 @@ import java.util.regex.Pattern;
  * as PyTrickle does ({@link StreamParams#validate}); {@code width}/{@code height} default to 512.
  * This runner transforms video, so {@code subscribe_url} and {@code publish_url} are required.
  * Sizes are bounded so that every message about the stream fits the sidecar's channels ({@link
- * SidecarChannelLimits}): each URL, the request id, the params.
+ * SidecarChannelLimits}): each URL, the request id, the params. A URL is checked as the job checks
+ * it (an http(s) URL with a host); any character a URL may hold is taken: the job gets each URL as
+ * one whole argument ({@link JobArguments}).
  *
  * <p>Immutable.
  */
@@ -142,11 +143,6 @@ public final class StartRequest {
         if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
                 || u.getHost() == null) {
             throw bad(field + " must be an http(s) URL with a host: " + quote(text));
-        }
-        if (!StreamSpecs.carries(text)) {
-            // The job's --stream takes commas, but not one that starts another part.
-            throw bad(
-                    field + " must not contain ',KEY=' (" + StreamSpecs.KEYS + "): " + quote(text));
         }
         if (utf8Bytes(text) > SidecarChannelLimits.MAX_URL_BYTES) {
             throw bad(

@@ -115,19 +115,18 @@ public final class LiveVideoDemo {
             JobArgs jobArgs =
                     JobArgs.parse(
                             jars.classLoader(),
-                            "--stream",
-                            "id="
-                                    + id
-                                    + ",subscribe="
-                                    + server.channelUri(id)
-                                    + ",publish="
-                                    + server.channelUri(id + "-out")
-                                    + ",control="
-                                    + server.channelUri(id + "-control")
-                                    + ",events="
-                                    + server.channelUri(id + "-events")
-                                    + ",data="
-                                    + server.channelUri(id + "-data"),
+                            "--stream-id",
+                            id,
+                            "--subscribe-url",
+                            server.channelUri(id).toString(),
+                            "--publish-url",
+                            server.channelUri(id + "-out").toString(),
+                            "--control-url",
+                            server.channelUri(id + "-control").toString(),
+                            "--events-url",
+                            server.channelUri(id + "-events").toString(),
+                            "--data-url",
+                            server.channelUri(id + "-data").toString(),
                             "--processor",
                             options.processorClass(),
                             "--width",

@@ -21,9 +21,9 @@ import java.util.Set;
 /**
  * The arguments of {@link LiveVideoToVideoJob}, parsed and checked before anything starts: the
  * options are declared in {@link JobOptions} (picocli, see {@link Cli}), a {@code --stream}'s value
- * is read by {@link StreamSpecs}, the sidecar's token by {@link SidecarTokens}; their combinations
- * are checked here. Every problem is a {@link UsageException} with a message that names the
- * argument.
+ * is read by {@link StreamSpecs}, a {@code --stream-id} group by {@link StreamOptions}, the
+ * sidecar's token by {@link SidecarTokens}; their combinations are checked here. Every problem is a
+ * {@link UsageException} with a message that names the argument.
  *
  * <p>Parsed on the calling thread (the job's {@code main}, or the sidecar's stream start);
  * immutable after, except that {@link #newProcessor()} creates a new processor at each call.
@@ -185,15 +185,20 @@ public final class JobArgs {
             throws UsageException {
         JobOptions o = new JobOptions();
         try {
-            if (!Cli.parse(Cli.of(o), args)) {
+            CommandLine cl = Cli.of(o);
+            // Every option takes the argument after it as its value, whatever it looks like: a
+            // stream id may be -h or --width (the sidecar passes ids it is given).
+            cl.setAllowOptionsAsOptionParameters(true);
+            if (!Cli.parse(cl, args)) {
                 throw new UsageException("");
             }
         } catch (CommandLine.ParameterException e) {
             throw new UsageException(e.getMessage());
         }
-        if (o.streams.isEmpty() && o.announcements == null) {
-            throw new UsageException("at least one --stream (or --announcements) is needed");
-        }
+        List<StreamSpec> streams = StreamOptions.specs(o.streams, o.streamGroups);
+        check(
+                !streams.isEmpty() || o.announcements != null,
+                "at least one --stream or --stream-id (or --announcements) is needed");
         check(o.registry == null || o.announcements != null, "--registry needs --announcements");
         int warmUpFrames =
                 o.warmUpFrames != null
@@ -201,7 +206,7 @@ public final class JobArgs {
                         : o.announcements != null ? DEFAULT_RUNNER_WARM_UP_FRAMES : 0;
         check(warmUpFrames >= 0 && warmUpFrames <= 600, "--warm-up-frames must be 0..600");
         Set<String> ids = new HashSet<>();
-        for (StreamSpec s : o.streams) {
+        for (StreamSpec s : streams) {
             check(ids.add(s.id), "stream id " + s.id + " is given twice");
         }
         Map<String, Object> params = Map.of();
@@ -260,7 +265,7 @@ public final class JobArgs {
             checkProcessor(processorLoader, o.processor);
         }
         return new JobArgs(
-                o.streams,
+                streams,
                 o.announcements,
                 o.registry,
                 warmUpFrames,

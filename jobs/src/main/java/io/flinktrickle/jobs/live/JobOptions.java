@@ -5,6 +5,7 @@ import io.flinktrickle.processor.operator.RealTimePolicy;
 
 import org.apache.flink.annotation.Internal;
 
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,6 +31,8 @@ import java.util.Map;
         customSynopsis = {
             "LiveVideoToVideoJob --stream id=ID,subscribe=URL,publish=URL[,KEY=URL...]"
                     + " [--stream ...]",
+            "       | --stream-id ID --subscribe-url URL --publish-url URL [--KEY-url URL...]"
+                    + " [--stream-id ...]",
             "       | --announcements URL [--registry URL] [--warm-up-frames N]",
             "       [OPTIONS]"
         },
@@ -58,12 +61,23 @@ final class JobOptions {
             paramLabel = "id=ID,subscribe=URL,publish=URL[,...]",
             converter = StreamSpecs.class,
             description = {
-                "a stream and its trickle channels (repeat for several); id is its key; the other"
-                        + " keys: control, events, data, params (a second control channel, a"
-                        + " sidecar's, whose end also ends the stream). A URL may hold commas,"
-                        + " not ',KEY='"
+                "a stream and its trickle channels in one argument, the compact form for typing"
+                    + " (repeat for several); id is its key; the other keys: control, events, data,"
+                    + " params (a second control channel, a sidecar's, whose end also ends the"
+                    + " stream). A URL may hold commas, but none before KEY= or before"
+                    + " word=scheme:// (that starts the next part): for any URL give the stream as"
+                    + " --stream-id ... below. Both forms may be mixed: the streams are the"
+                    + " --streams', then the --stream-ids'"
             })
     List<StreamSpec> streams = new ArrayList<>();
+
+    @ArgGroup(
+            exclusive = false,
+            multiplicity = "0..*",
+            heading =
+                    "%nA stream with one URL per argument, any character a URL may hold (repeat the"
+                            + " group per stream; what the sidecar writes):%n")
+    List<StreamOptions> streamGroups = new ArrayList<>();
 
     @Option(
             names = "--announcements",

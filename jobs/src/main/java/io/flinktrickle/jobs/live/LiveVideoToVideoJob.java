@@ -36,11 +36,11 @@ import java.util.Map;
  * and data to its events and data channels. One job serves one stream or many; the whole path is
  * one chained task per slot, frames are never serialized.
  *
- * <p>Streams are given as arguments ({@code --stream}), or announced while the job runs (runner
- * mode, {@code --announcements}): a long-running job whose slots load their processor and warm up
- * the whole path once, and take each announced stream on the least-loaded slot as soon as it is
- * announced; a stream's start and end travel in band (its output channels are learned from its
- * start and ended with it).
+ * <p>Streams are given as arguments ({@code --stream}, or {@code --stream-id} with one URL per
+ * argument), or announced while the job runs (runner mode, {@code --announcements}): a long-running
+ * job whose slots load their processor and warm up the whole path once, and take each announced
+ * stream on the least-loaded slot as soon as it is announced; a stream's start and end travel in
+ * band (its output channels are learned from its start and ended with it).
  *
  * <p>Submit it with {@code flink run} or the REST API (the shaded jar), or run it in a local
  * MiniCluster from the demo. Arguments: see {@link JobArgs#USAGE}.

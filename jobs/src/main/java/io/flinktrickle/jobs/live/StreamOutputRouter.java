@@ -10,9 +10,10 @@ import java.util.Map;
 
 /**
  * Routes a stream's processed frames to its publish channel: the channel given with the job ({@code
- * --stream … publish=}), or the one its in-band start names ({@link StreamLifecycle}, attribute
- * {@code url.publish}: a stream announced to a running job). The stream's end ends the channel (its
- * open segment completed, the channel deleted) and the router forgets it.
+ * --stream … publish=}, {@code --publish-url}), or the one its in-band start names ({@link
+ * StreamLifecycle}, attribute {@code url.publish}: a stream announced to a running job). The
+ * stream's end ends the channel (its open segment completed, the channel deleted) and the router
+ * forgets it.
  *
  * <p>Each sink subtask has its own copy, called on its mailbox thread only; after a restore the
  * operator passes each stream's start on again before its frames.

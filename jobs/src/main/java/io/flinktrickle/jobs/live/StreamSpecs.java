@@ -19,7 +19,9 @@ import java.util.regex.Pattern;
  * {@code =}, or with a word, {@code =} and a URL (so a misspelt key, {@code ,contrl=http://...}, is
  * an error rather than part of the URL before it): a URL may hold commas and any other character as
  * long as it does not hold {@code ,KEY=} for one of the seven keys, nor {@code ,word=scheme://},
- * e.g. {@code subscribe=http://o/in?layers=a,b&x=1}.
+ * e.g. {@code subscribe=http://o/in?layers=a,b&x=1}. This is the compact form for people typing a
+ * command line; a program that passes URLs it does not control gives each stream as a {@code
+ * --stream-id} group ({@link StreamOptions}), one URL per argument, where nothing is split.
  *
  * <p>Stateless; called on the thread that parses the arguments.
  */
@@ -36,13 +38,6 @@ public final class StreamSpecs implements CommandLine.ITypeConverter<StreamSpec>
                     ",(?=\\s*(?:(?:"
                             + String.join("|", KEYS)
                             + ")\\s*=|[A-Za-z_]+=[A-Za-z][A-Za-z0-9+.-]*://))");
-
-    /**
-     * Whether {@code url} survives as one part of a {@code --stream} value (holds no part break).
-     */
-    public static boolean carries(String url) {
-        return !PARTS.matcher(url).find();
-    }
 
     @Override
     public StreamSpec convert(String value) {

@@ -206,6 +206,152 @@ class JobArgsTest {
     }
 
     @Test
+    void aStreamGroupTakesEachUrlWholeWhateverItHolds() throws Exception {
+        String[] odd = {
+            "http://o/in?x=1,publish=http://x/",
+            "http://o/a,b;c=d,word=ftp://y/,id=z",
+            "http://o/sp%20ace?q=a%20b&p=%2C%3D%25",
+            "http://o/ünï/日本?q=ç",
+            "https://o/k==v;?,params=http://q/"
+        };
+        JobArgs a =
+                JobArgs.parse(
+                        "--stream-id",
+                        "s1",
+                        "--subscribe-url",
+                        odd[0],
+                        "--publish-url",
+                        odd[1],
+                        "--control-url",
+                        odd[2],
+                        "--events-url",
+                        odd[3],
+                        "--data-url",
+                        odd[4],
+                        "--params-url",
+                        odd[0],
+                        // The second stream's options in another order.
+                        "--stream-id",
+                        "s2",
+                        "--publish-url",
+                        odd[3],
+                        "--subscribe-url",
+                        odd[2]);
+        assertThat(a.streams).hasSize(2);
+        StreamSpec s1 = a.streams.get(0);
+        assertThat(s1.id).isEqualTo("s1");
+        assertThat(s1.subscribe).hasToString(odd[0]);
+        assertThat(s1.publish).hasToString(odd[1]);
+        assertThat(s1.control).hasToString(odd[2]);
+        assertThat(s1.events).hasToString(odd[3]);
+        assertThat(s1.data).hasToString(odd[4]);
+        assertThat(s1.params).hasToString(odd[0]);
+        StreamSpec s2 = a.streams.get(1);
+        assertThat(
+                        JobArgs.parse(
+                                        "--stream-id",
+                                        "-h",
+                                        "--subscribe-url",
+                                        odd[0],
+                                        "--publish-url",
+                                        odd[1],
+                                        "--stream-id=--width",
+                                        "--subscribe-url",
+                                        odd[0],
+                                        "--publish-url",
+                                        odd[1])
+                                .streams)
+                .as("an id that looks like an option is still the id")
+                .extracting(s -> s.id)
+                .containsExactly("-h", "--width");
+        assertThat(s2.id).isEqualTo("s2");
+        assertThat(s2.subscribe).hasToString(odd[2]);
+        assertThat(s2.publish).hasToString(odd[3]);
+        assertThat(s2.control).isNull();
+        assertThat(s2.events).isNull();
+        assertThat(s2.data).isNull();
+        assertThat(s2.params).isNull();
+    }
+
+    @Test
+    void bothStreamFormsMayBeMixedTheirIdsOnce() throws Exception {
+        JobArgs a =
+                JobArgs.parse(
+                        "--stream-id",
+                        "g",
+                        "--subscribe-url",
+                        "http://o/g",
+                        "--publish-url",
+                        "http://o/g-out",
+                        "--stream",
+                        STREAM);
+        assertThat(a.streams).extracting(s -> s.id).containsExactly("abc", "g");
+        assertError(
+                "stream id abc is given twice",
+                "--stream",
+                STREAM,
+                "--stream-id",
+                "abc",
+                "--subscribe-url",
+                "http://o/a",
+                "--publish-url",
+                "http://o/b");
+    }
+
+    @Test
+    void aStreamGroupsErrorsNameTheOption() {
+        String[] sub = {"--subscribe-url", "http://o/in"};
+        String[] pub = {"--publish-url", "http://o/out"};
+        assertError("a stream without --stream-id: --subscribe-url http://o/in", cat(sub, pub));
+        assertError(
+                "--stream-id a: --publish-url is required",
+                cat(new String[] {"--stream-id", "a"}, sub));
+        assertError(
+                "--stream-id a: --subscribe-url is required",
+                cat(new String[] {"--stream-id", "a"}, pub));
+        // A repeated option starts the next stream: the first one lacks its publish URL here.
+        assertError(
+                "--stream-id a: --publish-url is required",
+                cat(
+                        new String[] {"--stream-id", "a"},
+                        sub,
+                        new String[] {"--stream-id", "b"},
+                        sub,
+                        pub));
+        assertError(
+                "a stream without --stream-id: --control-url http://o/c2",
+                cat(
+                        new String[] {"--stream-id", "a"},
+                        sub,
+                        pub,
+                        new String[] {"--control-url", "http://o/c1"},
+                        new String[] {"--control-url", "http://o/c2"}));
+        assertError(
+                "option '--subscribe-url': not an http(s) URL: ftp://o/in",
+                "--stream-id",
+                "a",
+                "--subscribe-url",
+                "ftp://o/in",
+                "--publish-url",
+                "http://o/out");
+        assertError(
+                "option '--publish-url': not a URL: http://o/a b",
+                cat(new String[] {"--stream-id", "a", "--publish-url", "http://o/a b"}, sub));
+        assertError(
+                "Missing required parameter for option '--publish-url'",
+                cat(new String[] {"--stream-id", "a"}, sub, new String[] {"--publish-url"}));
+        assertError("must not contain '#'", cat(new String[] {"--stream-id", "a#b"}, sub, pub));
+        assertError(
+                "--stream-id must not be blank", cat(new String[] {"--stream-id", " "}, sub, pub));
+    }
+
+    private static String[] cat(String[]... parts) {
+        return java.util.Arrays.stream(parts)
+                .flatMap(java.util.Arrays::stream)
+                .toArray(String[]::new);
+    }
+
+    @Test
     void theSidecarTokenComesFromAFileOrTheEnvironment(@TempDir Path tmp) throws Exception {
         String token = "Aa1Bb2Cc3Dd4Ee5Ff6Gg7Hh8Ii9Jj0Kk";
         String url = "http://sidecar:2940/";
@@ -274,7 +420,16 @@ class JobArgsTest {
     void theUsageIsGeneratedFromTheOptions() {
         assertThat(JobArgs.USAGE)
                 .startsWith("usage: LiveVideoToVideoJob --stream")
-                .contains("--sidecar-token-file=FILE", "--max-batch-delay-ms=MS", "--label");
+                .contains("--sidecar-token-file=FILE", "--max-batch-delay-ms=MS", "--label")
+                .contains("| --stream-id ID --subscribe-url URL --publish-url URL")
+                .contains(
+                        "--stream-id=ID",
+                        "--subscribe-url=URL",
+                        "--publish-url=URL",
+                        "--control-url=URL",
+                        "--events-url=URL",
+                        "--data-url=URL",
+                        "--params-url=URL");
         assertThatThrownBy(() -> JobArgs.parse("--help"))
                 .isInstanceOf(JobArgs.UsageException.class)
                 .hasMessage("");

@@ -263,15 +263,17 @@ class LiveVideoToVideoJobITCase {
             URI base = server.baseUri();
             JobArgs args =
                     JobArgs.parse(
-                            "--stream",
-                            "id=in,subscribe="
-                                    + base.resolve("in")
-                                    + ",publish="
-                                    + base.resolve("in-out")
-                                    + ",events="
-                                    + base.resolve("in-events")
-                                    + ",data="
-                                    + base.resolve("in-data"),
+                            // One URL per argument, as the sidecar gives a stream.
+                            "--stream-id",
+                            "in",
+                            "--subscribe-url",
+                            base.resolve("in").toString(),
+                            "--publish-url",
+                            base.resolve("in-out").toString(),
+                            "--events-url",
+                            base.resolve("in-events").toString(),
+                            "--data-url",
+                            base.resolve("in-data").toString(),
                             "--processor",
                             processor,
                             "--max-framerate",
