@@ -253,9 +253,12 @@ class SidecarFaultsITCase {
             assertThat(streamThreads())
                     .as("no stream's threads left behind (all: " + threadGroups() + ")")
                     .isEmpty();
+            // A leak of a thread every fourth cycle or more goes over this; the elastic pools
+            // (the JDK HTTP clients' workers, Jetty's and Flink's REST pools) grow and shrink
+            // within it with the machine's load (seen: +14 with two test JVMs side by side).
             assertThat(Thread.activeCount())
                     .as("threads now vs before: " + threadGroups() + " vs " + namesBefore)
-                    .isLessThanOrEqualTo(threadsBefore + 10);
+                    .isLessThanOrEqualTo(threadsBefore + Math.max(10, cycles / 4));
             assertThat(sidecar.manager().target().list())
                     .as("no job left running but the runner job")
                     .filteredOn(j -> !j.status.isGloballyTerminalState())

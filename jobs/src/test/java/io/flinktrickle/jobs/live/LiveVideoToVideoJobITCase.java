@@ -9,6 +9,7 @@ import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
+import io.flinktrickle.connector.trickle.testutils.Await;
 import io.flinktrickle.connector.trickle.testutils.ChannelFollower;
 import io.flinktrickle.connector.trickle.testutils.TestClusters;
 import io.flinktrickle.connector.trickle.testutils.TestMedia;
@@ -105,10 +106,7 @@ class LiveVideoToVideoJobITCase {
                     LivePacing.publishPaced(in, segment, LivePacing.segmentDuration(segment));
                 }
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            while (video.size() < 3 && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            Await.until(() -> video.size() >= 3, 90, "three output segments");
             System.out.printf(
                     "after publishing: %d video, %d event, %d data segments out%n",
                     video.size(), events.size(), data.size());
@@ -116,10 +114,7 @@ class LiveVideoToVideoJobITCase {
             server.deleteChannel("cam");
             server.deleteChannel("cam-control");
             job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
-            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (server.channelNames().contains("cam-out") && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            Await.until(() -> !server.channelNames().contains("cam-out"), 30, "cam-out deleted");
             assertThat(server.channelNames()).doesNotContain("cam-out", "cam-events", "cam-data");
 
             List<VideoFrame> frames = decode(video);
@@ -295,16 +290,10 @@ class LiveVideoToVideoJobITCase {
                     LivePacing.publishPaced(in, segment, LivePacing.segmentDuration(segment));
                 }
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (video.isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            Await.until(() -> !video.isEmpty(), 60, "output video");
             server.deleteChannel("in");
             job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
-            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (server.channelNames().contains("in-out") && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            Await.until(() -> !server.channelNames().contains("in-out"), 30, "in-out deleted");
             Set<String> types = new HashSet<>();
             synchronized (events) {
                 for (byte[] e : events) {
