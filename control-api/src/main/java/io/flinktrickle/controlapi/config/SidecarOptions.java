@@ -268,13 +268,14 @@ final class SidecarOptions {
                             + " 50; 0: at once)")
     Long inputWaitSeconds;
 
-    /** The processor jars given, blank entries of a comma list left out. */
+    /** The processor jars given, trimmed, blank entries of a comma list left out. */
     List<Path> processorJars() {
         List<Path> jars = new ArrayList<>();
         if (processorJars != null) {
             for (Path jar : processorJars) {
-                if (!jar.toString().isBlank()) {
-                    jars.add(jar);
+                String given = jar.toString().trim(); // "a.jar, b.jar" as before
+                if (!given.isEmpty()) {
+                    jars.add(Path.of(given));
                 }
             }
         }

@@ -6,6 +6,7 @@ import org.apache.flink.client.program.rest.RestClusterClient;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.SecurityOptions;
+import org.apache.flink.runtime.highavailability.nonha.standalone.StandaloneClientHAServices;
 import org.apache.flink.runtime.rest.FileUpload;
 import org.apache.flink.runtime.rest.RestClient;
 import org.apache.flink.runtime.rest.messages.EmptyMessageParameters;
@@ -227,7 +228,16 @@ final class FlinkRestCalls implements AutoCloseable {
         checkOpen();
         if (cluster == null) {
             try {
-                cluster = new RestClusterClient<>(configuration, StandaloneClusterId.getInstance());
+                // The leader is this URL as given: the default HA services would resolve the
+                // host in the constructor, after its RestClient opened its event loop, and a
+                // name that does not resolve yet (a JobManager still starting) would leak that
+                // event loop on every try.
+                String leader = base.getScheme() + "://" + base.getRawAuthority();
+                cluster =
+                        new RestClusterClient<>(
+                                configuration,
+                                StandaloneClusterId.getInstance(),
+                                (config, fatal) -> new StandaloneClientHAServices(leader));
             } catch (Exception e) {
                 throw new IOException("cannot make a REST client for " + base + ": " + e, e);
             }

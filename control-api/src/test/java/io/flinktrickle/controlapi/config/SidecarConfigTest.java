@@ -183,6 +183,18 @@ class SidecarConfigTest {
     }
 
     @Test
+    void processorJarsAreAListWithSpacesAroundTheCommas(@TempDir Path tmp) throws Exception {
+        Path a = Files.writeString(tmp.resolve("a.jar"), "");
+        Path b = Files.writeString(tmp.resolve("b.jar"), "");
+        SidecarConfig c =
+                SidecarConfig.fromEnvAndArgs(
+                        Map.of("PROCESSOR_JAR", a + ", " + b + " ,"),
+                        "--processor",
+                        "com.example.Any");
+        assertThat(c.processorJars).containsExactly(a, b);
+    }
+
+    @Test
     void theAuthTokenComesFromTheEnvironmentOrAFileNeverTheCommandLine(@TempDir Path tmp)
             throws Exception {
         assertThat(SidecarConfig.fromEnvAndArgs(Map.of("AUTH_TOKEN", "env-tok")).authToken)

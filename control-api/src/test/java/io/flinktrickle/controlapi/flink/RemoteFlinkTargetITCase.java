@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -99,6 +100,38 @@ class RemoteFlinkTargetITCase {
                 .hasMessageContaining("ConnectException");
         assertThat(nowhere.isReachable()).isFalse();
         nowhere.close();
+    }
+
+    @Test
+    void aJobManagerNameThatDoesNotResolveLeaksNothingAcrossTries() throws Exception {
+        // As while a compose or k8s JobManager is not up yet: the sidecar asks every 2 s.
+        RemoteFlinkTarget unresolved =
+                RemoteFlinkTarget.builder()
+                        .restUrl(URI.create("http://jobmanager.invalid:8081"))
+                        .jobJar(jobJar())
+                        .requestTimeout(Duration.ofSeconds(2))
+                        .build();
+        try {
+            int afterFirst = -1;
+            for (int i = 0; i < 6; i++) {
+                assertThatThrownBy(unresolved::list).isInstanceOf(IOException.class);
+                if (i == 0) {
+                    afterFirst = openFiles();
+                }
+            }
+            // A leaked client is a netty event loop group: selectors, each a few descriptors.
+            assertThat(openFiles()).as("open file descriptors").isLessThanOrEqualTo(afterFirst + 5);
+            assertThat(unresolved.isReachable()).isFalse();
+        } finally {
+            unresolved.close();
+        }
+    }
+
+    /** This JVM's open file descriptors (Linux). */
+    private static int openFiles() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return (int) fds.count();
+        }
     }
 
     @Test

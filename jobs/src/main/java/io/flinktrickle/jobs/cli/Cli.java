@@ -56,12 +56,15 @@ public final class Cli {
     /**
      * A command line for {@code command} (a {@code @Command} object), configured as every entry
      * point's: enums in any case, a repeated single-value option keeps its last value (as the
-     * hand-written parsers did), plain-text help 100 columns wide.
+     * hand-written parsers did), no {@code @file} expansion, plain-text help 100 columns wide.
      */
     public static CommandLine of(Object command) {
         CommandLine cl = new CommandLine(command);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setOverwrittenOptionsAllowed(true);
+        // An argument starting with '@' is a value (a stream id, a URL, a token), never a file
+        // of arguments to read.
+        cl.setExpandAtFiles(false);
         cl.setUsageHelpAutoWidth(false);
         cl.setUsageHelpWidth(100);
         cl.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));

@@ -149,6 +149,22 @@ class JobArgsTest {
     }
 
     @Test
+    void anArgumentStartingWithAtIsAValueNotAFileOfArguments(@TempDir Path tmp) throws Exception {
+        // With expansion on, picocli would replace "@<file>" by the file's words.
+        Path file = Files.writeString(tmp.resolve("args"), "--width 640");
+        String id = "@" + file;
+        JobArgs a =
+                JobArgs.parse(
+                        "--stream-id",
+                        id,
+                        "--subscribe-url",
+                        "http://o/in",
+                        "--publish-url",
+                        "http://o/out");
+        assertThat(a.streams.get(0).id).isEqualTo(id);
+    }
+
+    @Test
     void theSidecarTokenStaysOutOfTheJobsConfigurationAndMessages() throws Exception {
         String token = "Aa1Bb2Cc3Dd4Ee5Ff6Gg7Hh8Ii9Jj0Kk";
         JobArgs a =

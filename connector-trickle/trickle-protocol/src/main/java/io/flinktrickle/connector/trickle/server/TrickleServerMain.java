@@ -95,6 +95,7 @@ public final class TrickleServerMain {
         Map<String, String> vars = Map.copyOf(env);
         CommandLine cl = new CommandLine(new TrickleServerOptions());
         cl.setOverwrittenOptionsAllowed(true);
+        cl.setExpandAtFiles(false); // "@..." is a value, never a file of arguments
         cl.setUsageHelpAutoWidth(false);
         cl.setUsageHelpWidth(100);
         cl.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
