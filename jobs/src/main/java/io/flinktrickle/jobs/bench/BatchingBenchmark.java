@@ -21,7 +21,6 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
-import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -177,7 +176,8 @@ public final class BatchingBenchmark {
         DataStream<Frame> source =
                 env.fromSource(
                         new DataGeneratorSource<>(
-                                new Streams(),
+                                new SyntheticFrames(
+                                        "stream", STREAMS, WIDTH, HEIGHT, PTS_PER_FRAME),
                                 frames,
                                 RateLimiterStrategy.perSecond(STREAMS * FPS),
                                 new FrameTypeInfo()),
@@ -211,28 +211,6 @@ public final class BatchingBenchmark {
                 latencies[(int) (latencies.length * 0.95)],
                 (double) Cost.FRAMES.get() / Math.max(1, Cost.CALLS.get()),
                 load());
-    }
-
-    /** Frame {@code i} belongs to stream {@code i mod 4}; the pixels are shared (immutable). */
-    private static final class Streams implements GeneratorFunction<Long, Frame> {
-        private static final long serialVersionUID = 1L;
-        private transient byte[] rgb;
-
-        @Override
-        public Frame map(Long i) {
-            if (rgb == null) {
-                rgb = new byte[WIDTH * HEIGHT * 3];
-                Arrays.fill(rgb, (byte) 0x55);
-            }
-            return new VideoFrame(
-                    "stream-" + (i % STREAMS),
-                    i / STREAMS * PTS_PER_FRAME,
-                    System.currentTimeMillis(),
-                    WIDTH,
-                    HEIGHT,
-                    rgb,
-                    0);
-        }
     }
 
     /** Costs 8 ms per call plus 1 ms per frame (sleep, or busy CPU work); returns the frames. */

@@ -19,7 +19,6 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
-import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
@@ -127,7 +126,7 @@ public final class OperatorBenchmark {
         DataStream<Frame> source =
                 env.fromSource(
                         new DataGeneratorSource<>(
-                                new Frames(),
+                                new SyntheticFrames("bench", 1, WIDTH, HEIGHT, 3000),
                                 frames,
                                 RateLimiterStrategy.noOp(),
                                 new FrameTypeInfo()),
@@ -179,22 +178,6 @@ public final class OperatorBenchmark {
         @Override
         public Frame map(Frame frame) {
             return frame.isVideo() ? processor.processVideo((VideoFrame) frame, null) : frame;
-        }
-    }
-
-    /** 512×512 frames of one stream, 30 fps timestamps; the pixels are shared (immutable). */
-    private static final class Frames implements GeneratorFunction<Long, Frame> {
-        private static final long serialVersionUID = 1L;
-        private transient byte[] rgb;
-
-        @Override
-        public Frame map(Long i) {
-            if (rgb == null) {
-                rgb = new byte[WIDTH * HEIGHT * 3];
-                Arrays.fill(rgb, (byte) 0x55);
-            }
-            return new VideoFrame(
-                    "bench", i * 3000, System.currentTimeMillis(), WIDTH, HEIGHT, rgb, 0);
         }
     }
 
