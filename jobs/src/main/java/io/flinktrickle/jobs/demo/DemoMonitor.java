@@ -2,6 +2,7 @@ package io.flinktrickle.jobs.demo;
 
 import io.flinktrickle.connector.trickle.protocol.TrickleSegment;
 import io.flinktrickle.connector.trickle.protocol.TrickleSubscriber;
+import io.flinktrickle.connector.trickle.server.TrickleServer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,6 +31,7 @@ final class DemoMonitor {
     private final PrintStream out;
     private final DemoSummary summary = new DemoSummary();
     private final List<Thread> threads = new ArrayList<>();
+    private final List<URI> channels = new ArrayList<>();
     private long startNanos;
     private volatile Exception failure;
 
@@ -54,6 +56,7 @@ final class DemoMonitor {
     }
 
     private Thread follow(String name, URI channel, Handler handler) {
+        channels.add(channel);
         Thread t =
                 new Thread(
                         () -> {
@@ -123,15 +126,40 @@ final class DemoMonitor {
         }
     }
 
-    /** Waits until every followed channel has ended (the job deletes them at its end). */
-    void awaitEnd(long timeout, TimeUnit unit) throws Exception {
+    /**
+     * Waits, once the job has finished, until every followed channel has ended. The job ends each
+     * channel it wrote to; one it never wrote to (the data channel of a processor that sends no
+     * data) gets no end from it, so its follower would wait for a segment nobody writes: the demo,
+     * which owns the server, deletes such a channel, which ends its follower.
+     */
+    void awaitEnd(TrickleServer server, long timeout, TimeUnit unit) throws Exception {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
-        for (Thread t : threads) {
+        for (int i = 0; i < threads.size(); i++) {
+            String channel = channelName(channels.get(i));
+            if (server.nextWriteSeq(channel) == 0) {
+                server.deleteChannel(channel);
+            }
+        }
+        for (int i = 0; i < threads.size(); i++) {
+            Thread t = threads.get(i);
             t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            if (t.isAlive()) {
+                throw new IllegalStateException(
+                        "the job finished but its channel "
+                                + channels.get(i)
+                                + " did not end within "
+                                + unit.toSeconds(timeout)
+                                + " s");
+            }
         }
         if (failure != null) {
             throw failure;
         }
+    }
+
+    private static String channelName(URI channel) {
+        String path = channel.getPath();
+        return path.substring(path.lastIndexOf('/') + 1);
     }
 
     synchronized DemoSummary summary() {

@@ -198,7 +198,7 @@ public final class LiveVideoDemo {
         server.deleteChannel(id);
         server.deleteChannel(id + "-control");
         job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
-        monitor.awaitEnd(30, TimeUnit.SECONDS);
+        monitor.awaitEnd(server, 30, TimeUnit.SECONDS);
 
         DemoSummary s = monitor.summary();
         s.inputSegments = published;

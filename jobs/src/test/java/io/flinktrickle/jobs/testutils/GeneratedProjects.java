@@ -65,7 +65,12 @@ public final class GeneratedProjects {
         return ChildProcess.run(
                 BUILD_TIMEOUT,
                 project,
-                Map.of("JAVA_HOME", System.getProperty("java.home")),
+                Map.of(
+                        "JAVA_HOME",
+                        System.getProperty("java.home"),
+                        // Maven's own JVM as the reactor's (.mvn/jvm.config): C1 only.
+                        "MAVEN_OPTS",
+                        String.join(" ", ChildProcess.testJvmOptions())),
                 command);
     }
 

@@ -1,5 +1,7 @@
 package io.flinktrickle.processor.testutils;
 
+import io.flinktrickle.connector.trickle.testutils.ChildProcess;
+
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.client.deployment.StandaloneClusterId;
 import org.apache.flink.client.program.rest.RestClusterClient;
@@ -267,6 +269,7 @@ public final class RealFlinkCluster implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(java());
         cmd.addAll(List.of(params.get(0).trim().split("\\s+")));
+        cmd.addAll(ChildProcess.testJvmOptions());
         cmd.addAll(OPENS);
         cmd.add("-Dlog.file=" + home.resolve("logs/" + name + ".log"));
         cmd.add("-Dlog4j.configurationFile=" + home.resolve("conf/log4j.properties").toUri());

@@ -198,6 +198,15 @@ public final class TrickleServer implements AutoCloseable {
     }
 
     /**
+     * The seq {@code channel}'s next write takes: 0 until a segment was written, and for a missing
+     * channel.
+     */
+    public long nextWriteSeq(String channel) {
+        Channel c = store.get(channel);
+        return c == null ? 0 : c.nextWrite();
+    }
+
+    /**
      * GETs on {@code channel} parked in their long poll right now: their segment has no byte yet
      * (subscribers waiting at the live edge, preconnected readers). 0 for a missing channel.
      */

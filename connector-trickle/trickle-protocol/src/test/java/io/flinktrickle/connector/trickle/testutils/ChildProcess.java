@@ -2,6 +2,7 @@ package io.flinktrickle.connector.trickle.testutils;
 
 import java.io.File;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * Runs a command, or a class's {@code main} in a JVM of its own with this JVM's classpath, as a
@@ -44,12 +46,26 @@ public final class ChildProcess {
 
     private ChildProcess() {}
 
-    /** {@code java [jvmOptions] -cp <this classpath> main args}, in the working directory. */
+    /**
+     * This JVM's JIT options (the build's {@code argLine}: test JVMs are short-lived, so they run
+     * C1 only, which costs far less CPU than C2's compiles save), for the JVMs a test starts.
+     */
+    public static List<String> testJvmOptions() {
+        return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-XX:TieredStopAtLevel="))
+                .collect(Collectors.toList());
+    }
+
+    /**
+     * {@code java [testJvmOptions] [jvmOptions] -cp <this classpath> main args}, in the working
+     * directory.
+     */
     public static Result runMain(
             Duration timeout, List<String> jvmOptions, Class<?> main, String... args)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(testJvmOptions());
         command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
