@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * every request to a URL under {@link #server()} (same scheme, host and port, path below its path)
  * and on no other request, so a client that also talks to other servers (an orchestrator's) never
  * hands them the token. The embedded server checks it with {@code
- * TrickleServer.Builder#accessToken}.
+ * TrickleServerBuilder#accessToken}.
  *
  * <p>The token never appears in {@link #toString()} or in an exception message. Immutable and
  * serializable (it travels inside a job's serialized sources and sinks, never in its

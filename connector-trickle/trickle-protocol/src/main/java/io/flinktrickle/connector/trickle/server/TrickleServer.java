@@ -1,7 +1,5 @@
 package io.flinktrickle.connector.trickle.server;
 
-import io.flinktrickle.connector.trickle.protocol.AccessToken;
-import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.server.http.JettyHttpServer;
 
 import org.apache.flink.annotation.PublicEvolving;
@@ -12,7 +10,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -34,8 +31,8 @@ import java.util.function.Predicate;
  * closed after 5 min (swept every minute), a {@code 100 Continue} keepalive every 10 s on silent
  * uploads, 30 s for a request head, changefeed off.
  *
- * <p>With {@link Builder#accessToken}, every request must carry {@code Authorization: Bearer
- * <token>} (401 otherwise).
+ * <p>With {@link TrickleServerBuilder#accessToken}, every request must carry {@code Authorization:
+ * Bearer <token>} (401 otherwise).
  *
  * <p>Memory is bounded by {@code maxChannels × retainedSegments × maxSegmentBytes}: a larger upload
  * gets 413, a channel past the limit 503.
@@ -49,16 +46,19 @@ public final class TrickleServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrickleServer.class);
 
-    /** How long a connection may take to send a request head (see {@link Builder#headTimeout}). */
+    /**
+     * How long a connection may take to send a request head (see {@link
+     * TrickleServerBuilder#headTimeout}).
+     */
     public static final Duration DEFAULT_HEAD_TIMEOUT = Duration.ofSeconds(30);
 
-    private final Builder settings;
+    private final TrickleServerBuilder settings;
     private final ChannelStore store;
     private final JettyHttpServer http;
     private final ScheduledExecutorService sweeper;
     private final MissingChannels missing = new MissingChannels();
 
-    private TrickleServer(Builder b) {
+    TrickleServer(TrickleServerBuilder b) {
         this.settings = b;
         this.store =
                 new ChannelStore(b.retainedSegments, b.maxChannels, b.changefeed, System::nanoTime);
@@ -94,8 +94,8 @@ public final class TrickleServer implements AutoCloseable {
                         });
     }
 
-    public static Builder builder() {
-        return new Builder();
+    public static TrickleServerBuilder builder() {
+        return new TrickleServerBuilder();
     }
 
     /** Binds the port and starts serving; returns this server. */
@@ -242,174 +242,5 @@ public final class TrickleServer implements AutoCloseable {
         sweeper.shutdownNow();
         http.close();
         store.closeAll();
-    }
-
-    /** Settings of a {@link TrickleServer}; {@link #build()} validates them. */
-    public static final class Builder {
-        private String host = "127.0.0.1";
-        private int port = 0;
-        private String basePath = "/";
-        private boolean autocreate = true;
-        private boolean changefeed = false;
-        private int retainedSegments = TrickleProtocol.DEFAULT_RETAINED_SEGMENTS;
-        private long maxSegmentBytes = 64L * 1024 * 1024;
-        private int maxChannels = 1024;
-        private int maxConnections = 1024;
-        private Duration idleTimeout = TrickleProtocol.IDLE_CHANNEL_TIMEOUT;
-        private Duration sweepInterval = TrickleProtocol.IDLE_SWEEP_INTERVAL;
-        private Duration keepaliveInterval = TrickleProtocol.PRECONNECT_KEEPALIVE;
-        private Duration uploadIdleTimeout = Duration.ofMinutes(5);
-        private Duration headTimeout = DEFAULT_HEAD_TIMEOUT;
-        private String accessToken;
-        private Predicate<String> sweepSpares = name -> false;
-
-        private Builder() {}
-
-        /** Address to bind; default {@code 127.0.0.1}. */
-        public Builder host(String host) {
-            this.host = host;
-            return this;
-        }
-
-        /** Port to bind; 0 (the default) picks a free one. */
-        public Builder port(int port) {
-            this.port = port;
-            return this;
-        }
-
-        /** Path prefix of all channels, e.g. {@code /ai/trickle/}; default {@code /}. */
-        public Builder basePath(String basePath) {
-            this.basePath = basePath;
-            return this;
-        }
-
-        /** Whether a POST may create an unknown channel (go-livepeer's orchestrator: no). */
-        public Builder autocreate(boolean autocreate) {
-            this.autocreate = autocreate;
-            return this;
-        }
-
-        /** Whether the {@code _changes} channel reports channels added and removed. */
-        public Builder changefeed(boolean changefeed) {
-            this.changefeed = changefeed;
-            return this;
-        }
-
-        /** Segments each channel keeps readable; default 5. */
-        public Builder retainedSegments(int retainedSegments) {
-            this.retainedSegments = retainedSegments;
-            return this;
-        }
-
-        /** Largest accepted segment; a larger upload gets 413. Default 64 MiB. */
-        public Builder maxSegmentBytes(long maxSegmentBytes) {
-            this.maxSegmentBytes = maxSegmentBytes;
-            return this;
-        }
-
-        /** Most channels held at once; creating one more gets 503. Default 1024. */
-        public Builder maxChannels(int maxChannels) {
-            this.maxChannels = maxChannels;
-            return this;
-        }
-
-        /** Most concurrent connections; one more gets 503. Default 1024. */
-        public Builder maxConnections(int maxConnections) {
-            this.maxConnections = maxConnections;
-            return this;
-        }
-
-        /** A channel whose last segment started longer ago than this is closed. Default 5 min. */
-        public Builder idleTimeout(Duration idleTimeout) {
-            this.idleTimeout = idleTimeout;
-            return this;
-        }
-
-        /**
-         * Channels the idle sweep leaves alone although idle (e.g. those of a live stream, whose
-         * control channel may be silent for hours): asked on the sweeper thread with each idle
-         * channel's name, so it must be thread-safe and quick. Default: none.
-         */
-        public Builder sweepSpares(Predicate<String> sweepSpares) {
-            this.sweepSpares = sweepSpares;
-            return this;
-        }
-
-        /** How often idle channels are looked for. Default 1 min. */
-        public Builder sweepInterval(Duration sweepInterval) {
-            this.sweepInterval = sweepInterval;
-            return this;
-        }
-
-        /** Interval of the {@code 100 Continue} keepalive on silent uploads. Default 10 s. */
-        public Builder keepaliveInterval(Duration keepaliveInterval) {
-            this.keepaliveInterval = keepaliveInterval;
-            return this;
-        }
-
-        /** An upload that sends nothing for this long after its first byte is aborted. */
-        public Builder uploadIdleTimeout(Duration uploadIdleTimeout) {
-            this.uploadIdleTimeout = uploadIdleTimeout;
-            return this;
-        }
-
-        /**
-         * A connection that has not sent a complete request head within this long of opening or of
-         * its previous response is closed (slow heads, idle keep-alive connections). Default 30 s.
-         */
-        public Builder headTimeout(Duration headTimeout) {
-            this.headTimeout = headTimeout;
-            return this;
-        }
-
-        /**
-         * Every request must carry {@code Authorization: Bearer <accessToken>}; any other gets 401
-         * with a fixed body before anything is done (nothing stored, nothing read). Default: none
-         * (open). The token is never logged nor printed; see {@link
-         * io.flinktrickle.connector.trickle.protocol.AccessToken#check} for what it may hold.
-         */
-        public Builder accessToken(String accessToken) {
-            this.accessToken = accessToken;
-            return this;
-        }
-
-        public TrickleServer build() {
-            Objects.requireNonNull(host, "host is required but not provided");
-            Objects.requireNonNull(basePath, "basePath is required but not provided");
-            if (!basePath.startsWith("/")) {
-                basePath = "/" + basePath;
-            }
-            if (!basePath.endsWith("/")) {
-                basePath = basePath + "/";
-            }
-            check(port >= 0 && port <= 65535, "port must be 0..65535 but is " + port);
-            check(
-                    retainedSegments >= 2,
-                    "retainedSegments must be at least 2 but is " + retainedSegments);
-            check(maxSegmentBytes > 0, "maxSegmentBytes must be positive");
-            check(maxChannels > 0, "maxChannels must be positive");
-            check(maxConnections > 0, "maxConnections must be positive");
-            checkPositive(idleTimeout, "idleTimeout");
-            checkPositive(sweepInterval, "sweepInterval");
-            checkPositive(keepaliveInterval, "keepaliveInterval");
-            checkPositive(uploadIdleTimeout, "uploadIdleTimeout");
-            checkPositive(headTimeout, "headTimeout");
-            Objects.requireNonNull(sweepSpares, "sweepSpares is required but not provided");
-            if (accessToken != null) {
-                AccessToken.check(accessToken); // its message never holds the token
-            }
-            return new TrickleServer(this);
-        }
-
-        private static void check(boolean ok, String message) {
-            if (!ok) {
-                throw new IllegalArgumentException(message);
-            }
-        }
-
-        private static void checkPositive(Duration d, String name) {
-            Objects.requireNonNull(d, name + " is required but not provided");
-            check(!d.isNegative() && !d.isZero(), name + " must be positive but is " + d);
-        }
     }
 }

@@ -61,7 +61,7 @@ public final class TrickleServerMain {
         CommandLine cl = commandLine(System.getenv());
         TrickleServer server;
         try {
-            TrickleServer.Builder b = parse(cl, System.getenv(), args);
+            TrickleServerBuilder b = parse(cl, System.getenv(), args);
             if (b == null) {
                 System.out.println(usage(cl));
                 return;
@@ -112,7 +112,7 @@ public final class TrickleServerMain {
     }
 
     /** Parses {@code args} over {@code env} (tests): the server's settings, or null for help. */
-    static TrickleServer.Builder parse(Map<String, String> env, String... args) {
+    static TrickleServerBuilder parse(Map<String, String> env, String... args) {
         return parse(commandLine(env), env, args);
     }
 
@@ -123,7 +123,7 @@ public final class TrickleServerMain {
      * @throws CommandLine.ParameterException or {@link IllegalArgumentException} whose message
      *     names the setting
      */
-    private static TrickleServer.Builder parse(
+    private static TrickleServerBuilder parse(
             CommandLine cl, Map<String, String> env, String... args) {
         for (String a : args) {
             if (a.equals(ACCESS_TOKEN_FLAG) || a.startsWith(ACCESS_TOKEN_FLAG + "=")) {
@@ -142,7 +142,7 @@ public final class TrickleServerMain {
         }
         TrickleServerOptions o = cl.getCommand();
         o.check();
-        TrickleServer.Builder b =
+        TrickleServerBuilder b =
                 TrickleServer.builder()
                         .host(o.host)
                         .port(o.port)

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * {@link TrickleServer.Builder#accessToken}: over raw sockets, a request without the token, with a
+ * {@link TrickleServerBuilder#accessToken}: over raw sockets, a request without the token, with a
  * wrong one or another scheme gets 401 with a fixed body and a closed connection, and nothing is
  * created, written or deleted; with the token it is served as usual.
  */

@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Tests for {@link TrickleServer.Builder} and {@link TrickleServerMain}'s command line. */
+/** Tests for {@link TrickleServerBuilder} and {@link TrickleServerMain}'s command line. */
 class TrickleServerBuilderTest {
 
     private static final String TOKEN = "s3cr3t-token-value-0123456789";

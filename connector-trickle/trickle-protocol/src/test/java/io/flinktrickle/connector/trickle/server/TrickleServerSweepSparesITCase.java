@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@link TrickleServer.Builder#sweepSpares}: the idle sweep closes idle channels except the spared
+ * {@link TrickleServerBuilder#sweepSpares}: the idle sweep closes idle channels except the spared
  * ones, which stay however long they idle; a channel no longer spared goes at the next sweep, and a
  * channel written recently is not idle.
  */
