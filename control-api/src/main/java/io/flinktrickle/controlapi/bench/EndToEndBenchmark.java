@@ -1,12 +1,12 @@
 package io.flinktrickle.controlapi.bench;
 
+import io.flinktrickle.connector.trickle.cli.Cli;
 import io.flinktrickle.connector.trickle.media.PixelFormat;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
 import io.flinktrickle.controlapi.Sidecar;
 import io.flinktrickle.controlapi.config.SidecarConfig;
 import io.flinktrickle.jobs.bench.FfmpegCli;
 import io.flinktrickle.jobs.bench.MediaBenchmark;
-import io.flinktrickle.jobs.cli.Cli;
 import io.flinktrickle.jobs.media.ClipFiles;
 import io.flinktrickle.jobs.processors.BuiltInProcessors;
 import io.flinktrickle.processor.api.FrameProcessor;

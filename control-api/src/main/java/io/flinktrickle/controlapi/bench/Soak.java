@@ -1,9 +1,9 @@
 package io.flinktrickle.controlapi.bench;
 
+import io.flinktrickle.connector.trickle.cli.Cli;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
 import io.flinktrickle.controlapi.Sidecar;
 import io.flinktrickle.controlapi.config.SidecarConfig;
-import io.flinktrickle.jobs.cli.Cli;
 import io.flinktrickle.jobs.media.ClipFiles;
 
 import org.apache.flink.annotation.Internal;

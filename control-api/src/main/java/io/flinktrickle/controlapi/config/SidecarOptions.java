@@ -1,7 +1,7 @@
 package io.flinktrickle.controlapi.config;
 
+import io.flinktrickle.connector.trickle.cli.Cli;
 import io.flinktrickle.controlapi.config.SidecarConfig.JobMode;
-import io.flinktrickle.jobs.cli.Cli;
 import io.flinktrickle.processor.operator.RealTimePolicy;
 
 import org.apache.flink.annotation.Internal;

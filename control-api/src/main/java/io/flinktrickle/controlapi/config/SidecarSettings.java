@@ -1,6 +1,6 @@
 package io.flinktrickle.controlapi.config;
 
-import io.flinktrickle.jobs.cli.Cli;
+import io.flinktrickle.connector.trickle.cli.Cli;
 
 import org.apache.flink.annotation.Internal;
 
@@ -92,11 +92,7 @@ final class SidecarSettings {
         try {
             Cli.parse(cl, args);
         } catch (CommandLine.ParameterException e) {
-            String setting =
-                    e.getArgSpec() instanceof OptionSpec
-                            ? "bad setting " + Cli.envName((OptionSpec) e.getArgSpec()) + ": "
-                            : "";
-            throw new IllegalArgumentException(setting + e.getMessage(), e);
+            throw new IllegalArgumentException(Cli.message(e, ""), e);
         }
         SidecarConfigBuilder b = SidecarConfig.builder();
         // The launched sidecar exports metrics by default; programmatic ones (tests) opt in.

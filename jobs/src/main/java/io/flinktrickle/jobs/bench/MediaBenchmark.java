@@ -1,5 +1,6 @@
 package io.flinktrickle.jobs.bench;
 
+import io.flinktrickle.connector.trickle.cli.Cli;
 import io.flinktrickle.connector.trickle.media.Frame;
 import io.flinktrickle.connector.trickle.media.MpegTsFrameDecoder;
 import io.flinktrickle.connector.trickle.media.MpegTsFrameEncoder;
@@ -9,7 +10,6 @@ import io.flinktrickle.connector.trickle.sink.ContinuousSegmentOutput;
 import io.flinktrickle.connector.trickle.sink.SegmentEncoder;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
-import io.flinktrickle.jobs.cli.Cli;
 import io.flinktrickle.jobs.media.ClipFiles;
 import io.flinktrickle.processor.tensor.FrameTensors;
 

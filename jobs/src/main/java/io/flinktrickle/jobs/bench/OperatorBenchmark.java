@@ -1,9 +1,9 @@
 package io.flinktrickle.jobs.bench;
 
+import io.flinktrickle.connector.trickle.cli.Cli;
 import io.flinktrickle.connector.trickle.media.Frame;
 import io.flinktrickle.connector.trickle.media.FrameTypeInfo;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
-import io.flinktrickle.jobs.cli.Cli;
 import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.api.ProcessorContext;
 import io.flinktrickle.processor.operator.FrameProcessing;

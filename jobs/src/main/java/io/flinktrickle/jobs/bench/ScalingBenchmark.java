@@ -1,10 +1,10 @@
 package io.flinktrickle.jobs.bench;
 
+import io.flinktrickle.connector.trickle.cli.Cli;
 import io.flinktrickle.connector.trickle.media.Frame;
 import io.flinktrickle.connector.trickle.media.FrameTypeInfo;
 import io.flinktrickle.connector.trickle.media.VideoFrame;
 import io.flinktrickle.connector.trickle.source.enumerator.KeyGroupSplitAssigner;
-import io.flinktrickle.jobs.cli.Cli;
 import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.api.ProcessorContext;
 import io.flinktrickle.processor.operator.FrameProcessing;

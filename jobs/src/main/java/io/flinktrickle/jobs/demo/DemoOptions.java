@@ -1,6 +1,6 @@
 package io.flinktrickle.jobs.demo;
 
-import io.flinktrickle.jobs.cli.Cli;
+import io.flinktrickle.connector.trickle.cli.Cli;
 import io.flinktrickle.jobs.processors.BuiltInProcessors;
 
 import picocli.CommandLine;

@@ -1,5 +1,6 @@
 package io.flinktrickle.jobs.demo;
 
+import io.flinktrickle.connector.trickle.cli.Cli;
 import io.flinktrickle.connector.trickle.media.Frame;
 import io.flinktrickle.connector.trickle.media.MpegTsFrameDecoder;
 import io.flinktrickle.connector.trickle.media.PixelFormat;
@@ -9,7 +10,6 @@ import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
 import io.flinktrickle.connector.trickle.source.SegmentDecoder;
 import io.flinktrickle.connector.trickle.source.SegmentInfo;
-import io.flinktrickle.jobs.cli.Cli;
 import io.flinktrickle.jobs.live.JobArgs;
 import io.flinktrickle.jobs.live.LiveVideoToVideoJob;
 import io.flinktrickle.jobs.live.ProcessorJars;

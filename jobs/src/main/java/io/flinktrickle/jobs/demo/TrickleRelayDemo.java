@@ -1,11 +1,11 @@
 package io.flinktrickle.jobs.demo;
 
+import io.flinktrickle.connector.trickle.cli.Cli;
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.protocol.TricklePublisher;
 import io.flinktrickle.connector.trickle.protocol.TrickleSegment;
 import io.flinktrickle.connector.trickle.protocol.TrickleSubscriber;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
-import io.flinktrickle.jobs.cli.Cli;
 import io.flinktrickle.jobs.media.ClipFiles;
 import io.flinktrickle.jobs.media.LivePacing;
 

@@ -1,7 +1,7 @@
 package io.flinktrickle.jobs.live;
 
+import io.flinktrickle.connector.trickle.cli.Cli;
 import io.flinktrickle.connector.trickle.protocol.AccessToken;
-import io.flinktrickle.jobs.cli.Cli;
 import io.flinktrickle.processor.api.FrameProcessor;
 import io.flinktrickle.processor.operator.RealTimePolicy;
 import io.flinktrickle.processor.params.InvalidParamsException;

@@ -1,6 +1,6 @@
 package io.flinktrickle.jobs.live;
 
-import io.flinktrickle.jobs.cli.Cli;
+import io.flinktrickle.connector.trickle.cli.Cli;
 import io.flinktrickle.processor.operator.RealTimePolicy;
 
 import org.apache.flink.annotation.Internal;

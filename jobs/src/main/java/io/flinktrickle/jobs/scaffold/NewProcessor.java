@@ -1,6 +1,6 @@
 package io.flinktrickle.jobs.scaffold;
 
-import io.flinktrickle.jobs.cli.Cli;
+import io.flinktrickle.connector.trickle.cli.Cli;
 
 import org.apache.flink.annotation.Internal;
 

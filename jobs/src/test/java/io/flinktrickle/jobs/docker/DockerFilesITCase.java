@@ -41,7 +41,17 @@ class DockerFilesITCase {
         assertThat(props)
                 .contains("taskmanager.numberOfTaskSlots: 1")
                 .contains("external-resources: gpu")
-                .contains("classloader.parent-first-patterns.additional: ai.djl.");
+                .contains("classloader.parent-first-patterns.additional: ai.djl.")
+                // A killed TaskManager is noticed in seconds; the JVMs run C1 (bin/sidecar's JIT).
+                .contains("heartbeat.interval: 2 s")
+                .contains("env.java.opts.all: -XX:TieredStopAtLevel=1");
+        // The test stack runs the compose file's Flink settings (docker/test-stack).
+        String stack = Files.readString(ROOT.resolve("docker/test-stack"));
+        for (String line : props.strip().split("\n")) {
+            if (!line.contains("discovery-script.path") && !line.contains("prom.port")) {
+                assertThat(stack).as("docker/test-stack").contains(line.strip());
+            }
+        }
         // A container that dies comes back (a killed TaskManager would otherwise stay dead).
         for (String service :
                 List.of(

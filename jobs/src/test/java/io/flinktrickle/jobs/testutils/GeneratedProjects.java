@@ -62,6 +62,11 @@ public final class GeneratedProjects {
         command.addAll(List.of(arguments));
         command.add("-Dmaven.repo.local=" + repo);
         command.add("-Dmaven.repo.local.tail=" + localRepository());
+        List<String> jit = ChildProcess.testJvmOptions();
+        if (!jit.isEmpty()) {
+            // Its test JVM as this reactor's (C1 only): what it verifies is the same.
+            command.add("-DargLine=" + String.join(" ", jit));
+        }
         return ChildProcess.run(
                 BUILD_TIMEOUT,
                 project,

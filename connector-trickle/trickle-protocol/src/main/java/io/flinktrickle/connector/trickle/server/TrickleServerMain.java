@@ -1,16 +1,14 @@
 package io.flinktrickle.connector.trickle.server;
 
+import io.flinktrickle.connector.trickle.cli.Cli;
+
 import org.apache.flink.annotation.Internal;
 
 import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -24,12 +22,13 @@ import java.util.concurrent.CountDownLatch;
  * </pre>
  *
  * <p>The command line is <a href="https://picocli.info">picocli</a>'s, built as the project's other
- * entry points ({@code io.flinktrickle.jobs.cli.Cli}, which this module cannot depend on): a
- * generated {@code --help}, every option also an environment variable ({@code TRICKLE_SERVER_} and
- * its name: {@code --max-channels} is {@code TRICKLE_SERVER_MAX_CHANNELS}), a flag winning, and a
- * bad setting printed with the usage on standard error, exit status {@value #USAGE_EXIT}. The
- * access token is taken from {@value #ACCESS_TOKEN_ENV} or {@code --access-token-file} only, never
- * from the command line, where {@code ps} shows it to every user of the machine.
+ * entry points ({@code io.flinktrickle.connector.trickle.cli.Cli}, which this module cannot depend
+ * on): a generated {@code --help}, every option also an environment variable ({@code
+ * TRICKLE_SERVER_} and its name: {@code --max-channels} is {@code TRICKLE_SERVER_MAX_CHANNELS}), a
+ * flag winning, and a bad setting printed with the usage on standard error, exit status {@value
+ * Cli#USAGE_EXIT}. The access token is taken from {@value #ACCESS_TOKEN_ENV} or {@code
+ * --access-token-file} only, never from the command line, where {@code ps} shows it to every user
+ * of the machine.
  *
  * <p>picocli is an optional dependency of this module: a job that only uses the library does not
  * get it; what runs this class ({@code bin/trickle-server}, the job jar) has it.
@@ -39,9 +38,6 @@ import java.util.concurrent.CountDownLatch;
  */
 @Internal
 public final class TrickleServerMain {
-
-    /** Exit status of a command line that cannot run. */
-    static final int USAGE_EXIT = 2;
 
     /** The prefix of every option's environment variable. */
     static final String ENV_PREFIX = "TRICKLE_SERVER_";
@@ -63,14 +59,15 @@ public final class TrickleServerMain {
         try {
             TrickleServerBuilder b = parse(cl, System.getenv(), args);
             if (b == null) {
-                System.out.println(usage(cl));
+                System.out.println(Cli.usage(cl));
                 return;
             }
             server = b.build();
-        } catch (CommandLine.ParameterException | IllegalArgumentException e) {
-            PrintStream err = System.err;
-            err.println("error: " + message(e) + "\n\n" + usage(cl));
-            System.exit(USAGE_EXIT);
+        } catch (CommandLine.ParameterException e) {
+            Cli.exit(cl, Cli.message(e, ENV_PREFIX));
+            return;
+        } catch (IllegalArgumentException e) {
+            Cli.exit(cl, e.getMessage());
             return;
         }
         server.start();
@@ -88,26 +85,12 @@ public final class TrickleServerMain {
     }
 
     /**
-     * The command line over {@code env}: each option's default is its environment variable ({@link
-     * #envName}) when that is set and not blank.
+     * The command line over {@code env}: each option's default is its environment variable ({@value
+     * #ENV_PREFIX} and its name) when that is set and not blank.
      */
     static CommandLine commandLine(Map<String, String> env) {
-        Map<String, String> vars = Map.copyOf(env);
-        CommandLine cl = new CommandLine(new TrickleServerOptions());
-        cl.setOverwrittenOptionsAllowed(true);
-        cl.setExpandAtFiles(false); // "@..." is a value, never a file of arguments
-        cl.setUsageHelpAutoWidth(false);
-        cl.setUsageHelpWidth(100);
-        cl.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
-        cl.setDefaultValueProvider(
-                arg -> {
-                    if (!(arg instanceof CommandLine.Model.OptionSpec)
-                            || ((CommandLine.Model.OptionSpec) arg).usageHelp()) {
-                        return null;
-                    }
-                    String value = vars.get(envName((CommandLine.Model.OptionSpec) arg));
-                    return value == null || value.isBlank() ? null : value.trim();
-                });
+        CommandLine cl = Cli.of(new TrickleServerOptions());
+        cl.setDefaultValueProvider(new Cli.EnvDefaults(ENV_PREFIX, env));
         return cl;
     }
 
@@ -180,48 +163,16 @@ public final class TrickleServerMain {
             throw new IllegalArgumentException(
                     ACCESS_TOKEN_ENV + " and " + fileSetting + " are both set: set one of them");
         }
-        String text;
+        String secret;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            secret = Cli.secretFromFile(file);
         } catch (IOException e) {
             throw new IllegalArgumentException(
                     fileSetting + ": cannot read " + file + " (" + e + ")", e);
         }
-        int eol = text.indexOf('\n');
-        String secret = (eol >= 0 ? text.substring(0, eol) : text).trim();
         if (secret.isEmpty()) {
             throw new IllegalArgumentException(fileSetting + ": " + file + " is empty");
         }
         return secret;
-    }
-
-    /**
-     * The environment variable of an option: {@value #ENV_PREFIX} and its longest name without the
-     * dashes, upper case, {@code -} as {@code _}.
-     */
-    static String envName(CommandLine.Model.OptionSpec option) {
-        return ENV_PREFIX
-                + option.longestName()
-                        .replaceFirst("^-+", "")
-                        .toUpperCase(Locale.ROOT)
-                        .replace('-', '_');
-    }
-
-    /** The error's message, naming the environment variable of a bad option too. */
-    private static String message(RuntimeException e) {
-        if (e instanceof CommandLine.ParameterException
-                && ((CommandLine.ParameterException) e).getArgSpec()
-                        instanceof CommandLine.Model.OptionSpec) {
-            CommandLine.Model.OptionSpec o =
-                    (CommandLine.Model.OptionSpec)
-                            ((CommandLine.ParameterException) e).getArgSpec();
-            return "bad setting " + envName(o) + ": " + e.getMessage();
-        }
-        return e.getMessage();
-    }
-
-    /** The generated usage, plain text. */
-    static String usage(CommandLine cl) {
-        return cl.getUsageMessage(CommandLine.Help.Ansi.OFF).stripTrailing();
     }
 }

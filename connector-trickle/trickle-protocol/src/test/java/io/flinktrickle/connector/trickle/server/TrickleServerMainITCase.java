@@ -1,5 +1,6 @@
 package io.flinktrickle.connector.trickle.server;
 
+import io.flinktrickle.connector.trickle.cli.Cli;
 import io.flinktrickle.connector.trickle.testutils.ChildProcess;
 
 import org.junit.jupiter.api.Test;
@@ -50,7 +51,7 @@ class TrickleServerMainITCase {
         ChildProcess.Result r =
                 ChildProcess.runMain(
                         TIMEOUT, List.of(), TrickleServerMain.class, "--access-token", TOKEN);
-        assertThat(r.exitCode).as("%s", r).isEqualTo(TrickleServerMain.USAGE_EXIT);
+        assertThat(r.exitCode).as("%s", r).isEqualTo(Cli.USAGE_EXIT);
         assertThat(r.stderr)
                 .startsWith("error: --access-token is not taken on the command line")
                 .contains("TRICKLE_SERVER_ACCESS_TOKEN", "usage: bin/trickle-server")
@@ -62,7 +63,7 @@ class TrickleServerMainITCase {
     void aBadValueNamesTheSettingAndExitsTwo() throws Exception {
         ChildProcess.Result r =
                 ChildProcess.runMain(TIMEOUT, List.of(), TrickleServerMain.class, "--port", "x");
-        assertThat(r.exitCode).as("%s", r).isEqualTo(TrickleServerMain.USAGE_EXIT);
+        assertThat(r.exitCode).as("%s", r).isEqualTo(Cli.USAGE_EXIT);
         assertThat(r.stderr)
                 .startsWith("error: bad setting TRICKLE_SERVER_PORT: ")
                 .contains("'--port'", "usage: bin/trickle-server");

@@ -1,4 +1,4 @@
-package io.flinktrickle.jobs.cli;
+package io.flinktrickle.connector.trickle.cli;
 
 import org.apache.flink.annotation.Internal;
 
@@ -16,8 +16,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The command line of every entry point (the job, the sidecar, the demos, the benchmarks, the
- * scaffold), built the same way with <a href="https://picocli.info">picocli</a>.
+ * The command line of every entry point (the trickle server, the job, the sidecar, the demos, the
+ * benchmarks, the scaffold), built the same way with <a href="https://picocli.info">picocli</a>. It
+ * lives in the lowest module with an entry point ({@code TrickleServerMain}), where picocli is an
+ * optional dependency: a library user who never runs a command line does not get it.
  *
  * <p>Why picocli rather than Flink's {@code ParameterTool} with {@code ConfigOptions}: each entry
  * point declares its options once, as typed fields ({@code int}, {@code Path}, {@code URI}, enums)
@@ -159,10 +161,30 @@ public final class Cli {
      * {@code -} as {@code _} ({@code --flink-rest-url}: {@code FLINK_REST_URL}).
      */
     public static String envName(OptionSpec option) {
-        return option.longestName()
-                .replaceFirst("^-+", "")
-                .toUpperCase(Locale.ROOT)
-                .replace('-', '_');
+        return envName("", option);
+    }
+
+    /** {@link #envName(OptionSpec)} after {@code prefix} ({@code TRICKLE_SERVER_MAX_CHANNELS}). */
+    public static String envName(String prefix, OptionSpec option) {
+        return prefix
+                + option.longestName()
+                        .replaceFirst("^-+", "")
+                        .toUpperCase(Locale.ROOT)
+                        .replace('-', '_');
+    }
+
+    /**
+     * The message of a usage error, naming a bad option's environment variable too ({@code bad
+     * setting PORT: Invalid value for option '--port': ...}).
+     */
+    public static String message(CommandLine.ParameterException e, String envPrefix) {
+        if (e.getArgSpec() instanceof OptionSpec) {
+            return "bad setting "
+                    + envName(envPrefix, (OptionSpec) e.getArgSpec())
+                    + ": "
+                    + e.getMessage();
+        }
+        return e.getMessage();
     }
 
     /**
@@ -172,9 +194,16 @@ public final class Cli {
      */
     @Internal
     public static final class EnvDefaults implements CommandLine.IDefaultValueProvider {
+        private final String prefix;
         private final Map<String, String> env;
 
         public EnvDefaults(Map<String, String> env) {
+            this("", env);
+        }
+
+        /** Variables named {@code prefix} and {@link #envName}. */
+        public EnvDefaults(String prefix, Map<String, String> env) {
+            this.prefix = prefix;
             this.env = Map.copyOf(env);
         }
 
@@ -183,7 +212,7 @@ public final class Cli {
             if (!(arg instanceof OptionSpec) || ((OptionSpec) arg).usageHelp()) {
                 return null;
             }
-            String value = env.get(envName((OptionSpec) arg));
+            String value = env.get(envName(prefix, (OptionSpec) arg));
             return value == null || value.isBlank() ? null : value.trim();
         }
     }
