@@ -62,10 +62,10 @@ public final class GeneratedProjects {
         command.addAll(List.of(arguments));
         command.add("-Dmaven.repo.local=" + repo);
         command.add("-Dmaven.repo.local.tail=" + localRepository());
-        List<String> jit = ChildProcess.testJvmOptions();
+        String jit = String.join(" ", ChildProcess.testJvmOptions());
         if (!jit.isEmpty()) {
             // Its test JVM as this reactor's (C1 only): what it verifies is the same.
-            command.add("-DargLine=" + String.join(" ", jit));
+            command.add("-DargLine=" + jit);
         }
         return ChildProcess.run(
                 BUILD_TIMEOUT,
@@ -75,7 +75,7 @@ public final class GeneratedProjects {
                         System.getProperty("java.home"),
                         // Maven's own JVM as the reactor's (.mvn/jvm.config): C1 only.
                         "MAVEN_OPTS",
-                        String.join(" ", ChildProcess.testJvmOptions())),
+                        jit),
                 command);
     }
 
