@@ -1,17 +1,25 @@
 package io.flinktrickle.connector.trickle.protocol;
 
 import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.apache.hc.client5.http.HttpRequestRetryStrategy;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpResponse;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.impl.routing.SystemDefaultRoutePlanner;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
+import org.apache.hc.client5.http.ssl.HostnameVerificationPolicy;
 import org.apache.hc.client5.http.ssl.NoopHostnameVerifier;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.NoHttpResponseException;
+import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
@@ -21,14 +29,20 @@ import javax.net.ssl.SSLContext;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.ProxySelector;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
@@ -45,19 +59,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * when they exist), and the JDK client hands every chunk from its selector thread to a worker
  * thread and on to the reading thread: three wake-ups per chunk. Profiled at one live stream, the
  * JDK client's threads took 19 % of the runner's CPU, more than H.264 decoding. Here a chunk costs
- * the consumer one blocking read.
+ * the consumer one read.
  *
  * <p>What a GET costs instead: it waits for its response headers on a thread of its own ({@code
  * trickle-get-N}, a cached pool; a long poll or a preconnect holds one while it waits, as the JDK
  * client holds a pending exchange). The headers timeout is a timer ({@code trickle-get-timeouts})
- * that cancels the request, because the socket's read timeout also covers the body, which the
- * segment's own read watchdog times out ({@link TrickleClientConfig#readIdleTimeout}); the socket
- * timeout is the longer of the two, a last resort.
+ * that cancels the request: a socket timeout would also cut a body that pauses, whose reads have
+ * their own watchdog ({@link TrickleClientConfig#readIdleTimeout}, as with the JDK client). As the
+ * JDK client: the JVM's proxy selector and default TLS context, one retry of a GET whose pooled
+ * connection the server had closed, no redirects, cookies or compression.
  *
- * <p>Closing a response whose body was not read to its end drops the connection (the client would
- * otherwise read the rest of a live segment to keep the connection). Threads: {@link #get} and
- * {@link #close} from any thread; a response's body from one thread at a time, its {@code close}
- * from any (it unblocks a read in progress).
+ * <p>Closing a response before the end of its body drops the connection (the client would otherwise
+ * read the rest of a live segment to keep it); a short answer that is not a segment is read to its
+ * end and its connection kept. Threads: {@link #get} and {@link #close} from any thread; a
+ * response's body from one thread at a time, its {@code close} from any (it unblocks a read in
+ * progress).
  */
 final class BlockingGets implements AutoCloseable {
 
@@ -69,31 +85,35 @@ final class BlockingGets implements AutoCloseable {
     private static final int ANSWERED = 1;
     private static final int TIMED_OUT = 2;
 
-    private final TrickleClientConfig config;
+    /** An answer up to this long that is not a segment is read to its end on close. */
+    private static final long SMALL_ANSWER_BYTES = 8 * 1024;
+
     private final CloseableHttpClient client;
     private final ExecutorService waiters;
     private final ScheduledThreadPoolExecutor timeouts;
 
     BlockingGets(TrickleClientConfig config, SSLContext insecure) {
-        this.config = config;
         PoolingHttpClientConnectionManagerBuilder pool =
                 PoolingHttpClientConnectionManagerBuilder.create()
                         // As the JDK client: no limit per server (each channel holds one or two).
                         .setMaxConnPerRoute(Integer.MAX_VALUE)
                         .setMaxConnTotal(Integer.MAX_VALUE)
+                        .setTlsSocketStrategy(tls(insecure))
                         .setDefaultConnectionConfig(
                                 ConnectionConfig.custom()
-                                        .setConnectTimeout(timeout(config.connectTimeout()))
+                                        .setConnectTimeout(
+                                                Timeout.ofMilliseconds(
+                                                        Math.max(
+                                                                1,
+                                                                config.connectTimeout()
+                                                                        .toMillis())))
                                         .setValidateAfterInactivity(TimeValue.ofSeconds(2))
                                         .build());
-        if (insecure != null) {
-            pool.setTlsSocketStrategy(
-                    new DefaultClientTlsStrategy(insecure, NoopHostnameVerifier.INSTANCE));
-        }
         this.client =
                 HttpClients.custom()
                         .setConnectionManager(pool.build())
-                        .disableAutomaticRetries()
+                        .setRoutePlanner(new SystemDefaultRoutePlanner(ProxySelector.getDefault()))
+                        .setRetryStrategy(new StaleConnectionRetry())
                         .disableRedirectHandling()
                         .disableCookieManagement()
                         .disableContentCompression()
@@ -103,9 +123,13 @@ final class BlockingGets implements AutoCloseable {
                         .build();
         ThreadFactory factory =
                 r -> {
-                    Thread t = new Thread(r, "trickle-get-" + THREADS.incrementAndGet());
+                    // No inherited thread-locals (a task thread may create it), no job class
+                    // loader: it never pins a finished job's classes.
+                    Thread t =
+                            new Thread(
+                                    null, r, "trickle-get-" + THREADS.incrementAndGet(), 0, false);
                     t.setDaemon(true);
-                    t.setContextClassLoader(null); // never pins a finished job's classes
+                    t.setContextClassLoader(null);
                     return t;
                 };
         this.waiters =
@@ -131,45 +155,50 @@ final class BlockingGets implements AutoCloseable {
 
     /**
      * Sends a GET; the future completes when the response headers arrive, or with {@link
-     * HttpTimeoutException} after {@code headersTimeout} without them. Cancelling the future drops
-     * the request.
+     * HttpTimeoutException} after {@code headersTimeout} without them, or {@link
+     * HttpConnectTimeoutException} when the connection could not be opened in time. Cancelling the
+     * future drops the request.
      */
     CompletableFuture<TrickleHttp.Response> get(
             URI uri, Duration headersTimeout, String authorization) {
         HttpGet request = new HttpGet(uri);
-        request.setConfig(
-                RequestConfig.custom()
-                        .setResponseTimeout(timeout(max(headersTimeout, config.readIdleTimeout())))
-                        .build());
+        // No socket timeout: the timer below times the headers, and the body's reads have the
+        // segment's watchdog.
+        request.setConfig(RequestConfig.custom().setResponseTimeout(Timeout.DISABLED).build());
         if (authorization != null) {
             request.setHeader("Authorization", authorization);
         }
         CompletableFuture<TrickleHttp.Response> future = new CompletableFuture<>();
         AtomicInteger state = new AtomicInteger(WAITING);
-        ScheduledFuture<?> timer =
-                timeouts.schedule(
-                        () -> {
-                            if (state.compareAndSet(WAITING, TIMED_OUT)) {
-                                future.completeExceptionally(
-                                        new HttpTimeoutException(
-                                                "GET "
-                                                        + uri
-                                                        + ": no response headers within "
-                                                        + headersTimeout.toMillis()
-                                                        + " ms"));
-                                request.cancel(); // after: its failure must not win the race
-                            }
-                        },
-                        headersTimeout.toNanos(),
-                        TimeUnit.NANOSECONDS);
-        future.whenComplete(
-                (r, e) -> {
-                    if (e instanceof CancellationException) {
-                        timer.cancel(false);
-                        request.cancel();
-                    }
-                });
-        waiters.execute(() -> send(request, uri, state, timer, future));
+        try {
+            ScheduledFuture<?> timer =
+                    timeouts.schedule(
+                            () -> {
+                                if (state.compareAndSet(WAITING, TIMED_OUT)) {
+                                    future.completeExceptionally(
+                                            new HttpTimeoutException(
+                                                    "GET "
+                                                            + uri
+                                                            + ": no response headers within "
+                                                            + headersTimeout.toMillis()
+                                                            + " ms"));
+                                    request.cancel(); // after: its failure must not win
+                                }
+                            },
+                            headersTimeout.toNanos(),
+                            TimeUnit.NANOSECONDS);
+            future.whenComplete(
+                    (r, e) -> {
+                        if (e instanceof CancellationException) {
+                            timer.cancel(false);
+                            request.cancel();
+                        }
+                    });
+            waiters.execute(() -> send(request, uri, state, timer, future));
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(
+                    new IOException("GET " + uri + ": the HTTP client is closed", e));
+        }
         return future;
     }
 
@@ -182,8 +211,7 @@ final class BlockingGets implements AutoCloseable {
             CompletableFuture<TrickleHttp.Response> future) {
         CloseableHttpResponse response;
         try {
-            response =
-                    client.execute(request, (org.apache.hc.core5.http.protocol.HttpContext) null);
+            response = client.execute(request, (HttpContext) null);
         } catch (ConnectTimeoutException e) {
             timer.cancel(false);
             HttpConnectTimeoutException mapped =
@@ -191,15 +219,21 @@ final class BlockingGets implements AutoCloseable {
             mapped.initCause(e);
             future.completeExceptionally(mapped);
             return;
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
             timer.cancel(false);
             future.completeExceptionally(e); // no-op when timed out or cancelled
             return;
         }
-        timer.cancel(false);
-        Answer answer = new Answer(request, response);
-        if (!state.compareAndSet(WAITING, ANSWERED) || !future.complete(answer)) {
-            answer.close(); // timed out or cancelled meanwhile
+        try {
+            Answer answer = new Answer(request, response);
+            if (!state.compareAndSet(WAITING, ANSWERED) || !future.complete(answer)) {
+                answer.close(); // timed out or cancelled meanwhile
+            }
+        } catch (Throwable e) {
+            response.close(CloseMode.IMMEDIATE);
+            future.completeExceptionally(e);
+        } finally {
+            timer.cancel(false);
         }
     }
 
@@ -210,12 +244,29 @@ final class BlockingGets implements AutoCloseable {
         client.close(CloseMode.IMMEDIATE);
     }
 
-    private static Duration max(Duration a, Duration b) {
-        return a.compareTo(b) >= 0 ? a : b;
-    }
-
-    private static Timeout timeout(Duration d) {
-        return Timeout.ofMilliseconds(Math.max(1, d.toMillis()));
+    /**
+     * TLS as the JDK client has it: the JVM's default context (its trust and key stores), host
+     * names checked by JSSE; with {@code insecureSkipVerify} any certificate, host names still
+     * checked unless {@code -Djdk.internal.httpclient.disableHostnameVerification} (the JDK
+     * client's switch, which {@link TrickleClientConfig.Builder#insecureSkipVerify} documents).
+     */
+    private static DefaultClientTlsStrategy tls(SSLContext insecure) {
+        if (insecure == null) {
+            try {
+                return new DefaultClientTlsStrategy(
+                        SSLContext.getDefault(),
+                        HostnameVerificationPolicy.BUILTIN,
+                        NoopHostnameVerifier.INSTANCE);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("TLS is not available", e);
+            }
+        }
+        String off = System.getProperty("jdk.internal.httpclient.disableHostnameVerification");
+        boolean check = off == null || "false".equalsIgnoreCase(off);
+        return new DefaultClientTlsStrategy(
+                insecure,
+                check ? HostnameVerificationPolicy.BUILTIN : HostnameVerificationPolicy.CLIENT,
+                NoopHostnameVerifier.INSTANCE);
     }
 
     /** A response whose body the consumer reads from the socket. */
@@ -248,15 +299,26 @@ final class BlockingGets implements AutoCloseable {
 
         @Override
         public void close() {
-            if (!body.ended) {
-                // The client would read the rest of the body to keep the connection: drop it.
-                request.cancel();
+            if (body.ended || smallAnswer()) {
+                try {
+                    response.close(); // reads what is left; the connection goes back to the pool
+                    return;
+                } catch (IOException ignored) {
+                    // Dropped below.
+                }
             }
-            try {
-                response.close();
-            } catch (IOException ignored) {
-                // The connection is gone either way.
-            }
+            // A segment still streaming: the client would read it to its end to keep the
+            // connection. Drop the connection instead (this also ends a read blocked in another
+            // thread) without touching the body's stream, which that thread may be reading.
+            request.cancel();
+            response.close(CloseMode.IMMEDIATE);
+        }
+
+        /** A short answer that is not a segment (470, 404, an error's text), or an empty one. */
+        private boolean smallAnswer() {
+            HttpEntity entity = response.getEntity();
+            long length = entity == null ? 0 : entity.getContentLength();
+            return length == 0 || (status() != 200 && length > 0 && length <= SMALL_ANSWER_BYTES);
         }
     }
 
@@ -303,6 +365,38 @@ final class BlockingGets implements AutoCloseable {
         @Override
         public void close() {
             answer.close();
+        }
+    }
+
+    /**
+     * Retries a GET once when a connection failed before any answer, unless it failed to open: the
+     * server had closed a pooled connection (the JDK client retries then too). Never retries an
+     * answer, a cancelled request or a refused connection.
+     */
+    private static final class StaleConnectionRetry implements HttpRequestRetryStrategy {
+        @Override
+        public boolean retryRequest(
+                HttpRequest request, IOException failure, int execCount, HttpContext context) {
+            if (execCount > 1
+                    || (request instanceof HttpUriRequestBase
+                            && ((HttpUriRequestBase) request).isCancelled())) {
+                return false;
+            }
+            return failure instanceof NoHttpResponseException
+                    || (failure instanceof SocketException
+                            && !(failure instanceof ConnectException)
+                            && !(failure instanceof NoRouteToHostException));
+        }
+
+        @Override
+        public boolean retryRequest(HttpResponse response, int execCount, HttpContext context) {
+            return false;
+        }
+
+        @Override
+        public TimeValue getRetryInterval(
+                HttpResponse response, int execCount, HttpContext context) {
+            return TimeValue.ZERO_MILLISECONDS;
         }
     }
 }

@@ -280,11 +280,11 @@ public final class TrickleSubscriber implements Closeable {
             return;
         }
         URI next = URI.create(channel + "/" + TrickleProtocol.NEXT_PATH);
+        CompletableFuture<TrickleHttp.Response> asked = http.get(next, config.requestTimeout());
         try (TrickleHttp.Response r =
-                http.get(next, config.requestTimeout())
-                        .get(
-                                config.requestTimeout().toMillis(),
-                                java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                asked.get(
+                        config.requestTimeout().toMillis(),
+                        java.util.concurrent.TimeUnit.MILLISECONDS)) {
             Optional<Long> latest = TrickleHeaders.headerLong(r, TrickleProtocol.HEADER_LATEST);
             if (r.status() == 200 && latest.isPresent() && latest.get() > waitingFor + 1) {
                 long target = latest.get() - 1;
@@ -301,6 +301,8 @@ public final class TrickleSubscriber implements Closeable {
             }
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
             // Legacy servers have no /next, or the server is busy: keep waiting.
+            asked.cancel(true);
+            asked.thenAccept(TrickleHttp.Response::close); // if it was answered meanwhile
         }
     }
 

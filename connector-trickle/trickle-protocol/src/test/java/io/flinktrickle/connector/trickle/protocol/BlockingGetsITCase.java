@@ -59,21 +59,90 @@ class BlockingGetsITCase {
 
     @Test
     void aBodyMayPauseLongerThanTheHeadersTimeout() throws Exception {
-        server.createChannel("pause", TrickleProtocol.MIME_MPEGTS);
-        try (RawHttp post = new RawHttp(server.port())) {
-            post.startChunked("POST", "/pause/0", Map.of()).chunk("a");
-            try (TrickleHttp.Response r =
-                    http.get(segment("pause", 0), HEADERS).get(5, TimeUnit.SECONDS)) {
-                assertThat(r.status()).isEqualTo(200);
-                assertThat(r.header(TrickleProtocol.HEADER_SEQ)).contains("0");
-                InputStream body = r.body();
-                assertThat(body.read()).isEqualTo('a');
-                Thread.sleep(3 * HEADERS.toMillis()); // the publisher pauses
-                post.chunk("bc").endChunks();
-                assertThat(new String(body.readAllBytes(), StandardCharsets.US_ASCII))
-                        .isEqualTo("bc");
+        // readIdleTimeout 0: no limit on a pause in a body, as with the JDK client.
+        try (JdkTrickleHttp noIdleLimit =
+                new JdkTrickleHttp(
+                        TrickleClientConfig.builder().readIdleTimeout(Duration.ZERO).build())) {
+            server.createChannel("pause", TrickleProtocol.MIME_MPEGTS);
+            try (RawHttp post = new RawHttp(server.port())) {
+                post.startChunked("POST", "/pause/0", Map.of()).chunk("a");
+                try (TrickleHttp.Response r =
+                        noIdleLimit.get(segment("pause", 0), HEADERS).get(5, TimeUnit.SECONDS)) {
+                    assertThat(r.status()).isEqualTo(200);
+                    assertThat(r.header(TrickleProtocol.HEADER_SEQ)).contains("0");
+                    InputStream body = r.body();
+                    assertThat(body.read()).isEqualTo('a');
+                    Thread.sleep(3 * HEADERS.toMillis()); // the publisher pauses
+                    post.chunk("bc").endChunks();
+                    assertThat(new String(body.readAllBytes(), StandardCharsets.US_ASCII))
+                            .isEqualTo("bc");
+                }
             }
         }
+    }
+
+    @Test
+    void aPooledConnectionTheServerClosedIsRetriedOnANewOne() throws Exception {
+        // A server that answers once per connection with keep-alive, then closes it silently: the
+        // client's next GET goes out on the dead pooled connection first.
+        try (ServerSocket raw = new ServerSocket(0)) {
+            java.util.concurrent.atomic.AtomicInteger connections =
+                    new java.util.concurrent.atomic.AtomicInteger();
+            Thread serverThread =
+                    new Thread(
+                            () -> {
+                                while (!raw.isClosed()) {
+                                    try (java.net.Socket c = raw.accept()) {
+                                        int n = connections.incrementAndGet();
+                                        java.io.BufferedReader in =
+                                                new java.io.BufferedReader(
+                                                        new java.io.InputStreamReader(
+                                                                c.getInputStream(),
+                                                                StandardCharsets.US_ASCII));
+                                        String line;
+                                        while ((line = in.readLine()) != null && !line.isEmpty()) {
+                                            // the request's head
+                                        }
+                                        c.getOutputStream()
+                                                .write(
+                                                        ("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
+                                                                        + "Lp-Trickle-Seq: "
+                                                                        + n
+                                                                        + "\r\n\r\nx")
+                                                                .getBytes(
+                                                                        StandardCharsets.US_ASCII));
+                                        c.getOutputStream().flush();
+                                        Thread.sleep(100);
+                                    } catch (IOException | InterruptedException e) {
+                                        return;
+                                    }
+                                }
+                            },
+                            "closing-server");
+            serverThread.setDaemon(true);
+            serverThread.start();
+            URI uri = URI.create("http://127.0.0.1:" + raw.getLocalPort() + "/c/0");
+            try (TrickleHttp.Response first = http.get(uri, HEADERS).get(5, TimeUnit.SECONDS)) {
+                assertThat(first.body().readAllBytes()).containsExactly('x');
+            }
+            Thread.sleep(300); // the server has closed that connection by now
+            try (TrickleHttp.Response second = http.get(uri, HEADERS).get(5, TimeUnit.SECONDS)) {
+                assertThat(second.status()).isEqualTo(200);
+                assertThat(second.header(TrickleProtocol.HEADER_SEQ)).contains("2");
+                assertThat(second.body().readAllBytes()).containsExactly('x');
+            }
+        }
+    }
+
+    @Test
+    void aGetOnAClosedClientFailsAtOnce() {
+        JdkTrickleHttp closed = new JdkTrickleHttp(TrickleClientConfig.defaults());
+        closed.close();
+        assertThatThrownBy(() -> closed.get(segment("x", 0), HEADERS).get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause()
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("closed");
     }
 
     @Test
