@@ -1,9 +1,7 @@
 package io.flinktrickle.connector.trickle.protocol;
 
 import org.apache.hc.client5.http.ConnectTimeoutException;
-import org.apache.hc.client5.http.HttpRequestRetryStrategy;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
-import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
@@ -16,9 +14,6 @@ import org.apache.hc.client5.http.ssl.HostnameVerificationPolicy;
 import org.apache.hc.client5.http.ssl.NoopHostnameVerifier;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
-import org.apache.hc.core5.http.HttpRequest;
-import org.apache.hc.core5.http.HttpResponse;
-import org.apache.hc.core5.http.NoHttpResponseException;
 import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.TimeValue;
@@ -30,14 +25,13 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
-import java.net.NoRouteToHostException;
 import java.net.ProxySelector;
-import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -212,12 +206,9 @@ final class BlockingGets implements AutoCloseable {
         CloseableHttpResponse response;
         try {
             response = client.execute(request, (HttpContext) null);
-        } catch (ConnectTimeoutException e) {
+        } catch (IOException e) {
             timer.cancel(false);
-            HttpConnectTimeoutException mapped =
-                    new HttpConnectTimeoutException("GET " + uri + ": " + e.getMessage());
-            mapped.initCause(e);
-            future.completeExceptionally(mapped);
+            future.completeExceptionally(named(e, uri)); // no-op when timed out or cancelled
             return;
         } catch (Throwable e) {
             timer.cancel(false);
@@ -235,6 +226,28 @@ final class BlockingGets implements AutoCloseable {
         } finally {
             timer.cancel(false);
         }
+    }
+
+    /**
+     * The failure of a GET as the JDK client's would be ({@link HttpConnectTimeoutException},
+     * {@link ConnectException} or an {@link IOException}), with a message that names the request.
+     * The client's own exception is attached as suppressed rather than as the cause: accounts of a
+     * failure that show its deepest cause with a message (a job's failure reason) must name the
+     * channel, and the client's says only {@code Connect to http://host:port failed}.
+     */
+    static IOException named(IOException failure, URI uri) {
+        String message =
+                "GET " + uri + ": " + Objects.toString(failure.getMessage(), failure.toString());
+        IOException named;
+        if (failure instanceof ConnectTimeoutException) {
+            named = new HttpConnectTimeoutException(message);
+        } else if (failure instanceof ConnectException) {
+            named = new ConnectException(message);
+        } else {
+            named = new IOException(message);
+        }
+        named.addSuppressed(failure);
+        return named;
     }
 
     @Override
@@ -365,38 +378,6 @@ final class BlockingGets implements AutoCloseable {
         @Override
         public void close() {
             answer.close();
-        }
-    }
-
-    /**
-     * Retries a GET once when a connection failed before any answer, unless it failed to open: the
-     * server had closed a pooled connection (the JDK client retries then too). Never retries an
-     * answer, a cancelled request or a refused connection.
-     */
-    private static final class StaleConnectionRetry implements HttpRequestRetryStrategy {
-        @Override
-        public boolean retryRequest(
-                HttpRequest request, IOException failure, int execCount, HttpContext context) {
-            if (execCount > 1
-                    || (request instanceof HttpUriRequestBase
-                            && ((HttpUriRequestBase) request).isCancelled())) {
-                return false;
-            }
-            return failure instanceof NoHttpResponseException
-                    || (failure instanceof SocketException
-                            && !(failure instanceof ConnectException)
-                            && !(failure instanceof NoRouteToHostException));
-        }
-
-        @Override
-        public boolean retryRequest(HttpResponse response, int execCount, HttpContext context) {
-            return false;
-        }
-
-        @Override
-        public TimeValue getRetryInterval(
-                HttpResponse response, int execCount, HttpContext context) {
-            return TimeValue.ZERO_MILLISECONDS;
         }
     }
 }

@@ -221,12 +221,15 @@ class BlockingGetsITCase {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        CompletableFuture<TrickleHttp.Response> get =
-                http.get(URI.create("http://127.0.0.1:" + port + "/x/0"), HEADERS);
+        URI nowhere = URI.create("http://127.0.0.1:" + port + "/x/0");
+        CompletableFuture<TrickleHttp.Response> get = http.get(nowhere, HEADERS);
+        // As the JDK client's: a ConnectException, and its message names the request (a job's
+        // failure reason shows the deepest cause with a message: it must name the channel).
         assertThatThrownBy(() -> get.get(5, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class)
                 .cause()
-                .isInstanceOf(IOException.class)
-                .isNotInstanceOf(HttpTimeoutException.class);
+                .isInstanceOf(java.net.ConnectException.class)
+                .hasMessageContaining(nowhere.toString())
+                .hasNoCause();
     }
 }
