@@ -64,10 +64,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * connection the server had closed, no redirects, cookies or compression.
  *
  * <p>Closing a response before the end of its body drops the connection (the client would otherwise
- * read the rest of a live segment to keep it); a short answer that is not a segment is read to its
- * end and its connection kept. Threads: {@link #get} and {@link #close} from any thread; a
- * response's body from one thread at a time, its {@code close} from any (it unblocks a read in
- * progress).
+ * read the rest of a live segment to keep it); an answer without a body keeps its connection.
+ * Threads: {@link #get} and {@link #close} from any thread; a response's body from one thread at a
+ * time, its {@code close} from any (it unblocks a read in progress).
  */
 final class BlockingGets implements AutoCloseable {
 
@@ -78,9 +77,6 @@ final class BlockingGets implements AutoCloseable {
 
     private static final int ANSWERED = 1;
     private static final int TIMED_OUT = 2;
-
-    /** An answer up to this long that is not a segment is read to its end on close. */
-    private static final long SMALL_ANSWER_BYTES = 8 * 1024;
 
     private final CloseableHttpClient client;
     private final ExecutorService waiters;
@@ -312,7 +308,7 @@ final class BlockingGets implements AutoCloseable {
 
         @Override
         public void close() {
-            if (body.ended || smallAnswer()) {
+            if (body.ended || empty()) {
                 try {
                     response.close(); // reads what is left; the connection goes back to the pool
                     return;
@@ -327,11 +323,14 @@ final class BlockingGets implements AutoCloseable {
             response.close(CloseMode.IMMEDIATE);
         }
 
-        /** A short answer that is not a segment (470, 404, an error's text), or an empty one. */
-        private boolean smallAnswer() {
+        /**
+         * An answer without a body (a {@code /next}, a closed channel): nothing to read, the
+         * connection is kept. Anything else not read to its end is dropped, even a short error
+         * text: with no socket timeout, reading a body the server stalls in would block close.
+         */
+        private boolean empty() {
             HttpEntity entity = response.getEntity();
-            long length = entity == null ? 0 : entity.getContentLength();
-            return length == 0 || (status() != 200 && length > 0 && length <= SMALL_ANSWER_BYTES);
+            return entity == null || entity.getContentLength() == 0;
         }
     }
 

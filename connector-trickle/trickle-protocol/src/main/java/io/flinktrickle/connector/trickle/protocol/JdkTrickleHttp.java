@@ -119,11 +119,12 @@ public final class JdkTrickleHttp implements TrickleHttp {
 
     private static void dropIfUnused(TrickleClientConfig config, Shared shared) {
         synchronized (SHARED) {
-            if (SHARED.get(config) == shared && shared.leases == 0) {
-                SHARED.remove(config);
-                shared.client.close();
+            if (SHARED.get(config) != shared || shared.leases != 0) {
+                return;
             }
+            SHARED.remove(config);
         }
+        shared.client.close(); // outside the lock: it may wait a moment for the client's threads
     }
 
     /** A client of its own; prefer {@link #shared}. */
