@@ -188,10 +188,13 @@ class SidecarNetworkFaultsITCase {
             System.out.printf(
                     "mean egress fps (job heartbeats): %.1f alone, %.1f with 3 slow subscribers%n",
                     fpsAlone, fpsWithSlow);
-            // Heartbeat fps is sampled over short windows and varies by a few fps either way.
+            // Heartbeat fps is sampled over short windows, and under CI's load (three test JVMs
+            // on two cores) the job's pace moves with the other tests in either phase: 12.7 to
+            // 24.3 fps in CI runs, lower with the slow readers in some runs and higher in others.
+            // A stream held back by readers that take 5 KiB/s would fall to a few fps.
             assertThat(fpsWithSlow)
                     .as("mean egress fps next to slow readers")
-                    .isGreaterThanOrEqualTo(0.7 * fpsAlone);
+                    .isGreaterThanOrEqualTo(0.5 * fpsAlone);
             assertThat(api.post("/stream/stop", null).status).isEqualTo(200);
         }
     }
