@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -86,7 +85,12 @@ class RemoteFlinkTargetITCase {
 
     @Test
     void openFailsClearlyWhenNothingListens() throws Exception {
-        int port = freePort();
+        try (java.net.Socket held = unlistenedPort()) {
+            openFailsClearlyWhenNothingListensOn(held.getLocalPort());
+        }
+    }
+
+    private void openFailsClearlyWhenNothingListensOn(int port) throws Exception {
         RemoteFlinkTarget nowhere =
                 RemoteFlinkTarget.builder()
                         .restUrl(URI.create("http://127.0.0.1:" + port))
@@ -235,15 +239,17 @@ class RemoteFlinkTargetITCase {
 
     @Test
     void aFailedJobTellsWhy() throws Exception {
-        URI nowhere = URI.create("http://127.0.0.1:" + freePort() + "/s4");
-        String jobId = target.submit("flink-trickle:s4", streamArgs("s4", nowhere));
-        long start = System.nanoTime();
-        awaitStatus(jobId, JobStatus.FAILED);
-        Optional<String> cause = target.failureCause(jobId);
-        System.out.printf("failed in %d ms: %s%n", millisSince(start), cause.orElse("-"));
-        assertThat(cause).hasValueSatisfying(c -> assertThat(c).contains(nowhere.toString()));
-        assertThat(cause.get()).doesNotContain("\n");
-        target.cancel(jobId); // FAILED: left alone
+        try (java.net.Socket held = unlistenedPort()) {
+            URI nowhere = URI.create("http://127.0.0.1:" + held.getLocalPort() + "/s4");
+            String jobId = target.submit("flink-trickle:s4", streamArgs("s4", nowhere));
+            long start = System.nanoTime();
+            awaitStatus(jobId, JobStatus.FAILED);
+            Optional<String> cause = target.failureCause(jobId);
+            System.out.printf("failed in %d ms: %s%n", millisSince(start), cause.orElse("-"));
+            assertThat(cause).hasValueSatisfying(c -> assertThat(c).contains(nowhere.toString()));
+            assertThat(cause.get()).doesNotContain("\n");
+            target.cancel(jobId); // FAILED: left alone
+        }
     }
 
     /**
@@ -383,10 +389,16 @@ class RemoteFlinkTargetITCase {
         return jar.toAbsolutePath();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    /**
+     * A local port that nothing listens on and nothing else can take while it is held: bound by a
+     * socket that never listens. A port merely found free can be taken by another test JVM's server
+     * before it is used (seen in CI: the connection was accepted, then closed).
+     */
+    private static java.net.Socket unlistenedPort() throws IOException {
+        java.net.Socket s = new java.net.Socket();
+        s.setReuseAddress(false);
+        s.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+        return s;
     }
 
     private static long millisSince(long nanos) {
