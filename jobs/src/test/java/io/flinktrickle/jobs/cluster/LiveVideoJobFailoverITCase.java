@@ -152,7 +152,11 @@ class LiveVideoJobFailoverITCase {
                             false);
                 }
                 for (String id : STREAMS) {
-                    await(() -> outputs.get(id).size() >= 3, 120, id + " output before the kill");
+                    await(
+                            () -> outputs.get(id).size() >= 3,
+                            120,
+                            id + " output before the kill",
+                            () -> diagnose(cluster, job, events, followers, publishers));
                 }
                 List<String> devices = new ArrayList<>();
                 for (String id : STREAMS) {
@@ -180,7 +184,8 @@ class LiveVideoJobFailoverITCase {
                     await(
                             () -> arrivals.size() >= before.get(id) + 2,
                             120,
-                            id + " output after the TaskManager was killed");
+                            id + " output after the TaskManager was killed",
+                            () -> diagnose(cluster, job, events, followers, publishers));
                     long resumed =
                             arrivals.stream().filter(t -> t > killed).findFirst().orElseThrow();
                     resumedAfter.add(resumed - killed);
@@ -195,7 +200,8 @@ class LiveVideoJobFailoverITCase {
                     await(
                             () -> outputBytes.get(id).size() >= before.get(id) + 2,
                             60,
-                            id + " complete output segments after the kill");
+                            id + " complete output segments after the kill",
+                            () -> diagnose(cluster, job, events, followers, publishers));
                 }
                 Set<Long> inputPts = inputVideoPts();
                 for (String id : STREAMS) {
@@ -211,6 +217,28 @@ class LiveVideoJobFailoverITCase {
                 followers.forEach(Thread::interrupt);
             }
         }
+    }
+
+    /** The cluster's account of the job, and the events each stream's channel carried. */
+    private static String diagnose(
+            RealFlinkCluster cluster,
+            JobID job,
+            Map<String, List<JsonNode>> events,
+            List<Thread> followers,
+            List<Thread> publishers) {
+        StringBuilder out = new StringBuilder(cluster.diagnose(job));
+        for (Thread t : followers) {
+            out.append('\n').append(t.getName()).append(" alive: ").append(t.isAlive());
+        }
+        for (Thread t : publishers) {
+            out.append('\n').append(t.getName()).append(" alive: ").append(t.isAlive());
+        }
+        for (String id : STREAMS) {
+            synchronized (events.get(id)) {
+                out.append("\n--- ").append(id).append("-events: ").append(events.get(id));
+            }
+        }
+        return out.toString();
     }
 
     private static Path jobJar() throws Exception {
@@ -239,11 +267,14 @@ class LiveVideoJobFailoverITCase {
         boolean holds() throws Exception;
     }
 
-    private static void await(Condition c, int seconds, String what) throws Exception {
+    private static void await(
+            Condition c, int seconds, String what, java.util.function.Supplier<String> diagnosis)
+            throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!c.holds()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("no " + what + " within " + seconds + " s");
+                throw new AssertionError(
+                        "no " + what + " within " + seconds + " s\n" + diagnosis.get());
             }
             Thread.sleep(100);
         }

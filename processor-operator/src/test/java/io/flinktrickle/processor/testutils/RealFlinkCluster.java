@@ -201,12 +201,12 @@ public final class RealFlinkCluster implements AutoCloseable {
         client.cancel(job).get(60, TimeUnit.SECONDS);
     }
 
-    /** GET on the REST API, as JSON. */
     /** The REST port (chosen at construction, so clients can be pointed at it before start). */
     public int restPort() {
         return restPort;
     }
 
+    /** GET on the REST API, as JSON. */
     public JsonNode rest(String path) throws IOException, InterruptedException {
         HttpResponse<String> r =
                 http.send(
@@ -250,6 +250,65 @@ public final class RealFlinkCluster implements AutoCloseable {
                                         ? Files.readString(home.resolve("logs/taskmanager-0.out"))
                                         : "",
                                 20));
+    }
+
+    /**
+     * What a failed wait should print: the job's state and vertex states, its root exception and
+     * the last exceptions Flink recorded, which processes are alive, and the WARN/ERROR lines of
+     * every process log (the last {@code 30} each).
+     */
+    public String diagnose(JobID job) {
+        StringBuilder out = new StringBuilder("--- cluster in ").append(home).append('\n');
+        try {
+            JsonNode j = rest("/jobs/" + job);
+            out.append("job ").append(job).append(": ").append(j.path("state").asText());
+            for (JsonNode v : j.path("vertices")) {
+                out.append("\n  ")
+                        .append(v.path("name").asText())
+                        .append(": ")
+                        .append(v.path("status").asText())
+                        .append(' ')
+                        .append(v.path("tasks"));
+            }
+            JsonNode ex = rest("/jobs/" + job + "/exceptions?maxExceptions=5");
+            out.append("\nroot exception: ")
+                    .append(tail(ex.path("root-exception").asText("(none)"), 15));
+            for (JsonNode e : ex.path("exceptionHistory").path("entries")) {
+                out.append("\nexception at ")
+                        .append(e.path("timestamp").asLong())
+                        .append(": ")
+                        .append(tail(e.path("stacktrace").asText(), 8));
+            }
+        } catch (Exception e) {
+            out.append("the REST API did not answer: ").append(e);
+        }
+        out.append("\njobmanager alive: ").append(jobManager != null && jobManager.isAlive());
+        for (int i = 0; i < taskManagers.size(); i++) {
+            out.append(", taskmanager-").append(i).append(" alive: ");
+            out.append(taskManagers.get(i).isAlive());
+        }
+        try (java.util.stream.Stream<Path> logs = Files.list(home.resolve("logs"))) {
+            for (Path p : (Iterable<Path>) logs.sorted()::iterator) {
+                List<String> bad = new ArrayList<>();
+                for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) {
+                    if (line.contains(" WARN ")
+                            || line.contains(" ERROR ")
+                            || line.contains("Exception")) {
+                        bad.add(line);
+                    }
+                }
+                out.append("\n--- ")
+                        .append(p.getFileName())
+                        .append(" (WARN/ERROR, last 30 of ")
+                        .append(bad.size())
+                        .append(")\n");
+                out.append(
+                        String.join("\n", bad.subList(Math.max(0, bad.size() - 30), bad.size())));
+            }
+        } catch (IOException | UncheckedIOException e) {
+            out.append("\nlogs unreadable: ").append(e);
+        }
+        return out.toString();
     }
 
     private static String tail(String text, int lines) {

@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -167,13 +168,38 @@ class StreamAnnouncementsITCase {
                                         assertThat(r.get(1))
                                                 .contains("stream refused", "width", "513"));
 
-                // The registry lists the live streams (published after each change; ask too).
-                write(server, seq++, "{\"op\":\"registry\"}");
+                // The registry lists the live streams (published after each change, and when
+                // asked). An answer is written at the registry's next seq, which this reader's
+                // first GET (for the next seq) can reach the server after: ask every second, as
+                // the sidecar asks again, until an answer is read.
+                AtomicBoolean asking = new AtomicBoolean(true);
+                long firstAsk = seq;
+                Thread asker =
+                        new Thread(
+                                () -> {
+                                    for (long s = firstAsk; asking.get(); s++) {
+                                        write(server, s, "{\"op\":\"registry\"}");
+                                        try {
+                                            Thread.sleep(1000);
+                                        } catch (InterruptedException e) {
+                                            return;
+                                        }
+                                    }
+                                },
+                                "registry-asker");
+                asker.setDaemon(true);
+                asker.start();
                 JsonNode latest = null;
-                while (latest == null || latest.path("streams").size() != ids.size()) {
-                    Optional<JsonNode> m = registry.next();
-                    assertThat(m).isPresent();
-                    latest = m.get();
+                try {
+                    while (latest == null || latest.path("streams").size() != ids.size()) {
+                        Optional<JsonNode> m = registry.next();
+                        assertThat(m).isPresent();
+                        latest = m.get();
+                    }
+                } finally {
+                    asking.set(false);
+                    asker.interrupt();
+                    asker.join(5_000);
                 }
                 List<String> listed = new ArrayList<>();
                 latest.path("streams").forEach(s -> listed.add(s.path("stream").asText()));

@@ -7,7 +7,10 @@ import java.io.InputStream;
 import java.net.URI;
 import java.util.Optional;
 
-/** Reads a channel from seq 0 on a daemon thread until it ends, handing each segment over. */
+/**
+ * Reads a channel from seq 0 on a daemon thread until it ends, handing each segment over. A failure
+ * (of the channel or of the handler) ends the thread and is printed to stderr.
+ */
 public final class ChannelFollower {
 
     /** What to do with a segment as it arrives (its body is read by the handler). */
@@ -30,8 +33,13 @@ public final class ChannelFollower {
                                         handler.accept(seg.body());
                                     }
                                 }
+                            } catch (InterruptedException | java.io.InterruptedIOException e) {
+                                // the test is over
                             } catch (Exception e) {
-                                // the channel ended badly or the test is over
+                                // Said, so that a test waiting for this channel's segments in
+                                // vain shows why they stopped coming.
+                                System.err.println("following " + channel + " ended: " + e);
+                                e.printStackTrace();
                             }
                         },
                         "follow-" + channel);
