@@ -23,28 +23,33 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * {@link TrickleHttp} on the JDK's {@code java.net.http.HttpClient}, pinned to HTTP/1.1 (every
+ * {@link TrickleHttp} for POSTs and DELETEs on the JDK's {@code java.net.http.HttpClient}, and for
+ * GETs on Apache HttpClient 5's blocking client ({@link BlockingGets}); both HTTP/1.1 (every
  * trickle client and server speaks it; docs: trickle-protocol.md §5.5, §9).
  *
- * <p>Why this client: it needs no dependency, and it was verified against go-livepeer's server for
- * exactly what trickle needs: with {@code BodyPublishers.fromPublisher} a POST's headers go out at
- * once and its body streams as written (a preconnect), interim {@code 100 Continue} keepalives are
- * skipped, and a GET with {@code BodyHandlers.ofInputStream()} completes when the headers arrive,
- * then streams. ({@code BodyPublishers.ofInputStream} must not be used: it sends nothing until the
- * stream ends.) Jetty's client would do as well but adds a dependency.
+ * <p>Why the JDK client for POSTs: it was verified against go-livepeer's server for exactly what
+ * trickle needs: with {@code BodyPublishers.fromPublisher} a POST's headers go out at once and its
+ * body streams as written (a preconnect), interim {@code 100 Continue} keepalives are skipped, and
+ * an early answer of the server (the body not yet complete) completes the response at once. ({@code
+ * BodyPublishers.ofInputStream} must not be used: it sends nothing until the stream ends.)
+ *
+ * <p>Why not for GETs: its selector thread hands every chunk of a body to a worker thread, which
+ * hands it to the reading thread; with a live segment's many small chunks that cost more CPU than
+ * decoding the video (see {@link BlockingGets}), where a blocking client costs the reader one read.
  *
  * <p>Shared clients ({@link #shared}): a JDK 17 {@code HttpClient} cannot be closed (its selector
  * thread and pooled connections go only when it is no longer referenced), and it is built to be
  * shared: one selector thread and one connection pool serve every channel. {@link #shared} hands
  * out leases counted per settings; 30 s after the last lease is closed the client is dropped
- * (unless leased again meanwhile), so nothing of a finished job stays reachable on a session
- * cluster. Clients are built with no context class loader, so their threads do not hold on to a
- * job's classes either.
+ * (unless leased again meanwhile) and its GETs' client closed, so nothing of a finished job stays
+ * reachable on a session cluster. Clients are built with no context class loader, so their threads
+ * do not hold on to a job's classes either.
  *
  * <p>A configured {@link AccessToken} is sent as {@code Authorization: Bearer} on the requests to
  * its server only ({@link AccessToken#appliesTo}).
  *
- * <p>Threads: the client's selector and worker threads; all methods are thread-safe.
+ * <p>Threads: the JDK client's selector and worker threads, and those of {@link BlockingGets}; all
+ * methods are thread-safe.
  */
 @Internal
 public final class JdkTrickleHttp implements TrickleHttp {
@@ -57,6 +62,7 @@ public final class JdkTrickleHttp implements TrickleHttp {
     static final Duration SHARED_LINGER = Duration.ofSeconds(30);
 
     private final HttpClient client;
+    private final BlockingGets gets;
     private final TrickleClientConfig config;
 
     /** A shared client and the number of open leases on it. */
@@ -113,10 +119,12 @@ public final class JdkTrickleHttp implements TrickleHttp {
 
     private static void dropIfUnused(TrickleClientConfig config, Shared shared) {
         synchronized (SHARED) {
-            if (SHARED.get(config) == shared && shared.leases == 0) {
-                SHARED.remove(config);
+            if (SHARED.get(config) != shared || shared.leases != 0) {
+                return;
             }
+            SHARED.remove(config);
         }
+        shared.client.close(); // outside the lock: it may wait a moment for the client's threads
     }
 
     /** A client of its own; prefer {@link #shared}. */
@@ -131,10 +139,12 @@ public final class JdkTrickleHttp implements TrickleHttp {
                             .version(HttpClient.Version.HTTP_1_1)
                             .connectTimeout(config.connectTimeout())
                             .followRedirects(HttpClient.Redirect.NEVER);
-            if (config.insecureSkipVerify()) {
-                b.sslContext(trustAll());
+            SSLContext insecure = config.insecureSkipVerify() ? trustAll() : null;
+            if (insecure != null) {
+                b.sslContext(insecure);
             }
             this.client = b.build();
+            this.gets = new BlockingGets(config, insecure);
         } finally {
             current.setContextClassLoader(previous);
         }
@@ -142,10 +152,11 @@ public final class JdkTrickleHttp implements TrickleHttp {
 
     @Override
     public CompletableFuture<Response> get(URI uri, Duration headersTimeout) {
-        HttpRequest request =
-                authorized(HttpRequest.newBuilder(uri), uri).timeout(headersTimeout).GET().build();
-        return client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream())
-                .thenApply(JdkResponse::new);
+        AccessToken token = config.accessToken();
+        return gets.get(
+                uri,
+                headersTimeout,
+                token != null && token.appliesTo(uri) ? token.headerValue() : null);
     }
 
     @Override
@@ -190,11 +201,14 @@ public final class JdkTrickleHttp implements TrickleHttp {
     }
 
     /**
-     * Nothing to release on Java 17: the JDK client has no {@code close()} before Java 21; its
-     * connections close when it is no longer referenced.
+     * Closes the GETs' client, its pooled connections and threads (responses still open fail). The
+     * JDK client of the POSTs has no {@code close()} before Java 21; its connections close when it
+     * is no longer referenced.
      */
     @Override
-    public void close() {}
+    public void close() {
+        gets.close();
+    }
 
     /** A counted use of a shared client; {@link #close()} gives it back once. */
     private static final class Lease implements TrickleHttp {
