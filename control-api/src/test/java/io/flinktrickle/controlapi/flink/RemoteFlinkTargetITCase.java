@@ -2,6 +2,7 @@ package io.flinktrickle.controlapi.flink;
 
 import io.flinktrickle.connector.trickle.protocol.TrickleProtocol;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
+import io.flinktrickle.connector.trickle.testutils.RefusedPort;
 import io.flinktrickle.processor.testutils.RealFlinkCluster;
 import io.flinktrickle.processor.testutils.TestJars;
 
@@ -85,8 +86,8 @@ class RemoteFlinkTargetITCase {
 
     @Test
     void openFailsClearlyWhenNothingListens() throws Exception {
-        try (java.net.Socket held = unlistenedPort()) {
-            openFailsClearlyWhenNothingListensOn(held.getLocalPort());
+        try (RefusedPort held = new RefusedPort()) {
+            openFailsClearlyWhenNothingListensOn(held.port());
         }
     }
 
@@ -239,8 +240,8 @@ class RemoteFlinkTargetITCase {
 
     @Test
     void aFailedJobTellsWhy() throws Exception {
-        try (java.net.Socket held = unlistenedPort()) {
-            URI nowhere = URI.create("http://127.0.0.1:" + held.getLocalPort() + "/s4");
+        try (RefusedPort held = new RefusedPort()) {
+            URI nowhere = URI.create("http://127.0.0.1:" + held.port() + "/s4");
             String jobId = target.submit("flink-trickle:s4", streamArgs("s4", nowhere));
             long start = System.nanoTime();
             awaitStatus(jobId, JobStatus.FAILED);
@@ -387,18 +388,6 @@ class RemoteFlinkTargetITCase {
                     "no job jar at " + jar + ": run ./mvnw -q -o install -DskipTests");
         }
         return jar.toAbsolutePath();
-    }
-
-    /**
-     * A local port that nothing listens on and nothing else can take while it is held: bound by a
-     * socket that never listens. A port merely found free can be taken by another test JVM's server
-     * before it is used (seen in CI: the connection was accepted, then closed).
-     */
-    private static java.net.Socket unlistenedPort() throws IOException {
-        java.net.Socket s = new java.net.Socket();
-        s.setReuseAddress(false);
-        s.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
-        return s;
     }
 
     private static long millisSince(long nanos) {

@@ -3,6 +3,7 @@ package io.flinktrickle.connector.trickle.protocol;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
 import io.flinktrickle.connector.trickle.testutils.Await;
 import io.flinktrickle.connector.trickle.testutils.RawHttp;
+import io.flinktrickle.connector.trickle.testutils.RefusedPort;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -217,10 +218,12 @@ class BlockingGetsITCase {
 
     @Test
     void aConnectionRefusedFailsTheGet() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
+        try (RefusedPort refused = new RefusedPort()) {
+            aConnectionRefusedFailsTheGet(refused.port());
         }
+    }
+
+    private void aConnectionRefusedFailsTheGet(int port) throws Exception {
         URI nowhere = URI.create("http://127.0.0.1:" + port + "/x/0");
         CompletableFuture<TrickleHttp.Response> get = http.get(nowhere, HEADERS);
         // As the JDK client's: a ConnectException, and its message names the request (a job's

@@ -4,6 +4,7 @@ import io.flinktrickle.connector.trickle.server.TrickleServer;
 import io.flinktrickle.connector.trickle.testutils.Await;
 import io.flinktrickle.connector.trickle.testutils.FaultInjectingTrickleHttp;
 import io.flinktrickle.connector.trickle.testutils.RawHttp;
+import io.flinktrickle.connector.trickle.testutils.RefusedPort;
 import io.flinktrickle.connector.trickle.testutils.TestMedia;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,7 +15,6 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -524,10 +524,9 @@ class TrickleClientITCase {
 
     @Test
     void subscriberGivesUpWhenNothingListens() throws Exception {
-        int freePort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            freePort = s.getLocalPort();
-        }
+        RefusedPort refused = new RefusedPort();
+        closeables.add(refused);
+        int freePort = refused.port();
         TrickleClientConfig cfg =
                 TrickleClientConfig.builder()
                         .maxAttempts(3)

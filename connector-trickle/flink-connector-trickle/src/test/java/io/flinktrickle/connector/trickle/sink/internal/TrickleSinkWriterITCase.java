@@ -7,13 +7,13 @@ import io.flinktrickle.connector.trickle.protocol.TrickleSubscriber;
 import io.flinktrickle.connector.trickle.server.TrickleServer;
 import io.flinktrickle.connector.trickle.sink.JsonMessageEncoder;
 import io.flinktrickle.connector.trickle.source.TrickleMessage;
+import io.flinktrickle.connector.trickle.testutils.RefusedPort;
 
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 
@@ -36,9 +36,11 @@ class TrickleSinkWriterITCase {
 
     @Test
     void anUnreachableChannelPausesInsteadOfFailingTheWriterWhenAsked() throws Exception {
-        int port = freePort();
+        RefusedPort refused = new RefusedPort(); // until the server comes back on it
+        int port = refused.port();
         URI down = URI.create("http://127.0.0.1:" + port + "/events");
-        try (TrickleServer other = TrickleServer.builder().build().start();
+        try (refused;
+                TrickleServer other = TrickleServer.builder().build().start();
                 TrickleSinkWriter<TrickleMessage> writer = writer(Duration.ofMillis(300))) {
             other.createChannel("other", TrickleProtocol.MIME_JSON);
             URI otherChannel = other.channelUri("other");
@@ -55,6 +57,7 @@ class TrickleSinkWriterITCase {
             writer.write(message(otherChannel, "{\"other\":1}"), null);
             assertThat(read(otherChannel, 0)).isEqualTo("{\"other\":1}");
 
+            refused.close();
             try (TrickleServer back = TrickleServer.builder().port(port).build()) {
                 back.createChannel("events", TrickleProtocol.MIME_JSON);
                 back.start();
@@ -93,12 +96,6 @@ class TrickleSinkWriterITCase {
                         TrickleSubscriber.builder(channel).startSeq(seq).build(),
                         new ObjectMapper())) {
             return sub.next().orElseThrow().toString();
-        }
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }
