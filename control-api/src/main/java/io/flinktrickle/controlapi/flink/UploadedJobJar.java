@@ -27,14 +27,19 @@ import java.util.List;
  * POST /jars/:jarid/run}, the job's {@code main} runs inside the JobManager, so a start sends the
  * arguments only, not the 37 MB jar a {@code JobGraph} submission would bring). A JobManager that
  * lost its upload directory (a restart) gets the jar again, once, when a run is refused and {@code
- * GET /jars} no longer lists it.
+ * GET /jars} no longer lists it. Each run names its job id, so that the job of a run that got no
+ * answer (which the JobManager may submit all the same) is found and cancelled.
  *
- * <p>Threads: runs on its callers' threads, through {@link FlinkRestCalls}. The jar id is volatile,
- * and uploads hold this object's lock, so concurrent runs that find the jar gone upload it once.
+ * <p>Threads: runs on its callers' threads, through {@link FlinkRestCalls}; the cancelling of an
+ * unanswered run's job on a thread of its own. The jar id is volatile, and uploads hold this
+ * object's lock, so concurrent runs that find the jar gone upload it once.
  */
 @Internal
 final class UploadedJobJar {
     private static final Logger LOG = LoggerFactory.getLogger(UploadedJobJar.class);
+
+    /** How often {@link #cancelIfSubmitted} asks for a job whose run got no answer. */
+    static final Duration ORPHAN_CHECK_INTERVAL = Duration.ofSeconds(1);
 
     private final Path jar;
     private final FlinkRestCalls rest;
@@ -82,9 +87,14 @@ final class UploadedJobJar {
      * @throws FlinkRestRefusal when Flink refuses the run (e.g. the job's main threw)
      */
     JobID run(List<String> programArgs) throws IOException, InterruptedException {
+        return run(programArgs, jarCallTimeout);
+    }
+
+    /** As {@link #run(List)}, waiting {@code timeout} for the answer. */
+    JobID run(List<String> programArgs, Duration timeout) throws IOException, InterruptedException {
         String jarId = id != null ? id : replace(null);
         try {
-            return runOnce(jarId, programArgs);
+            return runOnce(jarId, programArgs, timeout);
         } catch (FlinkRestRefusal refused) {
             boolean listed;
             try {
@@ -97,7 +107,7 @@ final class UploadedJobJar {
                 throw refused;
             }
             LOG.warn("the JobManager lost the job jar {}; uploading it again", jarId);
-            return runOnce(replace(jarId), programArgs);
+            return runOnce(replace(jarId), programArgs, timeout);
         }
     }
 
@@ -123,16 +133,79 @@ final class UploadedJobJar {
         }
     }
 
-    private JobID runOnce(String jarId, List<String> programArgs)
+    /**
+     * One run, under a job id chosen here: a run that gets no answer (a timeout, a lost connection)
+     * may still submit its job, which is then found by that id and cancelled.
+     */
+    private JobID runOnce(String jarId, List<String> programArgs, Duration timeout)
             throws IOException, InterruptedException {
         JarRunMessageParameters parameters = new JarRunMessageParameters();
         parameters.jarIdPathParameter.resolve(jarId);
+        JobID fixed = new JobID();
         JarRunRequestBody body =
-                new JarRunRequestBody(null, programArgs, null, null, null, null, null, null);
-        // Once: a run repeated after a lost connection would submit the job twice.
-        return rest.sendOnce(
-                        JarRunHeaders.getInstance(), parameters, body, List.of(), jarCallTimeout)
-                .getJobId();
+                new JarRunRequestBody(null, programArgs, null, fixed, null, null, null, null);
+        try {
+            // Once: a run repeated after a lost connection would submit the job twice.
+            return rest.sendOnce(JarRunHeaders.getInstance(), parameters, body, List.of(), timeout)
+                    .getJobId();
+        } catch (FlinkRestRefusal refused) {
+            throw refused; // answered: no job was submitted
+        } catch (IOException unanswered) {
+            cancelIfSubmitted(fixed);
+            throw new IOException(
+                    unanswered.getMessage()
+                            + " (job "
+                            + fixed
+                            + " is cancelled if the run submits it after all)",
+                    unanswered);
+        } catch (InterruptedException e) {
+            cancelIfSubmitted(fixed);
+            throw e;
+        }
+    }
+
+    /**
+     * Cancels job {@code id} if it shows up within {@link #jarCallTimeout} (the JobManager may
+     * still be running the job's main when the run's answer is given up on): tries every {@link
+     * #ORPHAN_CHECK_INTERVAL} on a thread of its own ({@code flink-run-orphan-<id>}) while Flink
+     * does not know the job (404), until the job is cancelled or has ended (409).
+     */
+    private void cancelIfSubmitted(JobID id) {
+        long deadline = System.nanoTime() + jarCallTimeout.toNanos();
+        Thread t =
+                new Thread(
+                        () -> {
+                            while (System.nanoTime() < deadline) {
+                                try {
+                                    rest.call(
+                                            "PATCH /jobs/:jobid",
+                                            requestTimeout,
+                                            client -> client.cancel(id));
+                                    LOG.warn(
+                                            "job {}: its run got no answer, it was submitted"
+                                                    + " after all; cancelled",
+                                            id);
+                                    return;
+                                } catch (FlinkRestRefusal refused) {
+                                    if (!refused.is(HttpResponseStatus.NOT_FOUND)) {
+                                        return; // ended (409), or Flink refuses to cancel it
+                                    }
+                                } catch (IOException | RuntimeException e) {
+                                    LOG.debug("job {}: cannot check it yet: {}", id, e.toString());
+                                } catch (InterruptedException e) {
+                                    return;
+                                }
+                                try {
+                                    Thread.sleep(ORPHAN_CHECK_INTERVAL.toMillis());
+                                } catch (InterruptedException e) {
+                                    return;
+                                }
+                            }
+                            LOG.info("job {}: its run got no answer and never submitted it", id);
+                        },
+                        "flink-run-orphan-" + id);
+        t.setDaemon(true);
+        t.start();
     }
 
     /** Whether {@code GET /jars} lists the jar. */

@@ -32,6 +32,7 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * {@link RemoteFlinkTarget} against a real multi-process Flink session cluster (JobManager and
@@ -199,6 +200,38 @@ class RemoteFlinkTargetITCase {
         target.cancel(unknown);
         assertThat(target.status("not-a-job-id")).isEmpty();
         assertThat(target.isReachable()).isTrue();
+    }
+
+    @Test
+    void theJobOfARunThatGotNoAnswerIsCancelled() throws Exception {
+        URI base = URI.create(restUrl + "/");
+        try (FlinkRestCalls rest =
+                new FlinkRestCalls(
+                        base,
+                        Duration.ofSeconds(10),
+                        new org.apache.flink.configuration.Configuration())) {
+            UploadedJobJar jar =
+                    new UploadedJobJar(
+                            jobJar(),
+                            rest,
+                            Duration.ofSeconds(10),
+                            RemoteFlinkTarget.JAR_CALL_TIMEOUT);
+            jar.upload();
+            // Given up on at once: the JobManager goes on running the job's main and submits it.
+            Throwable failure =
+                    catchThrowable(
+                            () ->
+                                    jar.run(
+                                            streamArgs("s5", trickle.channelUri("s5")),
+                                            Duration.ofMillis(100)));
+            assertThat(failure)
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("is cancelled if the run submits it after all");
+            String jobId = failure.getMessage().replaceAll(".*\\(job ([0-9a-f]{32}) .*", "$1");
+            assertThat(jobId).matches("[0-9a-f]{32}");
+            awaitStatus(jobId, JobStatus.CANCELED);
+            System.out.printf("the unanswered run's job %s was cancelled%n", jobId);
+        }
     }
 
     @Test
