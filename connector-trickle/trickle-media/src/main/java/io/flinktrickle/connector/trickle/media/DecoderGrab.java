@@ -4,6 +4,7 @@ import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.FrameGrabber;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ShortBuffer;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -12,25 +13,31 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * One grabber run of a {@link MpegTsChannelDecoder}: a JavaCV grabber reading fresh {@link
- * SegmentBodies} (the segments' bodies, straight from the network) on its own thread until end of
- * stream, failure or close, handing out the frames it decodes (in the processor's pixel format,
- * after the decoder's fps cap).
+ * One grabber run of a {@link MpegTsChannelDecoder}: a JavaCV grabber reading a fresh {@link
+ * BytePipe} from its own thread until end of stream, failure or close, handing out the frames it
+ * decodes (in the processor's pixel format, after the decoder's fps cap).
  *
- * <p>Threads: {@link #run} on the grabber thread {@code mpegts-decoder-<channel>}; the bodies are
- * handed over by the decoder's I/O thread (the channel's pump).
+ * <p>Threads: {@link #run} on the grabber thread {@code mpegts-decoder-<channel>}; the pipe is fed
+ * and {@link #fed}/{@link #opening} are kept by the decoder's I/O thread (the source's fetcher).
  */
 final class DecoderGrab {
+    private static final long PIPE_BYTES = 2 * 1024 * 1024;
     private static final int FRAME_QUEUE = 8;
     private static final long OFFER_MILLIS = 100;
 
-    final SegmentBodies bodies = new SegmentBodies((int) MpegTsChannelDecoder.OPEN_BYTES);
+    final BytePipe pipe = new BytePipe(PIPE_BYTES);
     final BlockingQueue<Frame> frames = new ArrayBlockingQueue<>(FRAME_QUEUE);
     final Thread thread;
     volatile IOException failure;
 
     /** Probing finished: the stream has a valid start (PAT/PMT, stream headers). */
     volatile boolean started;
+
+    /** Bytes given to this grabber (I/O thread only). */
+    long fed;
+
+    /** The bytes given while the stream has not opened (I/O thread only); then null. */
+    ByteArrayOutputStream opening = new ByteArrayOutputStream();
 
     private long nextAudioPts = Long.MIN_VALUE;
 
@@ -47,7 +54,7 @@ final class DecoderGrab {
 
     private void run() {
         FFmpegFrameGrabber grabber =
-                new FFmpegFrameGrabber(bodies, 0); // 0: never buffer the live stream
+                new FFmpegFrameGrabber(pipe, 0); // 0: never buffer the live stream
         PixelCopier copier = new PixelCopier(owner.pixelFormat, owner.width, owner.height);
         try {
             grabber.setFormat("mpegts");
@@ -60,7 +67,6 @@ final class DecoderGrab {
             grabber.setSampleMode(FrameGrabber.SampleMode.SHORT);
             grabber.start();
             started = true;
-            bodies.opened();
             if (grabber.getVideoStream() < 0) {
                 throw new IOException("the input has no video stream");
             }
@@ -96,7 +102,7 @@ final class DecoderGrab {
                 // Releasing native resources of a failed grabber; nothing more to do.
             }
             copier.close();
-            bodies.close(); // wakes the I/O thread waiting in awaitConsumed()
+            pipe.close(); // wakes a writer waiting for room, and awaitStarved()
         }
     }
 

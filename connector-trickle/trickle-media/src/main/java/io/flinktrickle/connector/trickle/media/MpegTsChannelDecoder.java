@@ -6,21 +6,19 @@ import io.flinktrickle.connector.trickle.source.SegmentInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.SequenceInputStream;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * The decoder of one channel: one FFmpeg grabber on its own thread ({@link DecoderGrab}, {@code
- * mpegts-decoder-<channel>}) reads the continuous stream of the segments' bodies ({@link
- * SegmentBodies}), each straight from the network as its bytes arrive; {@link #decode} (the
- * channel's I/O thread) hands it the segment's body and returns when the grabber has read it to its
- * end and waits for more. While a {@code decode} call runs, the grabber thread hands each frame out
- * as soon as it is decoded; both threads drain one small bounded queue under this object's lock, so
+ * mpegts-decoder-<channel>}) reads the continuous stream from a {@link BytePipe}; {@link #decode}
+ * (the channel's I/O thread) feeds each segment's bytes into the pipe as they arrive and returns
+ * when the grabber has consumed the segment and waits for more. While a {@code decode} call runs,
+ * the grabber thread hands each frame out as soon as it is decoded (also while the I/O thread waits
+ * for network bytes); both threads drain one small bounded queue under this object's lock, so
  * frames keep their order. Frames decoded between calls (the tail a demuxer holds back) leave with
  * the next call. The grabber thread applies the fps cap before it copies a frame's pixels out of
  * FFmpeg, so a frame the cap drops costs no copy and no allocation. The grabber converts nothing
@@ -38,9 +36,6 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
 
     private static final long POLL_MILLIS = 5;
 
-    /** How often the I/O thread looks at a grabber reading a segment (failures come at once). */
-    private static final long CHECK_MILLIS = 500;
-
     /**
      * Bytes a grabber may take without opening a stream before the input counts as not MPEG-TS:
      * FFmpeg's demuxer reads up to 8 KiB to find the packet size, so a stream of tiny segments (a
@@ -48,10 +43,7 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
      */
     static final long OPEN_BYTES = 64 * 1024;
 
-    /**
-     * How long the grabber may decode without asking for the segment's next bytes before the
-     * segment counts as failed.
-     */
+    /** How long a segment's tail may take to decode before the segment counts as failed. */
     private static final long DRAIN_TIMEOUT_MILLIS = 10_000;
 
     final String channel;
@@ -125,26 +117,28 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
             restart = false;
         }
         currentOut = out; // the grabber thread hands frames out itself while this call runs
-        InputStream given = body;
         try {
-            drain(grab.frames, out); // decoded after the previous call returned
             if (fresh && unopened != null) {
                 byte[] carried = unopened;
                 unopened = null;
-                given = new SequenceInputStream(new ByteArrayInputStream(carried), body);
+                feed(carried, carried.length, out);
             }
-            grab.bodies.supply(given);
-            long stall = TimeUnit.MILLISECONDS.toNanos(DRAIN_TIMEOUT_MILLIS);
-            while (!grab.bodies.awaitConsumed(CHECK_MILLIS)) {
+            byte[] buf = new byte[64 * 1024];
+            int n;
+            while ((n = body.read(buf)) >= 0) {
+                feed(buf, n, out);
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_TIMEOUT_MILLIS);
+            while (!grab.pipe.awaitStarved(POLL_MILLIS)) {
                 drain(grab.frames, out);
                 if (grab.failure != null) {
                     throw grab.failure;
                 }
-                if (grab.bodies.busyNanos() > stall) {
+                if (System.nanoTime() > deadline) {
                     throw new IOException(
                             "decoding segment "
                                     + segment
-                                    + " stalled: FFmpeg asked for no bytes in "
+                                    + " did not finish in "
                                     + DRAIN_TIMEOUT_MILLIS
                                     + " ms");
                 }
@@ -153,11 +147,7 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
             if (grab.failure != null) {
                 throw grab.failure;
             }
-            IOException unread = grab.bodies.takeFailure();
-            if (unread != null) {
-                throw unread; // the segment's body failed: as if this call had read it
-            }
-            if (!grab.started && grab.bodies.taken() >= OPEN_BYTES) {
+            if (!grab.started && grab.fed >= OPEN_BYTES) {
                 // A real segment starts with PAT/PMT and a keyframe, so probing ends inside the
                 // first few KiB; FFmpeg's demuxer would just keep scanning garbage for a sync byte.
                 // Less than that (a tiny segment of a still picture) waits for the next one.
@@ -169,7 +159,7 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
                 // FFmpeg's probing, holding JavaCV's JVM-wide start lock that every other
                 // stream's decoder and encoder need to start or stop. It stops now; the bytes go
                 // to a new grabber with the next segment (or the stream's end).
-                unopened = grab.bodies.openingBytes();
+                unopened = grab.opening.toByteArray();
                 stopGrab();
             }
             consecutiveFailures = 0;
@@ -187,11 +177,31 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("decoder of " + channel + " interrupted");
         } finally {
-            if (grab != null) {
-                grab.bodies.detach(given); // the caller closes it: never read after this call
-            }
             currentOut = null; // frames decoded from now on wait for the next call
         }
+    }
+
+    /** Gives bytes to the grabber (waiting for room in its pipe) and hands out what it decoded. */
+    private void feed(byte[] b, int n, Consumer<Frame> out)
+            throws IOException, InterruptedException {
+        grab.fed += n;
+        if (grab.started) {
+            grab.opening = null;
+        } else if (grab.opening != null && grab.opening.size() < OPEN_BYTES) {
+            grab.opening.write(b, 0, n); // past OPEN_BYTES unopened, the segment fails anyway
+        }
+        try {
+            while (!grab.pipe.offer(b, 0, n, POLL_MILLIS)) {
+                drain(grab.frames, out);
+                if (grab.failure != null) {
+                    throw grab.failure;
+                }
+            }
+        } catch (IOException stopped) {
+            drain(grab.frames, out);
+            throw grab.failure != null ? grab.failure : stopped;
+        }
+        drain(grab.frames, out);
     }
 
     /**
@@ -275,9 +285,9 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
                 grab.thread.start();
                 byte[] carried = unopened;
                 unopened = null;
-                grab.bodies.supply(new ByteArrayInputStream(carried));
+                feed(carried, carried.length, out);
             }
-            grab.bodies.end();
+            grab.pipe.end();
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_TIMEOUT_MILLIS);
             while (grab.thread.isAlive() && System.nanoTime() < deadline) {
                 drain(grab.frames, out);
@@ -300,7 +310,7 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
         if (grab == null) {
             return;
         }
-        grab.bodies.close();
+        grab.pipe.close();
         grab.thread.interrupt();
         try {
             grab.thread.join(5_000);
