@@ -201,6 +201,27 @@ class StreamAnnouncementsITCase {
                     asker.interrupt();
                     asker.join(5_000);
                 }
+                // A controller that joins now reads the newest registry at the current segment.
+                try (JsonMessageSubscriber late =
+                        new JsonMessageSubscriber(
+                                TrickleSubscriber.builder(server.channelUri("registry"))
+                                        .startSeq(TrickleProtocol.SEQ_CURRENT)
+                                        .build(),
+                                JSON)) {
+                    java.util.concurrent.CompletableFuture<Optional<JsonNode>> read =
+                            java.util.concurrent.CompletableFuture.supplyAsync(
+                                    () -> {
+                                        try {
+                                            return late.next();
+                                        } catch (Exception e) {
+                                            throw new java.util.concurrent.CompletionException(e);
+                                        }
+                                    });
+                    assertThat(read.get(10, TimeUnit.SECONDS))
+                            .as("the current segment holds the newest registry, not an empty one")
+                            .hasValueSatisfying(
+                                    r -> assertThat(r.path("streams").size()).isEqualTo(4));
+                }
                 List<String> listed = new ArrayList<>();
                 latest.path("streams").forEach(s -> listed.add(s.path("stream").asText()));
                 assertThat(listed).containsExactlyInAnyOrderElementsOf(ids);

@@ -36,7 +36,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <ul>
  *   <li>{@link #next()} hands out the POST opened for the next seq and opens (preconnects) the one
- *       after it; seqs come from one allocator, so no two segments ever share a seq.
+ *       after it (unless {@link TricklePublisherBuilder#preconnect} is off); seqs come from one
+ *       allocator, so no two segments ever share a seq.
  *   <li>A start at {@link TrickleProtocol#SEQ_NEXT} resumes an existing channel at its {@code
  *       /next} position and sends {@code Lp-Trickle-Reset}, which releases subscribers stuck on the
  *       previous publisher's unfinished segment. {@link Builder#reset} forces the header.
@@ -61,6 +62,12 @@ public final class TricklePublisher implements Closeable {
     private final TrickleClientConfig config;
     private final RetryBackoff backoff;
     private final boolean deleteOnClose;
+
+    /**
+     * Whether the next segment's POST is opened ahead ({@link TricklePublisherBuilder#preconnect}).
+     */
+    private final boolean preconnecting;
+
     private final TricklePublisherMetrics metrics = new TricklePublisherMetrics();
     private final List<SegmentWriter> openWriters = new ArrayList<>();
 
@@ -80,6 +87,7 @@ public final class TricklePublisher implements Closeable {
         this.ownsHttp = b.http == null;
         this.http = b.http != null ? b.http : JdkTrickleHttp.shared(b.config);
         this.deleteOnClose = b.deleteOnClose;
+        this.preconnecting = b.preconnect;
         this.startSeq = b.startSeq;
         this.reset = b.reset;
     }
@@ -119,7 +127,7 @@ public final class TricklePublisher implements Closeable {
             }
             long seq = nextSeq++;
             TrickleHttp.Upload upload = preconnect != null ? preconnect : open(seq);
-            preconnect = open(nextSeq);
+            preconnect = preconnecting ? open(nextSeq) : null;
             SegmentWriter writer = new SegmentWriter(this, seq, upload, config.replayBufferBytes());
             openWriters.add(writer);
             return writer;
@@ -238,7 +246,7 @@ public final class TricklePublisher implements Closeable {
         synchronized (this) {
             fresh = nextSeq++;
             upload = preconnect != null ? preconnect : open(fresh);
-            preconnect = closed ? null : open(nextSeq);
+            preconnect = closed || !preconnecting ? null : open(nextSeq);
         }
         LOG.info(
                 "{}: segment {} was released by the server unread, sending it as {}",

@@ -7,7 +7,7 @@ import java.util.Objects;
 
 /**
  * Builds a {@link TricklePublisher}; {@link #build()} validates. Defaults: content type {@code
- * video/MP2T}, start at seq 0, no reset, DELETE of the channel on close, {@link
+ * video/MP2T}, start at seq 0, no reset, DELETE of the channel on close, preconnect on, {@link
  * TrickleClientConfig#defaults()}, a lease on the shared JDK client.
  */
 @PublicEvolving
@@ -17,6 +17,7 @@ public final class TricklePublisherBuilder {
     long startSeq = 0;
     boolean reset;
     boolean deleteOnClose = true;
+    boolean preconnect = true;
     TrickleClientConfig config = TrickleClientConfig.defaults();
     TrickleHttp http;
 
@@ -45,6 +46,18 @@ public final class TricklePublisherBuilder {
     /** Whether {@link #close()} sends {@code DELETE /{channel}} (default true). */
     public TricklePublisherBuilder deleteOnClose(boolean deleteOnClose) {
         this.deleteOnClose = deleteOnClose;
+        return this;
+    }
+
+    /**
+     * Whether each segment's POST opens the next one's ahead of time (default true: the next
+     * segment starts without a connection setup, and subscribers can wait on it). Off for a
+     * publisher of rare single messages (a registry, a status): closing it then leaves no empty
+     * segment after the last message, so a reader that joins at {@link TrickleProtocol#SEQ_CURRENT}
+     * reads that message.
+     */
+    public TricklePublisherBuilder preconnect(boolean preconnect) {
+        this.preconnect = preconnect;
         return this;
     }
 

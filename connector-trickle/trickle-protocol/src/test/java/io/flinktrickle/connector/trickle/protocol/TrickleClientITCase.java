@@ -523,6 +523,47 @@ class TrickleClientITCase {
     }
 
     @Test
+    void aPublisherWithoutPreconnectLeavesItsLastMessageCurrent() throws Exception {
+        server.createChannel("status", TrickleProtocol.MIME_JSON);
+        server.createChannel("stream", TrickleProtocol.MIME_JSON);
+        for (String channel : List.of("status", "stream")) {
+            try (TricklePublisher pub =
+                    TricklePublisher.builder(server.channelUri(channel))
+                            .contentType(TrickleProtocol.MIME_JSON)
+                            .deleteOnClose(false)
+                            .preconnect(!channel.equals("status"))
+                            .config(FAST_RETRY)
+                            .build()) {
+                pub.publish(bytes("{\"n\":1}"));
+                pub.publish(bytes("{\"n\":2}"));
+            }
+        }
+        // With the preconnect, closing completed seq 2 empty: it is the current segment.
+        assertThat(nextWrite("stream")).isEqualTo(3);
+        assertThat(nextWrite("status")).isEqualTo(2);
+        TrickleSubscriber late = subscriber("status", TrickleProtocol.SEQ_CURRENT);
+        TrickleSegment current = late.next().orElseThrow();
+        assertThat(current.seq()).isEqualTo(1);
+        assertThat(text(current)).isEqualTo("{\"n\":2}");
+    }
+
+    /** The server's next seq to be written ({@code GET /next}). */
+    private long nextWrite(String channel) throws Exception {
+        java.net.http.HttpResponse<String> r =
+                java.net.http.HttpClient.newHttpClient()
+                        .send(
+                                java.net.http.HttpRequest.newBuilder(
+                                                URI.create(
+                                                        server.channelUri(channel)
+                                                                + "/"
+                                                                + TrickleProtocol.NEXT_PATH))
+                                        .build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return Long.parseLong(r.headers().firstValue(TrickleProtocol.HEADER_LATEST).orElseThrow());
+    }
+
+    @Test
     void subscriberGivesUpWhenNothingListens() throws Exception {
         RefusedPort refused = new RefusedPort();
         closeables.add(refused);

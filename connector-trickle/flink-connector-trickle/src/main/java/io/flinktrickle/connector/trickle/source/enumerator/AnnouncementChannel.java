@@ -195,6 +195,9 @@ final class AnnouncementChannel implements AutoCloseable {
                             .contentType(TrickleProtocol.MIME_JSON)
                             .startSeq(TrickleProtocol.SEQ_NEXT)
                             .deleteOnClose(false)
+                            // Closed after one message: no empty segment after it, so a reader
+                            // joining at the current segment reads the newest registry.
+                            .preconnect(false)
                             .config(config)
                             .build();
             publisher.publish(json.getBytes(StandardCharsets.UTF_8));
