@@ -172,40 +172,34 @@ final class UploadedJobJar {
      */
     private void cancelIfSubmitted(JobID id) {
         long deadline = System.nanoTime() + jarCallTimeout.toNanos();
-        Thread t =
-                new Thread(
-                        () -> {
-                            while (System.nanoTime() < deadline) {
-                                try {
-                                    rest.call(
-                                            "PATCH /jobs/:jobid",
-                                            requestTimeout,
-                                            client -> client.cancel(id));
-                                    LOG.warn(
-                                            "job {}: its run got no answer, it was submitted"
-                                                    + " after all; cancelled",
-                                            id);
-                                    return;
-                                } catch (FlinkRestRefusal refused) {
-                                    if (!refused.is(HttpResponseStatus.NOT_FOUND)) {
-                                        return; // ended (409), or Flink refuses to cancel it
-                                    }
-                                } catch (IOException | RuntimeException e) {
-                                    LOG.debug("job {}: cannot check it yet: {}", id, e.toString());
-                                } catch (InterruptedException e) {
-                                    return;
-                                }
-                                try {
-                                    Thread.sleep(ORPHAN_CHECK_INTERVAL.toMillis());
-                                } catch (InterruptedException e) {
-                                    return;
-                                }
-                            }
-                            LOG.info("job {}: its run got no answer and never submitted it", id);
-                        },
-                        "flink-run-orphan-" + id);
+        Thread t = new Thread(() -> cancelWhenKnown(id, deadline), "flink-run-orphan-" + id);
         t.setDaemon(true);
         t.start();
+    }
+
+    /** The thread of {@link #cancelIfSubmitted}. */
+    private void cancelWhenKnown(JobID id, long deadline) {
+        try {
+            while (System.nanoTime() < deadline) {
+                try {
+                    rest.call("PATCH /jobs/:jobid", requestTimeout, client -> client.cancel(id));
+                    LOG.warn(
+                            "job {}: its run got no answer, it was submitted after all; cancelled",
+                            id);
+                    return;
+                } catch (FlinkRestRefusal refused) {
+                    if (!refused.is(HttpResponseStatus.NOT_FOUND)) {
+                        return; // ended (409), or Flink refuses to cancel it
+                    }
+                } catch (IOException | RuntimeException e) {
+                    LOG.debug("job {}: cannot check it yet: {}", id, e.toString());
+                }
+                Thread.sleep(ORPHAN_CHECK_INTERVAL.toMillis());
+            }
+            LOG.info("job {}: its run got no answer and never submitted it", id);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Whether {@code GET /jars} lists the jar. */

@@ -539,28 +539,12 @@ class TrickleClientITCase {
             }
         }
         // With the preconnect, closing completed seq 2 empty: it is the current segment.
-        assertThat(nextWrite("stream")).isEqualTo(3);
-        assertThat(nextWrite("status")).isEqualTo(2);
+        assertThat(server.nextWriteSeq("stream")).isEqualTo(3);
+        assertThat(server.nextWriteSeq("status")).isEqualTo(2);
         TrickleSubscriber late = subscriber("status", TrickleProtocol.SEQ_CURRENT);
         TrickleSegment current = late.next().orElseThrow();
         assertThat(current.seq()).isEqualTo(1);
         assertThat(text(current)).isEqualTo("{\"n\":2}");
-    }
-
-    /** The server's next seq to be written ({@code GET /next}). */
-    private long nextWrite(String channel) throws Exception {
-        java.net.http.HttpResponse<String> r =
-                java.net.http.HttpClient.newHttpClient()
-                        .send(
-                                java.net.http.HttpRequest.newBuilder(
-                                                URI.create(
-                                                        server.channelUri(channel)
-                                                                + "/"
-                                                                + TrickleProtocol.NEXT_PATH))
-                                        .build(),
-                                java.net.http.HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        return Long.parseLong(r.headers().firstValue(TrickleProtocol.HEADER_LATEST).orElseThrow());
     }
 
     @Test
