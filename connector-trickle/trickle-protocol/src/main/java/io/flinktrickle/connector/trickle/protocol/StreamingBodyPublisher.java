@@ -18,6 +18,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Threads: the producer calls {@link #write}, {@link #complete} and {@link #abort}; the HTTP
  * client's threads call {@code request} and {@code cancel}. Signals to the subscriber are
  * serialized through a drain loop and never sent while holding the lock.
+ *
+ * <p>The end of the body ({@code onComplete}, {@code onError}) is signalled only once the
+ * subscriber has requested: never from inside {@code subscribe}. Reactive Streams allows it there,
+ * but the JDK 17 client subscribes before it stores its body subscriber, and a body that ends
+ * during {@code subscribe} makes its writer call {@code request} on that still unset field: the
+ * exchange fails with a {@code NullPointerException} in {@code Http1Exchange.requestMoreBody} and
+ * the request never completes (seen for a preconnected POST completed empty on a fresh connection,
+ * about 1 in 50).
  */
 final class StreamingBodyPublisher implements Flow.Publisher<ByteBuffer> {
 
@@ -27,6 +35,10 @@ final class StreamingBodyPublisher implements Flow.Publisher<ByteBuffer> {
     private final AtomicInteger wip = new AtomicInteger();
     private Flow.Subscriber<? super ByteBuffer> subscriber;
     private long demand;
+
+    /** Whether the subscriber has requested at all: the end of the body waits for it. */
+    private boolean requested;
+
     private long queuedBytes;
     private long takenBytes;
     private boolean completed;
@@ -71,6 +83,7 @@ final class StreamingBodyPublisher implements Flow.Publisher<ByteBuffer> {
                     public void request(long n) {
                         synchronized (StreamingBodyPublisher.this) {
                             demand = n <= 0 || demand + n < 0 ? Long.MAX_VALUE : demand + n;
+                            requested = true;
                         }
                         drain();
                     }
@@ -181,6 +194,9 @@ final class StreamingBodyPublisher implements Flow.Publisher<ByteBuffer> {
                         break;
                     }
                     if (failure != null) {
+                        if (!requested) {
+                            break; // see the class comment
+                        }
                         terminated = true;
                         error = failure;
                     } else if (cancelReason != null) {
@@ -191,7 +207,7 @@ final class StreamingBodyPublisher implements Flow.Publisher<ByteBuffer> {
                         queuedBytes -= item.remaining();
                         takenBytes += item.remaining();
                         notifyAll();
-                    } else if (queue.isEmpty() && completed) {
+                    } else if (queue.isEmpty() && completed && requested) {
                         terminated = true;
                         complete = true;
                     } else {

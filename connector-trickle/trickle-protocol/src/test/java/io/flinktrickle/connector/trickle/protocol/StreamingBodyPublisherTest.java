@@ -139,6 +139,34 @@ class StreamingBodyPublisherTest {
         assertThat(r.completed).isFalse();
     }
 
+    /**
+     * The JDK 17 client stores its body subscriber only after {@code subscribe} returns; a body
+     * that ended inside {@code subscribe} failed its exchange (see the class comment).
+     */
+    @Test
+    void anEmptyBodyEndsAtTheFirstRequestNotInsideSubscribe() {
+        StreamingBodyPublisher p = new StreamingBodyPublisher(1024);
+        p.complete();
+        Recorder r = new Recorder();
+        p.subscribe(r);
+        assertThat(r.completed).isFalse();
+        r.subscription.get().request(1);
+        assertThat(r.completed).isTrue();
+        assertThat(r.items).isEmpty();
+    }
+
+    @Test
+    void anAbortBeforeTheFirstRequestIsSignalledAtIt() {
+        StreamingBodyPublisher p = new StreamingBodyPublisher(1024);
+        p.abort(new IOException("publisher closed"));
+        Recorder r = new Recorder();
+        p.subscribe(r);
+        assertThat(r.error).isNull();
+        r.subscription.get().request(1);
+        assertThat(r.error).hasMessage("publisher closed");
+        assertThat(r.completed).isFalse();
+    }
+
     @Test
     void aSecondSubscriberIsRefused() {
         StreamingBodyPublisher p = new StreamingBodyPublisher(1024);
