@@ -43,7 +43,11 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
      */
     static final long OPEN_BYTES = 64 * 1024;
 
-    /** How long a segment's tail may take to decode before the segment counts as failed. */
+    /**
+     * How long a segment's tail (or the stream's end) may go without a frame handed out before the
+     * segment counts as failed: FFmpeg stuck. Time a slow consumer takes to accept frames
+     * (backpressure) is progress, not a stall.
+     */
     private static final long DRAIN_TIMEOUT_MILLIS = 10_000;
 
     final String channel;
@@ -58,6 +62,11 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
     private final int errorBudget;
     private DecoderGrab grab;
     private boolean restart;
+    private long drainTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(DRAIN_TIMEOUT_MILLIS);
+
+    /** Frames handed out so far, by either thread ({@link #drain}): the tail's progress. */
+    private volatile long handedOut;
+
     private int consecutiveFailures;
     private long failures;
 
@@ -128,19 +137,19 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
             while ((n = body.read(buf)) >= 0) {
                 feed(buf, n, out);
             }
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_TIMEOUT_MILLIS);
+            Progress tail = new Progress();
             while (!grab.pipe.awaitStarved(POLL_MILLIS)) {
                 drain(grab.frames, out);
                 if (grab.failure != null) {
                     throw grab.failure;
                 }
-                if (System.nanoTime() > deadline) {
+                if (tail.stalled()) {
                     throw new IOException(
                             "decoding segment "
                                     + segment
-                                    + " did not finish in "
-                                    + DRAIN_TIMEOUT_MILLIS
-                                    + " ms");
+                                    + " stalled: no frame for "
+                                    + TimeUnit.NANOSECONDS.toMillis(drainTimeoutNanos)
+                                    + " ms after its last byte");
                 }
             }
             drain(grab.frames, out);
@@ -244,6 +253,29 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
         Frame f;
         while ((f = queue.poll()) != null) {
             out.accept(f);
+            handedOut++; // under this object's lock: the only writer at a time
+        }
+    }
+
+    /** For tests: how long a tail may go without a frame before it counts as stalled. */
+    void drainTimeout(long millis) {
+        drainTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(millis);
+    }
+
+    /** A wait for the grabber that fails only when no frame was handed out for the timeout. */
+    private final class Progress {
+        private long frames = handedOut;
+        private long deadline = System.nanoTime() + drainTimeoutNanos;
+
+        boolean stalled() {
+            long now = System.nanoTime();
+            long seen = handedOut;
+            if (seen != frames) {
+                frames = seen;
+                deadline = now + drainTimeoutNanos;
+                return false;
+            }
+            return now - deadline > 0;
         }
     }
 
@@ -288,8 +320,8 @@ final class MpegTsChannelDecoder implements SegmentDecoder.ChannelDecoder<Frame>
                 feed(carried, carried.length, out);
             }
             grab.pipe.end();
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_TIMEOUT_MILLIS);
-            while (grab.thread.isAlive() && System.nanoTime() < deadline) {
+            Progress end = new Progress();
+            while (grab.thread.isAlive() && !end.stalled()) {
                 drain(grab.frames, out);
                 grab.thread.join(POLL_MILLIS);
             }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -272,6 +273,36 @@ class MpegTsFrameDecoderITCase {
         assertThat(beforeStallEnd)
                 .as("frames handed out during the stall")
                 .isGreaterThanOrEqualTo(20);
+    }
+
+    /**
+     * A consumer slower than the tail's stall timeout (a downstream under backpressure) gets every
+     * frame: only time without a frame handed out counts as FFmpeg stalling.
+     */
+    @Test
+    void aSlowConsumerAtTheSegmentsTailIsNotAStall() throws Exception {
+        List<Path> clipA = TestMedia.clipA();
+        List<Frame> frames = new ArrayList<>();
+        Consumer<Frame> slow =
+                f -> {
+                    try {
+                        Thread.sleep(15); // 60 video frames and their audio: about 2 s
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    frames.add(f);
+                };
+        try (SegmentDecoder.ChannelDecoder<Frame> d =
+                MpegTsFrameDecoder.builder().maxFramerate(0).build().open("s")) {
+            ((MpegTsChannelDecoder) d).drainTimeout(300);
+            for (int i = 0; i < 2; i++) {
+                d.decode(info(i), new ByteArrayInputStream(TestMedia.read(clipA.get(i))), slow);
+            }
+            d.endOfStream(slow);
+            assertThat(((MpegTsChannelDecoder) d).failures()).isZero();
+        }
+        assertThat(video(frames)).hasSize(120);
+        assertThat(frames).noneMatch(f -> f instanceof ControlFrame);
     }
 
     @Test
