@@ -247,7 +247,11 @@ public final class EndToEndBenchmark {
         RunResult r = new RunResult(n);
         r.targetRatio = targetRatio;
         try (TrickleServer orchestrator =
-                        TrickleServer.builder().basePath("/ai/trickle/").build().start();
+                        TrickleServer.builder()
+                                .basePath("/ai/trickle/")
+                                .threadName(RunResult.ORCHESTRATOR_THREADS)
+                                .build()
+                                .start();
                 Sidecar sidecar = Sidecar.create(config, Optional.empty()).start()) {
             while (!sidecar.manager().isReady()) {
                 Thread.sleep(20);

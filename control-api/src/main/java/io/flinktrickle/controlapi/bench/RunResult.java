@@ -27,6 +27,32 @@ final class RunResult {
     Map<String, Double> threadCpu = Map.of();
     double processCpuSeconds;
 
+    /** The thread name of the benchmark's own trickle server (the orchestrator's). */
+    static final String ORCHESTRATOR_THREADS = "bench-orchestrator";
+
+    /**
+     * Thread groups that are the benchmark, not the runner: the orchestrator's trickle server and,
+     * per stream, its publisher and its output and events readers ({@link LoadRun}). The HTTP
+     * client threads they share with the runner stay counted as the runner's.
+     */
+    private static final List<String> HARNESS_THREADS =
+            List.of(ORCHESTRATOR_THREADS + "-", "publish-", "output-", "events-");
+
+    /** CPU-seconds of the benchmark's own threads (see {@link #HARNESS_THREADS}). */
+    double harnessCpuSeconds() {
+        return threadCpu.entrySet().stream()
+                .filter(e -> HARNESS_THREADS.stream().anyMatch(h -> e.getKey().startsWith(h)))
+                .mapToDouble(Map.Entry::getValue)
+                .sum();
+    }
+
+    /** Ours without the benchmark's own threads, per stream and video second. */
+    double runnerCpuPerVideoSecond() {
+        return processCpuSeconds <= 0
+                ? cpuPerVideoSecond
+                : cpuPerVideoSecond * (processCpuSeconds - harnessCpuSeconds()) / processCpuSeconds;
+    }
+
     /** The floor at this N (N ffmpeg processes side by side). */
     FfmpegCli.Concurrent floor;
 
@@ -45,7 +71,9 @@ final class RunResult {
         Collections.sort(fb);
         System.out.printf(
                 "N=%-2d cpu %.3f CPU-s/video-s/stream, floor %.3f (%s), ratio %.2f (target <="
-                        + " %.2f) | segment latency p50 %s p95 %s p99 %s ms (%d segments)"
+                        + " %.2f) | runner only %.3f, ratio %.2f (the benchmark's trickle"
+                        + " server, publishers and readers: %.0f%% of the process)"
+                        + " | segment latency p50 %s p95 %s p99 %s ms (%d segments)"
                         + " | frame latency p50 %.0f p95 %.0f ms | out fps %s drops %s"
                         + " | RSS %.0f MB, %.0f MB/stream | start->first byte median %s ms"
                         + " | %s%n",
@@ -58,6 +86,9 @@ final class RunResult {
                                 "ffmpeg NOT real time: %.2fx wall", floor.worstWallPerVideoSecond),
                 cpuPerVideoSecond / floor.cpuPerVideoSecond,
                 targetRatio,
+                runnerCpuPerVideoSecond(),
+                runnerCpuPerVideoSecond() / floor.cpuPerVideoSecond,
+                processCpuSeconds <= 0 ? 0 : harnessCpuSeconds() * 100 / processCpuSeconds,
                 pct(l, 0.50),
                 pct(l, 0.95),
                 pct(l, 0.99),

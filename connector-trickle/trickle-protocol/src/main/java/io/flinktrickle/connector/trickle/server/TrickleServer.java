@@ -84,11 +84,11 @@ public final class TrickleServer implements AutoCloseable {
                                 new SegmentReads(store, missing),
                                 writes,
                                 b.accessToken),
-                        "trickle-server");
+                        b.threadName);
         this.sweeper =
                 Executors.newSingleThreadScheduledExecutor(
                         r -> {
-                            Thread t = new Thread(r, "trickle-server-sweeper");
+                            Thread t = new Thread(r, b.threadName + "-sweeper");
                             t.setDaemon(true);
                             return t;
                         });

@@ -28,8 +28,19 @@ public final class TrickleServerBuilder {
     Duration headTimeout = TrickleServer.DEFAULT_HEAD_TIMEOUT;
     String accessToken;
     Predicate<String> sweepSpares = name -> false;
+    String threadName = "trickle-server";
 
     TrickleServerBuilder() {}
+
+    /**
+     * The name of the server's threads ({@code NAME-<n>}, {@code NAME-scheduler-<n>}, {@code
+     * NAME-sweeper}); default {@code trickle-server}. Tells two servers in one JVM apart in a
+     * thread dump or a profile. Letters, digits, {@code -} and {@code _}.
+     */
+    public TrickleServerBuilder threadName(String threadName) {
+        this.threadName = threadName;
+        return this;
+    }
 
     /** Address to bind; default {@code 127.0.0.1}. */
     public TrickleServerBuilder host(String host) {
@@ -161,6 +172,10 @@ public final class TrickleServerBuilder {
         checkPositive(uploadIdleTimeout, "uploadIdleTimeout");
         checkPositive(headTimeout, "headTimeout");
         Objects.requireNonNull(sweepSpares, "sweepSpares is required but not provided");
+        Objects.requireNonNull(threadName, "threadName is required but not provided");
+        check(
+                threadName.matches("[A-Za-z0-9_-]{1,40}"),
+                "threadName must be 1-40 letters, digits, '-' or '_' but is '" + threadName + "'");
         if (accessToken != null) {
             AccessToken.check(accessToken); // its message never holds the token
         }

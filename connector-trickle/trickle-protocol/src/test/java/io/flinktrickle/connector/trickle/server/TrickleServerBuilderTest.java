@@ -28,6 +28,20 @@ class TrickleServerBuilderTest {
                 .hasMessageContaining("idleTimeout");
         assertThatThrownBy(() -> TrickleServer.builder().maxSegmentBytes(0).build())
                 .hasMessageContaining("maxSegmentBytes");
+        assertThatThrownBy(() -> TrickleServer.builder().threadName("two words").build())
+                .hasMessageContaining("threadName");
+        assertThatThrownBy(() -> TrickleServer.builder().threadName("").build())
+                .hasMessageContaining("threadName");
+    }
+
+    @Test
+    void theServersThreadsCarryItsThreadName() throws Exception {
+        try (TrickleServer server = TrickleServer.builder().threadName("edge-relay").build()) {
+            server.start();
+            assertThat(Thread.getAllStackTraces().keySet())
+                    .extracting(Thread::getName)
+                    .anyMatch(n -> n.startsWith("edge-relay-"));
+        }
     }
 
     @Test
