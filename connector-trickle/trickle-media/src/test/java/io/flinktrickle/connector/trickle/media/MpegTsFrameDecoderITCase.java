@@ -286,7 +286,9 @@ class MpegTsFrameDecoderITCase {
         Consumer<Frame> slow =
                 f -> {
                     try {
-                        Thread.sleep(15); // 60 video frames and their audio: about 2 s
+                        // A segment's 60 video frames and its audio frames: about 3 s each,
+                        // all of it after the segment's last byte (the pipe takes it whole).
+                        Thread.sleep(20);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
@@ -294,7 +296,8 @@ class MpegTsFrameDecoderITCase {
                 };
         try (SegmentDecoder.ChannelDecoder<Frame> d =
                 MpegTsFrameDecoder.builder().maxFramerate(0).build().open("s")) {
-            ((MpegTsChannelDecoder) d).drainTimeout(300);
+            // Well below a segment's 3 s, well above a frame's decoding on a busy machine.
+            ((MpegTsChannelDecoder) d).drainTimeout(1_000);
             for (int i = 0; i < 2; i++) {
                 d.decode(info(i), new ByteArrayInputStream(TestMedia.read(clipA.get(i))), slow);
             }
