@@ -166,6 +166,11 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         }
     }
 
+    /** Whether the stream's Opus track is encoded by the machine's libopus (false: no track). */
+    boolean systemLibopus() {
+        return audioTrack != null && audioTrack.systemLibopus();
+    }
+
     /** Frames held at the start (video and audio) while the recorder has not started. */
     int heldFrames() {
         return held.size();
@@ -307,7 +312,7 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         refusedSize = null;
         recorder = r;
         picture = (AVFrame) PICTURE.get(r);
-        audioTrack = withAudio ? new OpusTrack(channel, r) : null;
+        audioTrack = withAudio ? new OpusTrack(channel, r, settings) : null;
         shift = 0;
         nextCutPts = Long.MIN_VALUE; // the first frame starts the first segment
         lastVideoPts = Long.MIN_VALUE;
@@ -331,6 +336,9 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
         }
         if (recorder != null) {
             try {
+                if (audioTrack != null) {
+                    audioTrack.finish();
+                }
                 recorder.stop(); // flushes the encoders; the tail goes to the open segment
                 cut.flush();
             } catch (Exception e) {
@@ -350,6 +358,9 @@ final class MpegTsChannelEncoder implements SegmentEncoder.ChannelEncoder<Frame>
                     channel,
                     droppedVideo,
                     audioDropped);
+        }
+        if (audioTrack != null) {
+            audioTrack.close();
         }
         if (recorder != null) {
             try {

@@ -45,6 +45,7 @@ public final class MpegTsFrameEncoder implements SegmentEncoder<Frame> {
     final int audioChannels;
     final int audioBitrate;
     final int opusComplexity;
+    final boolean systemLibopus;
     final int nominalFramerate;
 
     private MpegTsFrameEncoder(Builder b) {
@@ -55,6 +56,7 @@ public final class MpegTsFrameEncoder implements SegmentEncoder<Frame> {
         this.audioChannels = b.audioChannels;
         this.audioBitrate = b.audioBitrate;
         this.opusComplexity = b.opusComplexity;
+        this.systemLibopus = b.systemLibopus;
         this.nominalFramerate = b.nominalFramerate;
     }
 
@@ -96,6 +98,8 @@ public final class MpegTsFrameEncoder implements SegmentEncoder<Frame> {
          * second of audio at 10 (libopus's default), 0.0134 at 5, 0.0085 at 4.
          */
         private int opusComplexity = 4;
+
+        private boolean systemLibopus = true;
 
         private int nominalFramerate = 30;
 
@@ -161,12 +165,22 @@ public final class MpegTsFrameEncoder implements SegmentEncoder<Frame> {
 
         /**
          * libopus's complexity, 0–10 (its {@code compression_level}). Default 4: half the CPU of 10
-         * (libopus's own default) in the FFmpeg build JavaCV ships, whose libopus costs about four
-         * times Debian's; above 4 libopus adds signal analysis that matters little at 64 kbit/s.
-         * Raise it where audio quality at low bitrates matters more than CPU.
+         * (libopus's own default); above 4 libopus adds signal analysis that matters little at 64
+         * kbit/s. Raise it where audio quality at low bitrates matters more than CPU.
          */
         public Builder opusComplexity(int opusComplexity) {
             this.opusComplexity = opusComplexity;
+            return this;
+        }
+
+        /**
+         * Whether Opus is encoded by the machine's own libopus ({@code libopus.so.0}, Debian's
+         * {@code libopus0}) where it has one: the same packets for about a third of the CPU of the
+         * libopus inside JavaCV's FFmpeg, which encodes where the machine has none or this is
+         * false. Default true.
+         */
+        public Builder systemLibopus(boolean systemLibopus) {
+            this.systemLibopus = systemLibopus;
             return this;
         }
 

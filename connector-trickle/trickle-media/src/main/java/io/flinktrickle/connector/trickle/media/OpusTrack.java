@@ -1,20 +1,15 @@
 package io.flinktrickle.connector.trickle.media;
 
-import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.lang.reflect.Field;
-import java.nio.ShortBuffer;
-
 /**
- * The audio track of one output stream, on the output clock next to the video. JavaCV times audio
- * by counting samples from the pts of its private audio {@code AVFrame}, which is set once to the
- * first audio frame's pts (by reflection: JavaCV has no setter), so the audio written so far ends
- * at {@code audioEnd}: a frame that overlaps it is dropped, a hole before it (up to {@link
- * #MAX_SILENCE}) is filled with silence, and audio more than 2 s from the video is dropped
- * (PyTrickle's rule).
+ * The audio track of one output stream, on the output clock next to the video. The Opus encoder
+ * ({@link OpusOut}: the machine's libopus where it has one, else the recorder's) times audio by
+ * counting samples from the first audio frame's pts, so the audio written so far ends at {@code
+ * audioEnd}: a frame that overlaps it is dropped, a hole before it (up to {@link #MAX_SILENCE}) is
+ * filled with silence, and audio more than 2 s from the video is dropped (PyTrickle's rule).
  *
  * <p>Mailbox thread only (the sink writer's), through {@link MpegTsChannelEncoder}.
  */
@@ -44,10 +39,8 @@ final class OpusTrack {
     private static final int SILENCE_CHUNK = 1024;
     private static final int WARN_EVERY = 100;
 
-    private static final Field AUDIO_FRAME = MpegTsRecorders.privateField("frame");
-
     private final String channel;
-    private final FFmpegFrameRecorder recorder;
+    private final OpusOut out;
 
     /** Where the track's clock started (output pts of its first sample), once it has. */
     private long origin = Long.MIN_VALUE;
@@ -59,9 +52,34 @@ final class OpusTrack {
 
     private long dropped;
 
-    OpusTrack(String channel, FFmpegFrameRecorder recorder) {
+    /** A track in {@code recorder}'s audio stream, by the system's libopus if asked and there. */
+    OpusTrack(String channel, FFmpegFrameRecorder recorder, MpegTsFrameEncoder settings)
+            throws IllegalAccessException {
         this.channel = channel;
-        this.recorder = recorder;
+        OpusOut system = null;
+        if (settings.systemLibopus) {
+            try {
+                system = SystemOpus.open(recorder, settings, channel);
+            } catch (LinkageError e) { // JNA not on the classpath (a cluster without it in lib/)
+                LOG.debug("stream {}: no JNA for the system's libopus: {}", channel, e.toString());
+            }
+        }
+        this.out = system != null ? system : new RecorderOpus(recorder);
+    }
+
+    /** Whether the machine's libopus encodes this track (else the one inside JavaCV's FFmpeg). */
+    boolean systemLibopus() {
+        return out instanceof SystemOpus;
+    }
+
+    /** The stream ends: buffered audio is written (before the recorder stops). */
+    void finish() throws Exception {
+        out.finish();
+    }
+
+    /** Frees the encoder (after the recorder stopped or failed). */
+    void close() {
+        out.close();
     }
 
     /** Writes an audio frame at output pts {@code outPts}, the video being at {@code videoPts}. */
@@ -72,7 +90,7 @@ final class OpusTrack {
                 return;
             }
             origin = outPts;
-            ((AVFrame) AUDIO_FRAME.get(recorder)).pts(outPts * OPUS_RATE / Frame.TIME_BASE);
+            out.start(outPts * OPUS_RATE / Frame.TIME_BASE);
         }
         long audioEnd = origin + samplesWritten * Frame.TIME_BASE / OPUS_RATE;
         long gap = outPts - audioEnd;
@@ -93,7 +111,7 @@ final class OpusTrack {
         if (gap > AUDIO_TOLERANCE) {
             writeSilence(gap * a.sampleRate() / Frame.TIME_BASE, a.sampleRate(), a.channels());
         }
-        recorder.recordSamples(a.sampleRate(), a.channels(), ShortBuffer.wrap(a.samples()));
+        out.write(a.samples(), a.samples().length, a.sampleRate(), a.channels());
         countSamples(a.sampleCount(), a.sampleRate());
     }
 
@@ -106,7 +124,7 @@ final class OpusTrack {
         short[] quiet = new short[SILENCE_CHUNK * channels];
         while (samples > 0) {
             int n = (int) Math.min(SILENCE_CHUNK, samples);
-            recorder.recordSamples(rate, channels, ShortBuffer.wrap(quiet, 0, n * channels));
+            out.write(quiet, n * channels, rate, channels);
             countSamples(n, rate);
             samples -= n;
         }
