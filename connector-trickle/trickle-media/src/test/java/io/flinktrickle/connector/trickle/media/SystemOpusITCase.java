@@ -27,6 +27,9 @@ import static org.assertj.core.api.Assertions.within;
  */
 class SystemOpusITCase {
 
+    /** The libopus inside JavaCV 1.5.14's FFmpeg build. */
+    private static final String JAVACV_LIBOPUS = "libopus 1.3.1";
+
     private static List<Frame> clipA;
 
     @BeforeAll
@@ -80,7 +83,11 @@ class SystemOpusITCase {
         assertThat(s.audioPts.size()).isBetween(495, 505);
         short[] a = pcm(system);
         assertThat(rms(a)).as("clip A's audio is not silence").isGreaterThan(1000);
-        assertThat(a).as("decoded audio, sample for sample").isEqualTo(pcm(javacv));
+        if (LibOpus.get().opus_get_version_string().equals(JAVACV_LIBOPUS)) {
+            assertThat(a).as("decoded audio, sample for sample").isEqualTo(pcm(javacv));
+        } else { // another libopus encodes differently: the same sound, not the same bits
+            assertSameLoudness(a, pcm(javacv));
+        }
     }
 
     @Test
@@ -90,8 +97,12 @@ class SystemOpusITCase {
                 concat(encode(clipA, MpegTsFrameEncoder.builder().systemLibopus(false).build()));
         Probe s = probe(system);
         assertThat(s.audioPts).as("audio packet pts").isEqualTo(probe(javacv).audioPts);
-        double[] a = loudness(pcm(system));
-        double[] b = loudness(pcm(javacv));
+        assertSameLoudness(pcm(system), pcm(javacv));
+    }
+
+    private static void assertSameLoudness(short[] pcm, short[] reference) {
+        double[] a = loudness(pcm);
+        double[] b = loudness(reference);
         assertThat(a).hasSameSizeAs(b);
         for (int k = 0; k < a.length; k++) {
             assertThat(a[k])
