@@ -8,6 +8,8 @@ import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacpp.ShortPointer;
 
+import java.util.Arrays;
+
 /**
  * Interleaved 16-bit audio to one rate and channel count with FFmpeg's swresample, as JavaCV's
  * recorder converts it (the default layout of each channel count, swresample's default mixing). A
@@ -40,15 +42,11 @@ final class PcmConverter implements AutoCloseable {
      */
     short[] convert(short[] pcm, int length, int rate, int channels) {
         int count = length / channels;
-        short[] drained = null;
-        int drainedSamples = 0;
+        short[] tail = null; // what the converter of the previous format still held
         if (swr != null && (rate != inRate || channels != inChannels)) {
-            drained = drain();
-            drainedSamples = samples;
-            drained =
-                    drained == null
-                            ? null
-                            : java.util.Arrays.copyOf(drained, drainedSamples * outChannels);
+            if (drain() != null) {
+                tail = Arrays.copyOf(result, samples * outChannels);
+            }
             free();
         }
         if (swr == null) {
@@ -63,12 +61,12 @@ final class PcmConverter implements AutoCloseable {
         }
         in.position(0).put(pcm, 0, length);
         int produced = run(count);
-        if (drained != null && drainedSamples > 0) {
-            short[] both = new short[(drainedSamples + produced) * outChannels];
-            System.arraycopy(drained, 0, both, 0, drainedSamples * outChannels);
-            System.arraycopy(result, 0, both, drainedSamples * outChannels, produced * outChannels);
+        if (tail != null) {
+            short[] both = new short[tail.length + produced * outChannels];
+            System.arraycopy(tail, 0, both, 0, tail.length);
+            System.arraycopy(result, 0, both, tail.length, produced * outChannels);
             result = both;
-            produced += drainedSamples;
+            produced += tail.length / outChannels;
         }
         samples = produced;
         return result;

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.util.Arrays;
 
 /**
  * Opus by the machine's own libopus ({@link LibOpus}), its packets written into the audio stream
@@ -167,7 +168,7 @@ final class SystemOpus implements OpusOut {
         // What libopus still holds (its lookahead) comes out behind silence, as FFmpeg flushes.
         long wanted = samplesIn + lookahead;
         while (samplesEncoded < wanted) {
-            java.util.Arrays.fill(pending, pendingSamples * channels, pending.length, (short) 0);
+            Arrays.fill(pending, pendingSamples * channels, pending.length, (short) 0);
             pendingSamples = FRAME;
             encodePending();
         }
