@@ -5,6 +5,7 @@ import io.flinktrickle.jobs.live.LiveVideoToVideoJob;
 import io.flinktrickle.jobs.live.ProcessorJars;
 
 import org.apache.flink.annotation.PublicEvolving;
+import org.apache.flink.annotation.VisibleForTesting;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
@@ -19,9 +20,14 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.util.ExceptionUtils;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -35,13 +41,22 @@ import java.util.concurrent.TimeUnit;
  * job graph as its user jars, so the tasks load the processor through Flink's user-code class
  * loader, as on a session cluster; the graph is built with a class loader over them.
  *
+ * <p>{@link #close} cancels the jobs still running and waits for them to end before it closes the
+ * cluster: a cluster closed under running tasks fails them ("The TaskExecutor is shutting down", a
+ * WARN with a stack trace per task at every sidecar stop) instead of cancelling them.
+ *
  * <p>Threads: every method may be called from any thread; the MiniCluster is thread-safe, and calls
  * wait for its futures at most {@link #TIMEOUT_SECONDS}.
  */
 @PublicEvolving
 public final class EmbeddedFlinkTarget implements FlinkTarget {
 
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedFlinkTarget.class);
+
     static final long TIMEOUT_SECONDS = 30;
+
+    /** How long {@link #close} waits for the cancelled jobs to end, all together. */
+    static final long CANCEL_WAIT_SECONDS = 10;
 
     private final int slots;
     private final Configuration configuration;
@@ -51,6 +66,9 @@ public final class EmbeddedFlinkTarget implements FlinkTarget {
     private final int metricsPort;
 
     private volatile MiniCluster cluster;
+
+    /** The jobs {@link #close} cancelled, and how each ended (null: not within the wait). */
+    private final Map<String, JobStatus> cancelledAtClose = new LinkedHashMap<>();
 
     private EmbeddedFlinkTarget(Builder b) {
         this.slots = b.slots;
@@ -223,11 +241,53 @@ public final class EmbeddedFlinkTarget implements FlinkTarget {
         cluster = null;
         try {
             if (mc != null) {
+                if (mc.isRunning()) {
+                    cancelAll(mc);
+                }
                 mc.closeAsync().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             }
         } finally {
             jars.close();
         }
+    }
+
+    /** Cancels every job that has not ended and waits up to {@link #CANCEL_WAIT_SECONDS}. */
+    private void cancelAll(MiniCluster mc) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CANCEL_WAIT_SECONDS);
+        try {
+            List<JobID> cancelled = new ArrayList<>();
+            for (var job : get(mc.listJobs())) {
+                if (!job.getJobState().isGloballyTerminalState()) {
+                    mc.cancelJob(job.getJobId());
+                    cancelled.add(job.getJobId());
+                    cancelledAtClose.put(job.getJobId().toHexString(), null);
+                }
+            }
+            for (JobID id : cancelled) {
+                long left = Math.max(0, deadline - System.nanoTime());
+                JobStatus end =
+                        mc.requestJobResult(id)
+                                .get(left, TimeUnit.NANOSECONDS)
+                                .getJobStatus()
+                                .orElse(null);
+                cancelledAtClose.put(id.toHexString(), end);
+                LOG.info("job {} ended {} (cancelled: the sidecar stops)", id, end);
+            }
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.warn(
+                    "cancelled jobs did not end within {} s; closing the cluster under them",
+                    CANCEL_WAIT_SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.warn("cancelling the jobs before the cluster closes failed", e);
+        }
+    }
+
+    /** The jobs {@link #close} cancelled, and how each ended (null: not within the wait). */
+    @VisibleForTesting
+    synchronized Map<String, JobStatus> cancelledAtClose() {
+        return new LinkedHashMap<>(cancelledAtClose);
     }
 
     private MiniCluster running() {
