@@ -55,8 +55,11 @@ public final class EmbeddedFlinkTarget implements FlinkTarget {
 
     static final long TIMEOUT_SECONDS = 30;
 
-    /** How long {@link #close} waits for the cancelled jobs to end, all together. */
-    static final long CANCEL_WAIT_SECONDS = 10;
+    /**
+     * How long {@link #close} waits for the cancelled jobs to end, all together (they take under a
+     * second; a container runtime kills a container 10 s after its stop signal by default).
+     */
+    static final long CANCEL_WAIT_SECONDS = 5;
 
     private final int slots;
     private final Configuration configuration;

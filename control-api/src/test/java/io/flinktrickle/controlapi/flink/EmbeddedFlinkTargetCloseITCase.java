@@ -56,9 +56,10 @@ class EmbeddedFlinkTargetCloseITCase {
         assertThat(target.cancelledAtClose())
                 .as("the jobs the stop cancelled, and how they ended")
                 .containsExactly(Map.entry(jobId, JobStatus.CANCELED));
+        // The cancel itself takes under a second; the bound only says that the stop never hangs.
         assertThat(closeMillis)
                 .as("the stop (ms), cancelling included")
-                .isLessThan(EmbeddedFlinkTarget.CANCEL_WAIT_SECONDS * 1000);
+                .isLessThan((EmbeddedFlinkTarget.CANCEL_WAIT_SECONDS + 10) * 1000);
         assertThat(target.isReachable()).isFalse();
     }
 }
