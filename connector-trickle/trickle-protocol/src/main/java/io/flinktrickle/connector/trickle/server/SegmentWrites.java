@@ -22,14 +22,11 @@ import java.util.function.LongSupplier;
  * released (200 + {@code Connection: close}).
  *
  * <p>Each call runs on the connection thread of its request and may block: a POST until its body
- * ends (or its segment is closed meanwhile, checked every {@link #RELEASE_CHECK_MILLIS}).
+ * ends (or its segment is closed meanwhile: the close wakes its read).
  */
 final class SegmentWrites {
 
     private static final Logger LOG = LoggerFactory.getLogger(SegmentWrites.class);
-
-    /** How often a silent upload checks whether its segment was closed meanwhile. */
-    private static final long RELEASE_CHECK_MILLIS = 200;
 
     /** What a released upload may still send before its connection closes (as Go's server). */
     private static final long RELEASED_DRAIN_BYTES = 256 * 1024;
@@ -39,6 +36,9 @@ final class SegmentWrites {
 
     /** The chunk a released upload's body is dropped in. */
     private static final int DRAIN_BUFFER_BYTES = 8 * 1024;
+
+    /** The shortest read timeout while a silent upload waits (a due keepalive goes out first). */
+    private static final long MIN_WAIT_NANOS = 1_000_000;
 
     /** {@link #awaitFirstBytes}: the body ended with no byte. */
     private static final int BODY_EMPTY = -1;
@@ -171,9 +171,9 @@ final class SegmentWrites {
 
     /**
      * Waits for the first body bytes of a possibly preconnected POST, sending an interim 100 every
-     * {@code keepalive} while it is silent, and checking every {@link #RELEASE_CHECK_MILLIS}
-     * whether its segment was closed meanwhile (DELETE of the seq or the channel, a reset, ring
-     * eviction).
+     * {@code keepalive} while it is silent, and answering as soon as its segment is closed
+     * meanwhile (DELETE of the seq or the channel, a reset, ring eviction): the close wakes the
+     * read, which waits for nothing else between keepalives.
      *
      * @return bytes read; {@link #BODY_EMPTY} for a body that ended empty; {@link
      *     #SEGMENT_RELEASED} when the segment was closed by someone else (a released preconnect);
@@ -181,28 +181,37 @@ final class SegmentWrites {
      */
     private int awaitFirstBytes(HttpExchange ex, Segment segment, InputStream body, byte[] buf)
             throws IOException {
-        ex.setReadTimeout(Duration.ofMillis(RELEASE_CHECK_MILLIS));
         long keepaliveNanos = keepalive.toNanos();
         long nextKeepalive = clock.getAsLong() + keepaliveNanos;
-        while (true) {
-            if (segment.isClosed()) {
-                return SEGMENT_RELEASED;
-            }
-            try {
-                int n = body.read(buf);
-                return segment.isClosed() ? SEGMENT_RELEASED : (n < 0 ? BODY_EMPTY : n);
-            } catch (SocketTimeoutException silent) {
-                if (clock.getAsLong() - nextKeepalive >= 0) {
-                    ex.sendContinue();
-                    nextKeepalive += keepaliveNanos;
-                }
-            } catch (IOException e) {
+        Runnable wake = ex::wakeBodyRead;
+        ex.bodyReadWakeable(true);
+        segment.addCloseListener(wake);
+        try {
+            while (true) {
                 if (segment.isClosed()) {
                     return SEGMENT_RELEASED;
                 }
-                LOG.debug("upload ended before its first byte: {}", e.toString());
-                return UPLOAD_FAILED;
+                long untilKeepalive = nextKeepalive - clock.getAsLong();
+                ex.setReadTimeout(Duration.ofNanos(Math.max(MIN_WAIT_NANOS, untilKeepalive)));
+                try {
+                    int n = body.read(buf);
+                    return segment.isClosed() ? SEGMENT_RELEASED : (n < 0 ? BODY_EMPTY : n);
+                } catch (SocketTimeoutException silentOrWoken) {
+                    if (clock.getAsLong() - nextKeepalive >= 0 && !segment.isClosed()) {
+                        ex.sendContinue();
+                        nextKeepalive += keepaliveNanos;
+                    }
+                } catch (IOException e) {
+                    if (segment.isClosed()) {
+                        return SEGMENT_RELEASED;
+                    }
+                    LOG.debug("upload ended before its first byte: {}", e.toString());
+                    return UPLOAD_FAILED;
+                }
             }
+        } finally {
+            segment.removeCloseListener(wake);
+            ex.bodyReadWakeable(false);
         }
     }
 

@@ -330,6 +330,36 @@ class TrickleServerConformanceITCase {
         assertThat(get("/ch/0").head.status).isEqualTo(404);
     }
 
+    /**
+     * A preconnect waits for its first bytes without polling: the close of its segment wakes it, so
+     * it is answered at once, here with keepalives 30 s apart (before, a 200 ms poll answered it).
+     */
+    @Test
+    void aReleasedPreconnectIsAnsweredAtOnceNotAtItsNextKeepalive() throws IOException {
+        try (TrickleServer slow =
+                        TrickleServer.builder()
+                                .keepaliveInterval(Duration.ofSeconds(30))
+                                .build()
+                                .start();
+                RawHttp pub = new RawHttp(slow.port());
+                RawHttp pre = new RawHttp(slow.port());
+                RawHttp del = new RawHttp(slow.port())) {
+            pub.send("POST", "/ch/0", Map.of(), "a".getBytes(StandardCharsets.UTF_8));
+            assertThat(pub.readFinalHead(T).status).isEqualTo(200);
+            pre.startChunked("POST", "/ch/1", Map.of());
+            assertThat(pre.readHead(SHORT)).as("a preconnect waits").isEmpty();
+            long t0 = System.nanoTime();
+            del.send("DELETE", "/ch/1");
+            assertThat(del.readFinalHead(T).status).isEqualTo(200);
+            Head p = pre.readFinalHead(T);
+            long millis = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(p.status).isEqualTo(200);
+            assertThat(p.header("Connection")).contains("close");
+            assertThat(p.header(HEADER_SEQ)).contains("1");
+            assertThat(millis).as("answered after the DELETE (ms)").isLessThan(2_000);
+        }
+    }
+
     @Test
     void deleteOfUnknownChannelIs400() throws IOException {
         try (RawHttp c = new RawHttp(port)) {

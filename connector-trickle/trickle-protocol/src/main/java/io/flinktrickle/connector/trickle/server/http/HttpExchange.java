@@ -206,6 +206,20 @@ public final class HttpExchange {
     }
 
     /**
+     * While on, {@link #wakeBodyRead} ends a body read that waits for bytes with a {@link
+     * java.net.SocketTimeoutException}, as the read timeout does: how a handler that waits on a
+     * silent upload learns of an event elsewhere without polling. Off forgets a wake not yet seen.
+     */
+    public void bodyReadWakeable(boolean on) {
+        body.wakeable(on);
+    }
+
+    /** Any thread (the one exception to this class's rule): see {@link #bodyReadWakeable}. */
+    public void wakeBodyRead() {
+        body.wake();
+    }
+
+    /**
      * Whether the client has closed its side. Polled while a long-poll waits for data, so that an
      * abandoned request does not hold its thread until the segment starts (see {@link PeerWatch}).
      */

@@ -16,10 +16,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A request body as a blocking {@link InputStream} over Jetty's {@code read()}/{@code demand()},
  * with a per-read timeout: a read that gets no byte within it throws {@link
- * SocketTimeoutException}, and the stream stays usable (a silent preconnected upload is polled this
- * way). Jetty's own {@code Content.Source.asInputStream} blocks without limit, hence this class.
+ * SocketTimeoutException}, and the stream stays usable (a silent preconnected upload sends its
+ * keepalives this way). Jetty's own {@code Content.Source.asInputStream} blocks without limit,
+ * hence this class. While {@linkplain #wakeable wakeable}, a read that waits can also be ended from
+ * another thread ({@link #wake}, the same exception): a preconnect whose segment is closed
+ * elsewhere is answered at once, with no polling.
  *
- * <p>Read by the handler's thread; Jetty's demand callback only releases a permit.
+ * <p>Read by the handler's thread; Jetty's demand callback and {@link #wake} only release a permit.
  */
 final class RequestBody extends InputStream {
 
@@ -31,6 +34,25 @@ final class RequestBody extends InputStream {
     private IOException failure;
     private long timeoutMillis;
 
+    /** Whether {@link #wake} ends a waiting read, and whether it did; guarded by this object. */
+    private boolean wakeable;
+
+    private boolean woken;
+
+    /** What a woken read throws: an expected event, so no stack trace is taken. */
+    private static final class Woken extends SocketTimeoutException {
+        private static final long serialVersionUID = 1L;
+
+        Woken() {
+            super("woken");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
     RequestBody(Request request) {
         this.request = request;
     }
@@ -38,6 +60,35 @@ final class RequestBody extends InputStream {
     /** How long one read may wait for a byte; 0 waits without limit. */
     void setTimeoutMillis(long timeoutMillis) {
         this.timeoutMillis = timeoutMillis;
+    }
+
+    /**
+     * Turns {@link #wake} on or off; either way a wake not yet seen by a read is forgotten (a read
+     * may still return once at once for nothing, harmlessly).
+     */
+    synchronized void wakeable(boolean on) {
+        wakeable = on;
+        woken = false;
+    }
+
+    /**
+     * Any thread: while wakeable, the read that waits (or the next one that would) throws a {@link
+     * SocketTimeoutException}; otherwise nothing.
+     */
+    void wake() {
+        synchronized (this) {
+            if (!wakeable) {
+                return;
+            }
+            woken = true;
+        }
+        available.release();
+    }
+
+    private synchronized boolean takeWoken() {
+        boolean w = woken;
+        woken = false;
+        return w;
     }
 
     /** Whether the whole body has been read (so the connection can carry another request). */
@@ -119,6 +170,9 @@ final class RequestBody extends InputStream {
                 available.acquire();
             } else if (!available.tryAcquire(timeoutMillis, TimeUnit.MILLISECONDS)) {
                 throw new SocketTimeoutException("no body byte within " + timeoutMillis + " ms");
+            }
+            if (takeWoken()) {
+                throw new Woken();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
