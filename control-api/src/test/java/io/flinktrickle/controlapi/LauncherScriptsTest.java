@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -27,15 +26,15 @@ class LauncherScriptsTest {
 
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
-    /** The scripts that run the product, with the scope their classpath must have. */
-    private static final Map<String, String> RUNTIME_LAUNCHERS =
-            Map.of(
-                    "bin/sidecar", "runtime",
-                    "bin/soak", "runtime",
-                    "bin/bench-e2e", "runtime",
-                    "bin/cluster", "runtime",
-                    "bin/new-processor", "runtime",
-                    "docker/test-stack", "runtime");
+    /** The scripts that run the product: their classpath takes the runtime scope. */
+    private static final List<String> RUNTIME_LAUNCHERS =
+            List.of(
+                    "bin/sidecar",
+                    "bin/soak",
+                    "bin/bench-e2e",
+                    "bin/cluster",
+                    "bin/new-processor",
+                    "docker/test-stack");
 
     private static final Pattern SCOPE = Pattern.compile("-DincludeScope=(\\w+)");
 
@@ -58,13 +57,13 @@ class LauncherScriptsTest {
 
     @Test
     void whatRunsTheProductTakesTheRuntimeScope() throws IOException {
-        for (Map.Entry<String, String> e : RUNTIME_LAUNCHERS.entrySet()) {
-            List<String> commands = buildClasspathCommands(ROOT.resolve(e.getKey()));
-            assertThat(commands).as(e.getKey()).isNotEmpty();
+        for (String launcher : RUNTIME_LAUNCHERS) {
+            List<String> commands = buildClasspathCommands(ROOT.resolve(launcher));
+            assertThat(commands).as(launcher).isNotEmpty();
             for (String command : commands) {
                 Matcher m = SCOPE.matcher(command);
-                assertThat(m.find()).as("%s: %s", e.getKey(), command).isTrue();
-                assertThat(m.group(1)).as("%s: %s", e.getKey(), command).isEqualTo(e.getValue());
+                assertThat(m.find()).as("%s: %s", launcher, command).isTrue();
+                assertThat(m.group(1)).as("%s: %s", launcher, command).isEqualTo("runtime");
             }
         }
     }
@@ -80,7 +79,7 @@ class LauncherScriptsTest {
     }
 
     /** Each {@code dependency:build-classpath} command, its continuation lines joined. */
-    static List<String> buildClasspathCommands(Path script) throws IOException {
+    private static List<String> buildClasspathCommands(Path script) throws IOException {
         List<String> commands = new ArrayList<>();
         StringBuilder command = new StringBuilder();
         for (String line : Files.readAllLines(script)) {
